@@ -1,0 +1,99 @@
+//! The collectors: one per external system, each behind a small trait with a real
+//! implementation and a simulated one (`crate::simulator`).
+//!
+//! Collectors do I/O and nothing else. A collector never panics and never hangs: every call has
+//! a deadline, and a failed call becomes a `Signal::Missing` with its error, never an abort.
+//! `collect` runs all four concurrently, so a slow database never delays the Flink or output
+//! collectors of the same probe.
+
+pub mod output;
+pub mod unavailable;
+
+use std::future::Future;
+use std::time::Duration;
+
+use crate::observation::{
+    FlinkSnapshot, Observation, OracleSnapshot, OutputSnapshot, Signal, Timestamp,
+    ZooKeeperSnapshot,
+};
+
+/// The database side of a pipeline, read with the monitoring account.
+pub trait OracleSource: Send + Sync {
+    /// One snapshot; failures of single queries become missing parts of it.
+    fn observe(&self) -> impl Future<Output = Signal<OracleSnapshot>> + Send;
+}
+
+/// The Flink cluster: every JobManager, the job, checkpoints, exceptions, counters.
+pub trait FlinkSource: Send + Sync {
+    /// One snapshot.
+    fn observe(&self) -> impl Future<Output = Signal<FlinkSnapshot>> + Send;
+}
+
+/// ZooKeeper, the HA service that names the leading JobManager.
+pub trait ZooKeeperSource: Send + Sync {
+    /// One snapshot.
+    fn observe(&self) -> impl Future<Output = Signal<ZooKeeperSnapshot>> + Send;
+}
+
+/// The pipeline's output (a FileSink directory).
+pub trait OutputSource: Send + Sync {
+    /// One snapshot.
+    fn observe(&self) -> impl Future<Output = Signal<OutputSnapshot>> + Send;
+}
+
+/// The four collectors of one pipeline.
+pub struct Collectors<O, F, Z, W> {
+    /// Oracle.
+    pub oracle: O,
+    /// Flink.
+    pub flink: F,
+    /// ZooKeeper.
+    pub zookeeper: Z,
+    /// Output.
+    pub output: W,
+}
+
+/// Takes one observation of `pipeline` at `observed_at`: all collectors concurrently, each
+/// bounded by `deadline` (a collector that overruns it yields a missing signal).
+pub async fn collect<O, F, Z, W>(
+    pipeline: &str,
+    observed_at: Timestamp,
+    collectors: &Collectors<O, F, Z, W>,
+    deadline: Duration,
+) -> Observation
+where
+    O: OracleSource,
+    F: FlinkSource,
+    Z: ZooKeeperSource,
+    W: OutputSource,
+{
+    let (oracle, flink, zookeeper, output) = tokio::join!(
+        bounded("oracle", deadline, collectors.oracle.observe()),
+        bounded("flink", deadline, collectors.flink.observe()),
+        bounded("zookeeper", deadline, collectors.zookeeper.observe()),
+        bounded("output", deadline, collectors.output.observe()),
+    );
+    Observation {
+        pipeline: pipeline.to_string(),
+        observed_at,
+        oracle,
+        flink,
+        zookeeper,
+        output,
+    }
+}
+
+/// Runs one collector under the probe's deadline.
+async fn bounded<T>(
+    system: &str,
+    deadline: Duration,
+    fut: impl Future<Output = Signal<T>>,
+) -> Signal<T> {
+    match tokio::time::timeout(deadline, fut).await {
+        Ok(signal) => signal,
+        Err(_) => Signal::missing(format!(
+            "the {system} collector did not answer within {}",
+            humantime::format_duration(deadline)
+        )),
+    }
+}

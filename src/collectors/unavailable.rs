@@ -1,0 +1,44 @@
+//! Stand-ins for collectors that are not built yet (the real Oracle, Flink and ZooKeeper
+//! clients arrive in later issues): each says so plainly as a missing signal, so `diagnose`
+//! lists the steps it could not check instead of guessing.
+
+use super::{FlinkSource, OracleSource, ZooKeeperSource};
+use crate::observation::{FlinkSnapshot, OracleSnapshot, Signal, ZooKeeperSnapshot};
+
+/// A collector that does not exist yet, or a system that is not configured.
+#[derive(Debug, Clone)]
+pub struct Unavailable {
+    reason: String,
+}
+
+impl Unavailable {
+    /// A collector that always reports `reason` as the missing signal's error.
+    pub fn new(reason: impl Into<String>) -> Self {
+        Unavailable {
+            reason: reason.into(),
+        }
+    }
+
+    /// The reason it reports.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+impl OracleSource for Unavailable {
+    async fn observe(&self) -> Signal<OracleSnapshot> {
+        Signal::missing(self.reason.clone())
+    }
+}
+
+impl FlinkSource for Unavailable {
+    async fn observe(&self) -> Signal<FlinkSnapshot> {
+        Signal::missing(self.reason.clone())
+    }
+}
+
+impl ZooKeeperSource for Unavailable {
+    async fn observe(&self) -> Signal<ZooKeeperSnapshot> {
+        Signal::missing(self.reason.clone())
+    }
+}

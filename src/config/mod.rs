@@ -1,0 +1,209 @@
+//! The validated configuration: what the rest of the program may rely on.
+//!
+//! `raw.rs` mirrors the TOML file (serde, unknown keys rejected), `validate.rs` turns it into
+//! these types in one pure pass that reports every problem at once, `secret.rs` keeps passwords
+//! out of every output. Types here cannot hold bad values.
+
+mod raw;
+pub mod secret;
+mod validate;
+
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use url::Url;
+
+use crate::diagnose::Thresholds;
+pub use secret::{Secret, SecretSource};
+pub use validate::{ConfigError, ConfigProblem, Env, ProcessEnv};
+
+/// The whole validated config file.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from (for messages).
+    pub path: PathBuf,
+    /// One entry per `[[pipeline]]`, names unique.
+    pub pipelines: Vec<PipelineConfig>,
+}
+
+impl Config {
+    /// Reads, parses and validates the config file at `path`, resolving secrets through `env`.
+    ///
+    /// Every problem in the file is reported at once, each with the file, the key path and what
+    /// is wrong.
+    pub fn load(path: &Path, env: &dyn Env) -> Result<Config, ConfigError> {
+        validate::load(path, env)
+    }
+
+    /// Parses and validates config text (as if read from `path`).
+    pub fn from_toml(text: &str, path: &Path, env: &dyn Env) -> Result<Config, ConfigError> {
+        validate::from_toml(text, path, env)
+    }
+
+    /// The pipeline called `name`.
+    pub fn pipeline(&self, name: &str) -> Option<&PipelineConfig> {
+        self.pipelines.iter().find(|p| p.name == name)
+    }
+}
+
+/// One monitored pipeline: Oracle → Flink CDC job → FileSink.
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    /// Unique name, used in reports, metrics and alerts.
+    pub name: String,
+    /// The database side.
+    pub oracle: OracleConfig,
+    /// The Flink cluster and job.
+    pub flink: FlinkConfig,
+    /// The ZooKeeper quorum of Flink's HA services, when configured.
+    pub zookeeper: Option<ZooKeeperConfig>,
+    /// The FileSink directory.
+    pub output: OutputConfig,
+    /// The decision table's thresholds.
+    pub thresholds: Thresholds,
+    /// What a restart may do.
+    pub remediation: RemediationConfig,
+}
+
+/// How to reach the database with the monitoring account, and what the connector does there.
+#[derive(Debug, Clone)]
+pub struct OracleConfig {
+    /// Easy Connect string or connect descriptor, e.g. `db-host:1521/ORCLPDB1`.
+    pub connect_string: String,
+    /// The monitoring account (never the connector's own account).
+    pub user: String,
+    /// The monitoring account's password, from an environment variable or a file.
+    pub password: Secret,
+    /// The connector's database username (whose sessions are judged), upper-cased.
+    pub connector_user: String,
+    /// The connector's flush table, `OWNER.TABLE` upper-cased (default `<connector_user>.LOG_MINING_FLUSH`).
+    pub flush_table: TableName,
+    /// The captured tables.
+    pub captured_tables: Vec<TableName>,
+    /// Timeout of every database call.
+    pub call_timeout: Duration,
+}
+
+/// `OWNER.TABLE`, upper-cased as Oracle stores unquoted identifiers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TableName {
+    /// The schema.
+    pub owner: String,
+    /// The table.
+    pub table: String,
+}
+
+impl std::fmt::Display for TableName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.owner, self.table)
+    }
+}
+
+/// The Flink cluster (every JobManager of the HA setup) and how to find the job in it.
+#[derive(Debug, Clone)]
+pub struct FlinkConfig {
+    /// REST base URLs of every JobManager, e.g. `http://jm1:8081`.
+    pub jobmanagers: Vec<Url>,
+    /// The job's name as Flink lists it.
+    pub job_name: String,
+    /// A substring of the source operator's name (vertex name), e.g. `Source`.
+    pub source_operator: String,
+    /// A substring of the sink operator's name, e.g. `FileSink`.
+    pub sink_operator: String,
+    /// Timeout of every REST call.
+    pub request_timeout: Duration,
+}
+
+/// Flink's ZooKeeper HA services.
+#[derive(Debug, Clone)]
+pub struct ZooKeeperConfig {
+    /// `host:port` of every quorum member.
+    pub quorum: Vec<String>,
+    /// `high-availability.zookeeper.path.root` (default `/flink`).
+    pub root: String,
+    /// `high-availability.cluster-id` (default `default`).
+    pub cluster_id: String,
+    /// Session timeout of the doctor's own ZooKeeper client.
+    pub session_timeout: Duration,
+}
+
+/// The FileSink directory and where the SCN is in its rows.
+#[derive(Debug, Clone)]
+pub struct OutputConfig {
+    /// The sink's base path (local).
+    pub dir: PathBuf,
+    /// Row format and SCN location.
+    pub format: OutputFormat,
+    /// The FileSink's rolling interval (added to the checkpoint interval for the stall window;
+    /// 0 when the policy rolls on checkpoint).
+    pub rolling_interval: Duration,
+}
+
+/// How rows are written, and where the SCN of a change is in a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Delimited text.
+    Csv {
+        /// Which column holds the SCN.
+        scn_column: ScnColumn,
+        /// Field delimiter (default `,`).
+        delimiter: u8,
+    },
+    /// One JSON object per line (e.g. Debezium's envelope).
+    Json {
+        /// JSON pointer to the SCN, e.g. `/source/scn` (the value may be a number or a string).
+        scn_pointer: String,
+    },
+}
+
+/// A CSV column: by header name (the file's first line is a header) or 0-based index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScnColumn {
+    /// Named in the header line.
+    Name(String),
+    /// Position, 0-based, in files without a header.
+    Index(usize),
+}
+
+/// What remediation may do for this pipeline.
+#[derive(Debug, Clone)]
+pub struct RemediationConfig {
+    /// How a restart keeps state.
+    pub mode: RemediationMode,
+    /// At most this many restarts per `budget_window` (default 3 per hour).
+    pub budget_restarts: NonZeroU32,
+    /// The budget's window.
+    pub budget_window: Duration,
+    /// `watch` may restart on its own (default false).
+    pub auto: bool,
+    /// Where stop-with-savepoint writes (else the cluster's default savepoint directory).
+    pub savepoint_dir: Option<String>,
+    /// What a restart resubmits; without it the doctor can only advise.
+    pub resubmit: Option<ResubmitConfig>,
+}
+
+/// How a restart keeps the job's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemediationMode {
+    /// Stop with a savepoint; fall back to the latest retained checkpoint only when retention
+    /// allows it.
+    Savepoint,
+    /// Only advise: print the plan, never act.
+    AdviseOnly,
+}
+
+/// The job submission a restart repeats.
+#[derive(Debug, Clone)]
+pub struct ResubmitConfig {
+    /// The job jar (uploaded to the JobManager when it lacks it).
+    pub jar: PathBuf,
+    /// The entry class.
+    pub entry_class: String,
+    /// Program arguments, one per element.
+    pub program_args: Vec<String>,
+    /// Parallelism.
+    pub parallelism: NonZeroU32,
+    /// A fixed job id (32 hex digits), so that Flink itself rejects a second copy of the job.
+    pub job_id: String,
+}

@@ -1,0 +1,1 @@
+//! PLACEHOLDER: the serde mirror of the TOML file, being written on its own branch.

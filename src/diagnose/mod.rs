@@ -1,0 +1,200 @@
+//! The verdict vocabulary and the shape of a diagnosis (DESIGN.md §2).
+//!
+//! Everything under `diagnose/` is pure: no I/O, no clock. `rules` holds the decision table over
+//! observations, `explain` classifies error texts into the same vocabulary.
+
+pub mod explain;
+pub mod rules;
+pub mod thresholds;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::observation::Timestamp;
+pub use rules::{diagnose, DiagnoseOptions};
+pub use thresholds::Thresholds;
+
+/// Why a pipeline is (not) producing. Snake_case in JSON; stable, other programs parse it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// Output advances as the source changes.
+    Healthy,
+    /// No change on the captured tables, and the connector demonstrably alive.
+    IdleSource,
+    /// The job runs but its connector's mining connection is dead.
+    DeadConnection,
+    /// The mining session exists but its LogMiner call no longer progresses.
+    LogminerStuck,
+    /// The SCN a restart would resume from is older than the oldest available redo.
+    MissingRedo,
+    /// The source reads but nothing is committed downstream.
+    SinkStalled,
+    /// The job is absent, terminal, or restarting in a loop for an unnamed reason.
+    JobNotRunning,
+    /// No JobManager leads, they disagree, or the job runs more than once.
+    LeaderProblem,
+    /// The doctor cannot reach Oracle while output is stale.
+    OracleUnreachable,
+    /// Something a restart cannot fix: archive-log mode, supplemental logging, a grant.
+    Misconfigured,
+    /// PGA, recovery area, memory or disk exhausted.
+    ResourceExhausted,
+    /// No step of the decision table could decide.
+    Unknown,
+}
+
+impl Cause {
+    /// Every cause, in the vocabulary's order.
+    pub const ALL: [Cause; 12] = [
+        Cause::Healthy,
+        Cause::IdleSource,
+        Cause::DeadConnection,
+        Cause::LogminerStuck,
+        Cause::MissingRedo,
+        Cause::SinkStalled,
+        Cause::JobNotRunning,
+        Cause::LeaderProblem,
+        Cause::OracleUnreachable,
+        Cause::Misconfigured,
+        Cause::ResourceExhausted,
+        Cause::Unknown,
+    ];
+
+    /// The snake_case name used in JSON, on the command line and in metrics labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Healthy => "healthy",
+            Cause::IdleSource => "idle_source",
+            Cause::DeadConnection => "dead_connection",
+            Cause::LogminerStuck => "logminer_stuck",
+            Cause::MissingRedo => "missing_redo",
+            Cause::SinkStalled => "sink_stalled",
+            Cause::JobNotRunning => "job_not_running",
+            Cause::LeaderProblem => "leader_problem",
+            Cause::OracleUnreachable => "oracle_unreachable",
+            Cause::Misconfigured => "misconfigured",
+            Cause::ResourceExhausted => "resource_exhausted",
+            Cause::Unknown => "unknown",
+        }
+    }
+
+    /// The severity this cause has when nothing softens or sharpens it.
+    pub fn base_severity(self) -> Severity {
+        match self {
+            Cause::Healthy | Cause::IdleSource => Severity::Ok,
+            Cause::Unknown => Severity::Unknown,
+            _ => Severity::Critical,
+        }
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Cause {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Cause::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Cause::ALL.iter().map(|c| c.as_str()).collect();
+                format!("unknown cause {s:?}; expected one of {}", names.join(", "))
+            })
+    }
+}
+
+/// Monitoring-plugin severity (Nagios/Icinga): OK, WARNING, CRITICAL, UNKNOWN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Severity {
+    /// Exit 0.
+    Ok,
+    /// Exit 1: healthy or idle, with a trend that will hurt.
+    Warning,
+    /// Exit 2.
+    Critical,
+    /// Exit 3.
+    Unknown,
+}
+
+impl Severity {
+    /// The uppercase name printed in the monitoring-plugin line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Ok => "OK",
+            Severity::Warning => "WARNING",
+            Severity::Critical => "CRITICAL",
+            Severity::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A threshold the decision used, with its config key and the value in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThresholdUse {
+    /// Key under `[pipeline.thresholds]`.
+    pub key: String,
+    /// The value in force, as it would be written in the config.
+    pub value: String,
+}
+
+/// One fact that led to the verdict, with its numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// The fact, e.g. "mining session 1/245 INACTIVE for 1843 s".
+    pub fact: String,
+    /// The threshold it was compared against, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<ThresholdUse>,
+}
+
+/// A step of the decision table that could not run, and the signal it lacked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissingSignal {
+    /// The step (a cause name) that was skipped.
+    pub step: String,
+    /// The signal it needed, e.g. "oracle.sessions".
+    pub signal: String,
+    /// Why the signal is missing.
+    pub why: String,
+}
+
+/// The answer for one pipeline: one cause, its evidence, and what to do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    /// The pipeline's name.
+    pub pipeline: String,
+    /// The verdict.
+    pub cause: Cause,
+    /// OK / WARNING / CRITICAL / UNKNOWN.
+    pub severity: Severity,
+    /// One line.
+    pub summary: String,
+    /// The facts behind the verdict, with their numbers and thresholds.
+    pub evidence: Vec<Evidence>,
+    /// Trends that will hurt (they make a healthy or idle pipeline a WARNING).
+    pub warnings: Vec<String>,
+    /// Steps skipped for lack of a signal ("not checked").
+    pub missing_signals: Vec<MissingSignal>,
+    /// What to do, in order.
+    pub remediation: Vec<String>,
+    /// Time of the newest observation the diagnosis rests on.
+    pub observed_at: Timestamp,
+    /// How many observations it rests on.
+    pub observations: usize,
+}

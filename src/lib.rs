@@ -1,0 +1,29 @@
+//! logminer-doctor: why is this Oracle LogMiner → Flink CDC pipeline not producing, and what
+//! is the safe fix?
+//!
+//! Data flows one way (DESIGN.md §4):
+//!
+//! ```text
+//! collectors (oracle, flink, zookeeper, output) -> Observation -> diagnose (pure) -> Diagnosis
+//!                                                                                 |-> report
+//!                                                                                 '-> (later) alerts, metrics, remediation
+//! ```
+//!
+//! - [`collectors`]: I/O only, one module per external system behind a small trait.
+//! - [`observation`]: plain serde data, one per pipeline per probe, replayable.
+//! - [`diagnose`]: the decision table and `explain`, pure functions.
+//! - [`report`]: a diagnosis as text or stable JSON.
+//! - [`simulator`]: a simulated pipeline behind the same traits, for `demo` and the tests.
+//! - [`config`]: the TOML file, raw → validated.
+//! - [`commands`]: one function per command of the CLI.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod collectors;
+pub mod commands;
+pub mod config;
+pub mod diagnose;
+pub mod exit;
+pub mod observation;
+pub mod report;
+pub mod simulator;
