@@ -1,1 +1,474 @@
-//! PLACEHOLDER
+//! One function per command of the CLI: wiring config, collectors, the decision table and the
+//! report. Results go to stdout, diagnostics to stderr; each returns the exit status.
+
+use std::io::{IsTerminal, Read as _};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::cli::{Cli, Command};
+use crate::clock::{Clock as _, SystemClock};
+use crate::collectors::output::FileSinkCollector;
+use crate::collectors::unavailable::Unavailable;
+use crate::collectors::{sample, Collectors, OutputSource as _};
+use crate::config::{Config, ConfigError, OutputConfig, OutputFormat, PipelineConfig, ProcessEnv};
+use crate::diagnose::explain::explain;
+use crate::diagnose::{diagnose, Diagnosis, DiagnoseOptions, Thresholds};
+use crate::exit::Exit;
+use crate::observation::{Bundle, BundlePipeline, Signal, Timestamp};
+use crate::report::{self, Format};
+use crate::simulator::{self, Scenario};
+
+/// Why a command could not do its work (it then exits 3).
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The config file is missing or invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A file given on the command line could not be read or written.
+    #[error("cannot {action} {}", path.display())]
+    File {
+        /// "read" or "write".
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A support bundle is not valid.
+    #[error("{} is not a logminer-doctor bundle", path.display())]
+    Bundle {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The command line asks for something that does not exist.
+    #[error("{0}")]
+    Usage(String),
+    /// The simulation could not run (e.g. its temporary directory).
+    #[error("the demo could not run: {0}")]
+    Demo(String),
+}
+
+/// Runs the command the command line names.
+pub async fn run(cli: Cli) -> Result<Exit, CommandError> {
+    match cli.command {
+        Command::Demo { scenario } => demo(scenario.as_deref(), cli.format).await,
+        Command::Diagnose {
+            pipeline,
+            samples,
+            interval,
+            from_scn,
+            save,
+            replay,
+        } => {
+            let req = DiagnoseRequest {
+                config: cli.config,
+                pipeline,
+                samples: samples as usize,
+                interval,
+                from_scn,
+                save,
+            };
+            match replay {
+                Some(bundle) => replay_bundle(&bundle, req.pipeline.as_deref(), cli.format),
+                None => diagnose_live(req, cli.format).await,
+            }
+        }
+        Command::Explain { file } => explain_cmd(file.as_deref(), cli.format),
+        Command::CheckConfig => check_config(&cli.config, cli.format).await,
+    }
+}
+
+fn print_diagnoses(ds: &[Diagnosis], format: Format) -> Exit {
+    match format {
+        Format::Text => print!("{}", report::text_all(ds)),
+        Format::Json => println!("{}", report::json_all(ds)),
+    }
+    Exit::worst(ds.iter().map(|d| d.severity))
+}
+
+// ---------------------------------------------------------------------------------------------
+// diagnose
+// ---------------------------------------------------------------------------------------------
+
+struct DiagnoseRequest {
+    config: PathBuf,
+    pipeline: Option<String>,
+    samples: usize,
+    interval: Duration,
+    from_scn: Option<u64>,
+    save: Option<PathBuf>,
+}
+
+fn select<'a>(config: &'a Config, name: Option<&str>) -> Result<Vec<&'a PipelineConfig>, CommandError> {
+    match name {
+        None => Ok(config.pipelines.iter().collect()),
+        Some(n) => config.pipeline(n).map(|p| vec![p]).ok_or_else(|| {
+            let names: Vec<&str> = config.pipelines.iter().map(|p| p.name.as_str()).collect();
+            CommandError::Usage(format!(
+                "no pipeline {n:?} in {}; its pipelines are: {}",
+                config.path.display(),
+                names.join(", ")
+            ))
+        }),
+    }
+}
+
+/// The collectors that exist for a configured pipeline. The Oracle, Flink and ZooKeeper clients
+/// are not built yet, so their signals are missing and say so.
+fn real_collectors(
+    p: &PipelineConfig,
+) -> Collectors<Unavailable, Unavailable, Unavailable, FileSinkCollector> {
+    Collectors {
+        oracle: Unavailable::new("the Oracle collector is not built yet (no database-side signals)"),
+        flink: Unavailable::new("the Flink collector is not built yet (no job, checkpoint or JobManager signals)"),
+        zookeeper: Unavailable::new(if p.zookeeper.is_some() {
+            "the ZooKeeper collector is not built yet"
+        } else {
+            "ZooKeeper is not configured for this pipeline"
+        }),
+        output: FileSinkCollector::new(p.output.clone()),
+    }
+}
+
+/// How long one collector may take in one probe: the slowest configured call plus a margin.
+fn probe_deadline(p: &PipelineConfig) -> Duration {
+    p.oracle.call_timeout.max(p.flink.request_timeout) + Duration::from_secs(5)
+}
+
+async fn diagnose_live(req: DiagnoseRequest, format: Format) -> Result<Exit, CommandError> {
+    let config = Config::load(&req.config, &ProcessEnv)?;
+    let pipelines = select(&config, req.pipeline.as_deref())?;
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, p) in pipelines.iter().enumerate() {
+        let p = (*p).clone();
+        let (samples, interval) = (req.samples, req.interval);
+        tasks.spawn(async move {
+            let collectors = real_collectors(&p);
+            let obs = sample(&p.name, &collectors, &SystemClock, samples, interval, probe_deadline(&p)).await;
+            (i, p, obs)
+        });
+    }
+    let mut results = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        match r {
+            Ok(r) => results.push(r),
+            Err(e) => return Err(CommandError::Demo(format!("a probe task failed: {e}"))),
+        }
+    }
+    results.sort_by_key(|r| r.0);
+    let bundle = Bundle {
+        format: Bundle::FORMAT.into(),
+        pipelines: results
+            .into_iter()
+            .map(|(_, p, observations)| BundlePipeline {
+                name: p.name.clone(),
+                thresholds: p.thresholds.clone(),
+                rolling_interval: p.output.rolling_interval,
+                from_scn: req.from_scn,
+                observations,
+            })
+            .collect(),
+    };
+    if let Some(path) = &req.save {
+        let text = serde_json::to_string_pretty(&bundle).map_err(|e| CommandError::Demo(e.to_string()))?;
+        std::fs::write(path, text).map_err(|source| CommandError::File {
+            action: "write",
+            path: path.clone(),
+            source,
+        })?;
+    }
+    Ok(print_diagnoses(&diagnose_bundle(&bundle), format))
+}
+
+fn diagnose_bundle(bundle: &Bundle) -> Vec<Diagnosis> {
+    bundle
+        .pipelines
+        .iter()
+        .map(|p| {
+            let mut d = diagnose(
+                &p.observations,
+                &p.thresholds,
+                &DiagnoseOptions {
+                    from_scn: p.from_scn,
+                    rolling_interval: p.rolling_interval,
+                },
+            );
+            if d.pipeline.is_empty() {
+                d.pipeline = p.name.clone();
+            }
+            d
+        })
+        .collect()
+}
+
+fn replay_bundle(path: &Path, pipeline: Option<&str>, format: Format) -> Result<Exit, CommandError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CommandError::File {
+        action: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut bundle: Bundle = serde_json::from_str(&text).map_err(|source| CommandError::Bundle {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if bundle.format != Bundle::FORMAT {
+        return Err(CommandError::Usage(format!(
+            "{} has format {:?}; this version reads {:?}",
+            path.display(),
+            bundle.format,
+            Bundle::FORMAT
+        )));
+    }
+    if let Some(name) = pipeline {
+        let names: Vec<String> = bundle.pipelines.iter().map(|p| p.name.clone()).collect();
+        bundle.pipelines.retain(|p| p.name == name);
+        if bundle.pipelines.is_empty() {
+            return Err(CommandError::Usage(format!(
+                "no pipeline {name:?} in {}; it holds: {}",
+                path.display(),
+                names.join(", ")
+            )));
+        }
+    }
+    if bundle.pipelines.iter().any(|p| p.observations.is_empty()) {
+        return Err(CommandError::Usage(format!(
+            "{} holds a pipeline without observations",
+            path.display()
+        )));
+    }
+    Ok(print_diagnoses(&diagnose_bundle(&bundle), format))
+}
+
+// ---------------------------------------------------------------------------------------------
+// demo
+// ---------------------------------------------------------------------------------------------
+
+/// One demo scenario's result.
+#[derive(Debug, serde::Serialize)]
+pub struct DemoRun {
+    /// The scenario's name (the cause it is meant to produce).
+    pub scenario: String,
+    /// What happens in it.
+    pub story: String,
+    /// What the decision table made of it.
+    pub diagnosis: Diagnosis,
+}
+
+/// Plays one scenario and diagnoses it with the real output collector and the decision table.
+pub async fn run_scenario(s: &Scenario, end: Timestamp) -> Result<DemoRun, CommandError> {
+    let dir = tempfile::Builder::new()
+        .prefix("logminer-doctor-demo-")
+        .tempdir()
+        .map_err(|e| CommandError::Demo(format!("cannot create a temporary directory: {e}")))?;
+    let sim = s.play(dir.path(), end).map_err(CommandError::Demo)?;
+    let output = OutputConfig {
+        dir: dir.path().to_path_buf(),
+        format: OutputFormat::Json {
+            scn_pointer: "/source/scn".into(),
+        },
+        rolling_interval: Duration::ZERO,
+    };
+    let collectors = Collectors {
+        oracle: sim.clone(),
+        flink: sim.clone(),
+        zookeeper: sim.clone(),
+        output: FileSinkCollector::new(output),
+    };
+    let obs = sample("orders", &collectors, &sim, 3, Duration::from_secs(30), Duration::from_secs(10)).await;
+    sim.world().check_io().map_err(CommandError::Demo)?;
+    let diagnosis = diagnose(&obs, &Thresholds::default(), &DiagnoseOptions::default());
+    Ok(DemoRun {
+        scenario: s.name.to_string(),
+        story: s.story.into(),
+        diagnosis,
+    })
+}
+
+async fn demo(only: Option<&str>, format: Format) -> Result<Exit, CommandError> {
+    let scenarios = match only {
+        Some(name) => vec![simulator::scenario(name).map_err(CommandError::Usage)?],
+        None => simulator::scenarios(),
+    };
+    let end = SystemClock.now();
+    let mut runs = Vec::new();
+    for s in &scenarios {
+        runs.push(run_scenario(s, end).await?);
+    }
+    match format {
+        Format::Text => {
+            for r in &runs {
+                println!("=== scenario {}: {}", r.scenario, r.story);
+                println!("{}", report::text(&r.diagnosis));
+            }
+        }
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&runs).map_err(|e| CommandError::Demo(e.to_string()))?
+        ),
+    }
+    let missed: Vec<String> = runs
+        .iter()
+        .filter(|r| r.diagnosis.cause.as_str() != r.scenario)
+        .map(|r| format!("{} -> {}", r.scenario, r.diagnosis.cause))
+        .collect();
+    if missed.is_empty() {
+        Ok(Exit::Ok)
+    } else {
+        eprintln!("demo: scenarios that did not produce their cause: {}", missed.join(", "));
+        Ok(Exit::Warning)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// explain
+// ---------------------------------------------------------------------------------------------
+
+fn explain_cmd(file: Option<&Path>, format: Format) -> Result<Exit, CommandError> {
+    let (bytes, what) = match file {
+        Some(p) if p != Path::new("-") => (
+            std::fs::read(p).map_err(|source| CommandError::File {
+                action: "read",
+                path: p.to_path_buf(),
+                source,
+            })?,
+            p.display().to_string(),
+        ),
+        _ => {
+            let stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                return Err(CommandError::Usage(
+                    "explain needs an error text: give a FILE, or pipe the text on standard input".into(),
+                ));
+            }
+            let mut buf = Vec::new();
+            stdin.lock().read_to_end(&mut buf).map_err(|source| CommandError::File {
+                action: "read",
+                path: PathBuf::from("<stdin>"),
+                source,
+            })?;
+            (buf, "standard input".to_string())
+        }
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    if text.trim().is_empty() {
+        return Err(CommandError::Usage(format!(
+            "the error text from {what} is empty: paste the exception or the TaskManager log lines"
+        )));
+    }
+    let x = explain(&text);
+    match format {
+        Format::Text => print!("{}", report::explanation_text(&x)),
+        Format::Json => println!("{}", report::explanation_json(&x)),
+    }
+    Ok(Exit::Ok)
+}
+
+// ---------------------------------------------------------------------------------------------
+// check-config
+// ---------------------------------------------------------------------------------------------
+
+/// One line of check-config's report.
+#[derive(Debug, serde::Serialize)]
+pub struct Check {
+    /// The pipeline.
+    pub pipeline: String,
+    /// oracle, flink, zookeeper or output.
+    pub system: &'static str,
+    /// What was checked (a URL, an address, a path).
+    pub target: String,
+    /// ok, unreachable or not_checked.
+    pub status: &'static str,
+    /// Details.
+    pub detail: String,
+}
+
+async fn tcp_probe(host_port: &str, timeout: Duration) -> Result<(), String> {
+    match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(host_port)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("no answer within {}", humantime::format_duration(timeout))),
+    }
+}
+
+async fn check_config(path: &Path, format: Format) -> Result<Exit, CommandError> {
+    let config = Config::load(path, &ProcessEnv)?;
+    let mut checks = Vec::new();
+    for p in &config.pipelines {
+        checks.push(Check {
+            pipeline: p.name.clone(),
+            system: "oracle",
+            target: p.oracle.connect_string.clone(),
+            status: "not_checked",
+            detail: "the Oracle collector is not built yet, so the connection is not tested".into(),
+        });
+        for url in &p.flink.jobmanagers {
+            let target = format!(
+                "{}:{}",
+                url.host_str().unwrap_or_default(),
+                url.port_or_known_default().unwrap_or(80)
+            );
+            let r = tcp_probe(&target, p.flink.request_timeout).await;
+            checks.push(Check {
+                pipeline: p.name.clone(),
+                system: "flink",
+                target: url.to_string(),
+                status: if r.is_ok() { "ok" } else { "unreachable" },
+                detail: match r {
+                    Ok(()) => "TCP connect succeeded (the Flink REST collector is not built yet)".into(),
+                    Err(e) => format!("TCP connect failed: {e}"),
+                },
+            });
+        }
+        if let Some(zk) = &p.zookeeper {
+            for server in &zk.quorum {
+                let r = tcp_probe(server, zk.session_timeout).await;
+                checks.push(Check {
+                    pipeline: p.name.clone(),
+                    system: "zookeeper",
+                    target: server.clone(),
+                    status: if r.is_ok() { "ok" } else { "unreachable" },
+                    detail: match r {
+                        Ok(()) => "TCP connect succeeded (the ZooKeeper collector is not built yet)".into(),
+                        Err(e) => format!("TCP connect failed: {e}"),
+                    },
+                });
+            }
+        }
+        let scan = FileSinkCollector::new(p.output.clone()).observe().await;
+        checks.push(Check {
+            pipeline: p.name.clone(),
+            system: "output",
+            target: p.output.dir.display().to_string(),
+            status: if scan.value().is_some() { "ok" } else { "unreachable" },
+            detail: match &scan {
+                Signal::Observed { value: s } => format!(
+                    "{} committed files ({} bytes), {} in progress",
+                    s.committed_files, s.committed_bytes, s.in_progress_files
+                ),
+                other => other.error().unwrap_or_default().to_string(),
+            },
+        });
+    }
+    let bad = checks.iter().any(|c| c.status == "unreachable");
+    match format {
+        Format::Text => {
+            println!(
+                "{}: valid, {} pipeline(s)",
+                config.path.display(),
+                config.pipelines.len()
+            );
+            for c in &checks {
+                println!("  {} {} {}: {} ({})", c.pipeline, c.system, c.target, c.status, c.detail);
+            }
+        }
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&checks).map_err(|e| CommandError::Demo(e.to_string()))?
+        ),
+    }
+    Ok(if bad { Exit::Critical } else { Exit::Ok })
+}

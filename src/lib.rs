@@ -19,6 +19,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cli;
+pub mod clock;
 pub mod collectors;
 pub mod commands;
 pub mod config;

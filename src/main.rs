@@ -1,1 +1,43 @@
-fn main(){}
+//! The `logminer-doctor` binary: parses the command line, sets up logging, runs one command
+//! of the library and turns its result into an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use logminer_doctor::cli::Cli;
+use logminer_doctor::commands;
+use logminer_doctor::exit::Exit;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are not errors; a usage error exits 3, never 0 or 1, so a
+            // broken probe never reads as healthy.
+            let _ = e.print();
+            return if e.use_stderr() { Exit::Unknown.into() } else { Exit::Ok.into() };
+        }
+    };
+    // Logs go to stderr; results go to stdout.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LMD_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return Exit::Unknown.into();
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(exit) => exit.into(),
+        Err(e) => {
+            eprintln!("error: {:#}", anyhow::Error::from(e));
+            Exit::Unknown.into()
+        }
+    }
+}

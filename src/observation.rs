@@ -94,10 +94,17 @@ pub enum Signal<T> {
         /// The value.
         value: T,
     },
-    /// The collector could not see it; `error` says why (never a secret).
+    /// The collector tried and failed; `error` says why (never a secret).
     Missing {
         /// Why the signal is missing, e.g. the error of the failed call.
         error: String,
+    },
+    /// Nothing tried: the system is not configured, or its collector does not exist yet. Unlike
+    /// `Missing`, this says nothing about the system's health (an Oracle that is not collected
+    /// is not an unreachable Oracle).
+    NotCollected {
+        /// Why it was not collected.
+        reason: String,
     },
 }
 
@@ -114,20 +121,33 @@ impl<T> Signal<T> {
         }
     }
 
+    /// A signal nobody tried to collect, with the reason.
+    pub fn not_collected(reason: impl Into<String>) -> Self {
+        Signal::NotCollected {
+            reason: reason.into(),
+        }
+    }
+
     /// The value, if observed.
     pub fn value(&self) -> Option<&T> {
         match self {
             Signal::Observed { value } => Some(value),
-            Signal::Missing { .. } => None,
+            _ => None,
         }
     }
 
-    /// The reason, if missing.
+    /// Why there is no value (a failed call's error, or why nothing was collected).
     pub fn error(&self) -> Option<&str> {
         match self {
             Signal::Observed { .. } => None,
             Signal::Missing { error } => Some(error),
+            Signal::NotCollected { reason } => Some(reason),
         }
+    }
+
+    /// A collector tried and failed (not merely "not collected").
+    pub fn failed(&self) -> bool {
+        matches!(self, Signal::Missing { .. })
     }
 
     /// Applies `f` to an observed value.
@@ -135,16 +155,7 @@ impl<T> Signal<T> {
         match self {
             Signal::Observed { value } => Signal::Observed { value: f(value) },
             Signal::Missing { error } => Signal::Missing { error },
-        }
-    }
-
-    /// Borrows the signal.
-    pub fn as_ref(&self) -> Signal<&T> {
-        match self {
-            Signal::Observed { value } => Signal::Observed { value },
-            Signal::Missing { error } => Signal::Missing {
-                error: error.clone(),
-            },
+            Signal::NotCollected { reason } => Signal::NotCollected { reason },
         }
     }
 }
@@ -623,4 +634,41 @@ pub struct CommittedFile {
     pub modified_at: Timestamp,
     /// Its size in bytes.
     pub bytes: u64,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Support bundle
+// ---------------------------------------------------------------------------------------------
+
+/// What `diagnose --save` writes and `--replay` reads: the observations of each pipeline with
+/// the thresholds they were judged by, so a bundle replays the same way on another machine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bundle {
+    /// Always [`Bundle::FORMAT`].
+    pub format: String,
+    /// One entry per pipeline.
+    pub pipelines: Vec<BundlePipeline>,
+}
+
+impl Bundle {
+    /// The format tag of this version of the bundle.
+    pub const FORMAT: &'static str = "logminer-doctor-bundle/1";
+}
+
+/// One pipeline's part of a bundle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundlePipeline {
+    /// The pipeline's name.
+    pub name: String,
+    /// The thresholds in force when the bundle was saved.
+    pub thresholds: crate::diagnose::Thresholds,
+    /// The FileSink rolling interval from the config.
+    #[serde(with = "humantime_serde")]
+    pub rolling_interval: Duration,
+    /// The `--from-scn` given, if any.
+    pub from_scn: Option<u64>,
+    /// The observations, oldest first.
+    pub observations: Vec<Observation>,
 }

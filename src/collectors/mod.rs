@@ -97,3 +97,30 @@ async fn bounded<T>(
         )),
     }
 }
+
+/// Takes `samples` observations `interval` apart (by `clock`), for a one-shot diagnosis: a
+/// stall is a statement about progress over time, so one observation is never enough.
+pub async fn sample<C, O, F, Z, W>(
+    pipeline: &str,
+    collectors: &Collectors<O, F, Z, W>,
+    clock: &C,
+    samples: usize,
+    interval: Duration,
+    deadline: Duration,
+) -> Vec<Observation>
+where
+    C: crate::clock::Clock,
+    O: OracleSource,
+    F: FlinkSource,
+    Z: ZooKeeperSource,
+    W: OutputSource,
+{
+    let mut out = Vec::with_capacity(samples);
+    for i in 0..samples.max(1) {
+        if i > 0 {
+            clock.sleep(interval).await;
+        }
+        out.push(collect(pipeline, clock.now(), collectors, deadline).await);
+    }
+    out
+}

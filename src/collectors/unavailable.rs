@@ -27,18 +27,18 @@ impl Unavailable {
 
 impl OracleSource for Unavailable {
     async fn observe(&self) -> Signal<OracleSnapshot> {
-        Signal::missing(self.reason.clone())
+        Signal::not_collected(self.reason.clone())
     }
 }
 
 impl FlinkSource for Unavailable {
     async fn observe(&self) -> Signal<FlinkSnapshot> {
-        Signal::missing(self.reason.clone())
+        Signal::not_collected(self.reason.clone())
     }
 }
 
 impl ZooKeeperSource for Unavailable {
     async fn observe(&self) -> Signal<ZooKeeperSnapshot> {
-        Signal::missing(self.reason.clone())
+        Signal::not_collected(self.reason.clone())
     }
 }

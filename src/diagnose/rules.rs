@@ -1,17 +1,1686 @@
-//! PLACEHOLDER: the decision table.
+//! The decision table of DESIGN.md §2: two or more observations of one pipeline → one cause.
+//!
+//! Pure: no I/O, no clock (observations carry their own timestamps). The steps run in the
+//! design's order and the first that matches wins; a step whose signals are missing is skipped
+//! and listed as "not checked", never guessed, and never blocks the steps after it.
 
-use super::{Diagnosis, Thresholds};
-use crate::observation::Observation;
+use std::collections::HashSet;
+use std::time::Duration;
 
-/// Inputs of a diagnosis besides the observations and thresholds.
+use super::explain::{explain, Explanation};
+use super::{Cause, Diagnosis, Evidence, MissingSignal, Severity, ThresholdUse, Thresholds};
+use crate::observation::{
+    is_terminal_state, ConnectorSession, FlinkSnapshot, JobDetail, JobManagerStatus,
+    Observation, OracleSnapshot, OutputSnapshot, Signal, SourceThreadState, SqlKind, Timestamp,
+};
+
+/// Inputs of a diagnosis besides the observations and the thresholds.
 #[derive(Debug, Clone, Default)]
 pub struct DiagnoseOptions {
-    /// An SCN the operator gives as a restart point (the lowest known SCN wins).
+    /// An SCN the operator gives as a restart point (the lowest known restart SCN wins).
     pub from_scn: Option<u64>,
+    /// The FileSink's rolling interval from the config (part of the minimum stall window).
+    pub rolling_interval: Duration,
 }
 
-/// The decision table.
-pub fn diagnose(observations: &[Observation], thresholds: &Thresholds, options: &DiagnoseOptions) -> Diagnosis {
-    let _ = (observations, thresholds, options);
-    todo!()
+/// Runs the decision table over the observations of one pipeline (any order; they are sorted
+/// by time here) and returns exactly one cause with its evidence.
+pub fn diagnose(
+    observations: &[Observation],
+    thresholds: &Thresholds,
+    options: &DiagnoseOptions,
+) -> Diagnosis {
+    let mut sorted: Vec<&Observation> = observations.iter().collect();
+    sorted.sort_by_key(|o| o.observed_at);
+    let Some(&last) = sorted.last() else {
+        return Diagnosis {
+            pipeline: String::new(),
+            cause: Cause::Unknown,
+            severity: Severity::Unknown,
+            summary: "no observation to diagnose".into(),
+            evidence: vec![],
+            warnings: vec![],
+            missing_signals: vec![],
+            remediation: vec!["Collect at least two observations of the pipeline.".into()],
+            observed_at: Timestamp::from_unix_millis(0),
+            observations: 0,
+        };
+    };
+    let ctx = Ctx::new(&sorted, thresholds, options);
+    let mut notes = Notes::default();
+    ctx.general_warnings(&mut notes);
+
+    let steps: [fn(&Ctx, &mut Notes) -> Option<Verdict>; 11] = [
+        step_leader_problem,
+        step_job_state,
+        step_missing_redo,
+        step_misconfigured,
+        step_resource_exhausted,
+        step_healthy,
+        step_oracle_unreachable,
+        step_sink_stalled,
+        step_dead_connection,
+        step_logminer_stuck,
+        step_idle_source,
+    ];
+    let verdict = steps
+        .iter()
+        .find_map(|step| step(&ctx, &mut notes))
+        .or_else(|| step_just_started(&ctx))
+        .unwrap_or_else(|| step_unknown(&notes));
+    finish(&ctx, last, verdict, notes)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plumbing
+// ---------------------------------------------------------------------------------------------
+
+/// An exception of the job since output stopped, with what `explain` makes of it.
+struct RecentException {
+    x: Explanation,
+    name: String,
+    at: Timestamp,
+}
+
+impl RecentException {
+    fn fact(&self) -> String {
+        let codes = if self.x.codes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", self.x.codes.join(", "))
+        };
+        format!("job exception at {}: {}{}", self.at, self.name, codes)
+    }
+}
+
+/// What a matching step decided.
+struct Verdict {
+    cause: Cause,
+    summary: String,
+    evidence: Vec<Evidence>,
+    remediation: Vec<String>,
+}
+
+impl Verdict {
+    fn new(cause: Cause, summary: impl Into<String>) -> Self {
+        Verdict {
+            cause,
+            summary: summary.into(),
+            evidence: vec![],
+            remediation: vec![],
+        }
+    }
+
+    fn fact(mut self, fact: impl Into<String>) -> Self {
+        self.evidence.push(Evidence {
+            fact: fact.into(),
+            threshold: None,
+        });
+        self
+    }
+
+    fn facts(mut self, facts: impl IntoIterator<Item = Evidence>) -> Self {
+        self.evidence.extend(facts);
+        self
+    }
+
+    fn fact_vs(mut self, fact: impl Into<String>, key: &str, value: String) -> Self {
+        self.evidence.push(Evidence {
+            fact: fact.into(),
+            threshold: Some(ThresholdUse {
+                key: key.into(),
+                value,
+            }),
+        });
+        self
+    }
+
+    fn todo(mut self, step: impl Into<String>) -> Self {
+        self.remediation.push(step.into());
+        self
+    }
+}
+
+/// Warnings and skipped steps gathered while the table runs.
+#[derive(Default)]
+struct Notes {
+    warnings: Vec<String>,
+    missing: Vec<MissingSignal>,
+    /// Evidence gathered on the way that explains later verdicts (e.g. redo headroom).
+    context: Vec<Evidence>,
+}
+
+impl Notes {
+    fn warn(&mut self, w: impl Into<String>) {
+        let w = w.into();
+        if !self.warnings.contains(&w) {
+            self.warnings.push(w);
+        }
+    }
+
+    fn not_checked(&mut self, step: Cause, signal: &str, why: impl Into<String>) {
+        let why = why.into();
+        let entry = MissingSignal {
+            step: step.as_str().into(),
+            signal: signal.into(),
+            why,
+        };
+        if !self.missing.contains(&entry) {
+            self.missing.push(entry);
+        }
+    }
+}
+
+fn secs(d: Duration) -> String {
+    humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
+}
+
+fn finish(ctx: &Ctx, last: &Observation, v: Verdict, notes: Notes) -> Diagnosis {
+    let severity = match v.cause.base_severity() {
+        Severity::Ok if !notes.warnings.is_empty() => Severity::Warning,
+        s => s,
+    };
+    let mut evidence = v.evidence;
+    for e in notes.context {
+        if !evidence.contains(&e) {
+            evidence.push(e);
+        }
+    }
+    let mut remediation = v.remediation;
+    if remediation.is_empty() && v.cause == Cause::Healthy && !notes.warnings.is_empty() {
+        remediation.push("Nothing to do now; watch the warnings below.".into());
+    }
+    Diagnosis {
+        pipeline: last.pipeline.clone(),
+        cause: v.cause,
+        severity,
+        summary: v.summary,
+        evidence,
+        warnings: notes.warnings,
+        missing_signals: notes.missing,
+        remediation,
+        observed_at: last.observed_at,
+        observations: ctx.obs.len(),
+    }
+}
+
+/// How the committed output moved over the observed window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum OutputState {
+    /// New output was committed within the stall window.
+    Advancing,
+    /// Nothing committed within the stall window, and the job has run longer than that.
+    Stale,
+    /// Nothing committed yet, but the job started within the stall window: too early to tell.
+    JustStarted,
+}
+
+/// The observations and everything derived from them that several steps read.
+struct Ctx<'a> {
+    obs: &'a [&'a Observation],
+    first: &'a Observation,
+    last: &'a Observation,
+    t: &'a Thresholds,
+    opts: &'a DiagnoseOptions,
+    /// The stall window in force: never shorter than what the sink needs to commit.
+    window: Duration,
+    output: Option<(OutputState, Vec<Evidence>)>,
+    output_missing: Option<String>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(obs: &'a [&'a Observation], t: &'a Thresholds, opts: &'a DiagnoseOptions) -> Self {
+        let first = obs[0];
+        let last = obs[obs.len() - 1];
+        let mut ctx = Ctx {
+            obs,
+            first,
+            last,
+            t,
+            opts,
+            window: t.stall_window,
+            output: None,
+            output_missing: None,
+        };
+        ctx.window = ctx.effective_window();
+        match ctx.assess_output() {
+            Ok(o) => ctx.output = Some(o),
+            Err(why) => ctx.output_missing = Some(why),
+        }
+        ctx
+    }
+
+    fn flink(&self, o: &'a Observation) -> Option<&'a FlinkSnapshot> {
+        o.flink.value()
+    }
+
+    fn oracle(&self, o: &'a Observation) -> Option<&'a OracleSnapshot> {
+        o.oracle.value()
+    }
+
+    fn out(&self, o: &'a Observation) -> Option<&'a OutputSnapshot> {
+        o.output.value()
+    }
+
+    /// The judged job in the latest observation.
+    fn job(&self) -> Option<&'a JobDetail> {
+        self.flink(self.last).and_then(|f| f.job.as_ref())
+    }
+
+    /// The same job (same id) in the earliest observation that has it.
+    fn job_first(&self) -> Option<&'a JobDetail> {
+        let id = &self.job()?.id;
+        self.obs
+            .iter()
+            .filter_map(|o| self.flink(o).and_then(|f| f.job.as_ref()))
+            .find(|j| &j.id == id)
+    }
+
+    fn span(&self) -> Duration {
+        self.last.observed_at.since(self.first.observed_at)
+    }
+
+    fn effective_window(&self) -> Duration {
+        let interval = self
+            .job()
+            .and_then(|j| j.checkpoints.value())
+            .map(|c| c.interval)
+            .unwrap_or_default();
+        self.t.stall_window.max(interval + self.opts.rolling_interval)
+    }
+
+    /// Did committed output advance within the stall window?
+    fn assess_output(&self) -> Result<(OutputState, Vec<Evidence>), String> {
+        let window_ev = |fact: String| Evidence {
+            fact,
+            threshold: Some(ThresholdUse {
+                key: "stall_window".into(),
+                value: secs(self.window),
+            }),
+        };
+        let now = self.last.observed_at;
+        match (&self.first.output, &self.last.output) {
+            (_, Signal::Observed { value: last }) => {
+                let first = self.out(self.first);
+                let mut ev = vec![];
+                let grew = first.is_some_and(|f| {
+                    last.committed_files > f.committed_files
+                        || last.committed_bytes > f.committed_bytes
+                });
+                if let Some(f) = first.filter(|_| self.obs.len() > 1) {
+                    ev.push(Evidence {
+                        fact: format!(
+                            "committed output {} files / {} bytes -> {} files / {} bytes over {}",
+                            f.committed_files,
+                            f.committed_bytes,
+                            last.committed_files,
+                            last.committed_bytes,
+                            secs(self.span())
+                        ),
+                        threshold: None,
+                    });
+                }
+                let age = last.newest_committed.as_ref().map(|c| now.since(c.modified_at));
+                if let (Some(age), Some(c)) = (age, &last.newest_committed) {
+                    ev.push(window_ev(format!(
+                        "newest committed file {} is {} old",
+                        c.path,
+                        secs(age)
+                    )));
+                } else {
+                    ev.push(window_ev("no committed output file yet".into()));
+                }
+                if grew || age.is_some_and(|a| a <= self.window) {
+                    return Ok((OutputState::Advancing, ev));
+                }
+                // After a (re)start the sink has had no chance to commit yet.
+                if let Some(job) = self.job().filter(|j| !is_terminal_state(&j.state)) {
+                    let up = now.since(job.start_time);
+                    if up <= self.window && age.is_none_or(|a| a > up) {
+                        ev.push(Evidence {
+                            fact: format!("job {} started {} ago", job.id, secs(up)),
+                            threshold: None,
+                        });
+                        return Ok((OutputState::JustStarted, ev));
+                    }
+                }
+                Ok((OutputState::Stale, ev))
+            }
+            (_, missing) => {
+                let error = missing.error().unwrap_or_default();
+                // Not a FileSink (or unreadable): the sink's record counter and completed
+                // checkpoints stand in for committed output.
+                let (Some(j1), Some(j2)) = (self.job_first(), self.job()) else {
+                    return Err(format!("output: {error}; no job counters to stand in"));
+                };
+                let (Some(s1), Some(s2)) = (j1.sink.value(), j2.sink.value()) else {
+                    return Err(format!("output: {error}; sink counter missing"));
+                };
+                let (Some(c1), Some(c2)) = (j1.checkpoints.value(), j2.checkpoints.value())
+                else {
+                    return Err(format!("output: {error}; checkpoint statistics missing"));
+                };
+                if self.obs.len() < 2 {
+                    return Err(format!("output: {error}; one observation cannot show progress"));
+                }
+                let ev = vec![Evidence {
+                    fact: format!(
+                        "output unreadable ({error}); sink records {} -> {}, completed checkpoints {} -> {}",
+                        s1.records, s2.records, c1.completed, c2.completed
+                    ),
+                    threshold: None,
+                }];
+                if s2.records > s1.records && c2.completed > c1.completed {
+                    Ok((OutputState::Advancing, ev))
+                } else {
+                    Ok((OutputState::Stale, ev))
+                }
+            }
+        }
+    }
+
+    fn output_state(&self) -> Option<OutputState> {
+        self.output.as_ref().map(|(s, _)| *s)
+    }
+
+    fn output_evidence(&self) -> Vec<Evidence> {
+        self.output.as_ref().map(|(_, e)| e.clone()).unwrap_or_default()
+    }
+
+    fn newest_committed_at(&self) -> Option<Timestamp> {
+        self.out(self.last)?.newest_committed.as_ref().map(|c| c.modified_at)
+    }
+
+    /// Exceptions of the current job since output stopped (newer than the newest committed
+    /// file and the job's start), newest first, each with its classification.
+    fn recent_exceptions(&self) -> Vec<RecentException> {
+        let Some(job) = self.job() else { return vec![] };
+        let Some(list) = job.exceptions.value() else {
+            return vec![];
+        };
+        let since = self
+            .newest_committed_at()
+            .map_or(job.start_time, |t| t.max(job.start_time));
+        let mut out: Vec<_> = list
+            .iter()
+            .filter(|e| e.timestamp >= since)
+            .map(|e| RecentException {
+                x: explain(&format!("{}\n{}", e.name, e.stacktrace)),
+                name: e.name.clone(),
+                at: e.timestamp,
+            })
+            .collect();
+        out.sort_by_key(|e| std::cmp::Reverse(e.at));
+        out
+    }
+
+    /// The newest recent exception that classifies to `cause`.
+    fn recent_exception(&self, cause: Cause) -> Option<RecentException> {
+        self.recent_exceptions().into_iter().find(|e| e.x.cause == cause)
+    }
+
+    /// Keys of every session that ran mining SQL in any observation of the window.
+    fn mining_keys(&self) -> HashSet<(u32, u32, u32)> {
+        self.obs
+            .iter()
+            .filter_map(|o| self.oracle(o).and_then(|x| x.sessions.value()))
+            .flatten()
+            .filter(|s| s.is_mining())
+            .map(|s| s.key())
+            .collect()
+    }
+
+    /// The connector's sessions in the latest observation.
+    fn sessions(&self) -> Option<&'a Vec<ConnectorSession>> {
+        self.oracle(self.last).and_then(|o| o.sessions.value())
+    }
+
+    /// The mining sessions in the latest observation.
+    fn mining_sessions(&self) -> Vec<&'a ConnectorSession> {
+        let keys = self.mining_keys();
+        self.sessions()
+            .map(|ss| ss.iter().filter(|s| keys.contains(&s.key())).collect())
+            .unwrap_or_default()
+    }
+
+    /// The mining session to judge: the one that called most recently.
+    fn judged_session(&self) -> Option<&'a ConnectorSession> {
+        self.mining_sessions()
+            .into_iter()
+            .min_by_key(|s| (!s.is_active(), s.last_call_et_s))
+    }
+
+    /// The judged session as it was in the earliest observation that has it.
+    fn session_first(&self, s: &ConnectorSession) -> Option<&'a ConnectorSession> {
+        self.obs
+            .iter()
+            .filter_map(|o| self.oracle(o).and_then(|x| x.sessions.value()))
+            .flatten()
+            .find(|x| x.key() == s.key())
+    }
+
+    /// The flush-table heartbeat at the start and end of the window.
+    fn heartbeat(&self) -> Result<(u64, u64), String> {
+        let pick = |o: &Observation| -> Result<u64, String> {
+            match o.oracle.value().map(|x| &x.flush_table_scn) {
+                Some(Signal::Observed { value }) => Ok(*value),
+                Some(other) => Err(other.error().unwrap_or_default().to_string()),
+                None => Err(o.oracle.error().unwrap_or("oracle missing").to_string()),
+            }
+        };
+        if self.obs.len() < 2 {
+            return Err("one observation cannot show the heartbeat moving".into());
+        }
+        Ok((pick(self.first)?, pick(self.last)?))
+    }
+
+    /// Restarts counted between the first and the last observation of the judged job.
+    fn restart_delta(&self) -> Option<(u64, u64)> {
+        let a = *self.job_first()?.restarts.value()?;
+        let b = *self.job()?.restarts.value()?;
+        Some((b.saturating_sub(a), b))
+    }
+
+    /// Warnings that hold whatever the verdict is.
+    fn general_warnings(&self, notes: &mut Notes) {
+        let mining = self.mining_sessions();
+        if mining.len() > 1 {
+            let list: Vec<String> = mining
+                .iter()
+                .map(|s| format!("{}/{},{}", s.instance, s.sid, s.serial))
+                .collect();
+            notes.warn(format!(
+                "{} mining sessions under the connector's username ({}): Debezium 1.9 cannot \
+                 rename its flush table, so the heartbeat is shared and proves less",
+                mining.len(),
+                list.join(", ")
+            ));
+        }
+        if self.obs.len() < 2 {
+            notes.warn(
+                "only one observation: progress over time (heartbeat, counters, output) \
+                 cannot be judged",
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 1: leader problem
+// ---------------------------------------------------------------------------------------------
+
+/// A JobManager failover shows: no JobManager answering normally while one reports an election
+/// (HTTP 503) or a dead leader (HTTP 500 RecipientUnreachable), or ZooKeeper naming a leader
+/// that does not answer.
+fn in_failover(o: &Observation) -> bool {
+    let Some(f) = o.flink.value() else {
+        return false;
+    };
+    let electing = f.jobmanagers.iter().any(|j| {
+        matches!(
+            j.status,
+            JobManagerStatus::LeaderElection | JobManagerStatus::LeaderUnreachable
+        )
+    });
+    let zk_leader_dead = o
+        .zookeeper
+        .value()
+        .and_then(|z| z.leader_rest_url.as_deref())
+        .is_some_and(|url| {
+            f.jobmanagers.iter().any(|j| {
+                same_url(&j.url, url) && matches!(j.status, JobManagerStatus::Unreachable { .. })
+            })
+        });
+    electing || zk_leader_dead
+}
+
+fn same_url(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/').eq_ignore_ascii_case(b.trim_end_matches('/'))
+}
+
+fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
+    let f = match &ctx.last.flink {
+        Signal::Observed { value } => value,
+        other => {
+            notes.not_checked(Cause::LeaderProblem, "flink", other.error().unwrap_or_default());
+            return None;
+        }
+    };
+    let jm_facts: Vec<Evidence> = f
+        .jobmanagers
+        .iter()
+        .map(|j| Evidence {
+            fact: format!("JobManager {}: {}", j.url, describe_jm(&j.status)),
+            threshold: None,
+        })
+        .collect();
+    let any_up = f.jobmanagers.iter().any(|j| j.status.is_up());
+
+    if !any_up && !in_failover(ctx.last) {
+        return Some(
+            Verdict::new(Cause::LeaderProblem, "no JobManager is reachable")
+                .facts(jm_facts)
+                .todo("Check the JobManager processes and the network to them; nothing can be restarted until one leads.")
+                .todo("Check ZooKeeper (`echo srvr | nc <zk> 2181`): without a quorum no JobManager can be elected."),
+        );
+    }
+
+    if in_failover(ctx.last) {
+        // How long the failover has been seen: back through the trailing run of observations.
+        let since = ctx
+            .obs
+            .iter()
+            .rev()
+            .take_while(|o| in_failover(o))
+            .last()
+            .map_or(ctx.last.observed_at, |o| o.observed_at);
+        let lasted = ctx.last.observed_at.since(since);
+        if lasted > ctx.t.failover_grace {
+            return Some(
+                Verdict::new(
+                    Cause::LeaderProblem,
+                    format!("no JobManager has led for {}", secs(lasted)),
+                )
+                .facts(jm_facts)
+                .fact_vs(
+                    format!("leader election seen for {}", secs(lasted)),
+                    "failover_grace",
+                    secs(ctx.t.failover_grace),
+                )
+                .todo("Fix the cluster first: check the JobManager logs for leadership grants and ZooKeeper's health.")
+                .todo("Never restart the job into a cluster without a leader."),
+            );
+        }
+        notes.warn(format!(
+            "JobManager failover in progress for at least {} (failover_grace {}): not a fault yet",
+            secs(lasted),
+            secs(ctx.t.failover_grace)
+        ));
+        notes.context.extend(jm_facts.clone());
+    }
+
+    // JobManagers that both answer must see the same jobs, in every observation where both
+    // answered (one differing snapshot can be a state change between the two calls).
+    let disagree = |o: &Observation| -> Option<(String, String)> {
+        let f = o.flink.value()?;
+        let views: Vec<(&str, Vec<(String, String, Timestamp)>)> = f
+            .jobmanagers
+            .iter()
+            .filter_map(|j| match &j.status {
+                JobManagerStatus::Up { jobs, .. } => {
+                    let mut v: Vec<_> = jobs
+                        .iter()
+                        .map(|s| (s.id.clone(), s.state.clone(), s.start_time))
+                        .collect();
+                    v.sort();
+                    Some((j.url.as_str(), v))
+                }
+                _ => None,
+            })
+            .collect();
+        let (a_url, a) = views.first()?;
+        views.iter().find(|(_, v)| v != a).map(|(b_url, b)| {
+            let show = |v: &Vec<(String, String, Timestamp)>| {
+                if v.is_empty() {
+                    "no such job".to_string()
+                } else {
+                    v.iter()
+                        .map(|(id, st, t)| format!("{id} {st} since {t}"))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                }
+            };
+            (
+                format!("{a_url} sees {}", show(a)),
+                format!("{b_url} sees {}", show(b)),
+            )
+        })
+    };
+    let recent: Vec<&&Observation> = ctx.obs.iter().rev().take(2).collect();
+    if recent.iter().all(|o| disagree(o).is_some()) {
+        if let Some((a, b)) = disagree(ctx.last) {
+            return Some(
+                Verdict::new(Cause::LeaderProblem, "the JobManagers disagree about the job: two clusters?")
+                    .fact(a)
+                    .fact(b)
+                    .facts(jm_facts)
+                    .todo("Check which JobManager ZooKeeper names as leader and whether both use the same high-availability.cluster-id and ZooKeeper root.")
+                    .todo("Never restart the job into a split cluster: fix the HA configuration first."),
+            );
+        }
+    }
+
+    let live: Vec<_> = f.jobs.iter().filter(|j| !j.is_terminal()).collect();
+    if live.len() > 1 {
+        let mut v = Verdict::new(
+            Cause::LeaderProblem,
+            format!("the job runs {} times", live.len()),
+        );
+        for j in &live {
+            v = v.fact(format!("job {} {} since {}", j.id, j.state, j.start_time));
+        }
+        let youngest = live.iter().max_by_key(|j| j.start_time).map(|j| j.id.clone());
+        return Some(
+            v.todo(format!(
+                "Cancel the younger copy ({}) after checking which one commits output; both mine the same redo and write the same changes twice.",
+                youngest.unwrap_or_default()
+            ))
+            .todo("Resubmit jobs with a fixed job id so that Flink itself rejects a second copy."),
+        );
+    }
+    None
+}
+
+fn describe_jm(s: &JobManagerStatus) -> String {
+    match s {
+        JobManagerStatus::Up {
+            flink_version,
+            jobs,
+        } => format!("up (Flink {flink_version}), sees {} job(s) with this name", jobs.len()),
+        JobManagerStatus::LeaderElection => "HTTP 503: leader election in progress".into(),
+        JobManagerStatus::LeaderUnreachable => {
+            "HTTP 500 RecipientUnreachableException: its leader is gone".into()
+        }
+        JobManagerStatus::Unreachable { error } => format!("unreachable: {error}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 2: a dead job or a crash loop
+// ---------------------------------------------------------------------------------------------
+
+/// Causes with their own remedy that a crash loop's exceptions can name (DESIGN.md §2 step 2).
+const LOOP_CAUSES: [Cause; 5] = [
+    Cause::MissingRedo,
+    Cause::Misconfigured,
+    Cause::ResourceExhausted,
+    Cause::OracleUnreachable,
+    Cause::DeadConnection,
+];
+
+fn step_job_state(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
+    let Some(f) = ctx.flink(ctx.last) else {
+        notes.not_checked(
+            Cause::JobNotRunning,
+            "flink",
+            ctx.last.flink.error().unwrap_or_default(),
+        );
+        return None;
+    };
+    if f.jobs.is_empty() {
+        if in_failover(ctx.last) || !f.jobmanagers.iter().any(|j| j.status.is_up()) {
+            notes.not_checked(
+                Cause::JobNotRunning,
+                "flink.jobs",
+                "no JobManager answered with the job list (leader election)",
+            );
+            return None;
+        }
+        return Some(
+            Verdict::new(Cause::JobNotRunning, "the job is not on the cluster")
+                .fact("no job with the configured name on any JobManager")
+                .todo("Run `logminer-doctor gate` and resubmit the job from its latest savepoint or retained checkpoint."),
+        );
+    }
+    let Some(job) = f.job.as_ref() else {
+        notes.not_checked(
+            Cause::JobNotRunning,
+            "flink.job",
+            "the job's details were not collected",
+        );
+        return None;
+    };
+
+    let terminal = is_terminal_state(&job.state);
+    let (delta, total) = match ctx.restart_delta() {
+        Some(d) => d,
+        None => {
+            if let Some(e) = job.restarts.error() {
+                notes.not_checked(Cause::JobNotRunning, "flink.job.restarts", e.to_string());
+            }
+            (0, 0)
+        }
+    };
+    let restarting = matches!(
+        job.state.to_ascii_uppercase().as_str(),
+        "RESTARTING" | "FAILING"
+    );
+    let looping = delta >= ctx.t.crash_loop_restarts || (restarting && delta >= 1);
+    if delta >= 1 && !looping {
+        notes.warn(format!(
+            "the job restarted {delta} time(s) during the observed {} (crash_loop_restarts {})",
+            secs(ctx.span()),
+            ctx.t.crash_loop_restarts
+        ));
+    }
+
+    // A job that is RUNNING but whose tasks never all run (no slots, a lost TaskManager).
+    let tasks_short = !terminal
+        && job.tasks_total > 0
+        && job.tasks_running < job.tasks_total
+        && ctx.last.observed_at.since(job.start_time) > ctx.window
+        && ctx.obs.iter().all(|o| {
+            o.flink
+                .value()
+                .and_then(|f| f.job.as_ref())
+                .is_none_or(|j| j.tasks_running < j.tasks_total)
+        });
+
+    if !terminal && !looping && !tasks_short {
+        return None;
+    }
+
+    let state_fact = if terminal {
+        format!("job {} is {} (since {})", job.id, job.state, job.start_time)
+    } else if looping {
+        format!(
+            "job {} restarting: {} restarts in {} ({} in total, state {})",
+            job.id,
+            delta,
+            secs(ctx.span()),
+            total,
+            job.state
+        )
+    } else {
+        format!(
+            "job {} RUNNING but only {} of {} tasks run",
+            job.id, job.tasks_running, job.tasks_total
+        )
+    };
+    let mut v = if looping {
+        Verdict::new(Cause::JobNotRunning, "").fact_vs(
+            state_fact.clone(),
+            "crash_loop_restarts",
+            ctx.t.crash_loop_restarts.to_string(),
+        )
+    } else {
+        Verdict::new(Cause::JobNotRunning, "").fact(state_fact.clone())
+    };
+
+    match job.exceptions.value() {
+        Some(list) => {
+            let named = list.iter().find_map(|e| {
+                let x = explain(&format!("{}\n{}", e.name, e.stacktrace));
+                LOOP_CAUSES.contains(&x.cause).then_some((e, x))
+            });
+            if let Some((e, x)) = named {
+                let codes = if x.codes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", x.codes.join(", "))
+                };
+                v.cause = x.cause;
+                v = v.fact(format!("latest named exception at {}: {}{}", e.timestamp, e.name, codes));
+                v.summary = format!(
+                    "{}: {}",
+                    if terminal { "job stopped" } else { "job restarting in a loop" },
+                    x.summary
+                );
+                v = v.todo(x.remediation);
+                if x.cause == Cause::DeadConnection {
+                    v = v.todo("Restart from the latest savepoint or retained checkpoint after `logminer-doctor gate` passes.");
+                }
+                return Some(v);
+            }
+            if let Some(e) = list.first() {
+                v = v.fact(format!("latest exception at {}: {}", e.timestamp, e.name));
+            }
+        }
+        None => notes.not_checked(
+            Cause::JobNotRunning,
+            "flink.job.exceptions",
+            job.exceptions.error().unwrap_or_default().to_string(),
+        ),
+    }
+    v.summary = if terminal {
+        format!("the job is {}", job.state)
+    } else if looping {
+        "the job restarts in a loop for a reason its exceptions do not name".into()
+    } else {
+        format!("only {} of {} tasks run", job.tasks_running, job.tasks_total)
+    };
+    Some(
+        v.todo("Read the job's exception history (`/jobs/<id>/exceptions`) for the root cause.")
+            .todo("Run `logminer-doctor gate`, then resubmit from the latest savepoint or retained checkpoint."),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 3: missing redo
+// ---------------------------------------------------------------------------------------------
+
+/// The most conservative restart SCN known and where each candidate came from. Never the
+/// flush-table SCN: Debezium writes the database's current SCN there, not its resume position.
+fn restart_scn(ctx: &Ctx, notes: &mut Notes) -> Option<(u64, Vec<String>)> {
+    let mut candidates: Vec<(u64, String)> = vec![];
+    match ctx.last.output.value().map(|o| &o.last_scn) {
+        Some(Signal::Observed { value: Some(scn) }) => {
+            candidates.push((*scn, format!("last SCN in the output {scn}")))
+        }
+        Some(Signal::Observed { value: None }) => {}
+        Some(other) => notes.not_checked(
+            Cause::MissingRedo,
+            "output.last_scn",
+            other.error().unwrap_or_default(),
+        ),
+        None => {}
+    }
+    if let Some(tx) = ctx
+        .oracle(ctx.last)
+        .and_then(|o| o.open_transactions.value())
+    {
+        if let Some(scn) = tx.oldest_start_scn {
+            candidates.push((
+                scn,
+                format!(
+                    "oldest open transaction on the captured tables started at SCN {scn} ({} open)",
+                    tx.count
+                ),
+            ));
+        }
+    }
+    if let Some(scn) = ctx.opts.from_scn {
+        candidates.push((scn, format!("SCN given with --from-scn {scn}")));
+    }
+    let min = candidates.iter().map(|c| c.0).min()?;
+    Some((min, candidates.into_iter().map(|c| c.1).collect()))
+}
+
+fn step_missing_redo(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
+    let Some(oracle) = ctx.oracle(ctx.last) else {
+        notes.not_checked(
+            Cause::MissingRedo,
+            "oracle",
+            ctx.last.oracle.error().unwrap_or_default(),
+        );
+        return None;
+    };
+    let redo = match &oracle.redo {
+        Signal::Observed { value } if !value.threads.is_empty() => value,
+        Signal::Observed { .. } => {
+            notes.not_checked(Cause::MissingRedo, "oracle.redo", "no enabled redo thread listed");
+            return None;
+        }
+        other => {
+            notes.not_checked(Cause::MissingRedo, "oracle.redo", other.error().unwrap_or_default());
+            return None;
+        }
+    };
+    let Some((scn, sources)) = restart_scn(ctx, notes) else {
+        notes.not_checked(
+            Cause::MissingRedo,
+            "restart SCN",
+            "no SCN in the output, no open transaction and no --from-scn",
+        );
+        return None;
+    };
+    let uncovered: Vec<_> = redo.threads.iter().filter(|t| t.oldest_scn > scn).collect();
+    let thread_facts: Vec<Evidence> = redo
+        .threads
+        .iter()
+        .map(|t| Evidence {
+            fact: format!(
+                "redo thread {}: oldest available SCN {} (from {})",
+                t.thread, t.oldest_scn, t.oldest_time
+            ),
+            threshold: None,
+        })
+        .collect();
+    if !uncovered.is_empty() {
+        let threads: Vec<String> = uncovered.iter().map(|t| t.thread.to_string()).collect();
+        return Some(
+            Verdict::new(
+                Cause::MissingRedo,
+                format!(
+                    "restart SCN {scn} is older than the oldest available redo on thread(s) {}",
+                    threads.join(", ")
+                ),
+            )
+            .fact(format!("restart SCN {scn} = lowest of: {}", sources.join("; ")))
+            .facts(thread_facts)
+            .todo("Do NOT restart from the checkpoint or savepoint: the connector would fail with ORA-01291 or skip changes.")
+            .todo(format!(
+                "Restore the archived logs from SCN {scn} (RMAN: RESTORE ARCHIVELOG FROM SCN {scn}) and keep them until the connector has passed them, or re-snapshot the tables."
+            ))
+            .todo("The gate blocks every restart until redo covers the restart SCN."),
+        );
+    }
+    // Covered: how long until the restart SCN ages out, assuming redo is kept for a constant
+    // time window and the SCN rate stays as it was (linear between the binding thread's oldest
+    // log and now).
+    let binding = redo.threads.iter().max_by_key(|t| t.oldest_scn)?;
+    if let Some(db) = oracle.database.value() {
+        let elapsed = db.database_time.since(binding.oldest_time).as_secs_f64();
+        let scns = db.current_scn.saturating_sub(binding.oldest_scn) as f64;
+        if elapsed > 0.0 && scns > 0.0 {
+            let headroom =
+                Duration::from_secs_f64((scn - binding.oldest_scn) as f64 * elapsed / scns);
+            let e = Evidence {
+                fact: format!(
+                    "restart SCN {scn} ages out of redo in about {} (redo kept about {}; thread {})",
+                    secs(headroom),
+                    secs(Duration::from_secs_f64(elapsed)),
+                    binding.thread
+                ),
+                threshold: Some(ThresholdUse {
+                    key: "redo_headroom_warning".into(),
+                    value: secs(ctx.t.redo_headroom_warning),
+                }),
+            };
+            if headroom < ctx.t.redo_headroom_warning {
+                notes.warn(format!(
+                    "redo headroom short: restart SCN {scn} leaves available redo in about {} (redo_headroom_warning {})",
+                    secs(headroom),
+                    secs(ctx.t.redo_headroom_warning)
+                ));
+            }
+            notes.context.push(e);
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 4: misconfigured, resource exhausted
+// ---------------------------------------------------------------------------------------------
+
+/// ORA-00942 (table or view does not exist) and ORA-01031 (insufficient privileges) on the
+/// monitoring account's own queries mean a grant from sql/grants.sql is missing.
+fn missing_grant(error: &str) -> bool {
+    let codes = explain(error).codes;
+    codes.iter().any(|c| c == "ORA-00942" || c == "ORA-01031")
+}
+
+fn step_misconfigured(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
+    let mut v = Verdict::new(Cause::Misconfigured, "");
+    let mut problems: Vec<String> = vec![];
+    if let Some(oracle) = ctx.oracle(ctx.last) {
+        match &oracle.database {
+            Signal::Observed { value: db } => {
+                if !db.log_mode.eq_ignore_ascii_case("ARCHIVELOG") {
+                    problems.push(format!("the database is in {} mode", db.log_mode));
+                    v = v.fact(format!("V$DATABASE.LOG_MODE = {}", db.log_mode)).todo(
+                        "Enable archive-log mode (SHUTDOWN IMMEDIATE; STARTUP MOUNT; ALTER DATABASE ARCHIVELOG; ALTER DATABASE OPEN;): LogMiner needs archived redo.",
+                    );
+                }
+                if !db.supplemental_logging_min {
+                    problems.push("minimal supplemental logging is off".into());
+                    v = v.fact("V$DATABASE.SUPPLEMENTAL_LOG_DATA_MIN = NO").todo(
+                        "ALTER DATABASE ADD SUPPLEMENTAL LOG DATA; (then restart the connector so it re-reads the tables)",
+                    );
+                }
+                for e in &db.archive_dest_errors {
+                    problems.push("an archive destination is in error".into());
+                    v = v.fact(format!("archive destination in error: {e}")).todo(
+                        "Fix the archive destination (V$ARCHIVE_DEST_STATUS): while it fails, logs are not archived and redo runs out.",
+                    );
+                }
+            }
+            other => notes.not_checked(Cause::Misconfigured, "oracle.database", other.error().unwrap_or_default()),
+        }
+        let all_columns_db = oracle
+            .database
+            .value()
+            .is_some_and(|d| d.supplemental_logging_all);
+        match &oracle.table_logging {
+            Signal::Observed { value } if !all_columns_db => {
+                for t in value.iter().filter(|t| !t.all_columns) {
+                    problems.push(format!("table {} has no ALL COLUMNS supplemental log group", t.table));
+                    v = v
+                        .fact(format!("{}: no ALL COLUMNS supplemental log group", t.table))
+                        .todo(format!(
+                            "ALTER TABLE {} ADD SUPPLEMENTAL LOG DATA (ALL) COLUMNS;",
+                            t.table
+                        ));
+                }
+            }
+            Signal::Observed { .. } => {}
+            other => notes.not_checked(Cause::Misconfigured, "oracle.table_logging", other.error().unwrap_or_default()),
+        }
+        // Missing grants hide single views: name each.
+        let parts: [(&str, Option<&str>); 8] = [
+            ("oracle.database", oracle.database.error()),
+            ("oracle.recovery_area", oracle.recovery_area.error()),
+            ("oracle.table_logging", oracle.table_logging.error()),
+            ("oracle.sessions", oracle.sessions.error()),
+            ("oracle.flush_table_scn", oracle.flush_table_scn.error()),
+            ("oracle.redo", oracle.redo.error()),
+            ("oracle.table_activity", oracle.table_activity.error()),
+            ("oracle.open_transactions", oracle.open_transactions.error()),
+        ];
+        for (signal, err) in parts {
+            if let Some(err) = err.filter(|e| missing_grant(e)) {
+                problems.push(format!("a grant is missing for {signal}"));
+                v = v.fact(format!("{signal}: {err}"));
+            }
+        }
+        if problems.iter().any(|p| p.starts_with("a grant")) {
+            v = v.todo("Run the grants in sql/grants.sql for the monitoring account (SELECT on the SYS.V_$ views, and on the flush table).");
+        }
+    } else {
+        notes.not_checked(
+            Cause::Misconfigured,
+            "oracle",
+            ctx.last.oracle.error().unwrap_or_default(),
+        );
+    }
+    if let Some(e) = ctx.recent_exception(Cause::Misconfigured) {
+        problems.push(format!("the job failed with {}", e.name));
+        v = v.fact(e.fact()).todo(e.x.remediation.clone());
+    }
+    if problems.is_empty() {
+        return None;
+    }
+    problems.dedup();
+    v.summary = problems.join("; ");
+    Some(v)
+}
+
+fn step_resource_exhausted(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
+    if let Some(oracle) = ctx.oracle(ctx.last) {
+        match &oracle.recovery_area {
+            Signal::Observed { value: fra } if fra.limit_bytes > 0 => {
+                let pct = fra.used_pct();
+                if pct >= ctx.t.recovery_area_critical_pct {
+                    return Some(
+                        Verdict::new(
+                            Cause::ResourceExhausted,
+                            format!("the recovery area is {pct:.1}% full: archiving stops (ORA-00257)"),
+                        )
+                        .fact_vs(
+                            format!(
+                                "recovery area {} of {} bytes used ({pct:.1}%)",
+                                fra.used_bytes, fra.limit_bytes
+                            ),
+                            "recovery_area_critical_pct",
+                            format!("{}", ctx.t.recovery_area_critical_pct),
+                        )
+                        .todo("Back up and delete archived logs the connector has passed (RMAN), or raise DB_RECOVERY_FILE_DEST_SIZE.")
+                        .todo("Never delete archived logs newer than the connector's restart SCN."),
+                    );
+                }
+                if pct >= ctx.t.recovery_area_warning_pct {
+                    notes.warn(format!(
+                        "recovery area {pct:.1}% full (recovery_area_warning_pct {})",
+                        ctx.t.recovery_area_warning_pct
+                    ));
+                }
+            }
+            Signal::Observed { .. } => {}
+            other => notes.not_checked(Cause::ResourceExhausted, "oracle.recovery_area", other.error().unwrap_or_default()),
+        }
+        if let (Some(limit), Some(s)) = (
+            oracle.database.value().and_then(|d| d.pga_limit_bytes).filter(|l| *l > 0),
+            ctx.judged_session(),
+        ) {
+            if let Some(pga) = s.pga_bytes {
+                let ratio = pga as f64 / limit as f64;
+                if ratio >= ctx.t.pga_warning_ratio {
+                    notes.warn(format!(
+                        "mining session PGA {pga} bytes is {:.0}% of pga_aggregate_limit (pga_warning_ratio {}): bound it with log.mining.session.max.ms",
+                        ratio * 100.0,
+                        ctx.t.pga_warning_ratio
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(e) = ctx.recent_exception(Cause::ResourceExhausted) {
+        return Some(
+            Verdict::new(Cause::ResourceExhausted, format!("the job failed: {}", e.x.summary))
+                .fact(e.fact())
+                .todo(e.x.remediation.clone()),
+        );
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 5: healthy
+// ---------------------------------------------------------------------------------------------
+
+fn step_healthy(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
+    let state = match ctx.output_state() {
+        Some(s) => s,
+        None => {
+            notes.not_checked(
+                Cause::Healthy,
+                "output",
+                ctx.output_missing.clone().unwrap_or_default(),
+            );
+            return None;
+        }
+    };
+    trend_warnings(ctx, notes);
+    if state != OutputState::Advancing {
+        return None;
+    }
+    if let Some(e) = ctx.last.oracle.error() {
+        notes.warn(format!(
+            "cannot reach Oracle ({e}): the database-side checks (redo, sessions, prerequisites) were not done"
+        ));
+    }
+    let mut v = Verdict::new(Cause::Healthy, "committed output advances").facts(ctx.output_evidence());
+    if let (Some(scn), Some(db)) = (
+        ctx.last
+            .output
+            .value()
+            .and_then(|o| o.last_scn.value().copied().flatten()),
+        ctx.oracle(ctx.last).and_then(|o| o.database.value()),
+    ) {
+        v = v.fact(format!(
+            "output SCN {scn}, database SCN {}: lag {} SCNs",
+            db.current_scn,
+            db.current_scn.saturating_sub(scn)
+        ));
+    }
+    Some(v)
+}
+
+/// Trends that will hurt: failing checkpoints, growing lag, orphaned part files, and a long
+/// LogMiner call that still progresses.
+fn trend_warnings(ctx: &Ctx, notes: &mut Notes) {
+    if let (Some(a), Some(b)) = (
+        ctx.job_first().and_then(|j| j.checkpoints.value()),
+        ctx.job().and_then(|j| j.checkpoints.value()),
+    ) {
+        if b.failed > a.failed {
+            let msg = b
+                .last_failure
+                .as_ref()
+                .map(|f| format!(" (last: {})", f.message))
+                .unwrap_or_default();
+            notes.warn(format!(
+                "{} checkpoint(s) failed in the observed {}{msg}",
+                b.failed - a.failed,
+                secs(ctx.span())
+            ));
+        }
+    }
+    // SCN lag growing across every observation (three at least, so one slow commit is not a trend).
+    let lags: Vec<u64> = ctx
+        .obs
+        .iter()
+        .filter_map(|o| {
+            let scn = o.output.value()?.last_scn.value().copied().flatten()?;
+            let cur = o.oracle.value()?.database.value()?.current_scn;
+            Some(cur.saturating_sub(scn))
+        })
+        .collect();
+    if lags.len() >= 3 && lags.windows(2).all(|w| w[1] > w[0]) {
+        notes.warn(format!(
+            "SCN lag grows in every observation ({} -> {} SCNs)",
+            lags[0],
+            lags[lags.len() - 1]
+        ));
+    }
+    if let (Some(out), Some(job)) = (ctx.out(ctx.last), ctx.job()) {
+        if let Some(oldest) = out.oldest_in_progress_at.filter(|t| *t < job.start_time) {
+            notes.warn(format!(
+                "{} in-progress part file(s), the oldest from {oldest}, before the job's start at {}: orphans of an earlier attempt, not a stall",
+                out.in_progress_files, job.start_time
+            ));
+        }
+    }
+    if let Some(p) = long_call_progress(ctx) {
+        if let LongCall::Progressing { running, cpu_ms, gets } = p {
+            notes.warn(format!(
+                "LogMiner call running for {} still progresses (CPU +{cpu_ms} ms, buffer gets +{gets}): a large transaction? (long_logminer_call {})",
+                secs(running),
+                secs(ctx.t.long_logminer_call)
+            ));
+        }
+    }
+}
+
+enum LongCall {
+    Progressing {
+        running: Duration,
+        cpu_ms: u64,
+        gets: u64,
+    },
+    Flat {
+        running: Duration,
+        session: String,
+    },
+    Unmeasured(String),
+}
+
+/// A LogMiner call of the judged session running longer than `long_logminer_call`: do its SQL
+/// statistics still move between the first and last observation?
+fn long_call_progress(ctx: &Ctx) -> Option<LongCall> {
+    let s = ctx.judged_session()?;
+    let running = Duration::from_secs(s.last_call_et_s);
+    let mining_call = matches!(s.sql, Some(SqlKind::MiningQuery | SqlKind::StartLogminer));
+    if !s.is_active() || !mining_call || running <= ctx.t.long_logminer_call {
+        return None;
+    }
+    let first = ctx.session_first(s)?;
+    if ctx.obs.len() < 2 {
+        return Some(LongCall::Unmeasured("one observation cannot show SQL statistics moving".into()));
+    }
+    match (first.sql_stats, s.sql_stats) {
+        (Some(a), Some(b)) => {
+            let cpu_ms = b.cpu_time_us.saturating_sub(a.cpu_time_us) / 1000;
+            let gets = b.buffer_gets.saturating_sub(a.buffer_gets);
+            if cpu_ms > 0 || gets > 0 {
+                Some(LongCall::Progressing {
+                    running,
+                    cpu_ms,
+                    gets,
+                })
+            } else {
+                Some(LongCall::Flat {
+                    running,
+                    session: format!("{}/{},{}", s.instance, s.sid, s.serial),
+                })
+            }
+        }
+        _ => Some(LongCall::Unmeasured("SQL statistics of the mining call missing".into())),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps 6 to 10: why a stale pipeline is stale
+// ---------------------------------------------------------------------------------------------
+
+fn stale(ctx: &Ctx) -> bool {
+    matches!(
+        ctx.output_state(),
+        Some(OutputState::Stale | OutputState::JustStarted)
+    )
+}
+
+fn step_oracle_unreachable(ctx: &Ctx, _notes: &mut Notes) -> Option<Verdict> {
+    let error = ctx.last.oracle.error()?;
+    if !stale(ctx) {
+        return None;
+    }
+    Some(
+        Verdict::new(Cause::OracleUnreachable, "output is stale and the doctor cannot reach Oracle")
+            .fact(format!("Oracle: {error}"))
+            .facts(ctx.output_evidence())
+            .todo("Check the listener (lsnrctl status), the database (open mode) and the network path from this host and from the TaskManagers.")
+            .todo("If the monitoring account is locked (ORA-28000), unlock it; the doctor waits minutes after a failed login so it never locks it itself.")
+            .todo("The gate blocks restarts until Oracle answers: a restarted connector could not connect either."),
+    )
+}
+
+fn step_sink_stalled(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
+    if !stale(ctx) {
+        return None;
+    }
+    let (Some(j1), Some(j2)) = (ctx.job_first(), ctx.job()) else {
+        notes.not_checked(Cause::SinkStalled, "flink.job", "no job details");
+        return None;
+    };
+    let mut v = Verdict::new(Cause::SinkStalled, "").facts(ctx.output_evidence());
+    match (j1.source.value(), j2.source.value()) {
+        (Some(a), Some(b)) => {
+            if let Some(bp) = b.backpressured_ms_per_s.filter(|bp| *bp >= ctx.t.backpressure_ms_per_s) {
+                v.summary = format!("the source is backpressured {bp:.0} ms/s: the sink does not keep up");
+                return Some(
+                    v.fact_vs(
+                        format!("source backPressuredTimeMsPerSecond {bp:.0}"),
+                        "backpressure_ms_per_s",
+                        format!("{}", ctx.t.backpressure_ms_per_s),
+                    )
+                    .todo("Find the slow operator downstream of the source (Flink UI, BackPressure tab) and the checkpoint failures.")
+                    .todo("A backpressured source stops mining and freezes the heartbeat: do not mistake it for a dead connection."),
+                );
+            }
+            if ctx.obs.len() >= 2 && b.records > a.records {
+                v.summary = format!(
+                    "the source read {} records but nothing was committed",
+                    b.records - a.records
+                );
+                v = v.fact(format!(
+                    "source records {} -> {} over {}",
+                    a.records,
+                    b.records,
+                    secs(ctx.span())
+                ));
+                return Some(sink_remedies(ctx, v, j2));
+            }
+        }
+        _ => notes.not_checked(
+            Cause::SinkStalled,
+            "flink.job.source",
+            j2.source.error().unwrap_or("missing").to_string(),
+        ),
+    }
+    if let (Some(a), Some(b)) = (j1.checkpoints.value(), j2.checkpoints.value()) {
+        let failed = b.failed.saturating_sub(a.failed);
+        if failed >= ctx.t.checkpoint_failures && b.completed == a.completed {
+            v.summary = format!("{failed} checkpoints failed and none completed: nothing is committed");
+            v = v.fact_vs(
+                format!(
+                    "checkpoints: {failed} failed, 0 completed over {}{}",
+                    secs(ctx.span()),
+                    b.last_failure
+                        .as_ref()
+                        .map(|f| format!("; last failure: {}", f.message))
+                        .unwrap_or_default()
+                ),
+                "checkpoint_failures",
+                ctx.t.checkpoint_failures.to_string(),
+            );
+            return Some(sink_remedies(ctx, v, j2));
+        }
+    }
+    None
+}
+
+fn sink_remedies(ctx: &Ctx, v: Verdict, job: &JobDetail) -> Verdict {
+    let failing = job
+        .checkpoints
+        .value()
+        .and_then(|c| c.last_failure.as_ref().map(|f| f.message.clone()));
+    let v = match failing {
+        Some(m) => v.fact(format!("last checkpoint failure: {m}")),
+        None => v,
+    };
+    let _ = ctx;
+    v.todo("Look at the checkpoint failures (/jobs/<id>/checkpoints) and the sink's target (disk, permissions, quota).")
+        .todo("Restart only if checkpoints keep failing; a restart re-reads from the last completed checkpoint and loses nothing.")
+}
+
+fn step_dead_connection(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
+    if !stale(ctx) {
+        return None;
+    }
+    let job = ctx.job().filter(|j| !is_terminal_state(&j.state))?;
+    let mut v = Verdict::new(Cause::DeadConnection, "").facts(ctx.output_evidence());
+
+    // Client-side proof: the source thread sits in a socket read across two thread dumps.
+    if job.source_thread.value() == Some(&SourceThreadState::BlockedInSocketRead) {
+        v.summary = "the source thread is blocked in a socket read: a half-open connection".into();
+        return Some(dead_remedies(
+            v.fact("TaskManager thread dumps: the source reader thread sits in a socket read in two dumps"),
+            ctx.judged_session(),
+        ));
+    }
+    if let Some(e) = ctx.recent_exception(Cause::DeadConnection) {
+        v.summary = format!("the connector's connection died: {}", e.x.summary);
+        return Some(dead_remedies(v.fact(e.fact()), ctx.judged_session()));
+    }
+
+    let Some(sessions) = ctx.sessions() else {
+        notes.not_checked(
+            Cause::DeadConnection,
+            "oracle.sessions",
+            ctx.oracle(ctx.last)
+                .and_then(|o| o.sessions.error())
+                .or(ctx.last.oracle.error())
+                .unwrap_or_default()
+                .to_string(),
+        );
+        return None;
+    };
+    let mining = ctx.mining_sessions();
+    let gap = ctx.t.mining_call_gap;
+    if mining.is_empty() && sessions.iter().any(|s| s.is_snapshotting()) {
+        notes.not_checked(
+            Cause::DeadConnection,
+            "oracle.sessions",
+            "the connector is in its snapshot phase (SELECTs on captured tables, no mining yet)",
+        );
+        return None;
+    }
+    if sessions.is_empty() {
+        v.summary = "the job runs but the connector has no session on any instance".into();
+        return Some(dead_remedies(
+            v.fact(format!(
+                "no session of the connector user on any instance; job {} {}",
+                job.id, job.state
+            )),
+            None,
+        ));
+    }
+    let heartbeat = ctx.heartbeat();
+    let hb_fact = match &heartbeat {
+        Ok((a, b)) if b > a => format!("flush-table heartbeat rising {a} -> {b}"),
+        Ok((a, _)) => format!("flush-table heartbeat frozen at {a} over {}", secs(ctx.span())),
+        Err(e) => format!("flush-table heartbeat not checked: {e}"),
+    };
+    let hb_rising = matches!(heartbeat, Ok((a, b)) if b > a);
+    if let Err(e) = &heartbeat {
+        notes.not_checked(Cause::DeadConnection, "oracle.flush_table_scn", e.clone());
+    }
+    if mining.is_empty() {
+        let all_idle = sessions
+            .iter()
+            .all(|s| !s.is_active() && Duration::from_secs(s.last_call_et_s) > gap);
+        if all_idle && !hb_rising {
+            v.summary = "no mining session, and the connector's sessions stopped calling".into();
+            let mut v = v.fact_vs(
+                format!(
+                    "{} session(s) of the connector user, none mining, all idle past the gap",
+                    sessions.len()
+                ),
+                "mining_call_gap",
+                secs(gap),
+            );
+            for s in sessions {
+                v = v.fact(session_fact(s));
+            }
+            return Some(dead_remedies(v.fact(hb_fact), sessions.first()));
+        }
+        notes.not_checked(
+            Cause::DeadConnection,
+            "mining session",
+            "no session ran the LogMiner SQL during the window; cannot tell which one mines",
+        );
+        return None;
+    }
+    let s = ctx.judged_session()?;
+    if matches!(s.status.to_ascii_uppercase().as_str(), "KILLED" | "SNIPED") {
+        v.summary = format!("the mining session was {} on the server", s.status);
+        return Some(dead_remedies(v.fact(session_fact(s)).fact(hb_fact), Some(s)));
+    }
+    let idle_for = Duration::from_secs(s.last_call_et_s);
+    if !s.is_active() && idle_for > gap && !hb_rising {
+        v.summary = format!(
+            "the mining session has not called for {} and its heartbeat is frozen",
+            secs(idle_for)
+        );
+        return Some(dead_remedies(
+            v.fact_vs(session_fact(s), "mining_call_gap", secs(gap)).fact(hb_fact),
+            Some(s),
+        ));
+    }
+    None
+}
+
+fn session_fact(s: &ConnectorSession) -> String {
+    format!(
+        "session {}/{},{} {} for {} s, event \"{}\", SQL {}, client {}:{}",
+        s.instance,
+        s.sid,
+        s.serial,
+        s.status,
+        s.last_call_et_s,
+        s.event,
+        s.sql
+            .or(s.prev_sql)
+            .map(|k| format!("{k:?}"))
+            .unwrap_or_else(|| "none".into()),
+        s.machine,
+        s.port.map(|p| p.to_string()).unwrap_or_else(|| "?".into())
+    )
+}
+
+fn dead_remedies(v: Verdict, lingering: Option<&ConnectorSession>) -> Verdict {
+    let mut v = v.todo(
+        "Restart the job from a savepoint (or the latest retained checkpoint): `logminer-doctor restart --apply` runs the gate first.",
+    );
+    if let Some(s) = lingering {
+        v = v.todo(format!(
+            "Kill the orphaned session after the restart: ALTER SYSTEM KILL SESSION '{},{},@{}' IMMEDIATE (through the DBA's kill procedure); on the TaskManager `ss -tnp | grep {}` shows the socket.",
+            s.sid,
+            s.serial,
+            s.instance,
+            s.port.map(|p| p.to_string()).unwrap_or_else(|| "1521".into())
+        ));
+    }
+    v.todo(
+        "Prevent the next silent hang: (ENABLE=broken) in the connection URL with net.ipv4.tcp_keepalive_time below the firewall's idle timeout, and/or the driver property oracle.jdbc.ReadTimeout longer than the slowest LogMiner call.",
+    )
+}
+
+fn step_logminer_stuck(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
+    if !stale(ctx) {
+        return None;
+    }
+    ctx.job().filter(|j| !is_terminal_state(&j.state))?;
+    let repeated: Vec<_> = ctx
+        .recent_exceptions()
+        .into_iter()
+        .filter(|e| e.x.cause == Cause::LogminerStuck)
+        .collect();
+    if repeated.len() >= 2 {
+        return Some(
+            Verdict::new(
+                Cause::LogminerStuck,
+                format!("LogMiner errors repeat ({} since output stopped)", repeated.len()),
+            )
+            .fact(repeated[0].fact())
+            .facts(ctx.output_evidence())
+            .todo("Restart the job so the connector starts a fresh LogMiner session.")
+            .todo(LOG_MINING_SETTINGS),
+        );
+    }
+    match long_call_progress(ctx) {
+        Some(LongCall::Flat { running, session }) => Some(
+            Verdict::new(
+                Cause::LogminerStuck,
+                format!("the LogMiner call has run {} with flat statistics", secs(running)),
+            )
+            .fact_vs(
+                format!("session {session} ACTIVE on the LogMiner SQL for {}", secs(running)),
+                "long_logminer_call",
+                secs(ctx.t.long_logminer_call),
+            )
+            .fact(format!(
+                "its CPU time and buffer gets did not move over {}",
+                secs(ctx.span())
+            ))
+            .facts(ctx.output_evidence())
+            .todo("Restart the job so the connector starts a fresh LogMiner session.")
+            .todo(LOG_MINING_SETTINGS),
+        ),
+        Some(LongCall::Unmeasured(why)) => {
+            notes.not_checked(Cause::LogminerStuck, "oracle.sessions.sql_stats", why);
+            None
+        }
+        _ => None,
+    }
+}
+
+const LOG_MINING_SETTINGS: &str = "Review the log.mining.* settings: log.mining.strategy=online_catalog, log.mining.session.max.ms to bound a session, and never log.mining.continuous.mine on 19c+.";
+
+fn step_idle_source(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
+    if !stale(ctx) {
+        return None;
+    }
+    let job = ctx.job().filter(|j| !is_terminal_state(&j.state))?;
+    let Some(s) = ctx.judged_session() else {
+        notes.not_checked(Cause::IdleSource, "mining session", "no mining session seen");
+        return None;
+    };
+    let calling = s.is_active() || Duration::from_secs(s.last_call_et_s) <= ctx.t.mining_call_gap;
+    if !calling {
+        return None;
+    }
+    let hb = match ctx.heartbeat() {
+        Ok((a, b)) if b > a => format!("flush-table heartbeat rising {a} -> {b}"),
+        Ok((a, _)) => {
+            notes.not_checked(
+                Cause::IdleSource,
+                "oracle.flush_table_scn",
+                format!("heartbeat frozen at {a} while the session calls: cannot prove the loop turns"),
+            );
+            return None;
+        }
+        Err(e) => {
+            notes.not_checked(Cause::IdleSource, "oracle.flush_table_scn", e);
+            return None;
+        }
+    };
+    let first = ctx.oracle(ctx.first).and_then(|o| o.table_activity.value());
+    let last = ctx.oracle(ctx.last).and_then(|o| o.table_activity.value());
+    let activity = match (first, last) {
+        (Some(a), Some(b)) => {
+            let d = b.db_block_changes.saturating_sub(a.db_block_changes);
+            if d > 0 {
+                notes.context.push(Evidence {
+                    fact: format!(
+                        "captured tables changed (db block changes +{d}) yet nothing was committed while the connector mines"
+                    ),
+                    threshold: None,
+                });
+                notes.not_checked(
+                    Cause::IdleSource,
+                    "oracle.table_activity",
+                    format!("the captured tables are written (+{d} db block changes): not idle"),
+                );
+                return None;
+            }
+            format!("db block changes on the captured tables flat at {}", b.db_block_changes)
+        }
+        _ => {
+            let e = ctx
+                .oracle(ctx.last)
+                .and_then(|o| o.table_activity.error())
+                .unwrap_or("missing");
+            notes.not_checked(Cause::IdleSource, "oracle.table_activity", e.to_string());
+            "table activity not measured".into()
+        }
+    };
+    let _ = job;
+    Some(
+        Verdict::new(
+            Cause::IdleSource,
+            "no changes on the captured tables; the connector mines and its heartbeat rises",
+        )
+        .facts(ctx.output_evidence())
+        .fact(session_fact(s))
+        .fact(hb)
+        .fact(activity)
+        .todo("Nothing is broken: do not restart.")
+        .todo("Keep the connector's offset moving on quiet tables: set heartbeat.interval.ms (Flink CDC embeds Debezium 1.9.8; do NOT set heartbeat.action.query with the incremental source, it fails there), so a later restart does not land on purged redo."),
+    )
+}
+
+/// Nothing matched, but the job started within the stall window: too early to call it stalled.
+fn step_just_started(ctx: &Ctx) -> Option<Verdict> {
+    (ctx.output_state() == Some(OutputState::JustStarted)).then(|| {
+        Verdict::new(
+            Cause::Healthy,
+            "the job started recently; no committed output yet within the stall window",
+        )
+        .facts(ctx.output_evidence())
+        .todo("Diagnose again after the stall window; nothing points at a fault yet.")
+    })
+}
+
+fn step_unknown(notes: &Notes) -> Verdict {
+    let mut v = Verdict::new(
+        Cause::Unknown,
+        if notes.missing.is_empty() {
+            "no step of the decision table matched".to_string()
+        } else {
+            format!(
+                "no step could decide; {} signal(s) missing",
+                notes.missing.len()
+            )
+        },
+    );
+    for m in &notes.missing {
+        v = v.todo(format!("Provide {} (needed for {}): {}", m.signal, m.step, m.why));
+    }
+    if v.remediation.is_empty() {
+        v = v.todo("Run diagnose again with more samples (--samples 3 --interval 30s) and send the --save bundle.");
+    }
+    v
 }

@@ -1,0 +1,64 @@
+//! The command line (clap derive). Parsing only: each command maps to one function in
+//! `crate::commands`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::exit::EXIT_TABLE;
+use crate::report::Format;
+
+/// Why is this Oracle LogMiner -> Flink CDC pipeline not producing, and what is the safe fix?
+#[derive(Debug, Parser)]
+#[command(name = "logminer-doctor", version, after_help = EXIT_TABLE)]
+pub struct Cli {
+    /// The config file.
+    #[arg(long, global = true, default_value = "logminer-doctor.toml")]
+    pub config: PathBuf,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs the whole loop on a simulated pipeline, one scenario per cause; no setup needed.
+    Demo {
+        /// Run only this scenario (its name is the cause it produces, e.g. dead_connection).
+        #[arg(long)]
+        scenario: Option<String>,
+    },
+    /// One-shot: samples each pipeline, decides, explains. Exit 0/1/2/3.
+    Diagnose {
+        /// Only this pipeline.
+        #[arg(short = 'p', long = "pipeline")]
+        pipeline: Option<String>,
+        /// Observations to take per pipeline.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=100))]
+        samples: u32,
+        /// Time between observations.
+        #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+        interval: Duration,
+        /// The lowest SCN a restart must be able to resume from (e.g. from the connector's logs).
+        #[arg(long)]
+        from_scn: Option<u64>,
+        /// Write the observations (a support bundle) to this file.
+        #[arg(long, conflicts_with = "replay")]
+        save: Option<PathBuf>,
+        /// Diagnose the observations saved in this bundle instead of collecting.
+        #[arg(long)]
+        replay: Option<PathBuf>,
+    },
+    /// Classifies an error text or stack trace (FILE, or standard input when FILE is `-` or absent).
+    Explain {
+        /// The file holding the text.
+        file: Option<PathBuf>,
+    },
+    /// Validates the config file, then says whether each configured system is reachable.
+    CheckConfig,
+}
