@@ -20,8 +20,8 @@ use super::raw::{
 };
 use super::{
     Config, FlinkConfig, OracleConfig, OutputConfig, OutputFormat, PipelineConfig,
-    RemediationConfig, RemediationMode, ResubmitConfig, ScnColumn, Secret, SecretSource,
-    TableName, ZooKeeperConfig,
+    RemediationConfig, RemediationMode, ResubmitConfig, ScnColumn, Secret, SecretSource, TableName,
+    ZooKeeperConfig,
 };
 use crate::diagnose::Thresholds;
 
@@ -116,6 +116,8 @@ pub(super) fn from_toml(text: &str, path: &Path, env: &dyn Env) -> Result<Config
         names: HashMap::new(),
     };
     let pipelines = check.file(text);
+    // Keys and types are checked for the whole file before values: regroup by pipeline.
+    check.problems.sort_by_key(|p| pipeline_index(&p.key));
     match pipelines {
         Some(pipelines) if check.problems.is_empty() => Ok(Config {
             path: path.to_owned(),
@@ -174,7 +176,11 @@ impl Section for Thresholds {
 
 fn clean<T: Section>(value: Value, at: &str, problems: &mut Vec<ConfigProblem>) -> Option<Value> {
     let Value::Table(mut table) = value else {
-        push(problems, at, format!("expected a table, found {}", value.type_str()));
+        push(
+            problems,
+            at,
+            format!("expected a table, found {}", value.type_str()),
+        );
         return None;
     };
     for (name, nested) in T::NESTED {
@@ -189,7 +195,11 @@ fn clean<T: Section>(value: Value, at: &str, problems: &mut Vec<ConfigProblem>) 
     for (name, value) in table {
         if !known.contains(&name.as_str()) {
             let expected = known.join(", ");
-            push(problems, &key(at, &name), format!("unknown key (expected one of: {expected})"));
+            push(
+                problems,
+                &key(at, &name),
+                format!("unknown key (expected one of: {expected})"),
+            );
             continue;
         }
         // Deserialize the section with only this key (on top of the defaults): every other key
@@ -200,7 +210,7 @@ fn clean<T: Section>(value: Value, at: &str, problems: &mut Vec<ConfigProblem>) 
             Ok(_) => {
                 kept.insert(name, value);
             }
-            Err(e) => push(problems, &key(at, &name), e.message().trim().to_owned()),
+            Err(e) => push(problems, &key(at, &name), plain(e.message())),
         }
     }
     Some(Value::Table(kept))
@@ -210,7 +220,7 @@ fn clean<T: Section>(value: Value, at: &str, problems: &mut Vec<ConfigProblem>) 
 fn read<T: Section>(value: Value, at: &str, problems: &mut Vec<ConfigProblem>) -> Option<T> {
     let cleaned = clean::<T>(value, at, problems)?;
     T::deserialize(cleaned)
-        .map_err(|e| push(problems, at, e.message().trim().to_owned()))
+        .map_err(|e| push(problems, at, plain(e.message())))
         .ok()
 }
 
@@ -274,7 +284,7 @@ impl Check<'_> {
                     Some(span) => line_column(text, span.start),
                     None => "(syntax)".to_owned(),
                 };
-                self.problem(&at, e.message().trim());
+                self.problem(&at, plain(e.message()));
                 return None;
             }
         };
@@ -302,7 +312,10 @@ impl Check<'_> {
             }
         }
         if raw.is_empty() && !self.has("pipeline") {
-            self.problem("pipeline", "no [[pipeline]] entry: at least one is required");
+            self.problem(
+                "pipeline",
+                "no [[pipeline]] entry: at least one is required",
+            );
         }
         let pipelines: Vec<_> = raw
             .into_iter()
@@ -315,10 +328,14 @@ impl Check<'_> {
         let name = self.name(raw.name, &key(at, "name"));
         let oracle = self.section(raw.oracle, at, "oracle", Self::oracle);
         let flink = self.section(raw.flink, at, "flink", Self::flink);
-        let zookeeper = raw.zookeeper.map(|zk| self.zookeeper(zk, &key(at, "zookeeper")));
+        let zookeeper = raw
+            .zookeeper
+            .map(|zk| self.zookeeper(zk, &key(at, "zookeeper")));
         let output = self.section(raw.output, at, "output", Self::output);
-        let thresholds = self.thresholds(raw.thresholds.unwrap_or_default(), &key(at, "thresholds"));
-        let remediation = self.remediation(raw.remediation.unwrap_or_default(), &key(at, "remediation"));
+        let thresholds =
+            self.thresholds(raw.thresholds.unwrap_or_default(), &key(at, "thresholds"));
+        let remediation =
+            self.remediation(raw.remediation.unwrap_or_default(), &key(at, "remediation"));
         Some(PipelineConfig {
             name: name?,
             oracle: oracle?,
@@ -333,8 +350,14 @@ impl Check<'_> {
     fn name(&mut self, raw: Option<String>, at: &str) -> Option<String> {
         let name = self.text(raw, at)?;
         // It becomes a metric label value and part of file names: keep it to a safe alphabet.
-        if !name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) {
-            self.problem(at, format!("{name:?}: use only letters, digits, '_', '-' and '.'"));
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+        {
+            self.problem(
+                at,
+                format!("{name:?}: use only letters, digits, '_', '-' and '.'"),
+            );
             return None;
         }
         if let Some(first) = self.names.get(&name) {
@@ -361,9 +384,11 @@ impl Check<'_> {
                 table: "LOG_MINING_FLUSH".to_owned(),
             }),
         };
-        let captured_tables = self.list(raw.captured_tables, &key(at, "captured_tables"), |c, t, at| {
-            c.parsed(table_name(&t), at)
-        });
+        let captured_tables = self.list(
+            raw.captured_tables,
+            &key(at, "captured_tables"),
+            |c, t, at| c.parsed(table_name(&t), at),
+        );
         let call_timeout = self.positive(raw.call_timeout, &key(at, "call_timeout"));
         Some(OracleConfig {
             connect_string: connect_string?,
@@ -385,7 +410,10 @@ impl Check<'_> {
                 None
             }
             (None, None) => {
-                self.problem(at, "missing password_env or password_file (one is required)");
+                self.problem(
+                    at,
+                    "missing password_env or password_file (one is required)",
+                );
                 None
             }
             (Some(name), None) => {
@@ -454,7 +482,10 @@ impl Check<'_> {
         let root = if raw.root.starts_with('/') {
             Some(raw.root)
         } else {
-            self.problem(&key(at, "root"), format!("{:?} must start with '/'", raw.root));
+            self.problem(
+                &key(at, "root"),
+                format!("{:?} must start with '/'", raw.root),
+            );
             None
         };
         let cluster_id = self.text(Some(raw.cluster_id), &key(at, "cluster_id"));
@@ -472,11 +503,24 @@ impl Check<'_> {
         let at_format = key(at, "format");
         let format = match self.required(raw.format, &at_format, MISSING_KEY) {
             Some(RawFormat::Csv) => {
-                self.only_for("json", raw.json_scn_pointer.is_some(), at, "json_scn_pointer");
+                self.only_for(
+                    "json",
+                    raw.json_scn_pointer.is_some(),
+                    at,
+                    "json_scn_pointer",
+                );
                 let at_col = key(at, "csv_scn_column");
-                let scn_column = match self.required(raw.csv_scn_column, &at_col, "required when format = \"csv\"") {
-                    Some(RawScnColumn::Name(name)) if !name.is_empty() => Some(ScnColumn::Name(name)),
-                    Some(RawScnColumn::Index(i)) if i >= 0 => usize::try_from(i).ok().map(ScnColumn::Index),
+                let scn_column = match self.required(
+                    raw.csv_scn_column,
+                    &at_col,
+                    "required when format = \"csv\"",
+                ) {
+                    Some(RawScnColumn::Name(name)) if !name.is_empty() => {
+                        Some(ScnColumn::Name(name))
+                    }
+                    Some(RawScnColumn::Index(i)) if i >= 0 => {
+                        usize::try_from(i).ok().map(ScnColumn::Index)
+                    }
                     Some(_) => {
                         self.problem(&at_col, "must be a header name or an index >= 0");
                         None
@@ -501,7 +545,11 @@ impl Check<'_> {
                 self.only_for("csv", raw.csv_scn_column.is_some(), at, "csv_scn_column");
                 self.only_for("csv", raw.csv_delimiter.is_some(), at, "csv_delimiter");
                 let at_ptr = key(at, "json_scn_pointer");
-                match self.required(raw.json_scn_pointer, &at_ptr, "required when format = \"json\"") {
+                match self.required(
+                    raw.json_scn_pointer,
+                    &at_ptr,
+                    "required when format = \"json\"",
+                ) {
                     Some(p) if p.starts_with('/') => Some(OutputFormat::Json { scn_pointer: p }),
                     Some(p) => {
                         let msg = format!("{p:?} is not a JSON pointer: it must start with '/', e.g. \"/source/scn\"");
@@ -530,9 +578,21 @@ impl Check<'_> {
         self.at_least_one(t.crash_loop_restarts, &key(at, "crash_loop_restarts"));
         self.at_least_one(t.checkpoint_failures, &key(at, "checkpoint_failures"));
         // Flink reports backpressure as milliseconds per second.
-        self.in_range(t.backpressure_ms_per_s, 1000.0, &key(at, "backpressure_ms_per_s"));
-        let warning = self.in_range(t.recovery_area_warning_pct, 100.0, &key(at, "recovery_area_warning_pct"));
-        let critical = self.in_range(t.recovery_area_critical_pct, 100.0, &key(at, "recovery_area_critical_pct"));
+        self.in_range(
+            t.backpressure_ms_per_s,
+            1000.0,
+            &key(at, "backpressure_ms_per_s"),
+        );
+        let warning = self.in_range(
+            t.recovery_area_warning_pct,
+            100.0,
+            &key(at, "recovery_area_warning_pct"),
+        );
+        let critical = self.in_range(
+            t.recovery_area_critical_pct,
+            100.0,
+            &key(at, "recovery_area_critical_pct"),
+        );
         if warning && critical && t.recovery_area_warning_pct >= t.recovery_area_critical_pct {
             let msg = format!(
                 "must be below recovery_area_critical_pct ({})",
@@ -555,7 +615,10 @@ impl Check<'_> {
             .savepoint_dir
             .map(|dir| self.text(Some(dir), &key(at, "savepoint_dir")));
         if raw.auto && mode == RemediationMode::AdviseOnly {
-            self.problem(&key(at, "auto"), "auto = true contradicts mode = \"advise_only\"");
+            self.problem(
+                &key(at, "auto"),
+                "auto = true contradicts mode = \"advise_only\"",
+            );
         } else if raw.auto && raw.resubmit.is_none() {
             let msg = "auto = true needs [pipeline.remediation.resubmit]: without it a restart can only be advised";
             self.problem(&key(at, "auto"), msg);
@@ -576,15 +639,20 @@ impl Check<'_> {
         let entry_class = self.text(raw.entry_class, &key(at, "entry_class"));
         let parallelism = self.count(raw.parallelism, &key(at, "parallelism"));
         let at_id = key(at, "job_id");
-        let job_id = self.required(raw.job_id, &at_id, MISSING_KEY).and_then(|id| {
-            if id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()) {
-                // Flink's REST API prints job ids in lower case; compare like with like.
-                Some(id.to_ascii_lowercase())
-            } else {
-                self.problem(&at_id, format!("{id:?} is not a job id: expected 32 hex digits"));
-                None
-            }
-        });
+        let job_id = self
+            .required(raw.job_id, &at_id, MISSING_KEY)
+            .and_then(|id| {
+                if id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()) {
+                    // Flink's REST API prints job ids in lower case; compare like with like.
+                    Some(id.to_ascii_lowercase())
+                } else {
+                    self.problem(
+                        &at_id,
+                        format!("{id:?} is not a job id: expected 32 hex digits"),
+                    );
+                    None
+                }
+            });
         Some(ResubmitConfig {
             jar: jar?,
             entry_class: entry_class?,
@@ -639,7 +707,11 @@ impl Check<'_> {
     /// A required path, relative to the config file's directory.
     fn path(&mut self, value: Option<String>, at: &str) -> Option<PathBuf> {
         let path = PathBuf::from(self.text(value, at)?);
-        Some(if path.is_absolute() { path } else { self.base_dir.join(path) })
+        Some(if path.is_absolute() {
+            path
+        } else {
+            self.base_dir.join(path)
+        })
     }
 
     /// A required, non-empty list whose every element passes `item` (each checked, at `key[i]`).
@@ -692,7 +764,10 @@ impl Check<'_> {
     fn in_range(&mut self, x: f64, max: f64, at: &str) -> bool {
         let ok = (0.0..=max).contains(&x);
         if !ok {
-            self.problem(at, format!("{x} is out of range: must be between 0 and {max}"));
+            self.problem(
+                at,
+                format!("{x} is out of range: must be between 0 and {max}"),
+            );
         }
         ok
     }
@@ -700,7 +775,10 @@ impl Check<'_> {
     /// Reports `name` as set although it belongs to the other output format.
     fn only_for(&mut self, format: &str, is_set: bool, at: &str, name: &str) {
         if is_set {
-            self.problem(&key(at, name), format!("only valid with format = \"{format}\""));
+            self.problem(
+                &key(at, name),
+                format!("only valid with format = \"{format}\""),
+            );
         }
     }
 }
@@ -715,6 +793,30 @@ fn push(problems: &mut Vec<ConfigProblem>, at: &str, message: String) {
         key: at.to_owned(),
         message,
     });
+}
+
+/// The index of `pipeline[N]...` (None, sorting first, for top-level keys).
+fn pipeline_index(key: &str) -> Option<usize> {
+    let rest = key.strip_prefix("pipeline[")?;
+    rest.split(']').next()?.parse().ok()
+}
+
+/// A toml/serde message on one line, in words rather than Rust type names.
+fn plain(message: &str) -> String {
+    const WORDS: &[(&str, &str)] = &[
+        (
+            "expected a duration",
+            "expected a duration such as \"90s\", \"5m\" or \"1h 30m\"",
+        ),
+        ("expected f64", "expected a number"),
+        ("expected i64", "expected a whole number"),
+        ("expected u64", "expected a whole number >= 0"),
+    ];
+    let mut line = message.trim().replace('\n', "; ");
+    for (from, to) in WORDS {
+        line = line.replace(from, to);
+    }
+    line
 }
 
 fn key(at: &str, name: &str) -> String {
@@ -738,7 +840,9 @@ fn oracle_identifier(s: &str) -> Result<String, String> {
     if valid {
         Ok(s.to_ascii_uppercase())
     } else if s.starts_with('"') {
-        Err(format!("{s:?}: quoted identifiers are not supported, write the name unquoted"))
+        Err(format!(
+            "{s:?}: quoted identifiers are not supported, write the name unquoted"
+        ))
     } else {
         Err(format!(
             "{s:?} is not a valid Oracle name: a letter, then letters, digits, '_', '$' or '#' \
@@ -762,7 +866,9 @@ fn table_name(s: &str) -> Result<TableName, String> {
 fn jobmanager_url(s: &str) -> Result<Url, String> {
     let url = Url::parse(s).map_err(|e| format!("{s:?} is not a URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
-        return Err(format!("{s:?}: expected an http:// or https:// URL such as http://jm1:8081"));
+        return Err(format!(
+            "{s:?}: expected an http:// or https:// URL such as http://jm1:8081"
+        ));
     }
     // URLs are printed in reports and logs; credentials have no place in them.
     if !url.username().is_empty() || url.password().is_some() {
