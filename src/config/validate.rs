@@ -500,8 +500,8 @@ impl Check<'_> {
 
     fn output(&mut self, raw: RawOutput, at: &str) -> Option<OutputConfig> {
         let dir = self.path(raw.dir, &key(at, "dir"));
-        let at_format = key(at, "format");
-        let format = match self.required(raw.format, &at_format, MISSING_KEY) {
+        // Each format has its own keys; the other format's keys are mistakes, not ignored.
+        let format = match self.required(raw.format, &key(at, "format"), MISSING_KEY) {
             Some(RawFormat::Csv) => {
                 self.only_for(
                     "json",
@@ -510,32 +510,15 @@ impl Check<'_> {
                     "json_scn_pointer",
                 );
                 let at_col = key(at, "csv_scn_column");
-                let scn_column = match self.required(
-                    raw.csv_scn_column,
-                    &at_col,
-                    "required when format = \"csv\"",
-                ) {
-                    Some(RawScnColumn::Name(name)) if !name.is_empty() => {
-                        Some(ScnColumn::Name(name))
-                    }
-                    Some(RawScnColumn::Index(i)) if i >= 0 => {
-                        usize::try_from(i).ok().map(ScnColumn::Index)
-                    }
-                    Some(_) => {
-                        self.problem(&at_col, "must be a header name or an index >= 0");
-                        None
-                    }
-                    None => None,
-                };
-                let delimiter = match raw.csv_delimiter.as_deref().unwrap_or(",").as_bytes() {
-                    // A quote or line break would make rows unreadable.
-                    [b] if b.is_ascii() && !b"\"\r\n".contains(b) => Some(*b),
-                    _ => {
-                        let msg = "must be exactly one ASCII character (not a quote or line break)";
-                        self.problem(&key(at, "csv_delimiter"), msg);
-                        None
-                    }
-                };
+                let scn_column = self
+                    .required(
+                        raw.csv_scn_column,
+                        &at_col,
+                        "required when format = \"csv\"",
+                    )
+                    .and_then(|c| self.parsed(scn_column(c), &at_col));
+                let delimiter = raw.csv_delimiter.as_deref().unwrap_or(",");
+                let delimiter = self.parsed(csv_delimiter(delimiter), &key(at, "csv_delimiter"));
                 Some(OutputFormat::Csv {
                     scn_column: scn_column?,
                     delimiter: delimiter?,
@@ -545,19 +528,13 @@ impl Check<'_> {
                 self.only_for("csv", raw.csv_scn_column.is_some(), at, "csv_scn_column");
                 self.only_for("csv", raw.csv_delimiter.is_some(), at, "csv_delimiter");
                 let at_ptr = key(at, "json_scn_pointer");
-                match self.required(
+                self.required(
                     raw.json_scn_pointer,
                     &at_ptr,
                     "required when format = \"json\"",
-                ) {
-                    Some(p) if p.starts_with('/') => Some(OutputFormat::Json { scn_pointer: p }),
-                    Some(p) => {
-                        let msg = format!("{p:?} is not a JSON pointer: it must start with '/', e.g. \"/source/scn\"");
-                        self.problem(&at_ptr, msg);
-                        None
-                    }
-                    None => None,
-                }
+                )
+                .and_then(|p| self.parsed(json_pointer(p), &at_ptr))
+                .map(|scn_pointer| OutputFormat::Json { scn_pointer })
             }
             None => None,
         };
@@ -875,6 +852,46 @@ fn jobmanager_url(s: &str) -> Result<Url, String> {
         return Err("must not contain a user name or password".to_owned());
     }
     Ok(url)
+}
+
+fn scn_column(raw: RawScnColumn) -> Result<ScnColumn, String> {
+    match raw {
+        RawScnColumn::Name(name) if !name.is_empty() => Ok(ScnColumn::Name(name)),
+        RawScnColumn::Index(i) => usize::try_from(i)
+            .map(ScnColumn::Index)
+            .map_err(|_| format!("{i} is not a column index: must be >= 0")),
+        RawScnColumn::Name(_) => Err("must not be empty".to_owned()),
+    }
+}
+
+fn csv_delimiter(s: &str) -> Result<u8, String> {
+    match s.as_bytes() {
+        // A quote or a line break would make every row unreadable.
+        [b] if b.is_ascii() && !b"\"\r\n".contains(b) => Ok(*b),
+        _ => Err(format!(
+            "{s:?}: must be exactly one ASCII character (not a quote or line break)"
+        )),
+    }
+}
+
+/// An RFC 6901 JSON pointer, as `serde_json::Value::pointer` takes it.
+fn json_pointer(p: String) -> Result<String, String> {
+    // `~` only escapes `/` (`~1`) and itself (`~0`).
+    let bad_escape = p
+        .split('~')
+        .skip(1)
+        .any(|rest| !rest.starts_with(['0', '1']));
+    if !p.starts_with('/') {
+        Err(format!(
+            "{p:?} is not a JSON pointer: it must start with '/', e.g. \"/source/scn\""
+        ))
+    } else if bad_escape {
+        Err(format!(
+            "{p:?}: '~' must be followed by 0 or 1 in a JSON pointer"
+        ))
+    } else {
+        Ok(p)
+    }
 }
 
 /// A ZooKeeper quorum member, `host:port`.

@@ -715,7 +715,7 @@ fn csv_output_needs_an_scn_column_and_a_one_character_delimiter() {
     rejects(
         &[("output.csv_scn_column", Some("-1"))],
         "pipeline[0].output.csv_scn_column",
-        ">= 0",
+        "must be >= 0",
     );
     rejects(
         &[("output.csv_scn_column", Some("1.5"))],
@@ -767,6 +767,13 @@ fn json_output_needs_a_pointer_starting_with_a_slash_and_no_csv_keys() {
         &edits,
         "pipeline[0].output.json_scn_pointer",
         "must start with '/'",
+    );
+    edits.pop();
+    edits.push(("output.json_scn_pointer", Some(r#""/source/a~2b""#)));
+    rejects(
+        &edits,
+        "pipeline[0].output.json_scn_pointer",
+        "'~' must be followed by 0 or 1",
     );
     edits.pop();
     edits.push(("output.json_scn_pointer", Some(r#""/source/scn""#)));
