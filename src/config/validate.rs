@@ -419,6 +419,15 @@ impl Check<'_> {
             (Some(name), None) => {
                 let at = key(at, "password_env");
                 let name = self.text(Some(name), &at)?;
+                // Not echoed: what is written here by mistake is often the password itself.
+                let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                if !valid {
+                    let msg = "not an environment variable name (letters, digits and '_'): \
+                               name the variable that holds the password, not the password";
+                    self.problem(&at, msg);
+                    return None;
+                }
                 match self.env.var(&name) {
                     Some(value) if !value.is_empty() => {
                         Some(Secret::new(value, SecretSource::Env(name)))

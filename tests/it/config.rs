@@ -582,16 +582,17 @@ fn password_file_must_be_readable_and_is_relative_to_the_config_file() {
 
 #[test]
 fn problems_never_contain_the_password() {
-    // The password is wrong everywhere else in the file; no message may echo it.
-    let text = edit(
-        MINIMAL,
-        &[
-            ("oracle.password_env", Some(r#""LMD_PASSWORD""#)),
-            ("flink.jobmanagers", Some("[]")),
-        ],
-    );
+    // A password read fine while another key is wrong.
+    let text = edit(MINIMAL, &[("flink.jobmanagers", Some("[]"))]);
     let err = parse(&text).unwrap_err();
     assert!(!err.report().contains(PASSWORD) && !format!("{err:?}").contains(PASSWORD));
+
+    // The classic slip: the password itself written where the variable's name belongs.
+    let slip = format!("\"{PASSWORD}\"");
+    let text = edit(MINIMAL, &[("oracle.password_env", Some(&slip))]);
+    let err = parse(&text).unwrap_err();
+    assert!(!err.report().contains(PASSWORD), "{}", err.report());
+    assert!(err.report().contains("not an environment variable name"));
 }
 
 #[test]
