@@ -1,1 +1,206 @@
-//! PLACEHOLDER: the serde mirror of the TOML file, being written on its own branch.
+//! The serde mirror of the TOML file, key for key, with the documented defaults.
+//!
+//! Keys the program cannot do without are `Option` here so that `validate.rs` can report every
+//! missing one at once (serde would stop at the first); unknown keys are rejected. No I/O here.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::diagnose::Thresholds;
+
+/// The whole file: one `[[pipeline]]` entry per monitored pipeline.
+// validate.rs reads each entry on its own (to keep its index for key paths) and uses this type
+// only for its list of top-level keys, hence the field is never read.
+#[allow(dead_code)]
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    pub pipeline: Vec<RawPipeline>,
+}
+
+/// One `[[pipeline]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPipeline {
+    pub name: Option<String>,
+    pub oracle: Option<RawOracle>,
+    pub flink: Option<RawFlink>,
+    pub zookeeper: Option<RawZooKeeper>,
+    pub output: Option<RawOutput>,
+    /// `[pipeline.thresholds]`: `Thresholds` itself, because `validate.rs` fills the keys the
+    /// file leaves out from `Thresholds::default()` before deserializing.
+    pub thresholds: Option<Thresholds>,
+    pub remediation: Option<RawRemediation>,
+}
+
+/// `[pipeline.oracle]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawOracle {
+    pub connect_string: Option<String>,
+    pub user: Option<String>,
+    /// Exactly one of `password_env` and `password_file`.
+    pub password_env: Option<String>,
+    pub password_file: Option<String>,
+    pub connector_user: Option<String>,
+    /// Default `<connector_user>.LOG_MINING_FLUSH`, Debezium 1.9's fixed name.
+    pub flush_table: Option<String>,
+    pub captured_tables: Option<Vec<String>>,
+    #[serde(default = "default_call_timeout", with = "humantime_serde")]
+    pub call_timeout: Duration,
+}
+
+/// `[pipeline.flink]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFlink {
+    pub jobmanagers: Option<Vec<String>>,
+    pub job_name: Option<String>,
+    #[serde(default = "default_source_operator")]
+    pub source_operator: String,
+    #[serde(default = "default_sink_operator")]
+    pub sink_operator: String,
+    #[serde(default = "default_request_timeout", with = "humantime_serde")]
+    pub request_timeout: Duration,
+}
+
+/// `[pipeline.zookeeper]` (optional: only for Flink's ZooKeeper HA services).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawZooKeeper {
+    pub quorum: Option<Vec<String>>,
+    /// Flink's `high-availability.zookeeper.path.root` default.
+    #[serde(default = "default_zk_root")]
+    pub root: String,
+    /// Flink's `high-availability.cluster-id` default.
+    #[serde(default = "default_zk_cluster_id")]
+    pub cluster_id: String,
+    #[serde(default = "default_zk_session_timeout", with = "humantime_serde")]
+    pub session_timeout: Duration,
+}
+
+/// `[pipeline.output]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawOutput {
+    pub dir: Option<String>,
+    pub format: Option<RawFormat>,
+    /// Required for `csv`, rejected for `json`.
+    pub csv_scn_column: Option<RawScnColumn>,
+    /// Default `,` (csv only).
+    pub csv_delimiter: Option<String>,
+    /// Required for `json`, rejected for `csv`.
+    pub json_scn_pointer: Option<String>,
+    /// Default 0: the usual CDC FileSink rolls on every checkpoint.
+    #[serde(default, with = "humantime_serde")]
+    pub rolling_interval: Duration,
+}
+
+/// `format = "csv" | "json"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum RawFormat {
+    Csv,
+    Json,
+}
+
+/// `csv_scn_column`: a header name or a 0-based index.
+#[derive(Debug, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "a column name (string) or a 0-based column index (integer)"
+)]
+pub(super) enum RawScnColumn {
+    Name(String),
+    Index(i64),
+}
+
+/// `[pipeline.remediation]` (optional: every key has a default).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRemediation {
+    #[serde(default = "default_mode")]
+    pub mode: RawMode,
+    /// DESIGN.md §6: at most 3 restarts per hour per pipeline unless configured otherwise.
+    #[serde(default = "default_budget_restarts")]
+    pub budget_restarts: i64,
+    #[serde(default = "default_budget_window", with = "humantime_serde")]
+    pub budget_window: Duration,
+    /// Off by default: the agent acts on its own only when the operator says so.
+    #[serde(default)]
+    pub auto: bool,
+    pub savepoint_dir: Option<String>,
+    pub resubmit: Option<RawResubmit>,
+}
+
+impl Default for RawRemediation {
+    fn default() -> Self {
+        RawRemediation {
+            mode: default_mode(),
+            budget_restarts: default_budget_restarts(),
+            budget_window: default_budget_window(),
+            auto: false,
+            savepoint_dir: None,
+            resubmit: None,
+        }
+    }
+}
+
+/// `mode = "savepoint" | "advise_only"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum RawMode {
+    Savepoint,
+    AdviseOnly,
+}
+
+/// `[pipeline.remediation.resubmit]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawResubmit {
+    pub jar: Option<String>,
+    pub entry_class: Option<String>,
+    #[serde(default)]
+    pub program_args: Vec<String>,
+    #[serde(default = "default_parallelism")]
+    pub parallelism: i64,
+    pub job_id: Option<String>,
+}
+
+// Integers are read as i64 (TOML's integer type) so that a negative count gets our own message
+// ("must be at least 1") rather than serde's "expected u32".
+
+fn default_call_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_source_operator() -> String {
+    "Source".to_owned()
+}
+fn default_sink_operator() -> String {
+    "Sink".to_owned()
+}
+fn default_request_timeout() -> Duration {
+    Duration::from_secs(5)
+}
+fn default_zk_root() -> String {
+    "/flink".to_owned()
+}
+fn default_zk_cluster_id() -> String {
+    "default".to_owned()
+}
+fn default_zk_session_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_mode() -> RawMode {
+    RawMode::Savepoint
+}
+fn default_budget_restarts() -> i64 {
+    3
+}
+fn default_budget_window() -> Duration {
+    Duration::from_secs(3600)
+}
+fn default_parallelism() -> i64 {
+    1
+}

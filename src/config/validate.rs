@@ -1,8 +1,29 @@
-//! PLACEHOLDER: raw -> validated config, being written on its own branch.
+//! Raw TOML -> validated [`Config`], reporting every problem in the file at once.
+//!
+//! Pure: no I/O except `load`'s read of the config file; secrets are read through the injected
+//! [`Env`]. Step 1 checks keys and types section by section against the serde mirror in
+//! `raw.rs` (serde alone stops at the first error); step 2 checks the values.
 
+use std::collections::HashMap;
+use std::fmt;
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use super::Config;
+use serde::de::{self, DeserializeOwned, Visitor};
+use toml::{Table, Value};
+use url::Url;
+
+use super::raw::{
+    RawConfig, RawFlink, RawFormat, RawMode, RawOracle, RawOutput, RawPipeline, RawRemediation,
+    RawResubmit, RawScnColumn, RawZooKeeper,
+};
+use super::{
+    Config, FlinkConfig, OracleConfig, OutputConfig, OutputFormat, PipelineConfig,
+    RemediationConfig, RemediationMode, ResubmitConfig, ScnColumn, Secret, SecretSource, TableName,
+    ZooKeeperConfig,
+};
+use crate::diagnose::Thresholds;
 
 /// Access to the process environment, injected so tests never call `set_var`.
 pub trait Env {
@@ -33,6 +54,13 @@ pub struct ConfigProblem {
     pub message: String,
 }
 
+/// `<key>: <message>`.
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
 /// Why a config could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -55,12 +83,835 @@ pub enum ConfigError {
     },
 }
 
+impl ConfigError {
+    /// Every problem, one per line as `<file>: <key>: <message>` (for `Read`, one line with the
+    /// I/O error). `Display` gives only the summary line, for `error: {err:#}`.
+    pub fn report(&self) -> String {
+        match self {
+            ConfigError::Read { path, source } => {
+                format!("{}: cannot read: {source}\n", path.display())
+            }
+            ConfigError::Invalid { path, problems } => problems
+                .iter()
+                .map(|p| format!("{}: {p}\n", path.display()))
+                .collect(),
+        }
+    }
+}
+
 pub(super) fn load(path: &Path, env: &dyn Env) -> Result<Config, ConfigError> {
-    let _ = (path, env);
-    todo!()
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    from_toml(&text, path, env)
 }
 
 pub(super) fn from_toml(text: &str, path: &Path, env: &dyn Env) -> Result<Config, ConfigError> {
-    let _ = (text, path, env);
-    todo!()
+    let mut check = Check {
+        problems: Vec::new(),
+        env,
+        // Relative paths in the file are relative to the file, not to wherever cron runs us.
+        base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        names: HashMap::new(),
+    };
+    let pipelines = check.file(text);
+    // Keys and types are checked for the whole file before values: regroup by pipeline.
+    check.problems.sort_by_key(|p| pipeline_index(&p.key));
+    match pipelines {
+        Some(pipelines) if check.problems.is_empty() => Ok(Config {
+            path: path.to_owned(),
+            pipelines,
+        }),
+        _ => Err(ConfigError::Invalid {
+            path: path.to_owned(),
+            problems: check.problems,
+        }),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 1: keys and types. Each section is checked key by key against its serde mirror, so that
+// one bad key is reported and dropped while the rest of the file is still checked.
+
+/// Checks a section's table and returns it with only the keys that deserialize (None when the
+/// value is not a table).
+type Cleaner = fn(Value, &str, &mut Vec<ConfigProblem>) -> Option<Value>;
+
+/// A table of the file mirrored by a serde type of `raw.rs`.
+trait Section: DeserializeOwned {
+    /// Sub-tables that are sections of their own, cleaned before their parent.
+    const NESTED: &'static [(&'static str, Cleaner)] = &[];
+    /// Values for the keys the file leaves out, when the type itself has no serde defaults.
+    fn defaults() -> Table {
+        Table::new()
+    }
+}
+
+impl Section for RawPipeline {
+    const NESTED: &'static [(&'static str, Cleaner)] = &[
+        ("oracle", clean::<RawOracle>),
+        ("flink", clean::<RawFlink>),
+        ("zookeeper", clean::<RawZooKeeper>),
+        ("output", clean::<RawOutput>),
+        ("thresholds", clean::<Thresholds>),
+        ("remediation", clean::<RawRemediation>),
+    ];
+}
+impl Section for RawOracle {}
+impl Section for RawFlink {}
+impl Section for RawZooKeeper {}
+impl Section for RawOutput {}
+impl Section for RawResubmit {}
+impl Section for RawRemediation {
+    const NESTED: &'static [(&'static str, Cleaner)] = &[("resubmit", clean::<RawResubmit>)];
+}
+impl Section for Thresholds {
+    fn defaults() -> Table {
+        // Thresholds serializes to TOML (durations as humantime strings); should that ever fail,
+        // the final deserialize reports the missing keys instead.
+        Table::try_from(Thresholds::default()).unwrap_or_default()
+    }
+}
+
+fn clean<T: Section>(value: Value, at: &str, problems: &mut Vec<ConfigProblem>) -> Option<Value> {
+    let Value::Table(mut table) = value else {
+        push(
+            problems,
+            at,
+            format!("expected a table, found {}", value.type_str()),
+        );
+        return None;
+    };
+    for (name, nested) in T::NESTED {
+        if let Some(sub) = table.remove(*name) {
+            if let Some(sub) = nested(sub, &key(at, name), problems) {
+                table.insert((*name).to_owned(), sub);
+            }
+        }
+    }
+    let known = field_names::<T>();
+    let mut kept = T::defaults();
+    for (name, value) in table {
+        if !known.contains(&name.as_str()) {
+            let expected = known.join(", ");
+            push(
+                problems,
+                &key(at, &name),
+                format!("unknown key (expected one of: {expected})"),
+            );
+            continue;
+        }
+        // Deserialize the section with only this key (on top of the defaults): every other key
+        // is optional or defaulted in `raw.rs`, so an error here is this key's own.
+        let mut probe = T::defaults();
+        probe.insert(name.clone(), value.clone());
+        match T::deserialize(Value::Table(probe)) {
+            Ok(_) => {
+                kept.insert(name, value);
+            }
+            Err(e) => push(problems, &key(at, &name), plain(e.message())),
+        }
+    }
+    Some(Value::Table(kept))
+}
+
+/// `clean`, then the section's type (None when it is unusable; the problem is already reported).
+fn read<T: Section>(value: Value, at: &str, problems: &mut Vec<ConfigProblem>) -> Option<T> {
+    let cleaned = clean::<T>(value, at, problems)?;
+    T::deserialize(cleaned)
+        .map_err(|e| push(problems, at, plain(e.message())))
+        .ok()
+}
+
+/// The field names of a serde-derived struct, as serde itself knows them (so the unknown-key
+/// check can never disagree with `raw.rs`).
+fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(FieldNames(&mut fields));
+    fields
+}
+
+/// A deserializer that only records the field list a derived `Deserialize` hands it.
+struct FieldNames<'a>(&'a mut &'static [&'static str]);
+
+impl<'de> de::Deserializer<'de> for FieldNames<'_> {
+    type Error = de::value::Error;
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = fields;
+        Err(de::Error::custom("field names recorded"))
+    }
+
+    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Self::Error> {
+        Err(de::Error::custom("not a struct"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+        ignored_any
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 2: values. Each check reports its problem and returns None; a section is built only when
+// all its checks passed, but every check runs first.
+
+/// The validation pass: collected problems and what secrets and paths need.
+struct Check<'a> {
+    problems: Vec<ConfigProblem>,
+    env: &'a dyn Env,
+    base_dir: PathBuf,
+    /// Pipeline names seen so far, with the key path of their first use.
+    names: HashMap<String, String>,
+}
+
+const MISSING_KEY: &str = "required key is missing";
+const MISSING_SECTION: &str = "required section is missing";
+
+impl Check<'_> {
+    fn file(&mut self, text: &str) -> Option<Vec<PipelineConfig>> {
+        let table: Table = match text.parse() {
+            Ok(table) => table,
+            Err(e) => {
+                let at = match e.span() {
+                    Some(span) => line_column(text, span.start),
+                    None => "(syntax)".to_owned(),
+                };
+                self.problem(&at, plain(e.message()));
+                return None;
+            }
+        };
+        let known = field_names::<RawConfig>();
+        let mut raw = Vec::new();
+        for (name, value) in table {
+            match value {
+                Value::Array(items) if name == "pipeline" => {
+                    for (i, item) in items.into_iter().enumerate() {
+                        let at = format!("pipeline[{i}]");
+                        raw.push((read::<RawPipeline>(item, &at, &mut self.problems), at));
+                    }
+                }
+                other if name == "pipeline" => self.problem(
+                    "pipeline",
+                    format!(
+                        "expected [[pipeline]] entries (an array of tables), found {}",
+                        other.type_str()
+                    ),
+                ),
+                _ => self.problem(
+                    &name,
+                    format!("unknown key (expected one of: {})", known.join(", ")),
+                ),
+            }
+        }
+        if raw.is_empty() && !self.has("pipeline") {
+            self.problem(
+                "pipeline",
+                "no [[pipeline]] entry: at least one is required",
+            );
+        }
+        let pipelines: Vec<_> = raw
+            .into_iter()
+            .map(|(p, at)| self.pipeline(p?, &at))
+            .collect();
+        pipelines.into_iter().collect()
+    }
+
+    fn pipeline(&mut self, raw: RawPipeline, at: &str) -> Option<PipelineConfig> {
+        let name = self.name(raw.name, &key(at, "name"));
+        let oracle = self.section(raw.oracle, at, "oracle", Self::oracle);
+        let flink = self.section(raw.flink, at, "flink", Self::flink);
+        let zookeeper = raw
+            .zookeeper
+            .map(|zk| self.zookeeper(zk, &key(at, "zookeeper")));
+        let output = self.section(raw.output, at, "output", Self::output);
+        let thresholds =
+            self.thresholds(raw.thresholds.unwrap_or_default(), &key(at, "thresholds"));
+        let remediation =
+            self.remediation(raw.remediation.unwrap_or_default(), &key(at, "remediation"));
+        Some(PipelineConfig {
+            name: name?,
+            oracle: oracle?,
+            flink: flink?,
+            zookeeper: optional(zookeeper)?,
+            output: output?,
+            thresholds: thresholds?,
+            remediation: remediation?,
+        })
+    }
+
+    fn name(&mut self, raw: Option<String>, at: &str) -> Option<String> {
+        let name = self.text(raw, at)?;
+        // It becomes a metric label value and part of file names: keep it to a safe alphabet.
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+        {
+            self.problem(
+                at,
+                format!("{name:?}: use only letters, digits, '_', '-' and '.'"),
+            );
+            return None;
+        }
+        if let Some(first) = self.names.get(&name) {
+            let msg = format!("duplicate name {name:?} (also used by {first})");
+            self.problem(at, msg);
+            return None;
+        }
+        self.names.insert(name.clone(), at.to_owned());
+        Some(name)
+    }
+
+    fn oracle(&mut self, raw: RawOracle, at: &str) -> Option<OracleConfig> {
+        let connect_string = self.text(raw.connect_string, &key(at, "connect_string"));
+        let user = self.text(raw.user, &key(at, "user"));
+        let password = self.password(raw.password_env, raw.password_file, at);
+        let at_user = key(at, "connector_user");
+        let connector_user = self
+            .required(raw.connector_user, &at_user, MISSING_KEY)
+            .and_then(|u| self.parsed(oracle_identifier(&u), &at_user));
+        let flush_table = match raw.flush_table {
+            Some(t) => self.parsed(table_name(&t), &key(at, "flush_table")),
+            None => connector_user.as_ref().map(|owner| TableName {
+                owner: owner.clone(),
+                table: "LOG_MINING_FLUSH".to_owned(),
+            }),
+        };
+        let captured_tables = self.list(
+            raw.captured_tables,
+            &key(at, "captured_tables"),
+            |c, t, at| c.parsed(table_name(&t), at),
+        );
+        let call_timeout = self.positive(raw.call_timeout, &key(at, "call_timeout"));
+        Some(OracleConfig {
+            connect_string: connect_string?,
+            user: user?,
+            password: password?,
+            connector_user: connector_user?,
+            flush_table: flush_table?,
+            captured_tables: captured_tables?,
+            call_timeout: call_timeout?,
+        })
+    }
+
+    /// Reads the password from the one source configured. Messages name the variable or file,
+    /// never the value.
+    fn password(&mut self, var: Option<String>, file: Option<String>, at: &str) -> Option<Secret> {
+        match (var, file) {
+            (Some(_), Some(_)) => {
+                self.problem(at, "set password_env or password_file, not both");
+                None
+            }
+            (None, None) => {
+                self.problem(
+                    at,
+                    "missing password_env or password_file (one is required)",
+                );
+                None
+            }
+            (Some(name), None) => {
+                let at = key(at, "password_env");
+                let name = self.text(Some(name), &at)?;
+                // Not echoed: what is written here by mistake is often the password itself.
+                let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                if !valid {
+                    let msg = "not an environment variable name (letters, digits and '_'): \
+                               name the variable that holds the password, not the password";
+                    self.problem(&at, msg);
+                    return None;
+                }
+                match self.env.var(&name) {
+                    Some(value) if !value.is_empty() => {
+                        Some(Secret::new(value, SecretSource::Env(name)))
+                    }
+                    Some(_) => {
+                        self.problem(&at, format!("environment variable {name} is empty"));
+                        None
+                    }
+                    None => {
+                        self.problem(&at, format!("environment variable {name} is not set"));
+                        None
+                    }
+                }
+            }
+            (None, Some(file)) => {
+                let at = key(at, "password_file");
+                let path = self.path(Some(file), &at)?;
+                match self.env.read_file(&path) {
+                    Ok(text) => {
+                        // Files written by `echo` or an editor end with a newline that is not
+                        // part of the password.
+                        let value = text.trim_end_matches(['\n', '\r']);
+                        if value.is_empty() {
+                            let msg = format!("password file {} is empty", path.display());
+                            self.problem(&at, msg);
+                            return None;
+                        }
+                        Some(Secret::new(value.to_owned(), SecretSource::File(path)))
+                    }
+                    Err(e) => {
+                        let msg = format!("cannot read password file {}: {e}", path.display());
+                        self.problem(&at, msg);
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    fn flink(&mut self, raw: RawFlink, at: &str) -> Option<FlinkConfig> {
+        let jobmanagers = self.list(raw.jobmanagers, &key(at, "jobmanagers"), |c, u, at| {
+            c.parsed(jobmanager_url(&u), at)
+        });
+        let job_name = self.text(raw.job_name, &key(at, "job_name"));
+        let source_operator = self.text(Some(raw.source_operator), &key(at, "source_operator"));
+        let sink_operator = self.text(Some(raw.sink_operator), &key(at, "sink_operator"));
+        let request_timeout = self.positive(raw.request_timeout, &key(at, "request_timeout"));
+        Some(FlinkConfig {
+            jobmanagers: jobmanagers?,
+            job_name: job_name?,
+            source_operator: source_operator?,
+            sink_operator: sink_operator?,
+            request_timeout: request_timeout?,
+        })
+    }
+
+    fn zookeeper(&mut self, raw: RawZooKeeper, at: &str) -> Option<ZooKeeperConfig> {
+        let quorum = self.list(raw.quorum, &key(at, "quorum"), |c, hp, at| {
+            c.parsed(host_port(&hp), at)
+        });
+        let root = if raw.root.starts_with('/') {
+            Some(raw.root)
+        } else {
+            self.problem(
+                &key(at, "root"),
+                format!("{:?} must start with '/'", raw.root),
+            );
+            None
+        };
+        let cluster_id = self.text(Some(raw.cluster_id), &key(at, "cluster_id"));
+        let session_timeout = self.positive(raw.session_timeout, &key(at, "session_timeout"));
+        Some(ZooKeeperConfig {
+            quorum: quorum?,
+            root: root?,
+            cluster_id: cluster_id?,
+            session_timeout: session_timeout?,
+        })
+    }
+
+    fn output(&mut self, raw: RawOutput, at: &str) -> Option<OutputConfig> {
+        let dir = self.path(raw.dir, &key(at, "dir"));
+        // Each format has its own keys; the other format's keys are mistakes, not ignored.
+        let format = match self.required(raw.format, &key(at, "format"), MISSING_KEY) {
+            Some(RawFormat::Csv) => {
+                self.only_for(
+                    "json",
+                    raw.json_scn_pointer.is_some(),
+                    at,
+                    "json_scn_pointer",
+                );
+                let at_col = key(at, "csv_scn_column");
+                let scn_column = self
+                    .required(
+                        raw.csv_scn_column,
+                        &at_col,
+                        "required when format = \"csv\"",
+                    )
+                    .and_then(|c| self.parsed(scn_column(c), &at_col));
+                let delimiter = raw.csv_delimiter.as_deref().unwrap_or(",");
+                let delimiter = self.parsed(csv_delimiter(delimiter), &key(at, "csv_delimiter"));
+                Some(OutputFormat::Csv {
+                    scn_column: scn_column?,
+                    delimiter: delimiter?,
+                })
+            }
+            Some(RawFormat::Json) => {
+                self.only_for("csv", raw.csv_scn_column.is_some(), at, "csv_scn_column");
+                self.only_for("csv", raw.csv_delimiter.is_some(), at, "csv_delimiter");
+                let at_ptr = key(at, "json_scn_pointer");
+                self.required(
+                    raw.json_scn_pointer,
+                    &at_ptr,
+                    "required when format = \"json\"",
+                )
+                .and_then(|p| self.parsed(json_pointer(p), &at_ptr))
+                .map(|scn_pointer| OutputFormat::Json { scn_pointer })
+            }
+            None => None,
+        };
+        Some(OutputConfig {
+            dir: dir?,
+            format: format?,
+            rolling_interval: raw.rolling_interval,
+        })
+    }
+
+    fn thresholds(&mut self, t: Thresholds, at: &str) -> Option<Thresholds> {
+        let before = self.problems.len();
+        // failover_grace and redo_headroom_warning may be 0 (no grace, no early warning); the
+        // windows below may not, or every observation would trip them.
+        self.positive(t.stall_window, &key(at, "stall_window"));
+        self.positive(t.mining_call_gap, &key(at, "mining_call_gap"));
+        self.positive(t.long_logminer_call, &key(at, "long_logminer_call"));
+        self.at_least_one(t.crash_loop_restarts, &key(at, "crash_loop_restarts"));
+        self.at_least_one(t.checkpoint_failures, &key(at, "checkpoint_failures"));
+        // Flink reports backpressure as milliseconds per second.
+        self.in_range(
+            t.backpressure_ms_per_s,
+            1000.0,
+            &key(at, "backpressure_ms_per_s"),
+        );
+        let warning = self.in_range(
+            t.recovery_area_warning_pct,
+            100.0,
+            &key(at, "recovery_area_warning_pct"),
+        );
+        let critical = self.in_range(
+            t.recovery_area_critical_pct,
+            100.0,
+            &key(at, "recovery_area_critical_pct"),
+        );
+        if warning && critical && t.recovery_area_warning_pct >= t.recovery_area_critical_pct {
+            let msg = format!(
+                "must be below recovery_area_critical_pct ({})",
+                t.recovery_area_critical_pct
+            );
+            self.problem(&key(at, "recovery_area_warning_pct"), msg);
+        }
+        self.in_range(t.pga_warning_ratio, 1.0, &key(at, "pga_warning_ratio"));
+        (self.problems.len() == before).then_some(t)
+    }
+
+    fn remediation(&mut self, raw: RawRemediation, at: &str) -> Option<RemediationConfig> {
+        let mode = match raw.mode {
+            RawMode::Savepoint => RemediationMode::Savepoint,
+            RawMode::AdviseOnly => RemediationMode::AdviseOnly,
+        };
+        let budget_restarts = self.count(raw.budget_restarts, &key(at, "budget_restarts"));
+        let budget_window = self.positive(raw.budget_window, &key(at, "budget_window"));
+        let savepoint_dir = raw
+            .savepoint_dir
+            .map(|dir| self.text(Some(dir), &key(at, "savepoint_dir")));
+        if raw.auto && mode == RemediationMode::AdviseOnly {
+            self.problem(
+                &key(at, "auto"),
+                "auto = true contradicts mode = \"advise_only\"",
+            );
+        } else if raw.auto && raw.resubmit.is_none() {
+            let msg = "auto = true needs [pipeline.remediation.resubmit]: without it a restart can only be advised";
+            self.problem(&key(at, "auto"), msg);
+        }
+        let resubmit = raw.resubmit.map(|r| self.resubmit(r, &key(at, "resubmit")));
+        Some(RemediationConfig {
+            mode,
+            budget_restarts: budget_restarts?,
+            budget_window: budget_window?,
+            auto: raw.auto,
+            savepoint_dir: optional(savepoint_dir)?,
+            resubmit: optional(resubmit)?,
+        })
+    }
+
+    fn resubmit(&mut self, raw: RawResubmit, at: &str) -> Option<ResubmitConfig> {
+        let jar = self.path(raw.jar, &key(at, "jar"));
+        let entry_class = self.text(raw.entry_class, &key(at, "entry_class"));
+        let parallelism = self.count(raw.parallelism, &key(at, "parallelism"));
+        let at_id = key(at, "job_id");
+        let job_id = self
+            .required(raw.job_id, &at_id, MISSING_KEY)
+            .and_then(|id| {
+                if id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()) {
+                    // Flink's REST API prints job ids in lower case; compare like with like.
+                    Some(id.to_ascii_lowercase())
+                } else {
+                    self.problem(
+                        &at_id,
+                        format!("{id:?} is not a job id: expected 32 hex digits"),
+                    );
+                    None
+                }
+            });
+        Some(ResubmitConfig {
+            jar: jar?,
+            entry_class: entry_class?,
+            program_args: raw.program_args,
+            parallelism: parallelism?,
+            job_id: job_id?,
+        })
+    }
+
+    // -- small checks, each reporting its own problem ------------------------------------------
+
+    fn problem(&mut self, at: &str, message: impl Into<String>) {
+        push(&mut self.problems, at, message.into());
+    }
+
+    /// Whether a problem is already reported for exactly this key (a key dropped in step 1 must
+    /// not be reported again as missing).
+    fn has(&self, at: &str) -> bool {
+        self.problems.iter().any(|p| p.key == at)
+    }
+
+    fn required<T>(&mut self, value: Option<T>, at: &str, message: &str) -> Option<T> {
+        if value.is_none() && !self.has(at) {
+            self.problem(at, message);
+        }
+        value
+    }
+
+    fn section<R, T>(
+        &mut self,
+        raw: Option<R>,
+        at: &str,
+        name: &str,
+        check: fn(&mut Self, R, &str) -> Option<T>,
+    ) -> Option<T> {
+        let at = key(at, name);
+        let raw = self.required(raw, &at, MISSING_SECTION)?;
+        check(self, raw, &at)
+    }
+
+    /// A required, non-empty string.
+    fn text(&mut self, value: Option<String>, at: &str) -> Option<String> {
+        match self.required(value, at, MISSING_KEY)? {
+            s if s.trim().is_empty() => {
+                self.problem(at, "must not be empty");
+                None
+            }
+            s => Some(s),
+        }
+    }
+
+    /// A required path, relative to the config file's directory.
+    fn path(&mut self, value: Option<String>, at: &str) -> Option<PathBuf> {
+        let path = PathBuf::from(self.text(value, at)?);
+        Some(if path.is_absolute() {
+            path
+        } else {
+            self.base_dir.join(path)
+        })
+    }
+
+    /// A required, non-empty list whose every element passes `item` (each checked, at `key[i]`).
+    fn list<R, T>(
+        &mut self,
+        value: Option<Vec<R>>,
+        at: &str,
+        mut item: impl FnMut(&mut Self, R, &str) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let items = self.required(value, at, MISSING_KEY)?;
+        if items.is_empty() {
+            self.problem(at, "must list at least one entry");
+            return None;
+        }
+        let checked: Vec<Option<T>> = items
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| item(self, r, &format!("{at}[{i}]")))
+            .collect();
+        checked.into_iter().collect()
+    }
+
+    fn parsed<T>(&mut self, result: Result<T, String>, at: &str) -> Option<T> {
+        result.map_err(|message| self.problem(at, message)).ok()
+    }
+
+    fn positive(&mut self, d: Duration, at: &str) -> Option<Duration> {
+        if d.is_zero() {
+            self.problem(at, "must be greater than 0 (e.g. \"30s\")");
+            return None;
+        }
+        Some(d)
+    }
+
+    fn at_least_one(&mut self, n: u64, at: &str) {
+        if n == 0 {
+            self.problem(at, "must be at least 1");
+        }
+    }
+
+    fn count(&mut self, n: i64, at: &str) -> Option<NonZeroU32> {
+        let count = u32::try_from(n).ok().and_then(NonZeroU32::new);
+        if count.is_none() {
+            self.problem(at, format!("{n} is out of range: must be at least 1"));
+        }
+        count
+    }
+
+    /// Whether `x` is in `0..=max`.
+    fn in_range(&mut self, x: f64, max: f64, at: &str) -> bool {
+        let ok = (0.0..=max).contains(&x);
+        if !ok {
+            self.problem(
+                at,
+                format!("{x} is out of range: must be between 0 and {max}"),
+            );
+        }
+        ok
+    }
+
+    /// Reports `name` as set although it belongs to the other output format.
+    fn only_for(&mut self, format: &str, is_set: bool, at: &str, name: &str) {
+        if is_set {
+            self.problem(
+                &key(at, name),
+                format!("only valid with format = \"{format}\""),
+            );
+        }
+    }
+}
+
+/// An optional part's check: absent is fine (`Some(None)`), present but invalid fails (`None`).
+fn optional<T>(checked: Option<Option<T>>) -> Option<Option<T>> {
+    checked.map_or(Some(None), |value| value.map(Some))
+}
+
+fn push(problems: &mut Vec<ConfigProblem>, at: &str, message: String) {
+    problems.push(ConfigProblem {
+        key: at.to_owned(),
+        message,
+    });
+}
+
+/// The index of `pipeline[N]...` (None, sorting first, for top-level keys).
+fn pipeline_index(key: &str) -> Option<usize> {
+    let rest = key.strip_prefix("pipeline[")?;
+    rest.split(']').next()?.parse().ok()
+}
+
+/// A toml/serde message on one line, in words rather than Rust type names.
+fn plain(message: &str) -> String {
+    const WORDS: &[(&str, &str)] = &[
+        (
+            "expected a duration",
+            "expected a duration such as \"90s\", \"5m\" or \"1h 30m\"",
+        ),
+        ("expected f64", "expected a number"),
+        ("expected i64", "expected a whole number"),
+        ("expected u64", "expected a whole number >= 0"),
+    ];
+    let mut line = message.trim().replace('\n', "; ");
+    for (from, to) in WORDS {
+        line = line.replace(from, to);
+    }
+    line
+}
+
+fn key(at: &str, name: &str) -> String {
+    format!("{at}.{name}")
+}
+
+/// `line L, column C` (1-based) of a byte offset, for syntax errors.
+fn line_column(text: &str, offset: usize) -> String {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    format!("line {line}, column {column}")
+}
+
+/// An unquoted Oracle identifier, upper-cased as Oracle stores it.
+fn oracle_identifier(s: &str) -> Result<String, String> {
+    let mut chars = s.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || "_$#".contains(c))
+        && s.len() <= 128;
+    if valid {
+        Ok(s.to_ascii_uppercase())
+    } else if s.starts_with('"') {
+        Err(format!(
+            "{s:?}: quoted identifiers are not supported, write the name unquoted"
+        ))
+    } else {
+        Err(format!(
+            "{s:?} is not a valid Oracle name: a letter, then letters, digits, '_', '$' or '#' \
+             (at most 128)"
+        ))
+    }
+}
+
+/// `OWNER.TABLE`.
+fn table_name(s: &str) -> Result<TableName, String> {
+    let Some((owner, table)) = s.split_once('.') else {
+        return Err(format!("{s:?} is not OWNER.TABLE"));
+    };
+    Ok(TableName {
+        owner: oracle_identifier(owner)?,
+        table: oracle_identifier(table)?,
+    })
+}
+
+/// A JobManager's REST base URL.
+fn jobmanager_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s).map_err(|e| format!("{s:?} is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+        return Err(format!(
+            "{s:?}: expected an http:// or https:// URL such as http://jm1:8081"
+        ));
+    }
+    // URLs are printed in reports and logs; credentials have no place in them.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not contain a user name or password".to_owned());
+    }
+    Ok(url)
+}
+
+fn scn_column(raw: RawScnColumn) -> Result<ScnColumn, String> {
+    match raw {
+        RawScnColumn::Name(name) if !name.is_empty() => Ok(ScnColumn::Name(name)),
+        RawScnColumn::Index(i) => usize::try_from(i)
+            .map(ScnColumn::Index)
+            .map_err(|_| format!("{i} is not a column index: must be >= 0")),
+        RawScnColumn::Name(_) => Err("must not be empty".to_owned()),
+    }
+}
+
+fn csv_delimiter(s: &str) -> Result<u8, String> {
+    match s.as_bytes() {
+        // A quote or a line break would make every row unreadable.
+        [b] if b.is_ascii() && !b"\"\r\n".contains(b) => Ok(*b),
+        _ => Err(format!(
+            "{s:?}: must be exactly one ASCII character (not a quote or line break)"
+        )),
+    }
+}
+
+/// An RFC 6901 JSON pointer, as `serde_json::Value::pointer` takes it.
+fn json_pointer(p: String) -> Result<String, String> {
+    // `~` only escapes `/` (`~1`) and itself (`~0`).
+    let bad_escape = p
+        .split('~')
+        .skip(1)
+        .any(|rest| !rest.starts_with(['0', '1']));
+    if !p.starts_with('/') {
+        Err(format!(
+            "{p:?} is not a JSON pointer: it must start with '/', e.g. \"/source/scn\""
+        ))
+    } else if bad_escape {
+        Err(format!(
+            "{p:?}: '~' must be followed by 0 or 1 in a JSON pointer"
+        ))
+    } else {
+        Ok(p)
+    }
+}
+
+/// A ZooKeeper quorum member, `host:port`.
+fn host_port(s: &str) -> Result<String, String> {
+    let bad = || format!("{s:?} is not host:port (e.g. \"zk1:2181\")");
+    let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err(bad());
+    }
+    match port.parse::<u16>() {
+        Ok(p) if p > 0 => Ok(s.to_owned()),
+        _ => Err(format!("{s:?}: {port:?} is not a port (1-65535)")),
+    }
 }

@@ -1,1 +1,4 @@
 //! The integration tests: one binary, one module per area.
+
+// The config file: parsing, every validation rule, secrets.
+mod config;
