@@ -99,6 +99,8 @@ struct Verdict {
     summary: String,
     evidence: Vec<Evidence>,
     remediation: Vec<String>,
+    /// Warnings that belong to this verdict (they make a healthy verdict a WARNING).
+    warnings: Vec<String>,
 }
 
 impl Verdict {
@@ -108,6 +110,7 @@ impl Verdict {
             summary: summary.into(),
             evidence: vec![],
             remediation: vec![],
+            warnings: vec![],
         }
     }
 
@@ -175,7 +178,10 @@ fn secs(d: Duration) -> String {
     humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
 }
 
-fn finish(ctx: &Ctx, last: &Observation, v: Verdict, notes: Notes) -> Diagnosis {
+fn finish(ctx: &Ctx, last: &Observation, v: Verdict, mut notes: Notes) -> Diagnosis {
+    for w in &v.warnings {
+        notes.warn(w.clone());
+    }
     let severity = match v.cause.base_severity() {
         Severity::Ok if !notes.warnings.is_empty() => Severity::Warning,
         s => s,
@@ -1390,106 +1396,182 @@ fn step_dead_connection(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         return None;
     }
     let job = ctx.job().filter(|j| !is_terminal_state(&j.state))?;
-    let mut v = Verdict::new(Cause::DeadConnection, "").facts(ctx.output_evidence());
+    // Every proof found is listed, client side and server side, so the operator sees the
+    // whole picture; any one of them is enough.
+    let mut proofs: Vec<(String, Evidence)> = vec![];
+    let plain = |fact: String| Evidence {
+        fact,
+        threshold: None,
+    };
 
-    // Client-side proof: the source thread sits in a socket read across two thread dumps.
-    if job.source_thread.value() == Some(&SourceThreadState::BlockedInSocketRead) {
-        v.summary = "the source thread is blocked in a socket read: a half-open connection".into();
-        return Some(dead_remedies(
-            v.fact("TaskManager thread dumps: the source reader thread sits in a socket read in two dumps"),
-            ctx.judged_session(),
-        ));
+    // Client side: the source thread sits in a socket read across two thread dumps.
+    match &job.source_thread {
+        Signal::Observed {
+            value: SourceThreadState::BlockedInSocketRead,
+        } => proofs.push((
+            "the source thread is blocked in a socket read (half-open connection)".into(),
+            plain("TaskManager thread dumps: the source reader thread sits in a socket read in two dumps".into()),
+        )),
+        Signal::Observed { .. } => {}
+        other => notes.not_checked(
+            Cause::DeadConnection,
+            "flink.job.source_thread",
+            other.error().unwrap_or_default(),
+        ),
     }
     if let Some(e) = ctx.recent_exception(Cause::DeadConnection) {
-        v.summary = format!("the connector's connection died: {}", e.x.summary);
-        return Some(dead_remedies(v.fact(e.fact()), ctx.judged_session()));
+        proofs.push((format!("the connection died: {}", e.x.summary), plain(e.fact())));
     }
 
-    let Some(sessions) = ctx.sessions() else {
-        notes.not_checked(
+    // Server side: the connector's sessions and the flush-table heartbeat.
+    let heartbeat = ctx.heartbeat();
+    let hb_rising = matches!(heartbeat, Ok((a, b)) if b > a);
+    let hb_fact = match &heartbeat {
+        Ok((a, b)) if b > a => format!("flush-table heartbeat rising {a} -> {b}"),
+        Ok((a, _)) => format!("flush-table heartbeat frozen at {a} over {}", secs(ctx.span())),
+        Err(e) => {
+            notes.not_checked(Cause::DeadConnection, "oracle.flush_table_scn", e.clone());
+            format!("flush-table heartbeat not checked: {e}")
+        }
+    };
+    let gap = ctx.t.mining_call_gap;
+    let judged = ctx.judged_session();
+    let mut server_facts: Vec<Evidence> = vec![];
+    match ctx.sessions() {
+        None => notes.not_checked(
             Cause::DeadConnection,
             "oracle.sessions",
             ctx.oracle(ctx.last)
                 .and_then(|o| o.sessions.error())
                 .or(ctx.last.oracle.error())
-                .unwrap_or_default()
-                .to_string(),
-        );
+                .unwrap_or_default(),
+        ),
+        Some(sessions) => {
+            let mining = ctx.mining_sessions();
+            if mining.is_empty() && sessions.iter().any(|s| s.is_snapshotting()) {
+                // Not while the connector snapshots: judged by the snapshot's own counters.
+                return snapshot_verdict(ctx, notes, sessions);
+            }
+            if sessions.is_empty() {
+                proofs.push((
+                    "the job runs but the connector has no session on any instance".into(),
+                    plain(format!(
+                        "no session of the connector user on any instance while job {} is {}",
+                        job.id, job.state
+                    )),
+                ));
+            } else if mining.is_empty() {
+                let all_idle = sessions
+                    .iter()
+                    .all(|s| !s.is_active() && Duration::from_secs(s.last_call_et_s) > gap);
+                if all_idle && !hb_rising {
+                    proofs.push((
+                        "no mining session, and the connector's sessions stopped calling".into(),
+                        Evidence {
+                            fact: format!(
+                                "{} session(s) of the connector user, none mining, all idle longer than the gap",
+                                sessions.len()
+                            ),
+                            threshold: Some(ThresholdUse {
+                                key: "mining_call_gap".into(),
+                                value: secs(gap),
+                            }),
+                        },
+                    ));
+                    server_facts.extend(sessions.iter().map(|s| plain(session_fact(s))));
+                } else {
+                    notes.not_checked(
+                        Cause::DeadConnection,
+                        "mining session",
+                        "no session ran the LogMiner SQL during the window; cannot tell which one mines",
+                    );
+                }
+            } else if let Some(s) = judged {
+                let idle_for = Duration::from_secs(s.last_call_et_s);
+                if matches!(s.status.to_ascii_uppercase().as_str(), "KILLED" | "SNIPED") {
+                    proofs.push((
+                        format!("the mining session was {} on the server", s.status),
+                        plain(session_fact(s)),
+                    ));
+                } else if !s.is_active() && idle_for > gap && !hb_rising {
+                    proofs.push((
+                        format!(
+                            "the mining session has not called for {} and its heartbeat is frozen",
+                            secs(idle_for)
+                        ),
+                        Evidence {
+                            fact: session_fact(s),
+                            threshold: Some(ThresholdUse {
+                                key: "mining_call_gap".into(),
+                                value: secs(gap),
+                            }),
+                        },
+                    ));
+                } else {
+                    server_facts.push(plain(session_fact(s)));
+                }
+            }
+        }
+    }
+    if proofs.is_empty() {
         return None;
-    };
-    let mining = ctx.mining_sessions();
-    let gap = ctx.t.mining_call_gap;
-    if mining.is_empty() && sessions.iter().any(|s| s.is_snapshotting()) {
+    }
+    if hb_rising {
+        // A rising heartbeat means some connection still runs the loop: say so next to the proof.
+        notes.warn(format!(
+            "{hb_fact}: another connection of the connector still mines (shared username?)"
+        ));
+    }
+    let summary = proofs[0].0.clone();
+    let mut v = Verdict::new(Cause::DeadConnection, summary)
+        .facts(proofs.into_iter().map(|p| p.1))
+        .facts(server_facts)
+        .fact(hb_fact)
+        .facts(ctx.output_evidence());
+    v = dead_remedies(v, judged);
+    Some(v)
+}
+
+/// The connector is in its snapshot phase (SELECTs on the captured tables, no mining yet):
+/// progressing SELECT statistics mean it works; flat ones are not checked further.
+fn snapshot_verdict(ctx: &Ctx, notes: &mut Notes, sessions: &[ConnectorSession]) -> Option<Verdict> {
+    let progress: Vec<String> = sessions
+        .iter()
+        .filter(|s| s.is_snapshotting())
+        .filter_map(|s| {
+            let a = ctx.session_first(s)?.sql_stats?;
+            let b = s.sql_stats?;
+            (b.cpu_time_us > a.cpu_time_us || b.buffer_gets > a.buffer_gets).then(|| {
+                format!(
+                    "snapshot session {}/{},{}: buffer gets +{} over {}",
+                    s.instance,
+                    s.sid,
+                    s.serial,
+                    b.buffer_gets - a.buffer_gets,
+                    secs(ctx.span())
+                )
+            })
+        })
+        .collect();
+    if progress.is_empty() || ctx.obs.len() < 2 {
         notes.not_checked(
             Cause::DeadConnection,
             "oracle.sessions",
-            "the connector is in its snapshot phase (SELECTs on captured tables, no mining yet)",
+            "the connector is in its snapshot phase and its SELECT statistics did not move: judge the snapshot by its own counters",
         );
         return None;
     }
-    if sessions.is_empty() {
-        v.summary = "the job runs but the connector has no session on any instance".into();
-        return Some(dead_remedies(
-            v.fact(format!(
-                "no session of the connector user on any instance; job {} {}",
-                job.id, job.state
-            )),
-            None,
-        ));
+    let mut v = Verdict::new(
+        Cause::Healthy,
+        "the connector is snapshotting the captured tables; its SELECTs progress",
+    );
+    for p in progress {
+        v = v.fact(p);
     }
-    let heartbeat = ctx.heartbeat();
-    let hb_fact = match &heartbeat {
-        Ok((a, b)) if b > a => format!("flush-table heartbeat rising {a} -> {b}"),
-        Ok((a, _)) => format!("flush-table heartbeat frozen at {a} over {}", secs(ctx.span())),
-        Err(e) => format!("flush-table heartbeat not checked: {e}"),
-    };
-    let hb_rising = matches!(heartbeat, Ok((a, b)) if b > a);
-    if let Err(e) = &heartbeat {
-        notes.not_checked(Cause::DeadConnection, "oracle.flush_table_scn", e.clone());
-    }
-    if mining.is_empty() {
-        let all_idle = sessions
-            .iter()
-            .all(|s| !s.is_active() && Duration::from_secs(s.last_call_et_s) > gap);
-        if all_idle && !hb_rising {
-            v.summary = "no mining session, and the connector's sessions stopped calling".into();
-            let mut v = v.fact_vs(
-                format!(
-                    "{} session(s) of the connector user, none mining, all idle past the gap",
-                    sessions.len()
-                ),
-                "mining_call_gap",
-                secs(gap),
-            );
-            for s in sessions {
-                v = v.fact(session_fact(s));
-            }
-            return Some(dead_remedies(v.fact(hb_fact), sessions.first()));
-        }
-        notes.not_checked(
-            Cause::DeadConnection,
-            "mining session",
-            "no session ran the LogMiner SQL during the window; cannot tell which one mines",
-        );
-        return None;
-    }
-    let s = ctx.judged_session()?;
-    if matches!(s.status.to_ascii_uppercase().as_str(), "KILLED" | "SNIPED") {
-        v.summary = format!("the mining session was {} on the server", s.status);
-        return Some(dead_remedies(v.fact(session_fact(s)).fact(hb_fact), Some(s)));
-    }
-    let idle_for = Duration::from_secs(s.last_call_et_s);
-    if !s.is_active() && idle_for > gap && !hb_rising {
-        v.summary = format!(
-            "the mining session has not called for {} and its heartbeat is frozen",
-            secs(idle_for)
-        );
-        return Some(dead_remedies(
-            v.fact_vs(session_fact(s), "mining_call_gap", secs(gap)).fact(hb_fact),
-            Some(s),
-        ));
-    }
-    None
+    v.warnings.push(
+        "no committed output during the snapshot so far; diagnose again when it ends".into(),
+    );
+    Some(v.facts(ctx.output_evidence()))
 }
 
 fn session_fact(s: &ConnectorSession) -> String {
@@ -1573,7 +1655,21 @@ fn step_logminer_stuck(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             notes.not_checked(Cause::LogminerStuck, "oracle.sessions.sql_stats", why);
             None
         }
-        _ => None,
+        // Output waits for a long call that still works (a huge transaction): nothing to
+        // fix, but worth a WARNING (the trend warning says so).
+        Some(LongCall::Progressing { running, .. }) => Some(
+            Verdict::new(
+                Cause::Healthy,
+                format!(
+                    "a LogMiner call has run {} and still progresses; output waits for it",
+                    secs(running)
+                ),
+            )
+            .facts(ctx.output_evidence())
+            .todo("Do not restart: the call works. Look for a large or long transaction on the captured tables (V$TRANSACTION).")
+            .todo(LOG_MINING_SETTINGS),
+        ),
+        None => None,
     }
 }
 

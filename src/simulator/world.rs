@@ -118,6 +118,18 @@ pub struct World {
     sink: SimSink,
     /// The first I/O error of the simulated FileSink, if any.
     pub io_error: Option<String>,
+    /// An open transaction on a captured table: (start SCN, start time).
+    pub open_tx: Option<(u64, Timestamp)>,
+    /// The job fails every 20 s with this exception (name, stack trace) and restarts.
+    pub crash_loop: Option<(String, String)>,
+    /// A JobManager failover began at this time: the leader is gone, the standby answers 503.
+    pub failover_since: Option<Timestamp>,
+    /// The second JobManager sees another job: two clusters share the REST addresses.
+    pub split_brain: bool,
+    /// A second mining session under the connector's username (another connector).
+    pub second_miner: bool,
+    /// The doctor can take TaskManager thread dumps.
+    pub thread_dumps: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -142,6 +154,8 @@ struct SimSink {
 }
 
 const TABLE: &str = "SHOP.ORDERS";
+const JM1: &str = "http://127.0.0.1:8081";
+const JM2: &str = "http://127.0.0.1:8082";
 
 impl World {
     /// A healthy pipeline at `start`, writing its output into `dir`.
@@ -206,6 +220,12 @@ impl World {
                 bucket: String::new(),
             },
             io_error: None,
+            open_tx: None,
+            crash_loop: None,
+            failover_since: None,
+            split_brain: false,
+            second_miner: false,
+            thread_dumps: true,
         };
         w.scn_history.push_back((start, scn));
         // The database has run long before the pipeline: redo back to the retention limit.
@@ -237,6 +257,23 @@ impl World {
             while self.scn_history.len() > 2 && self.scn_history[1].0 < keep_from {
                 self.scn_history.pop_front();
             }
+        }
+        if let Some((name, trace)) = self.crash_loop.clone() {
+            // Fails on start, restarts after a 20 s delay, fails again.
+            if self.now.unix_millis() % 20_000 < 1000 {
+                self.job.restarts += 1;
+                self.job.state = "RESTARTING".into();
+                self.job.exceptions.insert(
+                    0,
+                    JobException {
+                        timestamp: self.now,
+                        name,
+                        stacktrace: trace,
+                    },
+                );
+                self.job.exceptions.truncate(16);
+            }
+            return;
         }
         let running = self.job.state == "RUNNING";
         if running {
@@ -446,9 +483,28 @@ impl World {
             pga_limit_bytes: Some(2 << 30),
         };
         let limit: u64 = 100 << 30;
+        let second = self.second_miner.then(|| SimSession {
+            sid: 311,
+            serial: 9_021,
+            ..self.session.clone().unwrap_or(SimSession {
+                sid: 0,
+                serial: 0,
+                logon: self.now,
+                active: false,
+                last_call_at: self.now,
+                sql: None,
+                prev_sql: Some(SqlKind::MiningQuery),
+                stats: SqlStats {
+                    cpu_time_us: 0,
+                    buffer_gets: 0,
+                    elapsed_time_us: 0,
+                },
+            })
+        });
         let sessions = self
             .session
             .iter()
+            .chain(second.iter())
             .map(|s| ConnectorSession {
                 instance: 1,
                 sid: s.sid,
@@ -494,9 +550,9 @@ impl World {
                 db_block_changes: self.block_changes,
             }),
             open_transactions: Signal::observed(OpenTransactions {
-                count: 0,
-                oldest_start_scn: None,
-                oldest_start_time: None,
+                count: u32::from(self.open_tx.is_some()),
+                oldest_start_scn: self.open_tx.map(|t| t.0),
+                oldest_start_time: self.open_tx.map(|t| t.1),
             }),
         })
     }
@@ -515,12 +571,36 @@ impl World {
     pub fn flink_snapshot(&self) -> Signal<FlinkSnapshot> {
         let mut jobs = vec![summary(&self.job)];
         jobs.extend(self.duplicate_job.iter().map(summary));
-        let jm = |url: &str| JobManagerProbe {
+        let up = |jobs: Vec<JobSummary>| JobManagerStatus::Up {
+            flink_version: "1.20.1".into(),
+            jobs,
+        };
+        let jm = |url: &str, status: JobManagerStatus| JobManagerProbe {
             url: url.into(),
-            status: JobManagerStatus::Up {
-                flink_version: "1.20.1".into(),
-                jobs: jobs.clone(),
-            },
+            status,
+        };
+        if self.failover_since.is_some() {
+            return Signal::observed(FlinkSnapshot {
+                jobmanagers: vec![
+                    jm(
+                        JM1,
+                        JobManagerStatus::Unreachable {
+                            error: "error sending request: connection refused".into(),
+                        },
+                    ),
+                    jm(JM2, JobManagerStatus::LeaderElection),
+                ],
+                jobs: vec![],
+                job: None,
+            });
+        }
+        let other_view = if self.split_brain {
+            let mut other = self.job.clone();
+            other.id = "5c4b3a29180716f5e4d3c2b1a0998877".into();
+            other.start_time = self.job.start_time.plus(Duration::from_secs(95));
+            vec![summary(&other)]
+        } else {
+            jobs.clone()
         };
         let j = &self.job;
         let running = j.state == "RUNNING";
@@ -549,13 +629,17 @@ impl World {
                 records: j.sink_records,
                 backpressured_ms_per_s: None,
             }),
-            source_thread: Signal::observed(match self.connector {
-                Connector::HalfOpen => SourceThreadState::BlockedInSocketRead,
-                _ => SourceThreadState::Running,
-            }),
+            source_thread: if self.thread_dumps {
+                Signal::observed(match self.connector {
+                    Connector::HalfOpen => SourceThreadState::BlockedInSocketRead,
+                    _ => SourceThreadState::Running,
+                })
+            } else {
+                Signal::not_collected("TaskManager thread dumps are not taken")
+            },
         };
         Signal::observed(FlinkSnapshot {
-            jobmanagers: vec![jm("http://127.0.0.1:8081"), jm("http://127.0.0.1:8082")],
+            jobmanagers: vec![jm(JM1, up(jobs.clone())), jm(JM2, up(other_view))],
             jobs,
             job: Some(detail),
         })
@@ -569,7 +653,7 @@ impl World {
                 ok: true,
                 mode: Some("standalone".into()),
             }],
-            leader_rest_url: Some("http://127.0.0.1:8081".into()),
+            leader_rest_url: Some(JM1.into()),
         })
     }
 }
