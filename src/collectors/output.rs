@@ -586,11 +586,13 @@ fn read_scn(path: &Path, format: &OutputFormat, stats: &mut ScanStats) -> io::Re
         // The window begins inside a line; drop that fragment.
         match text.iter().position(|&b| b == b'\n') {
             Some(p) => text = &text[p + 1..],
-            None => {
-                return Ok(unparseable(
-                    "no line break (a line longer than the window)".into(),
-                ))
-            }
+            None => text = &[],
+        }
+        // Not an empty file: its last line is longer than the window.
+        if is_blank(text) {
+            return Ok(unparseable(
+                "no complete line (a line is longer than the window)".into(),
+            ));
         }
     }
     let terminated = text.last() == Some(&b'\n');
