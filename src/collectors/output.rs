@@ -9,7 +9,7 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap};
 use std::error::Error as StdError;
 use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, TryLockError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -282,6 +282,10 @@ fn scan_tree(
             Err(e) if e.kind() == io::ErrorKind::NotFound && !rel.is_empty() => continue,
             Err(source) => return Err(OutputError::Directory { path, source }),
         };
+        if !meta.is_dir() {
+            // Replaced by a file since its parent was listed; the parent's mtime moved too.
+            continue;
+        }
         stats.dirs_checked += 1;
         let mtime = meta.modified().ok();
         let trusted = state.dirs.get(&rel).is_some_and(|cached| {
@@ -708,16 +712,26 @@ fn scan_lines(
     }
 }
 
+/// The first line without its line break; `None` when none ends within `HEADER_BYTES`.
 fn read_first_line(file: &mut File, stats: &mut ScanStats) -> io::Result<Option<Vec<u8>>> {
+    // Small reads, so that a short header costs one block and the counter stays honest.
+    const CHUNK: usize = 4096;
     file.seek(SeekFrom::Start(0))?;
     let mut line = Vec::new();
-    BufReader::new(file.take(HEADER_BYTES)).read_until(b'\n', &mut line)?;
-    stats.bytes_read += line.len() as u64;
-    if line.last() != Some(&b'\n') {
-        return Ok(None);
+    let mut chunk = [0u8; CHUNK];
+    while (line.len() as u64) < HEADER_BYTES {
+        let n = file.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        stats.bytes_read += n as u64;
+        if let Some(p) = chunk[..n].iter().position(|&b| b == b'\n') {
+            line.extend_from_slice(&chunk[..p]);
+            return Ok(Some(trim_cr(&line).to_vec()));
+        }
+        line.extend_from_slice(&chunk[..n]);
     }
-    line.pop();
-    Ok(Some(trim_cr(&line).to_vec()))
+    Ok(None)
 }
 
 fn trim_cr(line: &[u8]) -> &[u8] {

@@ -399,9 +399,9 @@ fn only_the_tail_of_a_ten_megabyte_file_is_read() {
     assert_eq!(last_scn(&c), Signal::observed(Some(scn)));
     let stats = c.last_scan_stats();
     assert_eq!(stats.files_read, 1);
-    // The tail window plus the header line, never the file.
+    // The tail window plus one small read for the header line, never the file.
     assert!(
-        stats.bytes_read <= TAIL_BYTES + 64,
+        stats.bytes_read <= TAIL_BYTES + 4096,
         "read {} bytes",
         stats.bytes_read
     );
