@@ -1,9 +1,8 @@
 //! The output collector: a Flink FileSink directory on a local path — committed and in-progress
-//! part files, and the SCN of the last change read from the tail of the newest committed file.
-//!
-//! Invariant of the incremental scan: a directory's cached listing is reused only while its
-//! mtime equals the mtime stat'ed just before that listing and the listing began at least
-//! `RACY_WINDOW` after that mtime; every directory is still stat'ed on every scan.
+//! part files, and the last SCN, read from a bounded tail of the newest committed file.
+//! Invariant: a directory's cached listing is reused only while its mtime equals the one stat'ed
+//! just before it was listed and that listing began `RACY_WINDOW` or more after the mtime; every
+//! directory is still stat'ed on every scan, in-progress files only as needed.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap};
