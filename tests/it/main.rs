@@ -2,3 +2,5 @@
 
 // The config file: parsing, every validation rule, secrets.
 mod config;
+// The FileSink output collector on real directories.
+mod output;

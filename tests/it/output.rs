@@ -1,0 +1,620 @@
+//! The FileSink output collector against real temporary directories.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use logminer_doctor::collectors::output::{FileSinkCollector, OutputError, TAIL_BYTES};
+use logminer_doctor::collectors::OutputSource;
+use logminer_doctor::config::{OutputConfig, OutputFormat, ScnColumn};
+use logminer_doctor::observation::{Signal, Timestamp};
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+fn csv_index(i: usize) -> OutputFormat {
+    OutputFormat::Csv {
+        scn_column: ScnColumn::Index(i),
+        delimiter: b',',
+    }
+}
+
+fn csv_name(name: &str) -> OutputFormat {
+    OutputFormat::Csv {
+        scn_column: ScnColumn::Name(name.to_string()),
+        delimiter: b',',
+    }
+}
+
+fn json(pointer: &str) -> OutputFormat {
+    OutputFormat::Json {
+        scn_pointer: pointer.to_string(),
+    }
+}
+
+fn collector(dir: &Path, format: OutputFormat) -> FileSinkCollector {
+    FileSinkCollector::new(OutputConfig {
+        dir: dir.to_path_buf(),
+        format,
+        rolling_interval: Duration::ZERO,
+    })
+}
+
+/// A time `ago` before now.
+fn ago(ago: Duration) -> SystemTime {
+    SystemTime::now() - ago
+}
+
+/// Writes `content` to `dir/rel` (creating buckets) and sets its mtime.
+fn put(dir: &Path, rel: &str, content: &[u8], mtime: SystemTime) -> PathBuf {
+    let path = dir.join(rel);
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).unwrap();
+    }
+    let mut file = File::create(&path).unwrap();
+    file.write_all(content).unwrap();
+    file.set_modified(mtime).unwrap();
+    path
+}
+
+/// Moves a directory's mtime into the past, as for a bucket the sink left an hour ago (the
+/// collector distrusts listings of directories changed within the last few seconds).
+fn age_dir(dir: &Path, mtime: SystemTime) {
+    File::open(dir).unwrap().set_modified(mtime).unwrap();
+}
+
+/// Ages the base directory and every bucket below it.
+fn age_tree(dir: &Path, mtime: SystemTime) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            age_tree(&entry.path(), mtime);
+        }
+    }
+    age_dir(dir, mtime);
+}
+
+fn ms(t: SystemTime) -> Timestamp {
+    Timestamp::from_system_time(t)
+}
+
+/// Times computed from two calls of `ago` differ by the time between them.
+fn assert_close(got: Timestamp, expected: Timestamp) {
+    assert!(
+        got.since(expected) < Duration::from_secs(1)
+            && expected.since(got) < Duration::from_secs(1),
+        "got {got}, expected about {expected}"
+    );
+}
+
+fn last_scn(c: &FileSinkCollector) -> Signal<Option<u64>> {
+    c.scan().unwrap().last_scn
+}
+
+fn missing_error(signal: Signal<Option<u64>>) -> String {
+    match signal {
+        Signal::Missing { error } => error,
+        Signal::Observed { value } => panic!("expected a missing SCN, got {value:?}"),
+    }
+}
+
+#[test]
+fn counts_committed_and_in_progress_files_across_buckets_and_ignores_others() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let old = ago(3 * HOUR);
+    put(d, "part-u-0.csv", b"1\n", old);
+    put(d, "2026-11-23--20/part-u-1.csv", b"1,a\n2,b\n", old);
+    put(d, "2026-11-23--20/part-u-2", b"3\n", old);
+    put(
+        d,
+        "2026-11-23--20/.part-u-3.csv.inprogress.0f1e",
+        b"4\n",
+        ago(2 * HOUR),
+    );
+    put(d, "2026-11-23--20/_SUCCESS", b"", old);
+    put(d, "2026-11-23--20/.part-u-1.csv.crc", b"crc", old);
+    put(d, "2026-11-23--21/part-u-4.csv", b"5\n", ago(HOUR));
+    put(
+        d,
+        "2026-11-23--21/.part-u-5.csv.inprogress.9a8b",
+        b"",
+        ago(HOUR),
+    );
+    put(d, "2026-11-23--21/notes.txt", b"not a part file", ago(HOUR));
+
+    let snap = collector(d, csv_index(0)).scan().unwrap();
+    assert_eq!(snap.committed_files, 4);
+    assert_eq!(snap.committed_bytes, 2 + 8 + 2 + 2);
+    assert_eq!(snap.in_progress_files, 2);
+    assert_close(snap.oldest_in_progress_at.unwrap(), ms(ago(2 * HOUR)));
+    let newest = snap.newest_committed.unwrap();
+    assert_eq!(newest.path, "2026-11-23--21/part-u-4.csv");
+    assert_eq!(newest.bytes, 2);
+    assert_eq!(snap.last_scn, Signal::observed(Some(5)));
+}
+
+#[test]
+fn newest_committed_file_is_chosen_by_mtime_not_by_name_or_bucket() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let newest_at = ago(HOUR / 6);
+    // The later bucket name and higher part counter are older on disk.
+    put(d, "2026-11-23--22/part-u-9.csv", b"100\n", ago(HOUR));
+    put(d, "2026-11-23--21/part-u-1.csv", b"200\n", newest_at);
+    put(d, "2026-11-23--21/part-u-2.csv", b"150\n", ago(2 * HOUR));
+
+    let snap = collector(d, csv_index(0)).scan().unwrap();
+    let newest = snap.newest_committed.unwrap();
+    assert_eq!(newest.path, "2026-11-23--21/part-u-1.csv");
+    assert_eq!(newest.modified_at, ms(newest_at));
+    assert_eq!(snap.last_scn, Signal::observed(Some(200)));
+}
+
+#[test]
+fn empty_directory_has_no_newest_file_and_no_scn() {
+    let tmp = tempfile::tempdir().unwrap();
+    let snap = collector(tmp.path(), csv_index(0)).scan().unwrap();
+    assert_eq!(snap.newest_committed, None);
+    assert_eq!(snap.committed_files, 0);
+    assert_eq!(snap.in_progress_files, 0);
+    assert_eq!(snap.oldest_in_progress_at, None);
+    assert_eq!(snap.last_scn, Signal::observed(None));
+}
+
+#[test]
+fn last_scn_from_csv_by_index() {
+    let tmp = tempfile::tempdir().unwrap();
+    put(
+        tmp.path(),
+        "b/part-u-0.csv",
+        b"I,1001,ORDERS,\"a, quoted\"\nU,1002,ORDERS,x\nD,1003,ORDERS,y\n",
+        ago(HOUR),
+    );
+    assert_eq!(
+        last_scn(&collector(tmp.path(), csv_index(1))),
+        Signal::observed(Some(1003))
+    );
+}
+
+#[test]
+fn last_scn_from_csv_by_header_name_with_quotes_and_other_delimiter() {
+    let tmp = tempfile::tempdir().unwrap();
+    put(
+        tmp.path(),
+        "b/part-u-0.csv",
+        b"\xef\xbb\xbfop;\"note\";SCN\r\nI;\"x;y\";\"2001\"\r\nU;\"he said \"\"hi\"\"\";2002\r\n",
+        ago(HOUR),
+    );
+    let c = collector(
+        tmp.path(),
+        OutputFormat::Csv {
+            scn_column: ScnColumn::Name("SCN".into()),
+            delimiter: b';',
+        },
+    );
+    assert_eq!(last_scn(&c), Signal::observed(Some(2002)));
+}
+
+#[test]
+fn last_scn_from_json_pointer_as_number_and_as_string() {
+    let tmp = tempfile::tempdir().unwrap();
+    put(
+        tmp.path(),
+        "b/part-u-0.json",
+        br#"{"op":"c","source":{"scn":41}}
+{"op":"u","source":{"scn":42}}
+"#,
+        ago(2 * HOUR),
+    );
+    let c = collector(tmp.path(), json("/source/scn"));
+    assert_eq!(last_scn(&c), Signal::observed(Some(42)));
+
+    // Debezium writes the SCN as a string; SCNs use the whole u64 range.
+    put(
+        tmp.path(),
+        "b/part-u-1.json",
+        br#"{"op":"c","source":{"scn":"18446744073709551614","commit_scn":"1"}}"#,
+        ago(HOUR),
+    );
+    assert_eq!(
+        last_scn(&c),
+        Signal::observed(Some(18_446_744_073_709_551_614))
+    );
+}
+
+#[test]
+fn a_last_line_cut_mid_record_falls_back_to_the_previous_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    put(
+        d,
+        "csv/part-u-0.csv",
+        b"I,1001,ORDERS,a\nU,1002,ORD",
+        ago(HOUR),
+    );
+    // The cut row still shows 1002, but it has fewer fields than a whole row, and the SCN
+    // reported must be one that was fully written.
+    assert_eq!(
+        last_scn(&collector(&d.join("csv"), csv_index(1))),
+        Signal::observed(Some(1001))
+    );
+
+    put(
+        d,
+        "quoted/part-u-0.csv",
+        b"1001,\"a\"\n1002,\"unfinished, no closing",
+        ago(HOUR),
+    );
+    assert_eq!(
+        last_scn(&collector(&d.join("quoted"), csv_index(0))),
+        Signal::observed(Some(1001))
+    );
+
+    put(
+        d,
+        "json/part-u-0.json",
+        br#"{"source":{"scn":"7"}}
+{"source":{"scn":"8"}}
+{"source":{"sc"#,
+        ago(HOUR),
+    );
+    assert_eq!(
+        last_scn(&collector(&d.join("json"), json("/source/scn"))),
+        Signal::observed(Some(8))
+    );
+}
+
+#[test]
+fn a_last_line_without_a_line_break_is_a_whole_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    put(tmp.path(), "part-u-0.csv", b"I,11\nU,12", ago(HOUR));
+    assert_eq!(
+        last_scn(&collector(tmp.path(), csv_index(1))),
+        Signal::observed(Some(12))
+    );
+}
+
+#[test]
+fn empty_and_header_only_files_fall_back_to_an_older_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    put(
+        d,
+        "b1/part-u-0.csv",
+        b"op,scn\nI,500\nU,501\n",
+        ago(4 * HOUR),
+    );
+    put(d, "b2/part-u-1.csv", b"op,scn\n", ago(3 * HOUR));
+    put(d, "b2/part-u-2.csv", b"", ago(2 * HOUR));
+    put(d, "b3/part-u-3.csv", b"op,scn\n\n", ago(HOUR));
+
+    let snap = collector(d, csv_name("scn")).scan().unwrap();
+    assert_eq!(snap.newest_committed.unwrap().path, "b3/part-u-3.csv");
+    assert_eq!(snap.last_scn, Signal::observed(Some(501)));
+}
+
+#[test]
+fn lookback_gives_up_after_three_older_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    put(d, "part-u-0.csv", b"op,scn\nI,500\n", ago(5 * HOUR));
+    for i in 1..=4u32 {
+        put(
+            d,
+            &format!("part-u-{i}.csv"),
+            b"op,scn\n",
+            ago(5 * HOUR - Duration::from_secs(60 * u64::from(i))),
+        );
+    }
+    assert_eq!(
+        last_scn(&collector(d, csv_name("scn"))),
+        Signal::observed(None)
+    );
+}
+
+#[test]
+fn garbage_bytes_make_the_scn_missing_with_the_file_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut garbage = Vec::new();
+    for i in 0..2000u32 {
+        garbage.extend_from_slice(&[0xff, 0xfe, 0x00, (i % 251) as u8, b',', 0x80]);
+        if i % 7 == 0 {
+            garbage.push(b'\n');
+        }
+    }
+    put(
+        tmp.path(),
+        "2026-11-23--21/part-0-7.csv",
+        &garbage,
+        ago(HOUR),
+    );
+    let error = missing_error(last_scn(&collector(tmp.path(), csv_index(1))));
+    assert!(
+        error.starts_with("no row with an SCN in the last "),
+        "{error}"
+    );
+    assert!(error.contains("2026-11-23--21/part-0-7.csv"), "{error}");
+    assert!(error.contains("not an SCN"), "{error}");
+
+    let error = missing_error(last_scn(&collector(tmp.path(), json("/source/scn"))));
+    assert!(error.contains("row is not JSON"), "{error}");
+}
+
+#[test]
+fn a_column_missing_from_the_header_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    put(
+        tmp.path(),
+        "2026-11-23--21/part-0-7.csv",
+        b"op,change_no\nI,1\n",
+        ago(HOUR),
+    );
+    let error = missing_error(last_scn(&collector(tmp.path(), csv_name("scn"))));
+    assert_eq!(
+        error,
+        "no row with an SCN in the last 17 bytes of 2026-11-23--21/part-0-7.csv: \
+         column `scn` not found in header"
+    );
+}
+
+#[test]
+fn a_json_pointer_that_is_absent_or_not_a_number_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    put(
+        tmp.path(),
+        "part-u-0.json",
+        br#"{"source":{"scn":true}}"#,
+        ago(HOUR),
+    );
+    let error = missing_error(last_scn(&collector(tmp.path(), json("/source/scn"))));
+    assert!(
+        error.ends_with("`/source/scn` is true, not an SCN"),
+        "{error}"
+    );
+    let error = missing_error(last_scn(&collector(tmp.path(), json("/after/SCN"))));
+    assert!(
+        error.ends_with("`/after/SCN` not found in the row"),
+        "{error}"
+    );
+}
+
+#[test]
+fn only_the_tail_of_a_ten_megabyte_file_is_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut content = b"op,table,scn,payload\n".to_vec();
+    let mut scn = 1_000_000u64;
+    while content.len() < 10 * 1024 * 1024 {
+        scn += 1;
+        content.extend_from_slice(format!("U,ORDERS,{scn},{}\n", "x".repeat(80)).as_bytes());
+    }
+    put(
+        tmp.path(),
+        "2026-11-23--21/part-u-0.csv",
+        &content,
+        ago(HOUR),
+    );
+
+    let c = collector(tmp.path(), csv_name("scn"));
+    assert_eq!(last_scn(&c), Signal::observed(Some(scn)));
+    let stats = c.last_scan_stats();
+    assert_eq!(stats.files_read, 1);
+    // The tail window plus one small read for the header line, never the file.
+    assert!(
+        stats.bytes_read <= TAIL_BYTES + 4096,
+        "read {} bytes",
+        stats.bytes_read
+    );
+
+    // Committed files do not change, so the next probe reads nothing.
+    assert_eq!(last_scn(&c), Signal::observed(Some(scn)));
+    assert_eq!(c.last_scan_stats().bytes_read, 0);
+}
+
+#[test]
+fn a_line_longer_than_the_tail_window_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut content = b"I,1\n".to_vec();
+    content.extend(std::iter::repeat(b'x').take(TAIL_BYTES as usize * 2));
+    content.push(b'\n');
+    put(tmp.path(), "part-u-0.csv", &content, ago(HOUR));
+    let error = missing_error(last_scn(&collector(tmp.path(), csv_index(1))));
+    assert!(error.contains("part-u-0.csv"), "{error}");
+    assert!(error.contains("no complete line"), "{error}");
+}
+
+#[test]
+fn a_missing_directory_is_an_error_naming_the_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("output/cdc");
+    let err = collector(&dir, csv_index(0)).scan().unwrap_err();
+    assert!(matches!(err, OutputError::Missing { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("output directory {} does not exist", dir.display())
+    );
+}
+
+#[test]
+fn a_file_in_place_of_the_directory_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = put(tmp.path(), "cdc", b"", ago(HOUR));
+    let err = collector(&file, csv_index(0)).scan().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("output path {} is not a directory", file.display())
+    );
+}
+
+#[tokio::test]
+async fn observe_reports_a_snapshot_and_a_missing_directory_as_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    put(tmp.path(), "b/part-u-0.csv", b"I,77\n", ago(HOUR));
+    let signal = collector(tmp.path(), csv_index(1)).observe().await;
+    let snap = signal.value().unwrap();
+    assert_eq!(snap.last_scn, Signal::observed(Some(77)));
+
+    let dir = tmp.path().join("nope");
+    let signal = collector(&dir, csv_index(1)).observe().await;
+    assert_eq!(
+        signal.error(),
+        Some(&*format!(
+            "output directory {} does not exist",
+            dir.display()
+        ))
+    );
+}
+
+#[test]
+fn an_unchanged_tree_is_not_listed_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for b in 0..5 {
+        for f in 0..3 {
+            put(
+                d,
+                &format!("2026-11-23--{b:02}/part-u-{f}.csv"),
+                b"I,1\n",
+                ago(HOUR),
+            );
+        }
+    }
+    age_tree(d, ago(HOUR));
+    let c = collector(d, csv_index(1));
+    let first = c.scan().unwrap();
+    assert_eq!(c.last_scan_stats().dirs_listed, 6);
+    assert_eq!(c.last_scan_stats().files_stated, 15);
+
+    let second = c.scan().unwrap();
+    let stats = c.last_scan_stats();
+    assert_eq!(stats.dirs_checked, 6);
+    assert_eq!(stats.dirs_listed, 0);
+    assert_eq!(stats.files_stated, 0);
+    assert_eq!(first, second);
+}
+
+#[test]
+fn a_file_added_to_one_bucket_is_seen_and_only_that_bucket_is_listed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for b in 0..5 {
+        put(
+            d,
+            &format!("2026-11-23--{b:02}/part-u-0.csv"),
+            b"I,1\n",
+            ago(2 * HOUR),
+        );
+    }
+    age_tree(d, ago(2 * HOUR));
+    let c = collector(d, csv_index(1));
+    assert_eq!(c.scan().unwrap().committed_files, 5);
+
+    put(d, "2026-11-23--03/part-u-1.csv", b"I,99\n", ago(HOUR));
+    let snap = c.scan().unwrap();
+    assert_eq!(c.last_scan_stats().dirs_listed, 1);
+    assert_eq!(snap.committed_files, 6);
+    assert_eq!(
+        snap.newest_committed.unwrap().path,
+        "2026-11-23--03/part-u-1.csv"
+    );
+    assert_eq!(snap.last_scn, Signal::observed(Some(99)));
+}
+
+#[test]
+fn a_new_bucket_and_a_removed_bucket_are_seen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    put(d, "2026-11-23--20/part-u-0.csv", b"I,1\n", ago(3 * HOUR));
+    put(d, "2026-11-23--21/part-u-1.csv", b"I,2\n", ago(2 * HOUR));
+    age_tree(d, ago(2 * HOUR));
+    let c = collector(d, csv_index(1));
+    assert_eq!(c.scan().unwrap().committed_files, 2);
+
+    put(d, "2026-11-23--22/part-u-2.csv", b"I,3\n", ago(HOUR));
+    let snap = c.scan().unwrap();
+    // The base directory (a new entry) and the new bucket.
+    assert_eq!(c.last_scan_stats().dirs_listed, 2);
+    assert_eq!(snap.committed_files, 3);
+    assert_eq!(snap.last_scn, Signal::observed(Some(3)));
+
+    fs::remove_dir_all(d.join("2026-11-23--20")).unwrap();
+    let snap = c.scan().unwrap();
+    assert_eq!(snap.committed_files, 2);
+    assert_eq!(c.last_scan_stats().dirs_checked, 3);
+}
+
+#[test]
+fn a_directory_changed_within_the_last_seconds_is_listed_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    put(d, "b/part-u-0.csv", b"I,1\n", ago(HOUR));
+    age_dir(d, ago(HOUR));
+    // `b` keeps its fresh mtime: a change in the same mtime tick would not move it.
+    let c = collector(d, csv_index(1));
+    c.scan().unwrap();
+    c.scan().unwrap();
+    assert_eq!(c.last_scan_stats().dirs_listed, 1);
+}
+
+#[test]
+fn the_oldest_in_progress_file_is_checked_again_when_written_to() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let first = put(d, "b/.part-u-0.csv.inprogress.aa", b"I,1\n", ago(3 * HOUR));
+    put(d, "b/.part-u-1.csv.inprogress.bb", b"I,2\n", ago(2 * HOUR));
+    age_tree(d, ago(HOUR));
+    let c = collector(d, csv_index(1));
+    let snap = c.scan().unwrap();
+    assert_eq!(snap.in_progress_files, 2);
+    let before = snap.oldest_in_progress_at.unwrap();
+    assert!(before <= ms(ago(3 * HOUR)));
+
+    // An append moves the file's mtime but not its directory's.
+    let written_at = ago(HOUR / 2);
+    let mut f = fs::OpenOptions::new().append(true).open(&first).unwrap();
+    f.write_all(b"I,3\n").unwrap();
+    f.set_modified(written_at).unwrap();
+    drop(f);
+
+    let snap = c.scan().unwrap();
+    let stats = c.last_scan_stats();
+    assert_eq!(stats.dirs_listed, 0);
+    // The candidate, then the next oldest.
+    assert_eq!(stats.files_stated, 2);
+    assert_close(snap.oldest_in_progress_at.unwrap(), ms(ago(2 * HOUR)));
+
+    // Nothing changed: one stat confirms the oldest.
+    c.scan().unwrap();
+    assert_eq!(c.last_scan_stats().files_stated, 1);
+}
+
+#[test]
+fn nested_buckets_and_hidden_directories() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    put(
+        d,
+        "dt=2026-11-23/hour=21/part-u-0.json",
+        br#"{"scn":5}"#,
+        ago(HOUR),
+    );
+    put(
+        d,
+        "_temporary/0/part-u-9.json",
+        br#"{"scn":9}"#,
+        ago(Duration::from_secs(60)),
+    );
+    put(
+        d,
+        ".staging/part-u-8.json",
+        br#"{"scn":8}"#,
+        ago(Duration::from_secs(60)),
+    );
+    let snap = collector(d, json("/scn")).scan().unwrap();
+    assert_eq!(snap.committed_files, 1);
+    assert_eq!(
+        snap.newest_committed.unwrap().path,
+        "dt=2026-11-23/hour=21/part-u-0.json"
+    );
+    assert_eq!(snap.last_scn, Signal::observed(Some(5)));
+}
