@@ -10,7 +10,7 @@ use crate::clock::{Clock as _, SystemClock};
 use crate::collectors::output::FileSinkCollector;
 use crate::collectors::unavailable::Unavailable;
 use crate::collectors::{sample, Collectors, OutputSource as _};
-use crate::config::{Config, ConfigError, OutputConfig, OutputFormat, PipelineConfig, ProcessEnv};
+use crate::config::{Config, ConfigError, PipelineConfig, ProcessEnv};
 use crate::diagnose::explain::explain;
 use crate::diagnose::{diagnose, Diagnosis, DiagnoseOptions, Thresholds};
 use crate::exit::Exit;
@@ -260,26 +260,7 @@ pub struct DemoRun {
 
 /// Plays one scenario and diagnoses it with the real output collector and the decision table.
 pub async fn run_scenario(s: &Scenario, end: Timestamp) -> Result<DemoRun, CommandError> {
-    let dir = tempfile::Builder::new()
-        .prefix("logminer-doctor-demo-")
-        .tempdir()
-        .map_err(|e| CommandError::Demo(format!("cannot create a temporary directory: {e}")))?;
-    let sim = s.play(dir.path(), end).map_err(CommandError::Demo)?;
-    let output = OutputConfig {
-        dir: dir.path().to_path_buf(),
-        format: OutputFormat::Json {
-            scn_pointer: "/source/scn".into(),
-        },
-        rolling_interval: Duration::ZERO,
-    };
-    let collectors = Collectors {
-        oracle: sim.clone(),
-        flink: sim.clone(),
-        zookeeper: sim.clone(),
-        output: FileSinkCollector::new(output),
-    };
-    let obs = sample("orders", &collectors, &sim, 3, Duration::from_secs(30), Duration::from_secs(10)).await;
-    sim.world().check_io().map_err(CommandError::Demo)?;
+    let obs = s.observe("orders", end).await.map_err(CommandError::Demo)?;
     let diagnosis = diagnose(&obs, &Thresholds::default(), &DiagnoseOptions::default());
     Ok(DemoRun {
         scenario: s.name.to_string(),

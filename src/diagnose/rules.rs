@@ -1213,7 +1213,9 @@ fn trend_warnings(ctx: &Ctx, notes: &mut Notes) {
             Some(cur.saturating_sub(scn))
         })
         .collect();
-    if lags.len() >= 3 && lags.windows(2).all(|w| w[1] > w[0]) {
+    // On a stale pipeline a growing lag is expected and says nothing more.
+    let advancing = ctx.output_state() == Some(OutputState::Advancing);
+    if advancing && lags.len() >= 3 && lags.windows(2).all(|w| w[1] > w[0]) {
         notes.warn(format!(
             "SCN lag grows in every observation ({} -> {} SCNs)",
             lags[0],

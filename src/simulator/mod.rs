@@ -13,9 +13,13 @@ use std::time::Duration;
 pub use world::{Connector, SimJob, World};
 
 use crate::clock::Clock;
-use crate::collectors::{FlinkSource, OracleSource, ZooKeeperSource};
+use crate::collectors::output::FileSinkCollector;
+use crate::collectors::{sample, Collectors, FlinkSource, OracleSource, ZooKeeperSource};
+use crate::config::{OutputConfig, OutputFormat};
 use crate::diagnose::Cause;
-use crate::observation::{FlinkSnapshot, OracleSnapshot, Signal, Timestamp, ZooKeeperSnapshot};
+use crate::observation::{
+    FlinkSnapshot, Observation, OracleSnapshot, Signal, Timestamp, ZooKeeperSnapshot,
+};
 
 /// A world shared by the simulated collectors and the simulated clock.
 #[derive(Debug, Clone)]
@@ -75,6 +79,10 @@ pub struct Scenario {
     pub fault: fn(&mut World),
     /// Time after the fault before the doctor looks.
     pub after: Duration,
+    /// Observations the doctor takes.
+    pub samples: usize,
+    /// Time between them.
+    pub interval: Duration,
 }
 
 impl Scenario {
@@ -93,6 +101,32 @@ impl Scenario {
         w.check_io()?;
         Ok(Sim::new(w))
     }
+
+    /// Plays the scenario in a temporary directory and takes its observations with the
+    /// simulated Oracle, Flink and ZooKeeper and the real output collector.
+    pub async fn observe(&self, pipeline: &str, end: Timestamp) -> Result<Vec<Observation>, String> {
+        let dir = tempfile::Builder::new()
+            .prefix("logminer-doctor-sim-")
+            .tempdir()
+            .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+        let sim = self.play(dir.path(), end)?;
+        let output = OutputConfig {
+            dir: dir.path().to_path_buf(),
+            format: OutputFormat::Json {
+                scn_pointer: "/source/scn".into(),
+            },
+            rolling_interval: Duration::ZERO,
+        };
+        let collectors = Collectors {
+            oracle: sim.clone(),
+            flink: sim.clone(),
+            zookeeper: sim.clone(),
+            output: FileSinkCollector::new(output),
+        };
+        let obs = sample(pipeline, &collectors, &sim, self.samples, self.interval, Duration::from_secs(10)).await;
+        sim.world().check_io()?;
+        Ok(obs)
+    }
 }
 
 const MIN: u64 = 60;
@@ -105,6 +139,8 @@ pub fn scenarios() -> Vec<Scenario> {
             story: "orders flow at 5 changes/s; the connector mines, checkpoints commit part files",
             warmup: Duration::from_secs(10 * MIN),
             fault: |_| {},
+            samples: 3,
+            interval: Duration::from_secs(30),
             after: Duration::from_secs(5 * MIN),
         },
         Scenario {
@@ -112,6 +148,8 @@ pub fn scenarios() -> Vec<Scenario> {
             story: "the shop closes: no changes on SHOP.ORDERS for 40 minutes; the connector keeps mining",
             warmup: Duration::from_secs(10 * MIN),
             fault: |w| w.changes_per_s = 0.0,
+            samples: 3,
+            interval: Duration::from_secs(30),
             after: Duration::from_secs(40 * MIN),
         },
         Scenario {
@@ -119,6 +157,8 @@ pub fn scenarios() -> Vec<Scenario> {
             story: "a firewall drops the connector's idle TCP flow: the socket is half-open, the source thread blocks in its read, the job stays RUNNING",
             warmup: Duration::from_secs(10 * MIN),
             fault: |w| w.set_connector(Connector::HalfOpen),
+            samples: 3,
+            interval: Duration::from_secs(30),
             after: Duration::from_secs(20 * MIN),
         },
         Scenario {
@@ -126,6 +166,8 @@ pub fn scenarios() -> Vec<Scenario> {
             story: "the LogMiner query hangs inside the database: the session is ACTIVE on it, its statistics do not move",
             warmup: Duration::from_secs(10 * MIN),
             fault: |w| w.set_connector(Connector::Stuck),
+            samples: 3,
+            interval: Duration::from_secs(30),
             after: Duration::from_secs(15 * MIN),
         },
         Scenario {
@@ -136,6 +178,8 @@ pub fn scenarios() -> Vec<Scenario> {
                 w.changes_per_s = 0.0;
                 w.redo_retention = Duration::from_secs(4 * 3600);
             },
+            samples: 3,
+            interval: Duration::from_secs(30),
             after: Duration::from_secs(6 * 3600),
         },
         Scenario {
@@ -143,6 +187,8 @@ pub fn scenarios() -> Vec<Scenario> {
             story: "the sink's checkpoints start expiring: the source keeps reading, nothing is committed",
             warmup: Duration::from_secs(10 * MIN),
             fault: |w| w.checkpoints_fail = true,
+            samples: 3,
+            interval: Duration::from_secs(30),
             after: Duration::from_secs(8 * MIN),
         },
         Scenario {
@@ -155,6 +201,8 @@ pub fn scenarios() -> Vec<Scenario> {
                     "java.lang.NullPointerException: Cannot invoke \"String.length()\" because \"value\" is null\n\tat com.example.cdc.OrderMapper.map(OrderMapper.java:42)",
                 )
             },
+            samples: 3,
+            interval: Duration::from_secs(30),
             after: Duration::from_secs(15 * MIN),
         },
         Scenario {
@@ -162,6 +210,8 @@ pub fn scenarios() -> Vec<Scenario> {
             story: "after a failover someone resubmits the job by hand: it runs twice",
             warmup: Duration::from_secs(10 * MIN),
             fault: |w| w.submit_duplicate(),
+            samples: 3,
+            interval: Duration::from_secs(30),
             after: Duration::from_secs(3 * MIN),
         },
         Scenario {
@@ -174,6 +224,8 @@ pub fn scenarios() -> Vec<Scenario> {
                     "ORA-12170: TNS:Connect timeout occurred (connecting to db-prod-1:1521/ORCLPDB1)".into(),
                 );
             },
+            samples: 3,
+            interval: Duration::from_secs(30),
             after: Duration::from_secs(10 * MIN),
         },
         Scenario {
@@ -181,6 +233,8 @@ pub fn scenarios() -> Vec<Scenario> {
             story: "a DBA drops the ALL COLUMNS supplemental log group of SHOP.ORDERS; updates lose their before-images",
             warmup: Duration::from_secs(10 * MIN),
             fault: |w| w.table_all_columns = false,
+            samples: 3,
+            interval: Duration::from_secs(30),
             after: Duration::from_secs(5 * MIN),
         },
         Scenario {
@@ -188,6 +242,8 @@ pub fn scenarios() -> Vec<Scenario> {
             story: "archived logs fill the fast recovery area: archiving is about to stop (ORA-00257)",
             warmup: Duration::from_secs(10 * MIN),
             fault: |w| w.recovery_area_pct = 99.2,
+            samples: 3,
+            interval: Duration::from_secs(30),
             after: Duration::from_secs(5 * MIN),
         },
     ]

@@ -557,12 +557,15 @@ impl World {
         })
     }
 
-    /// The oldest (time, SCN) still inside the redo retention.
+    /// The oldest (time, SCN) of redo still kept: the log that contains the retention limit
+    /// (the RMAN job deletes only logs wholly older than it).
     fn oldest_redo(&self) -> (Timestamp, u64) {
         let limit = self.now.minus(self.redo_retention);
         self.scn_history
             .iter()
-            .find(|(t, _)| *t >= limit)
+            .rev()
+            .find(|(t, _)| *t <= limit)
+            .or(self.scn_history.front())
             .copied()
             .unwrap_or((self.now, self.scn))
     }

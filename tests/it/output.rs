@@ -94,7 +94,7 @@ fn last_scn(c: &FileSinkCollector) -> Signal<Option<u64>> {
 fn missing_error(signal: Signal<Option<u64>>) -> String {
     match signal {
         Signal::Missing { error } => error,
-        Signal::Observed { value } => panic!("expected a missing SCN, got {value:?}"),
+        other => panic!("expected a missing SCN, got {other:?}"),
     }
 }
 
