@@ -77,21 +77,26 @@ pub fn explain(text: &str) -> Explanation {
         };
     }
 
-    let codes = extract_codes(text);
-    let findings = find_evidence(text, &codes);
+    let found = extract_codes(text);
+    let findings = find_evidence(text, &found);
+    let codes: Vec<String> = found.into_iter().map(|c| c.code).collect();
 
+    // Among equals a code beats a phrase (its rule is the more precise), then the earliest wins.
     let Some(best) = findings
         .iter()
-        .max_by_key(|f| (f.rule.weight, rank(f.rule.cause), Reverse(f.pos)))
+        .max_by_key(|f| (f.rule.weight, rank(f.rule.cause), f.is_code, Reverse(f.pos)))
     else {
         return no_basis(codes);
     };
 
-    let mut summary = format!("{} ({}).", best.rule.meaning, best.label);
-    // Name what else was seen, so a reader can check the precedence call; one entry per cause.
+    let mut summary = format!("{}: {}.", best.rule.meaning, best.label);
+    // Name the evidence of equal weight that lost on cause order, so a reader can check the
+    // precedence call. Weaker evidence (wrappers, locations) is left out: it is noise here.
     let mut others: Vec<&Finding> = Vec::new();
     for f in &findings {
-        if f.rule.cause != best.rule.cause && !others.iter().any(|o| o.rule.cause == f.rule.cause)
+        if f.rule.weight == best.rule.weight
+            && f.rule.cause != best.rule.cause
+            && !others.iter().any(|o| o.rule.cause == f.rule.cause)
         {
             others.push(f);
         }
@@ -103,7 +108,7 @@ pub fn explain(text: &str) -> Explanation {
             .map(|f| format!("{} ({})", f.label, f.rule.cause))
             .collect();
         summary.push_str(&format!(
-            " Also in the text, read as following from it: {}.",
+            " Also in the text, taken as following from it: {}.",
             listed.join(", ")
         ));
     }
@@ -112,7 +117,11 @@ pub fn explain(text: &str) -> Explanation {
         cause: best.rule.cause,
         codes,
         summary,
-        remediation: best.rule.fix.unwrap_or(default_fix(best.rule.cause)).to_string(),
+        remediation: best
+            .rule
+            .fix
+            .unwrap_or(default_fix(best.rule.cause))
+            .to_string(),
     }
 }
 
@@ -155,27 +164,38 @@ static CODE_RE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("CODE_RE is a valid literal regex")
 });
 
+/// A normalised code and the byte offset of its first printed form.
+struct Code {
+    code: String,
+    pos: usize,
+}
+
 /// The normalised codes in `text`, deduplicated, in order of first appearance.
-fn extract_codes(text: &str) -> Vec<String> {
-    let mut codes: Vec<String> = Vec::new();
+fn extract_codes(text: &str) -> Vec<Code> {
+    // A bare number after "error code"/"Vendor code"/"errorNum" is an Oracle code only in a text
+    // about Oracle; elsewhere it may be an HTTP status or another database's error number.
+    let oracle_text = text.contains("ORA-") || ORACLE_CONTEXT.is_match(text);
+    let mut codes: Vec<Code> = Vec::new();
     for caps in CODE_RE.captures_iter(text) {
-        let code = if let Some(m) = caps
-            .name("ora")
-            .or_else(|| caps.name("ora_sp"))
-            .or_else(|| caps.name("jdbc"))
-            .or_else(|| caps.name("vendor"))
+        let number = |name: &str| caps.name(name).and_then(|m| m.as_str().parse::<u32>().ok());
+        let code = if let Some(n) = number("ora")
+            .or_else(|| number("ora_sp"))
+            .or_else(|| number("jdbc"))
         {
-            m.as_str().parse::<u32>().ok().map(|n| format!("ORA-{n:05}"))
-        } else if let Some(m) = caps.name("tns") {
-            m.as_str().parse::<u32>().ok().map(|n| format!("TNS-{n:05}"))
+            Some(format!("ORA-{n:05}"))
+        } else if let Some(n) = number("vendor") {
+            oracle_text.then(|| format!("ORA-{n:05}"))
+        } else if let Some(n) = number("tns") {
+            Some(format!("TNS-{n:05}"))
         } else {
-            caps.name("dpi")
-                .and_then(|m| m.as_str().parse::<u32>().ok())
-                .map(|n| format!("DPI-{n:04}"))
+            number("dpi").map(|n| format!("DPI-{n:04}"))
         };
-        if let Some(code) = code {
-            if !codes.contains(&code) {
-                codes.push(code);
+        if let (Some(code), Some(whole)) = (code, caps.get(0)) {
+            if !codes.iter().any(|c| c.code == code) {
+                codes.push(Code {
+                    code,
+                    pos: whole.start(),
+                });
             }
         }
     }
@@ -235,7 +255,13 @@ const fn rule(
     fix: Option<&'static str>,
     source: &'static str,
 ) -> Rule {
-    Rule { cause, weight, meaning, fix, source }
+    Rule {
+        cause,
+        weight,
+        meaning,
+        fix,
+        source,
+    }
 }
 
 use Cause::*;
@@ -313,281 +339,419 @@ static CODE_RULES: &[CodeRule] = &[
     // --- missing_redo
     CodeRule {
         codes: &["ORA-01291"],
-        rule: rule(MissingRedo, Condition,
+        rule: rule(
+            MissingRedo,
+            Condition,
             "LogMiner has no redo log file covering the SCN range it was asked to mine",
             Some(FIX_REDO_GONE),
-            "Oracle docs ORA-01291 \"missing logfile\"; Debezium startMiningSession retries it"),
+            "Oracle docs ORA-01291 \"missing logfile\"; Debezium startMiningSession retries it",
+        ),
     },
     CodeRule {
         codes: &["ORA-01292"],
-        rule: rule(MissingRedo, Condition,
+        rule: rule(
+            MissingRedo,
+            Condition,
             "No redo log covering the start SCN could be added to the LogMiner session, \
              typically because the logs were purged while the offset SCN stood still",
             Some(FIX_REDO_GONE),
             "Oracle docs ORA-01292 \"no log file has been specified for the current LogMiner \
-             session\"; flink-cdc#1036"),
+             session\"; flink-cdc#1036",
+        ),
     },
     CodeRule {
         codes: &["ORA-00308", "ORA-01284"],
-        rule: rule(MissingRedo, Condition,
+        rule: rule(
+            MissingRedo,
+            Condition,
             "A redo log file the connector asked LogMiner to read cannot be opened (deleted, \
              moved or not readable)",
             Some(FIX_REDO_GONE),
             "Oracle docs ORA-00308 \"cannot open archived log\", ORA-01284 \"file cannot be \
-             opened\""),
+             opened\"",
+        ),
     },
     CodeRule {
         codes: &["ORA-00310", "ORA-00314"],
-        rule: rule(MissingRedo, Condition,
+        rule: rule(
+            MissingRedo,
+            Condition,
             "The redo log being mined was overwritten with a newer sequence, so the redo \
              LogMiner needed is no longer in that file",
             Some(FIX_OVERWRITTEN),
             "Oracle docs ORA-00310 \"archived log contains sequence N; sequence M required\", \
-             ORA-00314; Debezium DBZ-4230 re-reads logs on ORA-00310"),
+             ORA-00314; Debezium DBZ-4230 re-reads logs on ORA-00310",
+        ),
     },
     // --- misconfigured
     CodeRule {
         codes: &["ORA-01031"],
-        rule: rule(Misconfigured, Condition,
+        rule: rule(
+            Misconfigured,
+            Condition,
             "The connector user lacks a privilege it needs",
             Some(FIX_GRANT),
-            "Oracle docs ORA-01031 \"insufficient privileges\"; Debezium Oracle docs, grants"),
+            "Oracle docs ORA-01031 \"insufficient privileges\"; Debezium Oracle docs, grants",
+        ),
     },
     CodeRule {
         codes: &["ORA-00942"],
-        rule: rule(Misconfigured, Condition,
+        rule: rule(
+            Misconfigured,
+            Condition,
             "A table or view the connector reads is not visible to its user (usually a \
              missing SELECT grant on a V_$ view)",
             Some(FIX_GRANT),
-            "Oracle docs ORA-00942 \"table or view does not exist\"; seatunnel#9429 (V_$MYSTAT)"),
+            "Oracle docs ORA-00942 \"table or view does not exist\"; seatunnel#9429 (V_$MYSTAT)",
+        ),
     },
     CodeRule {
         codes: &["ORA-01435", "ORA-01918"],
-        rule: rule(Misconfigured, Condition,
+        rule: rule(
+            Misconfigured,
+            Condition,
             "A user or schema named in the connector's configuration or query does not exist",
-            Some("Check the schema and user names in the connector configuration (case matters \
+            Some(
+                "Check the schema and user names in the connector configuration (case matters \
                   for quoted names) against DBA_USERS; if they are right and the error comes \
-                  from DBMS_LOGMNR, restart to rebuild the LogMiner dictionary."),
-            "Oracle docs ORA-01435/ORA-01918 \"user does not exist\""),
+                  from DBMS_LOGMNR, restart to rebuild the LogMiner dictionary.",
+            ),
+            "Oracle docs ORA-01435/ORA-01918 \"user does not exist\"",
+        ),
     },
     CodeRule {
         codes: &["ORA-00904"],
-        rule: rule(Misconfigured, Condition,
+        rule: rule(
+            Misconfigured,
+            Condition,
             "A query names a column that does not exist: a column name in the configuration \
              is wrong, or the connector does not support this database version",
-            Some("Check column names in the connector options and that the connector version \
-                  supports this Oracle version."),
-            "Oracle docs ORA-00904 \"invalid identifier\""),
+            Some(
+                "Check column names in the connector options and that the connector version \
+                  supports this Oracle version.",
+            ),
+            "Oracle docs ORA-00904 \"invalid identifier\"",
+        ),
     },
     CodeRule {
         codes: &["ORA-16000"],
-        rule: rule(Misconfigured, Condition,
+        rule: rule(
+            Misconfigured,
+            Condition,
             "The database is open read-only (a standby), but the connector needs to write",
             Some(FIX_READ_ONLY),
-            "Oracle docs ORA-16000 \"database open for read-only access\"; flink-cdc#1255"),
+            "Oracle docs ORA-16000 \"database open for read-only access\"; flink-cdc#1255",
+        ),
     },
     CodeRule {
         codes: &["ORA-01300"],
-        rule: rule(Misconfigured, Condition,
+        rule: rule(
+            Misconfigured,
+            Condition,
             "LogMiner refused the requested options because they need a writable database",
             Some(FIX_READ_ONLY),
-            "Oracle docs ORA-01300 \"writable database required for specified LogMiner options\""),
+            "Oracle docs ORA-01300 \"writable database required for specified LogMiner options\"",
+        ),
     },
     CodeRule {
         codes: &["ORA-01325"],
-        rule: rule(Misconfigured, Condition,
+        rule: rule(
+            Misconfigured,
+            Condition,
             "The LogMiner dictionary cannot be built into the redo stream because archive-log \
              mode is off",
             Some(FIX_ARCHIVELOG),
             "Oracle docs ORA-01325 \"archive log mode must be enabled to build into the \
-             logstream\""),
+             logstream\"",
+        ),
     },
     CodeRule {
         codes: &["ORA-44609"],
-        rule: rule(Misconfigured, Condition,
+        rule: rule(
+            Misconfigured,
+            Condition,
             "START_LOGMNR was called with CONTINUOUS_MINE, which Oracle 19c and later no longer \
              support",
             Some(FIX_CONTINUOUS_MINE),
             "Oracle docs ORA-44609 \"CONTINOUS_MINE is desupported for use with \
-             DBMS_LOGMNR.START_LOGMNR\"; flink-cdc#1271/#2050/#2323"),
+             DBMS_LOGMNR.START_LOGMNR\"; flink-cdc#1271/#2050/#2323",
+        ),
     },
     CodeRule {
         codes: &["ORA-12154"],
-        rule: rule(Misconfigured, Condition,
+        rule: rule(
+            Misconfigured,
+            Condition,
             "The connect identifier cannot be resolved (not in tnsnames.ora or a wrong alias)",
             Some("Use a full JDBC URL (host:port/service) or fix the alias in tnsnames.ora."),
-            "Oracle docs ORA-12154 \"TNS:could not resolve the connect identifier specified\""),
+            "Oracle docs ORA-12154 \"TNS:could not resolve the connect identifier specified\"",
+        ),
     },
     CodeRule {
         codes: &["DPI-1047", "DPI-1050", "DPI-1072"],
-        rule: rule(Misconfigured, Condition,
+        rule: rule(
+            Misconfigured,
+            Condition,
             "The Oracle client library is missing or too old for the driver",
             Some(FIX_CLIENT_LIB),
             "ODPI-C docs DPI-1047 \"Cannot locate a 64-bit Oracle Client library\", DPI-1050, \
-             DPI-1072; notes/oracle-probe.md §4"),
+             DPI-1072; notes/oracle-probe.md §4",
+        ),
     },
     // --- resource_exhausted
     CodeRule {
         codes: &["ORA-04036", "ORA-04030", "ORA-27102"],
-        rule: rule(ResourceExhausted, Condition,
+        rule: rule(
+            ResourceExhausted,
+            Condition,
             "The Oracle server process ran out of memory (PGA)",
             Some(FIX_PGA),
             "Oracle docs ORA-04036 \"PGA memory used by the instance exceeds \
              PGA_AGGREGATE_LIMIT\", ORA-04030 \"out of process memory\", ORA-27102 \"out of \
-             memory\"; Debezium FAQ (log.mining.session.max.ms, DBZ-4963)"),
+             memory\"; Debezium FAQ (log.mining.session.max.ms, DBZ-4963)",
+        ),
     },
     CodeRule {
         codes: &["ORA-04031"],
-        rule: rule(ResourceExhausted, Condition,
+        rule: rule(
+            ResourceExhausted,
+            Condition,
             "The Oracle shared pool (SGA) is exhausted",
-            Some("Raise SHARED_POOL_SIZE/SGA_TARGET; on Debezium 2.3+ \
-                  log.mining.restart.connection=true limits LogMiner's SGA growth."),
-            "Oracle docs ORA-04031 \"unable to allocate bytes of shared memory\""),
+            Some(
+                "Raise SHARED_POOL_SIZE/SGA_TARGET; on Debezium 2.3+ \
+                  log.mining.restart.connection=true limits LogMiner's SGA growth.",
+            ),
+            "Oracle docs ORA-04031 \"unable to allocate bytes of shared memory\"",
+        ),
     },
     CodeRule {
         codes: &["ORA-00257", "ORA-19809", "ORA-19815", "ORA-16038"],
-        rule: rule(ResourceExhausted, Condition,
+        rule: rule(
+            ResourceExhausted,
+            Condition,
             "The archiver is stuck because the recovery area or archive destination is full",
             Some(FIX_RECOVERY_AREA),
             "Oracle docs ORA-00257 \"archiver error\", ORA-19809 \"limit exceeded for recovery \
-             files\", ORA-19815, ORA-16038 \"log cannot be archived\""),
+             files\", ORA-19815, ORA-16038 \"log cannot be archived\"",
+        ),
     },
     CodeRule {
         codes: &["ORA-01652", "ORA-01653", "ORA-01654", "ORA-30036"],
-        rule: rule(ResourceExhausted, Condition,
+        rule: rule(
+            ResourceExhausted,
+            Condition,
             "A tablespace is full (temp, data, index or undo)",
             Some(FIX_TABLESPACE),
-            "Oracle docs ORA-01652/01653/01654 \"unable to extend\", ORA-30036 (undo)"),
+            "Oracle docs ORA-01652/01653/01654 \"unable to extend\", ORA-30036 (undo)",
+        ),
     },
     CodeRule {
         codes: &["ORA-01555"],
-        rule: rule(ResourceExhausted, Condition,
+        rule: rule(
+            ResourceExhausted,
+            Condition,
             "A long read outlived the undo retention (snapshot too old)",
             Some(FIX_UNDO),
-            "Oracle docs ORA-01555 \"snapshot too old\"; Debezium FAQ; flink-cdc#755"),
+            "Oracle docs ORA-01555 \"snapshot too old\"; Debezium FAQ; flink-cdc#755",
+        ),
     },
     CodeRule {
-        codes: &["ORA-00018", "ORA-00020", "ORA-12516", "ORA-12519", "ORA-12520"],
-        rule: rule(ResourceExhausted, Condition,
+        codes: &[
+            "ORA-00018",
+            "ORA-00020",
+            "ORA-12516",
+            "ORA-12519",
+            "ORA-12520",
+        ],
+        rule: rule(
+            ResourceExhausted,
+            Condition,
             "The database has no process or session left for a new connection",
             Some(FIX_PROCESSES),
             "Oracle docs ORA-00018/ORA-00020 \"maximum number of sessions/processes exceeded\", \
-             ORA-12516/12519/12520 \"listener could not find available handler\""),
+             ORA-12516/12519/12520 \"listener could not find available handler\"",
+        ),
     },
     // --- oracle_unreachable
     CodeRule {
-        codes: &["ORA-12541", "TNS-00511", "ORA-12543", "ORA-12545", "ORA-12537"],
-        rule: rule(OracleUnreachable, Condition,
+        codes: &[
+            "ORA-12541",
+            "TNS-00511",
+            "ORA-12543",
+            "ORA-12545",
+            "ORA-12537",
+        ],
+        rule: rule(
+            OracleUnreachable,
+            Condition,
             "Nothing answers at the database address (no listener, host unreachable or \
              unknown, or the listener closed the connection)",
             None,
             "Oracle docs ORA-12541 \"TNS:no listener\", TNS-00511, ORA-12543 \"destination host \
              unreachable\", ORA-12545, ORA-12537 \"TNS:connection closed\"; \
-             notes/oracle-probe.md §4"),
+             notes/oracle-probe.md §4",
+        ),
     },
     CodeRule {
-        codes: &["ORA-12514", "ORA-12505", "ORA-12526", "ORA-12527", "ORA-12528"],
-        rule: rule(OracleUnreachable, Condition,
+        codes: &[
+            "ORA-12514",
+            "ORA-12505",
+            "ORA-12526",
+            "ORA-12527",
+            "ORA-12528",
+        ],
+        rule: rule(
+            OracleUnreachable,
+            Condition,
             "The listener answers but has no open instance for the requested service or SID",
             Some(FIX_LISTENER_NAME),
             "Oracle docs ORA-12514 (service), ORA-12505 (SID) \"listener does not currently \
-             know of\", ORA-12526/12527/12528 (restricted/blocking); notes/oracle-probe.md §4"),
+             know of\", ORA-12526/12527/12528 (restricted/blocking); notes/oracle-probe.md §4",
+        ),
     },
     CodeRule {
         codes: &["ORA-12170", "ORA-12535"],
-        rule: rule(OracleUnreachable, Condition,
+        rule: rule(
+            OracleUnreachable,
+            Condition,
             "Connecting to the database timed out (network, firewall or an overloaded host)",
             None,
             "Oracle docs ORA-12170 \"TNS:Connect timeout occurred\", ORA-12535 \"operation \
-             timed out\"; notes/oracle-probe.md §4"),
+             timed out\"; notes/oracle-probe.md §4",
+        ),
     },
     CodeRule {
         codes: &["ORA-01017", "ORA-28000", "ORA-28001"],
-        rule: rule(OracleUnreachable, Condition,
+        rule: rule(
+            OracleUnreachable,
+            Condition,
             "The database refused the login (wrong credentials, or the account is locked or \
              expired)",
             Some(FIX_CREDENTIALS),
             "Oracle docs ORA-01017 \"invalid username/password\", ORA-28000 \"account is \
-             locked\", ORA-28001 \"password has expired\"; DESIGN.md §2 (credentials)"),
+             locked\", ORA-28001 \"password has expired\"; DESIGN.md §2 (credentials)",
+        ),
     },
     CodeRule {
-        codes: &["ORA-01033", "ORA-01034", "ORA-01089", "ORA-01090", "ORA-01092", "ORA-27101"],
-        rule: rule(OracleUnreachable, Condition,
+        codes: &[
+            "ORA-01033",
+            "ORA-01034",
+            "ORA-01089",
+            "ORA-01090",
+            "ORA-01092",
+            "ORA-27101",
+        ],
+        rule: rule(
+            OracleUnreachable,
+            Condition,
             "The database instance is down, starting or shutting down",
             Some(FIX_DB_DOWN),
             "Oracle docs ORA-01033 \"initialization or shutdown in progress\", ORA-01034 \
              \"ORACLE not available\", ORA-01089/01090 (shutdown), ORA-01092 \"instance \
-             terminated\", ORA-27101"),
+             terminated\", ORA-27101",
+        ),
     },
     // --- dead_connection
     CodeRule {
         codes: &[
-            "ORA-03113", "ORA-03114", "ORA-03135", "ORA-12547", "ORA-12570", "ORA-12571",
-            "ORA-17008", "ORA-17410", "ORA-01012", "DPI-1080", "DPI-1010",
+            "ORA-03113",
+            "ORA-03114",
+            "ORA-03135",
+            "ORA-12547",
+            "ORA-12570",
+            "ORA-12571",
+            "ORA-17008",
+            "ORA-17410",
+            "ORA-01012",
+            "DPI-1080",
+            "DPI-1010",
         ],
-        rule: rule(DeadConnection, Condition,
+        rule: rule(
+            DeadConnection,
+            Condition,
             "The connector's JDBC connection to Oracle broke (end of file on the channel, lost \
              contact, closed connection)",
             None,
             "Oracle docs ORA-03113 \"end-of-file on communication channel\", ORA-03114, \
              ORA-03135 \"connection lost contact\", ORA-12547/12570/12571, ORA-01012; JDBC \
              ORA-17008 \"Closed Connection\", ORA-17410 \"No more data to read from socket\"; \
-             ODPI-C DPI-1080/DPI-1010; Debezium OracleErrorHandler"),
+             ODPI-C DPI-1080/DPI-1010; Debezium OracleErrorHandler",
+        ),
     },
     CodeRule {
         codes: &["ORA-02396", "ORA-00028"],
-        rule: rule(DeadConnection, Condition,
+        rule: rule(
+            DeadConnection,
+            Condition,
             "The database ended the connector's session (idle-time limit of its profile, or \
              the session was killed)",
-            Some("Restart the job from a savepoint; raise or remove the profile's IDLE_TIME for \
-                  the connector user and find out who kills its sessions."),
+            Some(
+                "Restart the job from a savepoint; raise or remove the profile's IDLE_TIME for \
+                  the connector user and find out who kills its sessions.",
+            ),
             "Oracle docs ORA-02396 \"exceeded maximum idle time\", ORA-00028 \"your session \
-             has been killed\"; Debezium DBZ-9280"),
+             has been killed\"; Debezium DBZ-9280",
+        ),
     },
     CodeRule {
         codes: &["ORA-00603", "ORA-17002", "ORA-17009", "ORA-17010"],
-        rule: rule(DeadConnection, Symptom,
+        rule: rule(
+            DeadConnection,
+            Symptom,
             "The connector's Oracle session or socket failed; the text does not show a deeper \
              cause",
             None,
             "Oracle docs ORA-00603 \"ORACLE server session terminated by fatal error\"; JDBC \
-             ORA-17002 \"IO Error\", ORA-17009/17010 \"Closed Statement/Resultset\""),
+             ORA-17002 \"IO Error\", ORA-17009/17010 \"Closed Statement/Resultset\"",
+        ),
     },
     // --- logminer_stuck
     CodeRule {
         codes: &["ORA-01289"],
-        rule: rule(LogminerStuck, Condition,
+        rule: rule(
+            LogminerStuck,
+            Condition,
             "The same redo log was added twice to the LogMiner session",
             Some(FIX_DUP_LOG),
-            "Oracle docs ORA-01289 \"cannot add duplicate logfile\"; Debezium DBZ-3563/DBZ-5276"),
+            "Oracle docs ORA-01289 \"cannot add duplicate logfile\"; Debezium DBZ-3563/DBZ-5276",
+        ),
     },
     CodeRule {
         codes: &["ORA-01306", "ORA-01307"],
-        rule: rule(LogminerStuck, Condition,
+        rule: rule(
+            LogminerStuck,
+            Condition,
             "The connector queried LogMiner without an active LogMiner session",
             None,
             "Oracle docs ORA-01306 \"dbms_logmnr.start_logmnr() must be invoked before \
              selecting from v$logmnr_contents\", ORA-01307 \"no LogMiner session is currently \
-             active\""),
+             active\"",
+        ),
     },
     CodeRule {
         codes: &["ORA-01343", "ORA-01371", "ORA-01333", "ORA-01327"],
-        rule: rule(LogminerStuck, Condition,
+        rule: rule(
+            LogminerStuck,
+            Condition,
             "LogMiner failed inside its session (redo stream corruption, or its dictionary \
              could not be built or found); a fresh session usually clears it",
             None,
             "Oracle docs ORA-01343 \"LogMiner encountered corruption in the logstream\", \
              ORA-01371 \"Complete LogMiner dictionary not found\", ORA-01333, ORA-01327; all \
-             retried by Debezium's OracleErrorHandler"),
+             retried by Debezium's OracleErrorHandler",
+        ),
     },
     CodeRule {
         codes: &["ORA-01013"],
-        rule: rule(LogminerStuck, Symptom,
+        rule: rule(
+            LogminerStuck,
+            Symptom,
             "A LogMiner call was cancelled before it finished (a statement or query timeout, \
              or a cancel)",
             None,
             "Oracle docs ORA-01013 \"user requested cancel of current operation\"; Debezium \
-             DBZ-2629"),
+             DBZ-2629",
+        ),
     },
 ];
 
@@ -598,373 +762,496 @@ static PHRASE_RULES: &[PhraseRule] = &[
     PhraseRule {
         pattern: r"(?i)do not contain the offset\s+scn|none of (?:the )?log files contains? (?:the )?offset scn",
         scope: Scope::Any,
-        rule: rule(MissingRedo, Condition,
+        rule: rule(
+            MissingRedo,
+            Condition,
             "The connector's offset SCN is older than every redo log still available",
             Some(FIX_REDO_GONE),
             "Debezium streaming start: \"Online REDO LOG files or archive log files do not \
              contain the offset scn\"; older LogMinerHelper \"None of log files contains offset \
-             SCN\" (debezium#2186)"),
+             SCN\" (debezium#2186)",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)no log file has been specified for the current logminer session|\bmissing logfile\b|缺失日志文件|cannot open archived log",
         scope: Scope::Any,
-        rule: rule(MissingRedo, Condition,
+        rule: rule(
+            MissingRedo,
+            Condition,
             "LogMiner has no redo log file for the SCN range it was asked to mine",
             Some(FIX_REDO_GONE),
-            "Oracle message texts of ORA-01292, ORA-01291 (en, zh_CN) and ORA-00308"),
+            "Oracle message texts of ORA-01292, ORA-01291 (en, zh_CN) and ORA-00308",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)redo thread \d+ is inconsistent|a mined log is no longer available|log availability error .{0,300}?wasn't cleared",
         scope: Scope::Any,
-        rule: rule(MissingRedo, Condition,
+        rule: rule(
+            MissingRedo,
+            Condition,
             "A redo log the connector needs is not available (a sequence gap or a log that \
              disappeared)",
             Some(FIX_REDO_GONE),
             "Debezium LogFileCollector \"Redo Thread %d is inconsistent\", \"A mined log is no \
-             longer available\", \"The log availability error '{}' wasn't cleared\""),
+             longer available\", \"The log availability error '{}' wasn't cleared\"",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)failed to start oracle logminer (?:session, retrying|after)",
         scope: Scope::Any,
-        rule: rule(MissingRedo, Symptom,
+        rule: rule(
+            MissingRedo,
+            Symptom,
             "The connector could not start a LogMiner session, which Debezium retries only \
              for a missing log file (ORA-01291)",
             Some(FIX_REDO_GONE),
             "Debezium startMiningSession \"Failed to start Oracle LogMiner session, \
-             retrying...\" (ORA-01291 retried up to 5 times)"),
+             retrying...\" (ORA-01291 retried up to 5 times)",
+        ),
     },
     // --- misconfigured
     PhraseRule {
         pattern: r"(?i)supplemental logging not (?:properly )?configured|supplemental log(?:ging| data) (?:is )?not enabled",
         scope: Scope::Any,
-        rule: rule(Misconfigured, Condition,
+        rule: rule(
+            Misconfigured,
+            Condition,
             "Supplemental logging is off for the database or a captured table",
             Some(FIX_SUPPLEMENTAL),
             "Debezium LogMinerHelper.checkSupplementalLogging \"Supplemental logging not \
-             (properly) configured\""),
+             (properly) configured\"",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)not configured to use an? archive log LOG_MODE|\bnot in ARCHIVELOG mode|\bNOARCHIVELOG\b|archive log mode must be enabled",
         scope: Scope::Any,
-        rule: rule(Misconfigured, Condition,
+        rule: rule(
+            Misconfigured,
+            Condition,
             "The database does not run in archive-log mode, which LogMiner capture needs",
             Some(FIX_ARCHIVELOG),
             "Debezium OracleConnection \"The Oracle server is not configured to use a archive \
-             log LOG_MODE\"; Oracle ORA-01325 text"),
+             log LOG_MODE\"; Oracle ORA-01325 text",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)writable database required|database open for read-only access",
         scope: Scope::Any,
-        rule: rule(Misconfigured, Condition,
+        rule: rule(
+            Misconfigured,
+            Condition,
             "The database is open read-only (a standby), but the connector needs to write",
             Some(FIX_READ_ONLY),
-            "Oracle message texts of ORA-01300 and ORA-16000"),
+            "Oracle message texts of ORA-01300 and ORA-16000",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)insufficient privileges|权限不足|table or view does not exist|表或视图不存在",
         scope: Scope::Any,
-        rule: rule(Misconfigured, Condition,
+        rule: rule(
+            Misconfigured,
+            Condition,
             "The connector user lacks a privilege or cannot see a view it reads",
             Some(FIX_GRANT),
-            "Oracle message texts of ORA-01031 and ORA-00942 (en, zh_CN)"),
+            "Oracle message texts of ORA-01031 and ORA-00942 (en, zh_CN)",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)CONTINU?OUS_MINE\s+is\s+desupported",
         scope: Scope::Any,
-        rule: rule(Misconfigured, Condition,
+        rule: rule(
+            Misconfigured,
+            Condition,
             "START_LOGMNR was called with CONTINUOUS_MINE, which Oracle 19c and later no longer \
              support",
             Some(FIX_CONTINUOUS_MINE),
-            "Oracle message text of ORA-44609"),
+            "Oracle message text of ORA-44609",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)cannot locate an? (?:64-bit |32-bit )?Oracle Client library",
         scope: Scope::Any,
-        rule: rule(Misconfigured, Condition,
+        rule: rule(
+            Misconfigured,
+            Condition,
             "The Oracle client library is missing",
             Some(FIX_CLIENT_LIB),
-            "ODPI-C DPI-1047 message text"),
+            "ODPI-C DPI-1047 message text",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)ClassNotFoundException:\s*oracle\.jdbc|No suitable driver found for jdbc:oracle",
         scope: Scope::Any,
-        rule: rule(Misconfigured, Condition,
+        rule: rule(
+            Misconfigured,
+            Condition,
             "The Oracle JDBC driver is not on the job's classpath",
-            Some("Add the ojdbc jar (or use the flink-sql-connector-oracle-cdc fat jar) to the \
-                  job or Flink's lib directory."),
-            "java.lang.ClassNotFoundException / java.sql.DriverManager \"No suitable driver\""),
+            Some(
+                "Add the ojdbc jar (or use the flink-sql-connector-oracle-cdc fat jar) to the \
+                  job or Flink's lib directory.",
+            ),
+            "java.lang.ClassNotFoundException / java.sql.DriverManager \"No suitable driver\"",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)Unsupported options found for|Invalid value .{1,200}? for configuration",
         scope: Scope::Any,
-        rule: rule(Misconfigured, Condition,
+        rule: rule(
+            Misconfigured,
+            Condition,
             "The job or connector configuration holds an option that does not exist or has an \
              invalid value",
-            Some("Fix the option the message names; Flink CDC 2.4-3.x embeds Debezium 1.9, so \
-                  options from current Debezium docs may not exist there."),
+            Some(
+                "Fix the option the message names; Flink CDC 2.4-3.x embeds Debezium 1.9, so \
+                  options from current Debezium docs may not exist there.",
+            ),
             "Flink FactoryUtil \"Unsupported options found for\"; Kafka ConfigException \
-             \"Invalid value ... for configuration\""),
+             \"Invalid value ... for configuration\"",
+        ),
     },
     PhraseRule {
         pattern: r"(?s)NullPointerException.{0,400}?HeartbeatFactory\.createHeartbeat",
         scope: Scope::Any,
-        rule: rule(Misconfigured, Condition,
+        rule: rule(
+            Misconfigured,
+            Condition,
             "heartbeat.action.query is set on an incremental CDC source whose dispatcher cannot \
              run it",
             Some(FIX_HEARTBEAT_NPE),
             "notes/debezium-logminer.md (d): Flink CDC JdbcSourceEventDispatcher builds \
-             HeartbeatFactory without a connection provider; seatunnel#10278"),
+             HeartbeatFactory without a connection provider; seatunnel#10278",
+        ),
     },
     // --- resource_exhausted
     PhraseRule {
         pattern: r"OutOfMemoryError|(?i)\bJava heap space\b|GC overhead limit exceeded|unable to create (?:new )?native thread|\bOOMKilled\b",
         scope: Scope::Any,
-        rule: rule(ResourceExhausted, Condition,
+        rule: rule(
+            ResourceExhausted,
+            Condition,
             "A Java process (TaskManager or JobManager) ran out of memory",
             Some(FIX_JVM_MEMORY),
             "java.lang.OutOfMemoryError (Java heap space, Metaspace, Direct buffer memory, GC \
-             overhead limit exceeded); Kubernetes OOMKilled"),
+             overhead limit exceeded); Kubernetes OOMKilled",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)No space left on device|设备上没有空间|Disk quota exceeded|Too many open files",
         scope: Scope::Any,
-        rule: rule(ResourceExhausted, Condition,
+        rule: rule(
+            ResourceExhausted,
+            Condition,
             "A disk, quota or file-descriptor limit is exhausted",
             Some(FIX_DISK),
-            "strerror ENOSPC (en, zh_CN glibc), EDQUOT, EMFILE"),
+            "strerror ENOSPC (en, zh_CN glibc), EDQUOT, EMFILE",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)out of (?:process|shared) memory|exceeds PGA_AGGREGATE_LIMIT|Cannot allocate memory",
         scope: Scope::Any,
-        rule: rule(ResourceExhausted, Condition,
+        rule: rule(
+            ResourceExhausted,
+            Condition,
             "The Oracle server process ran out of memory",
             Some(FIX_PGA),
-            "Oracle message texts of ORA-04030/ORA-04031/ORA-04036; strerror ENOMEM"),
+            "Oracle message texts of ORA-04030/ORA-04031/ORA-04036; strerror ENOMEM",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)archiver error|db_recovery_file_dest_size",
         scope: Scope::Any,
-        rule: rule(ResourceExhausted, Condition,
+        rule: rule(
+            ResourceExhausted,
+            Condition,
             "The archiver is stuck because the recovery area or archive destination is full",
             Some(FIX_RECOVERY_AREA),
-            "Oracle message texts of ORA-00257 and ORA-19809/19815"),
+            "Oracle message texts of ORA-00257 and ORA-19809/19815",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)unable to extend (?:temp |table |index |rollback |lob )?segment|snapshot too old",
         scope: Scope::Any,
-        rule: rule(ResourceExhausted, Condition,
+        rule: rule(
+            ResourceExhausted,
+            Condition,
             "A tablespace or the undo retention is exhausted",
             None,
-            "Oracle message texts of ORA-01652/01653/01654/30036 and ORA-01555"),
+            "Oracle message texts of ORA-01652/01653/01654/30036 and ORA-01555",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)maximum number of (?:processes|sessions) \(\d+\) exceeded",
         scope: Scope::Any,
-        rule: rule(ResourceExhausted, Condition,
+        rule: rule(
+            ResourceExhausted,
+            Condition,
             "The database has no process or session left for a new connection",
             Some(FIX_PROCESSES),
-            "Oracle message texts of ORA-00020/ORA-00018"),
+            "Oracle message texts of ORA-00020/ORA-00018",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)Insufficient number of network buffers",
         scope: Scope::Any,
-        rule: rule(ResourceExhausted, Condition,
+        rule: rule(
+            ResourceExhausted,
+            Condition,
             "A TaskManager has too little network memory for the job",
             Some("Raise taskmanager.memory.network.fraction/min/max or lower the parallelism."),
-            "Flink NetworkBufferPool \"Insufficient number of network buffers\""),
+            "Flink NetworkBufferPool \"Insufficient number of network buffers\"",
+        ),
     },
     PhraseRule {
         pattern: r"NoResourceAvailableException|(?i)Could not acquire the minimum required resources",
         scope: Scope::Any,
-        rule: rule(ResourceExhausted, Condition,
+        rule: rule(
+            ResourceExhausted,
+            Condition,
             "The job cannot be scheduled: not enough task slots",
             Some(FIX_SLOTS),
             "Flink NoResourceAvailableException \"Could not acquire the minimum required \
-             resources\""),
+             resources\"",
+        ),
     },
     // --- leader_problem
     PhraseRule {
         pattern: r"(?i)ongoing leader election|RecipientUnreachableException|FencingTokenException|fencing token (?:mismatch|not set)",
         scope: Scope::Any,
-        rule: rule(LeaderProblem, Condition,
+        rule: rule(
+            LeaderProblem,
+            Condition,
             "The Flink cluster has no reachable leading JobManager (an election in progress or \
              a dead leader still named)",
             None,
             "Flink LeaderRetrievalHandler 503 \"Service temporarily unavailable due to an \
              ongoing leader election\"; RecipientUnreachableException (HTTP 500 after a \
              leader's death); FencingTokenException (message for another leader session); \
-             notes/flink-anchors.md"),
+             notes/flink-anchors.md",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)\blost (?:the )?leadership|leadership (?:was |has been )?revoked|revoked leadership|could not retrieve the leader|can no longer retrieve the leader|LeaderRetrievalException|heartbeat of JobManager",
         scope: Scope::Any,
-        rule: rule(LeaderProblem, Condition,
+        rule: rule(
+            LeaderProblem,
+            Condition,
             "A JobManager lost its leadership or could not be found as leader, so the job's \
              tasks were failed",
             None,
             "Flink TaskExecutor \"Job leader for job id … lost leadership\", \
              WebMonitorEndpoint revokeLeadership, ZooKeeperLeaderRetrievalService \"Can no \
-             longer retrieve the leader\", \"The heartbeat of JobManager … timed out\""),
+             longer retrieve the leader\", \"The heartbeat of JobManager … timed out\"",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)connection to zookeeper (?:was )?(?:suspended|lost)|KeeperErrorCode = (?:ConnectionLoss|Session expired)|ConnectionLossException|SessionExpiredException|State change: (?:SUSPENDED|LOST)",
         scope: Scope::Any,
-        rule: rule(LeaderProblem, Condition,
+        rule: rule(
+            LeaderProblem,
+            Condition,
             "The Flink cluster lost its ZooKeeper connection, which revokes every leadership \
              (tolerate-suspended-connections is false by default)",
             Some(FIX_ZK),
             "Flink ZooKeeperLeaderRetrievalService/FLINK-18677 \"Connection to ZooKeeper \
              suspended\"; ZooKeeper KeeperException ConnectionLoss/SessionExpired; Curator \
-             \"State change: SUSPENDED\"; Flink zookeeper_ha docs"),
+             \"State change: SUSPENDED\"; Flink zookeeper_ha docs",
+        ),
     },
     // --- oracle_unreachable
     PhraseRule {
         pattern: r"(?i)Network Adapter could not establish the connection|网络适配器无法建立连接|Listener refused the connection",
         scope: Scope::Any,
-        rule: rule(OracleUnreachable, Condition,
+        rule: rule(
+            OracleUnreachable,
+            Condition,
             "A new connection to Oracle could not be established (listener or host \
              unreachable)",
             None,
             "Oracle JDBC ORA-17002 \"IO Error: The Network Adapter could not establish the \
              connection\" (en, zh_CN); \"Listener refused the connection with the following \
-             error\""),
+             error\"",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)invalid username/password|logon denied|the account is locked|用户名/口令无效",
         scope: Scope::Any,
-        rule: rule(OracleUnreachable, Condition,
+        rule: rule(
+            OracleUnreachable,
+            Condition,
             "The database refused the login",
             Some(FIX_CREDENTIALS),
-            "Oracle message texts of ORA-01017 (en, zh_CN) and ORA-28000"),
+            "Oracle message texts of ORA-01017 (en, zh_CN) and ORA-28000",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)ORACLE initialization or shutdown in progress|ORACLE not available|immediate shutdown or close in progress",
         scope: Scope::Any,
-        rule: rule(OracleUnreachable, Condition,
+        rule: rule(
+            OracleUnreachable,
+            Condition,
             "The database instance is down, starting or shutting down",
             Some(FIX_DB_DOWN),
-            "Oracle message texts of ORA-01033, ORA-01034, ORA-01089"),
+            "Oracle message texts of ORA-01033, ORA-01034, ORA-01089",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)Connection refused|No route to host|UnknownHostException|\bconnect timed out",
         scope: Scope::Socket,
-        rule: rule(OracleUnreachable, Condition,
+        rule: rule(
+            OracleUnreachable,
+            Condition,
             "A new connection to the database could not be opened (refused, no route, unknown \
              host or connect timeout)",
             None,
             "java.net.ConnectException \"Connection refused\", NoRouteToHostException, \
-             UnknownHostException, SocketTimeoutException \"connect timed out\""),
+             UnknownHostException, SocketTimeoutException \"connect timed out\"",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)Failed to resolve Oracle database version|Not all LGWR buffers were flushed",
         scope: Scope::Any,
-        rule: rule(OracleUnreachable, Symptom,
+        rule: rule(
+            OracleUnreachable,
+            Symptom,
             "The connector could not use a fresh connection to Oracle (or to a RAC node)",
             None,
             "Debezium 1.9.8 OracleConnection \"Failed to resolve Oracle database version\"; RAC \
              flush strategy \"Not all LGWR buffers were flushed\" (a node unreachable, \
-             debezium#5774)"),
+             debezium#5774)",
+        ),
     },
     // --- dead_connection
     PhraseRule {
         pattern: r"(?i)No more data to read from socket|无法从套接字读取更多的数据|\bClosed Connection\b|关闭的连接|end-of-file on communication channel|connection lost contact|not connected to ORACLE|connection was closed by ORA|TNS:packet (?:reader|writer) failure|exceeded maximum idle time|your session has been killed",
         scope: Scope::Any,
-        rule: rule(DeadConnection, Condition,
+        rule: rule(
+            DeadConnection,
+            Condition,
             "The connector's JDBC connection to Oracle broke while in use",
             None,
             "Oracle JDBC \"No more data to read from socket\" (ORA-17410) and \"Closed \
              Connection\" (ORA-17008), en and zh_CN; message texts of ORA-03113, ORA-03135, \
              ORA-03114, ORA-12570/12571, ORA-02396, ORA-00028; ODPI-C DPI-1080; Debezium \
-             OracleErrorHandler"),
+             OracleErrorHandler",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)Connection reset|Broken pipe|Socket read timed out|\bRead timed out|\bSocket closed\b",
         scope: Scope::Socket,
-        rule: rule(DeadConnection, Condition,
+        rule: rule(
+            DeadConnection,
+            Condition,
             "An established connection broke (reset, broken pipe, or a read that timed out)",
             None,
             "java.net.SocketException \"Connection reset\"/\"Broken pipe\"/\"Socket closed\", \
              SocketTimeoutException \"Read timed out\"; Oracle JDBC \"IO Error: Socket read \
-             timed out\"; DESIGN.md §1"),
+             timed out\"; DESIGN.md §1",
+        ),
     },
     PhraseRule {
         pattern: r"SQLRecoverableException|(?i)\bIO Error\b|IO 错误|\bIo exception|Io 异常|Got minus one from a read call|Closed (?:Resultset|Statement)|关闭的 ?(?:Resultset|语句)",
         scope: Scope::Any,
-        rule: rule(DeadConnection, Symptom,
+        rule: rule(
+            DeadConnection,
+            Symptom,
             "A JDBC call failed at the connection level (its connection, statement or result \
              set is no longer usable); the text does not show a deeper cause",
             None,
             "java.sql.SQLRecoverableException javadoc (recovery needs a new connection); \
              Oracle JDBC ORA-17002 \"IO Error\", ORA-17009/17010 \"Closed Statement/Resultset\" \
-             (en, zh_CN)"),
+             (en, zh_CN)",
+        ),
     },
     // --- logminer_stuck
     PhraseRule {
         pattern: r"(?i)cannot add duplicate logfile|无法添加重复的日志文件",
         scope: Scope::Any,
-        rule: rule(LogminerStuck, Condition,
+        rule: rule(
+            LogminerStuck,
+            Condition,
             "The same redo log was added twice to the LogMiner session",
             Some(FIX_DUP_LOG),
-            "Oracle message text of ORA-01289 (en; zh as in Oracle-compatible DBMS_LOGMNR)"),
+            "Oracle message text of ORA-01289 (en; zh as in Oracle-compatible DBMS_LOGMNR)",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)must be invoked before selecting from v\$logmnr_contents|no LogMiner session is currently active|LogMiner encountered corruption|Complete LogMiner dictionary not found",
         scope: Scope::Any,
-        rule: rule(LogminerStuck, Condition,
+        rule: rule(
+            LogminerStuck,
+            Condition,
             "LogMiner failed inside its session; a fresh session usually clears it",
             None,
-            "Oracle message texts of ORA-01306, ORA-01307, ORA-01343, ORA-01371"),
+            "Oracle message texts of ORA-01306, ORA-01307, ORA-01343, ORA-01371",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)Mining session stopped due to|LogMiner session stopped due to an error|Restarting mining session after a log became unavailable|user requested cancel of current operation",
         scope: Scope::Any,
-        rule: rule(LogminerStuck, Symptom,
+        rule: rule(
+            LogminerStuck,
+            Symptom,
             "The LogMiner streaming loop stopped on an error the text does not explain further",
             None,
             "Debezium 1.x/Flink CDC \"Mining session stopped due to the {}\", 2.x \"LogMiner \
              session stopped due to an error.\", ORA-00310 handling \"Restarting mining \
-             session after a log became unavailable.\"; ORA-01013 text"),
+             session after a log became unavailable.\"; ORA-01013 text",
+        ),
     },
     PhraseRule {
         pattern: r#"(?i)ORA-0?6512:?\s*(?:at|在)\s*"?SYS\.DBMS_LOGMNR"#,
         scope: Scope::Any,
-        rule: rule(LogminerStuck, Symptom,
+        rule: rule(
+            LogminerStuck,
+            Symptom,
             "A DBMS_LOGMNR call failed with an error this tool does not map",
             None,
-            "Oracle ORA-06512 locates the failing PL/SQL unit: SYS.DBMS_LOGMNR"),
+            "Oracle ORA-06512 locates the failing PL/SQL unit: SYS.DBMS_LOGMNR",
+        ),
     },
     // --- sink_stalled
     PhraseRule {
         pattern: r"(?i)Failed to send data to Kafka|Expiring \d+ record\(s\)",
         scope: Scope::Any,
-        rule: rule(SinkStalled, Condition,
+        rule: rule(
+            SinkStalled,
+            Condition,
             "The Kafka sink cannot deliver records",
-            Some("Check the Kafka cluster and the producer's delivery.timeout.ms; restart only \
-                  once the brokers accept writes."),
+            Some(
+                "Check the Kafka cluster and the producer's delivery.timeout.ms; restart only \
+                  once the brokers accept writes.",
+            ),
             "Flink KafkaWriter/FlinkKafkaProducer \"Failed to send data to Kafka\"; Kafka \
-             producer TimeoutException \"Expiring N record(s)\""),
+             producer TimeoutException \"Expiring N record(s)\"",
+        ),
     },
     PhraseRule {
         pattern: r"(?i)checkpoint (?:\d+ )?(?:of job \S+ )?(?:expired before completing|(?:was |has been )?(?:declined|failed))|Exceeded checkpoint tolerable failure threshold|declined? checkpoint|failed to (?:trigger|complete) (?:a )?checkpoint",
         scope: Scope::Any,
-        rule: rule(SinkStalled, Symptom,
+        rule: rule(
+            SinkStalled,
+            Symptom,
             "Checkpoints fail or expire, so the sink commits nothing",
             None,
             "Flink CheckpointFailureReason \"Checkpoint expired before completing\", \
              \"Exceeded checkpoint tolerable failure threshold\", declined checkpoints; Flink \
-             CDC \"Call snapshotState() on closed source, checkpoint failed.\""),
+             CDC \"Call snapshotState() on closed source, checkpoint failed.\"",
+        ),
     },
     // --- job_not_running
     PhraseRule {
         pattern: r"(?i)Recovery is suppressed by \w+|JobCancellationException|Could not find Flink job|FlinkJobNotFoundException|Going to restart connector after .{0,40}retriable|Awaiting end of restart backoff period",
         scope: Scope::Any,
-        rule: rule(JobNotRunning, Symptom,
+        rule: rule(
+            JobNotRunning,
+            Symptom,
             "The job stopped for good or is restarting in a loop, and the text does not name \
              why",
             None,
             "Flink ExecutionFailureHandler \"Recovery is suppressed by \
              NoRestartBackoffTimeStrategy\", JobCancellationException, \
-             FlinkJobNotFoundException; Debezium BaseSourceTask restart-loop lines"),
+             FlinkJobNotFoundException; Debezium BaseSourceTask restart-loop lines",
+        ),
     },
 ];
 
@@ -1015,19 +1302,23 @@ static HA_SOCKET_RULE: Rule = rule(
 struct Finding {
     pos: usize,
     label: String,
+    is_code: bool,
     rule: &'static Rule,
 }
 
-fn find_evidence(text: &str, codes: &[String]) -> Vec<Finding> {
+fn find_evidence(text: &str, codes: &[Code]) -> Vec<Finding> {
     let mut findings = Vec::new();
 
-    for code in codes {
-        let key = code.strip_prefix("TNS-12").map(|rest| format!("ORA-12{rest}"));
+    for Code { code, pos } in codes {
+        let key = code
+            .strip_prefix("TNS-12")
+            .map(|rest| format!("ORA-12{rest}"));
         let key = key.as_deref().unwrap_or(code);
         if let Some(cr) = CODE_RULES.iter().find(|cr| cr.codes.contains(&key)) {
             findings.push(Finding {
-                pos: code_position(text, code),
+                pos: *pos,
                 label: code.clone(),
+                is_code: true,
                 rule: &cr.rule,
             });
         }
@@ -1052,27 +1343,24 @@ fn find_evidence(text: &str, codes: &[String]) -> Vec<Finding> {
             // The text names no system; in this tool's domain the socket is the connector's.
             Scope::Socket => &phrase.rule,
         };
-        findings.push(Finding { pos: m.start(), label: quote(m.as_str()), rule });
+        findings.push(Finding {
+            pos: m.start(),
+            label: quote(m.as_str()),
+            is_code: false,
+            rule,
+        });
     }
     findings
 }
 
-/// Byte offset of the first printed form of `code` (approximate for re-padded codes).
-fn code_position(text: &str, code: &str) -> usize {
-    CODE_RE
-        .captures_iter(text)
-        .find(|c| {
-            c.iter().skip(1).flatten().any(|m| {
-                m.as_str().parse::<u32>().ok() == code.get(4..).and_then(|n| n.parse::<u32>().ok())
-            })
-        })
-        .and_then(|c| c.get(0))
-        .map_or(0, |m| m.start())
-}
-
 /// A matched phrase, quoted, whitespace collapsed and cut to a readable length.
 fn quote(s: &str) -> String {
-    let collapsed: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Double quotes inside would make the quoted label ambiguous (`at "SYS.DBMS_LOGMNR`).
+    let collapsed: String = s
+        .replace('"', "'")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     let cut: String = collapsed.chars().take(80).collect();
     if cut.len() < collapsed.len() {
         format!("\"{cut}…\"")

@@ -43,7 +43,10 @@ impl Entry {
 }
 
 fn corpus() -> Vec<Entry> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/corpus/errors.jsonl");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/corpus/errors.jsonl"
+    );
     let text = std::fs::read_to_string(path).expect("corpus fixture is readable");
     text.lines()
         .filter(|l| !l.trim().is_empty())
@@ -67,11 +70,15 @@ fn cause(text: &str) -> Cause {
 fn corpus_accuracy_is_at_least_90_percent_overall_and_reported_per_project() {
     let entries = corpus();
     assert!(!entries.is_empty());
-    let results: Vec<(&Entry, Explanation)> = entries.iter().map(|e| (e, explain(&e.text))).collect();
+    let results: Vec<(&Entry, Explanation)> =
+        entries.iter().map(|e| (e, explain(&e.text))).collect();
 
     let hits = results.iter().filter(|(e, x)| e.accepts(x.cause)).count();
     let overall = pct(hits, results.len());
-    println!("explain corpus accuracy: {hits}/{} = {overall:.1}%", results.len());
+    println!(
+        "explain corpus accuracy: {hits}/{} = {overall:.1}%",
+        results.len()
+    );
     for (e, x) in results.iter().filter(|(e, x)| !e.accepts(x.cause)) {
         println!(
             "  MISS {}: expected {} (also {:?}), got {} — {}",
@@ -119,14 +126,29 @@ fn codes_are_read_in_every_printed_form_and_normalised() {
         ("ORA-01291: missing logfile", &["ORA-01291"]),
         ("ORA-1291", &["ORA-01291"]),
         ("ORA 01291 seen", &["ORA-01291"]),
-        ("Error : 1291, Position : 0, Sql = BEGIN ...", &["ORA-01291"]),
+        (
+            "Error : 1291, Position : 0, Sql = BEGIN ...",
+            &["ORA-01291"],
+        ),
         ("TNS-12541: TNS:no listener", &["TNS-12541"]),
-        ("DPI-1047: Cannot locate a 64-bit Oracle Client library", &["DPI-1047"]),
-        ("java.sql.SQLException: ORA-00942: table or view does not exist", &["ORA-00942"]),
-        ("java.sql.SQLRecoverableException: IO Error (errorCode=17002)", &["ORA-17002"]),
+        (
+            "DPI-1047: Cannot locate a 64-bit Oracle Client library",
+            &["DPI-1047"],
+        ),
+        (
+            "java.sql.SQLException: ORA-00942: table or view does not exist",
+            &["ORA-00942"],
+        ),
+        (
+            "java.sql.SQLRecoverableException: IO Error (errorCode=17002)",
+            &["ORA-17002"],
+        ),
         ("SQLRecoverableException, Vendor code 17002", &["ORA-17002"]),
-        ("{ errorNum: 12170, offset: 0 }", &["ORA-12170"]),
-        ("DPI-1080: connection was closed by ORA-3113", &["DPI-1080", "ORA-03113"]),
+        ("oracledb: { errorNum: 12170, offset: 0 }", &["ORA-12170"]),
+        (
+            "DPI-1080: connection was closed by ORA-3113",
+            &["DPI-1080", "ORA-03113"],
+        ),
         ("lower case ora-00257 too", &["ORA-00257"]),
     ];
     for (text, want) in cases {
@@ -149,6 +171,22 @@ fn codes_are_deduplicated_in_order_of_first_appearance_even_when_glued() {
 fn prose_numbers_and_tns_prefixes_are_not_codes() {
     let x = explain("TNS:listener could not hand off; ORA is busy; Error 5 in step 12");
     assert!(x.codes.is_empty(), "{:?}", x.codes);
+    // A bare error number outside an Oracle text may be HTTP's or another database's.
+    let x = explain("RestClientException: JobManager answered with error code 503");
+    assert!(x.codes.is_empty(), "{:?}", x.codes);
+}
+
+#[test]
+fn routine_log_lines_are_not_errors() {
+    for line in [
+        "http://jm1:8081 was granted leadership with leaderSessionID=2f1c0e4e-8d7a-4c1b-9d2e-1a2b3c4d5e6f",
+        "Completed checkpoint 118 for job 5e1f (10342 bytes, checkpointDuration=212 ms).",
+        "LogMiner session has exceeded maximum session time of 'PT5M', forcing restart.",
+        "Final TaskExecutor Memory configuration: JVM Metaspace: 256.000mb (268435456 bytes)",
+        "INFO io.debezium.jdbc.JdbcConnection - Connection gracefully closed",
+    ] {
+        assert_eq!(cause(line), Cause::Unknown, "{line}");
+    }
 }
 
 // ---- Chinese-locale driver messages
@@ -159,12 +197,18 @@ fn chinese_driver_messages_are_understood() {
         cause("java.sql.SQLRecoverableException: 无法从套接字读取更多的数据"),
         Cause::DeadConnection
     );
-    assert_eq!(cause("java.sql.SQLRecoverableException: 关闭的连接"), Cause::DeadConnection);
+    assert_eq!(
+        cause("java.sql.SQLRecoverableException: 关闭的连接"),
+        Cause::DeadConnection
+    );
     assert_eq!(
         cause("java.sql.SQLRecoverableException: IO 错误: 网络适配器无法建立连接"),
         Cause::OracleUnreachable
     );
-    assert_eq!(cause("IO 错误: Socket read timed out"), Cause::DeadConnection);
+    assert_eq!(
+        cause("IO 错误: Socket read timed out"),
+        Cause::DeadConnection
+    );
     assert_eq!(cause("ORA-01031: 权限不足"), Cause::Misconfigured);
     assert_eq!(cause("写入失败: 设备上没有空间"), Cause::ResourceExhausted);
 }
@@ -173,7 +217,9 @@ fn chinese_driver_messages_are_understood() {
 
 #[test]
 fn a_grant_wrapped_in_recursive_sql_is_misconfigured() {
-    let x = explain("ORA-00604: error occurred at recursive SQL level 1\nORA-01031: insufficient privileges");
+    let x = explain(
+        "ORA-00604: error occurred at recursive SQL level 1\nORA-01031: insufficient privileges",
+    );
     assert_eq!(x.cause, Cause::Misconfigured);
     assert_eq!(x.codes, ["ORA-00604", "ORA-01031"]);
 }
@@ -212,14 +258,20 @@ fn overwritten_redo_beats_the_logminer_corruption_it_causes() {
     let text = "ORA-01343: LogMiner encountered corruption in the logstream\n\
                 ORA-00310: archived log contains sequence 120; sequence 118 required";
     assert_eq!(cause(text), Cause::MissingRedo);
-    assert_eq!(cause("ORA-01343: LogMiner encountered corruption in the logstream"), Cause::LogminerStuck);
+    assert_eq!(
+        cause("ORA-01343: LogMiner encountered corruption in the logstream"),
+        Cause::LogminerStuck
+    );
 }
 
 #[test]
 fn a_failing_checkpoint_defers_to_the_source_error_that_caused_it() {
     let text = "Checkpoint expired before completing.\nCaused by: java.io.IOException: Broken pipe (oracle.net.ns)";
     assert_eq!(cause(text), Cause::DeadConnection);
-    assert_eq!(cause("Checkpoint expired before completing."), Cause::SinkStalled);
+    assert_eq!(
+        cause("Checkpoint expired before completing."),
+        Cause::SinkStalled
+    );
 }
 
 #[test]
@@ -244,7 +296,10 @@ fn empty_or_blank_text_is_unknown_and_says_so() {
 
 #[test]
 fn texts_without_a_documented_code_or_phrase_are_unknown() {
-    assert_eq!(cause("java.lang.IllegalArgumentException: bad value at Foo.bar(Foo.java:12)"), Cause::Unknown);
+    assert_eq!(
+        cause("java.lang.IllegalArgumentException: bad value at Foo.bar(Foo.java:12)"),
+        Cause::Unknown
+    );
     assert_eq!(
         cause("java.lang.RuntimeException: One or more fetchers have encountered exception"),
         Cause::Unknown
@@ -259,11 +314,16 @@ fn texts_without_a_documented_code_or_phrase_are_unknown() {
 #[test]
 fn generic_socket_errors_follow_the_system_they_are_about() {
     // No system named: in this tool's domain, the connector's socket.
-    assert_eq!(cause("java.net.SocketException: Connection reset"), Cause::DeadConnection);
+    assert_eq!(
+        cause("java.net.SocketException: Connection reset"),
+        Cause::DeadConnection
+    );
     // ZooKeeper's client losing its server is a leadership matter.
     assert_eq!(
-        cause("WARN org.apache.zookeeper.ClientCnxn - Session 0x0 for server zk1:2181, \
-               java.net.ConnectException: Connection refused"),
+        cause(
+            "WARN org.apache.zookeeper.ClientCnxn - Session 0x0 for server zk1:2181, \
+               java.net.ConnectException: Connection refused"
+        ),
         Cause::LeaderProblem
     );
     // A Kafka client's socket says nothing about Oracle.
@@ -325,7 +385,10 @@ fn invented_texts_classify_by_their_codes_and_phrases() {
     for (text, want) in cases {
         let got = explain(text);
         if got.cause != *want {
-            wrong.push(format!("{text:?}: want {want}, got {} ({})", got.cause, got.summary));
+            wrong.push(format!(
+                "{text:?}: want {want}, got {} ({})",
+                got.cause, got.summary
+            ));
         }
     }
     assert!(wrong.is_empty(), "misclassified:\n{}", wrong.join("\n"));
@@ -335,7 +398,16 @@ fn invented_texts_classify_by_their_codes_and_phrases() {
 fn every_explanation_has_a_summary_and_a_remediation() {
     for e in corpus() {
         let x = explain(&e.text);
-        assert!(!x.summary.is_empty() && !x.remediation.is_empty(), "{}", e.id);
-        assert!(x.summary.len() < 600, "{}: summary too long: {}", e.id, x.summary);
+        assert!(
+            !x.summary.is_empty() && !x.remediation.is_empty(),
+            "{}",
+            e.id
+        );
+        assert!(
+            x.summary.len() < 600,
+            "{}: summary too long: {}",
+            e.id,
+            x.summary
+        );
     }
 }
