@@ -9,7 +9,8 @@
 //!    JDBC driver's `Error : 1291, Position : 0`, `TNS-12541`, `DPI-1047`, `Vendor code 17002`,
 //!    `errorCode=17002`, node-oracledb's `errorNum: 12170`), normalised to `ORA-01291` (ORA and
 //!    TNS: five digits, DPI: four), deduplicated, in order of first appearance. The JDBC
-//!    driver's own errors are documented as ORA-17xxx, so a bare vendor code becomes `ORA-17002`.
+//!    driver's own errors are documented as ORA-17xxx, so a bare vendor code becomes `ORA-17002`;
+//!    such bare numbers count only in a text about Oracle (else they may be HTTP statuses).
 //! 2. Then documented phrases: Oracle and JDBC-driver message texts (also in the zh_CN locale
 //!    the driver ships), Debezium's log lines, Flink's and ZooKeeper's. Every rule below names
 //!    its source in its `source` field.
@@ -31,6 +32,7 @@
 //!
 //! `missing_redo` > `misconfigured` > `resource_exhausted` > `leader_problem` >
 //! `oracle_unreachable` > `dead_connection` > `logminer_stuck` > `sink_stalled` > `job_not_running`.
+//! Left ties: a code beats a phrase of the same cause, then the earliest in the text wins.
 //!
 //! Why this order: the first four are states a restart cannot fix or makes unsafe (restarting onto
 //! missing redo skips data — DESIGN.md's decision table checks it before misconfiguration; a
