@@ -32,7 +32,7 @@
 //!
 //! `missing_redo` > `misconfigured` > `resource_exhausted` > `leader_problem` >
 //! `oracle_unreachable` > `dead_connection` > `logminer_stuck` > `sink_stalled` > `job_not_running`.
-//! Left ties: a code beats a phrase of the same cause, then the earliest in the text wins.
+//! Remaining ties: a code beats a phrase of the same cause, then the earliest in the text wins.
 //!
 //! Why this order: the first four are states a restart cannot fix or makes unsafe (restarting onto
 //! missing redo skips data — DESIGN.md's decision table checks it before misconfiguration; a
