@@ -2,5 +2,7 @@
 
 // The config file: parsing, every validation rule, secrets.
 mod config;
+// explain on invented texts and on the corpus of real error texts.
+mod explain;
 // The FileSink output collector on real directories.
 mod output;
