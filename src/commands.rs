@@ -12,7 +12,7 @@ use crate::collectors::unavailable::Unavailable;
 use crate::collectors::{sample, Collectors, OutputSource as _};
 use crate::config::{Config, ConfigError, PipelineConfig, ProcessEnv};
 use crate::diagnose::explain::explain;
-use crate::diagnose::{diagnose, Diagnosis, DiagnoseOptions, Thresholds};
+use crate::diagnose::{diagnose, DiagnoseOptions, Diagnosis, Thresholds};
 use crate::exit::Exit;
 use crate::observation::{Bundle, BundlePipeline, Signal, Timestamp};
 use crate::report::{self, Format};
@@ -103,7 +103,10 @@ struct DiagnoseRequest {
     save: Option<PathBuf>,
 }
 
-fn select<'a>(config: &'a Config, name: Option<&str>) -> Result<Vec<&'a PipelineConfig>, CommandError> {
+fn select<'a>(
+    config: &'a Config,
+    name: Option<&str>,
+) -> Result<Vec<&'a PipelineConfig>, CommandError> {
     match name {
         None => Ok(config.pipelines.iter().collect()),
         Some(n) => config.pipeline(n).map(|p| vec![p]).ok_or_else(|| {
@@ -123,8 +126,12 @@ fn real_collectors(
     p: &PipelineConfig,
 ) -> Collectors<Unavailable, Unavailable, Unavailable, FileSinkCollector> {
     Collectors {
-        oracle: Unavailable::new("the Oracle collector is not built yet (no database-side signals)"),
-        flink: Unavailable::new("the Flink collector is not built yet (no job, checkpoint or JobManager signals)"),
+        oracle: Unavailable::new(
+            "the Oracle collector is not built yet (no database-side signals)",
+        ),
+        flink: Unavailable::new(
+            "the Flink collector is not built yet (no job, checkpoint or JobManager signals)",
+        ),
         zookeeper: Unavailable::new(if p.zookeeper.is_some() {
             "the ZooKeeper collector is not built yet"
         } else {
@@ -148,7 +155,15 @@ async fn diagnose_live(req: DiagnoseRequest, format: Format) -> Result<Exit, Com
         let (samples, interval) = (req.samples, req.interval);
         tasks.spawn(async move {
             let collectors = real_collectors(&p);
-            let obs = sample(&p.name, &collectors, &SystemClock, samples, interval, probe_deadline(&p)).await;
+            let obs = sample(
+                &p.name,
+                &collectors,
+                &SystemClock,
+                samples,
+                interval,
+                probe_deadline(&p),
+            )
+            .await;
             (i, p, obs)
         });
     }
@@ -174,7 +189,8 @@ async fn diagnose_live(req: DiagnoseRequest, format: Format) -> Result<Exit, Com
             .collect(),
     };
     if let Some(path) = &req.save {
-        let text = serde_json::to_string_pretty(&bundle).map_err(|e| CommandError::Demo(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(&bundle).map_err(|e| CommandError::Demo(e.to_string()))?;
         std::fs::write(path, text).map_err(|source| CommandError::File {
             action: "write",
             path: path.clone(),
@@ -205,16 +221,21 @@ fn diagnose_bundle(bundle: &Bundle) -> Vec<Diagnosis> {
         .collect()
 }
 
-fn replay_bundle(path: &Path, pipeline: Option<&str>, format: Format) -> Result<Exit, CommandError> {
+fn replay_bundle(
+    path: &Path,
+    pipeline: Option<&str>,
+    format: Format,
+) -> Result<Exit, CommandError> {
     let text = std::fs::read_to_string(path).map_err(|source| CommandError::File {
         action: "read",
         path: path.to_path_buf(),
         source,
     })?;
-    let mut bundle: Bundle = serde_json::from_str(&text).map_err(|source| CommandError::Bundle {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let mut bundle: Bundle =
+        serde_json::from_str(&text).map_err(|source| CommandError::Bundle {
+            path: path.to_path_buf(),
+            source,
+        })?;
     if bundle.format != Bundle::FORMAT {
         return Err(CommandError::Usage(format!(
             "{} has format {:?}; this version reads {:?}",
@@ -299,7 +320,10 @@ async fn demo(only: Option<&str>, format: Format) -> Result<Exit, CommandError> 
     if missed.is_empty() {
         Ok(Exit::Ok)
     } else {
-        eprintln!("demo: scenarios that did not produce their cause: {}", missed.join(", "));
+        eprintln!(
+            "demo: scenarios that did not produce their cause: {}",
+            missed.join(", ")
+        );
         Ok(Exit::Warning)
     }
 }
@@ -322,15 +346,19 @@ fn explain_cmd(file: Option<&Path>, format: Format) -> Result<Exit, CommandError
             let stdin = std::io::stdin();
             if stdin.is_terminal() {
                 return Err(CommandError::Usage(
-                    "explain needs an error text: give a FILE, or pipe the text on standard input".into(),
+                    "explain needs an error text: give a FILE, or pipe the text on standard input"
+                        .into(),
                 ));
             }
             let mut buf = Vec::new();
-            stdin.lock().read_to_end(&mut buf).map_err(|source| CommandError::File {
-                action: "read",
-                path: PathBuf::from("<stdin>"),
-                source,
-            })?;
+            stdin
+                .lock()
+                .read_to_end(&mut buf)
+                .map_err(|source| CommandError::File {
+                    action: "read",
+                    path: PathBuf::from("<stdin>"),
+                    source,
+                })?;
             (buf, "standard input".to_string())
         }
     };
@@ -371,7 +399,10 @@ async fn tcp_probe(host_port: &str, timeout: Duration) -> Result<(), String> {
     match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(host_port)).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err(format!("no answer within {}", humantime::format_duration(timeout))),
+        Err(_) => Err(format!(
+            "no answer within {}",
+            humantime::format_duration(timeout)
+        )),
     }
 }
 
@@ -399,7 +430,9 @@ async fn check_config(path: &Path, format: Format) -> Result<Exit, CommandError>
                 target: url.to_string(),
                 status: if r.is_ok() { "ok" } else { "unreachable" },
                 detail: match r {
-                    Ok(()) => "TCP connect succeeded (the Flink REST collector is not built yet)".into(),
+                    Ok(()) => {
+                        "TCP connect succeeded (the Flink REST collector is not built yet)".into()
+                    }
                     Err(e) => format!("TCP connect failed: {e}"),
                 },
             });
@@ -413,7 +446,10 @@ async fn check_config(path: &Path, format: Format) -> Result<Exit, CommandError>
                     target: server.clone(),
                     status: if r.is_ok() { "ok" } else { "unreachable" },
                     detail: match r {
-                        Ok(()) => "TCP connect succeeded (the ZooKeeper collector is not built yet)".into(),
+                        Ok(()) => {
+                            "TCP connect succeeded (the ZooKeeper collector is not built yet)"
+                                .into()
+                        }
                         Err(e) => format!("TCP connect failed: {e}"),
                     },
                 });
@@ -424,7 +460,11 @@ async fn check_config(path: &Path, format: Format) -> Result<Exit, CommandError>
             pipeline: p.name.clone(),
             system: "output",
             target: p.output.dir.display().to_string(),
-            status: if scan.value().is_some() { "ok" } else { "unreachable" },
+            status: if scan.value().is_some() {
+                "ok"
+            } else {
+                "unreachable"
+            },
             detail: match &scan {
                 Signal::Observed { value: s } => format!(
                     "{} committed files ({} bytes), {} in progress",
@@ -443,7 +483,10 @@ async fn check_config(path: &Path, format: Format) -> Result<Exit, CommandError>
                 config.pipelines.len()
             );
             for c in &checks {
-                println!("  {} {} {}: {} ({})", c.pipeline, c.system, c.target, c.status, c.detail);
+                println!(
+                    "  {} {} {}: {} ({})",
+                    c.pipeline, c.system, c.target, c.status, c.detail
+                );
             }
         }
         Format::Json => println!(

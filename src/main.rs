@@ -15,7 +15,11 @@ fn main() -> ExitCode {
             // --help and --version are not errors; a usage error exits 3, never 0 or 1, so a
             // broken probe never reads as healthy.
             let _ = e.print();
-            return if e.use_stderr() { Exit::Unknown.into() } else { Exit::Ok.into() };
+            return if e.use_stderr() {
+                Exit::Unknown.into()
+            } else {
+                Exit::Ok.into()
+            };
         }
     };
     // Logs go to stderr; results go to stdout.
@@ -26,7 +30,10 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

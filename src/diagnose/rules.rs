@@ -10,8 +10,8 @@ use std::time::Duration;
 use super::explain::{explain, Explanation};
 use super::{Cause, Diagnosis, Evidence, MissingSignal, Severity, ThresholdUse, Thresholds};
 use crate::observation::{
-    is_terminal_state, ConnectorSession, FlinkSnapshot, JobDetail, JobManagerStatus,
-    Observation, OracleSnapshot, OutputSnapshot, Signal, SourceThreadState, SqlKind, Timestamp,
+    is_terminal_state, ConnectorSession, FlinkSnapshot, JobDetail, JobManagerStatus, Observation,
+    OracleSnapshot, OutputSnapshot, Signal, SourceThreadState, SqlKind, Timestamp,
 };
 
 /// Inputs of a diagnosis besides the observations and the thresholds.
@@ -292,7 +292,9 @@ impl<'a> Ctx<'a> {
             .and_then(|j| j.checkpoints.value())
             .map(|c| c.interval)
             .unwrap_or_default();
-        self.t.stall_window.max(interval + self.opts.rolling_interval)
+        self.t
+            .stall_window
+            .max(interval + self.opts.rolling_interval)
     }
 
     /// Did committed output advance within the stall window?
@@ -326,7 +328,10 @@ impl<'a> Ctx<'a> {
                         threshold: None,
                     });
                 }
-                let age = last.newest_committed.as_ref().map(|c| now.since(c.modified_at));
+                let age = last
+                    .newest_committed
+                    .as_ref()
+                    .map(|c| now.since(c.modified_at));
                 if let (Some(age), Some(c)) = (age, &last.newest_committed) {
                     ev.push(window_ev(format!(
                         "newest committed file {} is {} old",
@@ -362,12 +367,13 @@ impl<'a> Ctx<'a> {
                 let (Some(s1), Some(s2)) = (j1.sink.value(), j2.sink.value()) else {
                     return Err(format!("output: {error}; sink counter missing"));
                 };
-                let (Some(c1), Some(c2)) = (j1.checkpoints.value(), j2.checkpoints.value())
-                else {
+                let (Some(c1), Some(c2)) = (j1.checkpoints.value(), j2.checkpoints.value()) else {
                     return Err(format!("output: {error}; checkpoint statistics missing"));
                 };
                 if self.obs.len() < 2 {
-                    return Err(format!("output: {error}; one observation cannot show progress"));
+                    return Err(format!(
+                        "output: {error}; one observation cannot show progress"
+                    ));
                 }
                 let ev = vec![Evidence {
                     fact: format!(
@@ -390,11 +396,17 @@ impl<'a> Ctx<'a> {
     }
 
     fn output_evidence(&self) -> Vec<Evidence> {
-        self.output.as_ref().map(|(_, e)| e.clone()).unwrap_or_default()
+        self.output
+            .as_ref()
+            .map(|(_, e)| e.clone())
+            .unwrap_or_default()
     }
 
     fn newest_committed_at(&self) -> Option<Timestamp> {
-        self.out(self.last)?.newest_committed.as_ref().map(|c| c.modified_at)
+        self.out(self.last)?
+            .newest_committed
+            .as_ref()
+            .map(|c| c.modified_at)
     }
 
     /// Exceptions of the current job since output stopped (newer than the newest committed
@@ -422,7 +434,9 @@ impl<'a> Ctx<'a> {
 
     /// The newest recent exception that classifies to `cause`.
     fn recent_exception(&self, cause: Cause) -> Option<RecentException> {
-        self.recent_exceptions().into_iter().find(|e| e.x.cause == cause)
+        self.recent_exceptions()
+            .into_iter()
+            .find(|e| e.x.cause == cause)
     }
 
     /// Keys of every session that ran mining SQL in any observation of the window.
@@ -541,14 +555,22 @@ fn in_failover(o: &Observation) -> bool {
 }
 
 fn same_url(a: &str, b: &str) -> bool {
-    a.trim_end_matches('/').eq_ignore_ascii_case(b.trim_end_matches('/'))
+    a.trim_end_matches('/')
+        .eq_ignore_ascii_case(b.trim_end_matches('/'))
 }
+
+/// A JobManager's view of the jobs with the configured name: (id, state, start time), sorted.
+type JobView = Vec<(String, String, Timestamp)>;
 
 fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     let f = match &ctx.last.flink {
         Signal::Observed { value } => value,
         other => {
-            notes.not_checked(Cause::LeaderProblem, "flink", other.error().unwrap_or_default());
+            notes.not_checked(
+                Cause::LeaderProblem,
+                "flink",
+                other.error().unwrap_or_default(),
+            );
             return None;
         }
     };
@@ -609,7 +631,7 @@ fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     // answered (one differing snapshot can be a state change between the two calls).
     let disagree = |o: &Observation| -> Option<(String, String)> {
         let f = o.flink.value()?;
-        let views: Vec<(&str, Vec<(String, String, Timestamp)>)> = f
+        let views: Vec<(&str, JobView)> = f
             .jobmanagers
             .iter()
             .filter_map(|j| match &j.status {
@@ -626,7 +648,7 @@ fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             .collect();
         let (a_url, a) = views.first()?;
         views.iter().find(|(_, v)| v != a).map(|(b_url, b)| {
-            let show = |v: &Vec<(String, String, Timestamp)>| {
+            let show = |v: &JobView| {
                 if v.is_empty() {
                     "no such job".to_string()
                 } else {
@@ -665,7 +687,10 @@ fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         for j in &live {
             v = v.fact(format!("job {} {} since {}", j.id, j.state, j.start_time));
         }
-        let youngest = live.iter().max_by_key(|j| j.start_time).map(|j| j.id.clone());
+        let youngest = live
+            .iter()
+            .max_by_key(|j| j.start_time)
+            .map(|j| j.id.clone());
         return Some(
             v.todo(format!(
                 "Cancel the younger copy ({}) after checking which one commits output; both mine the same redo and write the same changes twice.",
@@ -682,7 +707,10 @@ fn describe_jm(s: &JobManagerStatus) -> String {
         JobManagerStatus::Up {
             flink_version,
             jobs,
-        } => format!("up (Flink {flink_version}), sees {} job(s) with this name", jobs.len()),
+        } => format!(
+            "up (Flink {flink_version}), sees {} job(s) with this name",
+            jobs.len()
+        ),
         JobManagerStatus::LeaderElection => "HTTP 503: leader election in progress".into(),
         JobManagerStatus::LeaderUnreachable => {
             "HTTP 500 RecipientUnreachableException: its leader is gone".into()
@@ -816,10 +844,17 @@ fn step_job_state(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                     format!(" ({})", x.codes.join(", "))
                 };
                 v.cause = x.cause;
-                v = v.fact(format!("latest named exception at {}: {}{}", e.timestamp, e.name, codes));
+                v = v.fact(format!(
+                    "latest named exception at {}: {}{}",
+                    e.timestamp, e.name, codes
+                ));
                 v.summary = format!(
                     "{}: {}",
-                    if terminal { "job stopped" } else { "job restarting in a loop" },
+                    if terminal {
+                        "job stopped"
+                    } else {
+                        "job restarting in a loop"
+                    },
                     x.summary
                 );
                 v = v.todo(x.remediation);
@@ -843,7 +878,10 @@ fn step_job_state(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     } else if looping {
         "the job restarts in a loop for a reason its exceptions do not name".into()
     } else {
-        format!("only {} of {} tasks run", job.tasks_running, job.tasks_total)
+        format!(
+            "only {} of {} tasks run",
+            job.tasks_running, job.tasks_total
+        )
     };
     Some(
         v.todo("Read the job's exception history (`/jobs/<id>/exceptions`) for the root cause.")
@@ -904,11 +942,19 @@ fn step_missing_redo(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     let redo = match &oracle.redo {
         Signal::Observed { value } if !value.threads.is_empty() => value,
         Signal::Observed { .. } => {
-            notes.not_checked(Cause::MissingRedo, "oracle.redo", "no enabled redo thread listed");
+            notes.not_checked(
+                Cause::MissingRedo,
+                "oracle.redo",
+                "no enabled redo thread listed",
+            );
             return None;
         }
         other => {
-            notes.not_checked(Cause::MissingRedo, "oracle.redo", other.error().unwrap_or_default());
+            notes.not_checked(
+                Cause::MissingRedo,
+                "oracle.redo",
+                other.error().unwrap_or_default(),
+            );
             return None;
         }
     };
@@ -1022,7 +1068,11 @@ fn step_misconfigured(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                     );
                 }
             }
-            other => notes.not_checked(Cause::Misconfigured, "oracle.database", other.error().unwrap_or_default()),
+            other => notes.not_checked(
+                Cause::Misconfigured,
+                "oracle.database",
+                other.error().unwrap_or_default(),
+            ),
         }
         let all_columns_db = oracle
             .database
@@ -1031,9 +1081,15 @@ fn step_misconfigured(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         match &oracle.table_logging {
             Signal::Observed { value } if !all_columns_db => {
                 for t in value.iter().filter(|t| !t.all_columns) {
-                    problems.push(format!("table {} has no ALL COLUMNS supplemental log group", t.table));
+                    problems.push(format!(
+                        "table {} has no ALL COLUMNS supplemental log group",
+                        t.table
+                    ));
                     v = v
-                        .fact(format!("{}: no ALL COLUMNS supplemental log group", t.table))
+                        .fact(format!(
+                            "{}: no ALL COLUMNS supplemental log group",
+                            t.table
+                        ))
                         .todo(format!(
                             "ALTER TABLE {} ADD SUPPLEMENTAL LOG DATA (ALL) COLUMNS;",
                             t.table
@@ -1041,7 +1097,11 @@ fn step_misconfigured(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                 }
             }
             Signal::Observed { .. } => {}
-            other => notes.not_checked(Cause::Misconfigured, "oracle.table_logging", other.error().unwrap_or_default()),
+            other => notes.not_checked(
+                Cause::Misconfigured,
+                "oracle.table_logging",
+                other.error().unwrap_or_default(),
+            ),
         }
         // Missing grants hide single views: name each.
         let parts: [(&str, Option<&str>); 8] = [
@@ -1113,10 +1173,18 @@ fn step_resource_exhausted(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                 }
             }
             Signal::Observed { .. } => {}
-            other => notes.not_checked(Cause::ResourceExhausted, "oracle.recovery_area", other.error().unwrap_or_default()),
+            other => notes.not_checked(
+                Cause::ResourceExhausted,
+                "oracle.recovery_area",
+                other.error().unwrap_or_default(),
+            ),
         }
         if let (Some(limit), Some(s)) = (
-            oracle.database.value().and_then(|d| d.pga_limit_bytes).filter(|l| *l > 0),
+            oracle
+                .database
+                .value()
+                .and_then(|d| d.pga_limit_bytes)
+                .filter(|l| *l > 0),
             ctx.judged_session(),
         ) {
             if let Some(pga) = s.pga_bytes {
@@ -1133,9 +1201,12 @@ fn step_resource_exhausted(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     }
     if let Some(e) = ctx.recent_exception(Cause::ResourceExhausted) {
         return Some(
-            Verdict::new(Cause::ResourceExhausted, format!("the job failed: {}", e.x.summary))
-                .fact(e.fact())
-                .todo(e.x.remediation.clone()),
+            Verdict::new(
+                Cause::ResourceExhausted,
+                format!("the job failed: {}", e.x.summary),
+            )
+            .fact(e.fact())
+            .todo(e.x.remediation.clone()),
         );
     }
     None
@@ -1166,7 +1237,8 @@ fn step_healthy(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             "cannot reach Oracle ({e}): the database-side checks (redo, sessions, prerequisites) were not done"
         ));
     }
-    let mut v = Verdict::new(Cause::Healthy, "committed output advances").facts(ctx.output_evidence());
+    let mut v =
+        Verdict::new(Cause::Healthy, "committed output advances").facts(ctx.output_evidence());
     if let (Some(scn), Some(db)) = (
         ctx.last
             .output
@@ -1230,14 +1302,17 @@ fn trend_warnings(ctx: &Ctx, notes: &mut Notes) {
             ));
         }
     }
-    if let Some(p) = long_call_progress(ctx) {
-        if let LongCall::Progressing { running, cpu_ms, gets } = p {
-            notes.warn(format!(
-                "LogMiner call running for {} still progresses (CPU +{cpu_ms} ms, buffer gets +{gets}): a large transaction? (long_logminer_call {})",
-                secs(running),
-                secs(ctx.t.long_logminer_call)
-            ));
-        }
+    if let Some(LongCall::Progressing {
+        running,
+        cpu_ms,
+        gets,
+    }) = long_call_progress(ctx)
+    {
+        notes.warn(format!(
+            "LogMiner call running for {} still progresses (CPU +{cpu_ms} ms, buffer gets +{gets}): a large transaction? (long_logminer_call {})",
+            secs(running),
+            secs(ctx.t.long_logminer_call)
+        ));
     }
 }
 
@@ -1265,7 +1340,9 @@ fn long_call_progress(ctx: &Ctx) -> Option<LongCall> {
     }
     let first = ctx.session_first(s)?;
     if ctx.obs.len() < 2 {
-        return Some(LongCall::Unmeasured("one observation cannot show SQL statistics moving".into()));
+        return Some(LongCall::Unmeasured(
+            "one observation cannot show SQL statistics moving".into(),
+        ));
     }
     match (first.sql_stats, s.sql_stats) {
         (Some(a), Some(b)) => {
@@ -1284,7 +1361,9 @@ fn long_call_progress(ctx: &Ctx) -> Option<LongCall> {
                 })
             }
         }
-        _ => Some(LongCall::Unmeasured("SQL statistics of the mining call missing".into())),
+        _ => Some(LongCall::Unmeasured(
+            "SQL statistics of the mining call missing".into(),
+        )),
     }
 }
 
@@ -1300,6 +1379,10 @@ fn stale(ctx: &Ctx) -> bool {
 }
 
 fn step_oracle_unreachable(ctx: &Ctx, _notes: &mut Notes) -> Option<Verdict> {
+    // Only a failed attempt counts: an Oracle that is not collected is not unreachable.
+    if !ctx.last.oracle.failed() {
+        return None;
+    }
     let error = ctx.last.oracle.error()?;
     if !stale(ctx) {
         return None;
@@ -1325,8 +1408,12 @@ fn step_sink_stalled(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     let mut v = Verdict::new(Cause::SinkStalled, "").facts(ctx.output_evidence());
     match (j1.source.value(), j2.source.value()) {
         (Some(a), Some(b)) => {
-            if let Some(bp) = b.backpressured_ms_per_s.filter(|bp| *bp >= ctx.t.backpressure_ms_per_s) {
-                v.summary = format!("the source is backpressured {bp:.0} ms/s: the sink does not keep up");
+            if let Some(bp) = b
+                .backpressured_ms_per_s
+                .filter(|bp| *bp >= ctx.t.backpressure_ms_per_s)
+            {
+                v.summary =
+                    format!("the source is backpressured {bp:.0} ms/s: the sink does not keep up");
                 return Some(
                     v.fact_vs(
                         format!("source backPressuredTimeMsPerSecond {bp:.0}"),
@@ -1360,7 +1447,8 @@ fn step_sink_stalled(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     if let (Some(a), Some(b)) = (j1.checkpoints.value(), j2.checkpoints.value()) {
         let failed = b.failed.saturating_sub(a.failed);
         if failed >= ctx.t.checkpoint_failures && b.completed == a.completed {
-            v.summary = format!("{failed} checkpoints failed and none completed: nothing is committed");
+            v.summary =
+                format!("{failed} checkpoints failed and none completed: nothing is committed");
             v = v.fact_vs(
                 format!(
                     "checkpoints: {failed} failed, 0 completed over {}{}",
@@ -1422,7 +1510,10 @@ fn step_dead_connection(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         ),
     }
     if let Some(e) = ctx.recent_exception(Cause::DeadConnection) {
-        proofs.push((format!("the connection died: {}", e.x.summary), plain(e.fact())));
+        proofs.push((
+            format!("the connection died: {}", e.x.summary),
+            plain(e.fact()),
+        ));
     }
 
     // Server side: the connector's sessions and the flush-table heartbeat.
@@ -1430,7 +1521,10 @@ fn step_dead_connection(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     let hb_rising = matches!(heartbeat, Ok((a, b)) if b > a);
     let hb_fact = match &heartbeat {
         Ok((a, b)) if b > a => format!("flush-table heartbeat rising {a} -> {b}"),
-        Ok((a, _)) => format!("flush-table heartbeat frozen at {a} over {}", secs(ctx.span())),
+        Ok((a, _)) => format!(
+            "flush-table heartbeat frozen at {a} over {}",
+            secs(ctx.span())
+        ),
         Err(e) => {
             notes.not_checked(Cause::DeadConnection, "oracle.flush_table_scn", e.clone());
             format!("flush-table heartbeat not checked: {e}")
@@ -1536,7 +1630,11 @@ fn step_dead_connection(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
 
 /// The connector is in its snapshot phase (SELECTs on the captured tables, no mining yet):
 /// progressing SELECT statistics mean it works; flat ones are not checked further.
-fn snapshot_verdict(ctx: &Ctx, notes: &mut Notes, sessions: &[ConnectorSession]) -> Option<Verdict> {
+fn snapshot_verdict(
+    ctx: &Ctx,
+    notes: &mut Notes,
+    sessions: &[ConnectorSession],
+) -> Option<Verdict> {
     let progress: Vec<String> = sessions
         .iter()
         .filter(|s| s.is_snapshotting())
@@ -1570,9 +1668,8 @@ fn snapshot_verdict(ctx: &Ctx, notes: &mut Notes, sessions: &[ConnectorSession])
     for p in progress {
         v = v.fact(p);
     }
-    v.warnings.push(
-        "no committed output during the snapshot so far; diagnose again when it ends".into(),
-    );
+    v.warnings
+        .push("no committed output during the snapshot so far; diagnose again when it ends".into());
     Some(v.facts(ctx.output_evidence()))
 }
 
@@ -1626,7 +1723,10 @@ fn step_logminer_stuck(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         return Some(
             Verdict::new(
                 Cause::LogminerStuck,
-                format!("LogMiner errors repeat ({} since output stopped)", repeated.len()),
+                format!(
+                    "LogMiner errors repeat ({} since output stopped)",
+                    repeated.len()
+                ),
             )
             .fact(repeated[0].fact())
             .facts(ctx.output_evidence())
@@ -1683,7 +1783,11 @@ fn step_idle_source(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     }
     let job = ctx.job().filter(|j| !is_terminal_state(&j.state))?;
     let Some(s) = ctx.judged_session() else {
-        notes.not_checked(Cause::IdleSource, "mining session", "no mining session seen");
+        notes.not_checked(
+            Cause::IdleSource,
+            "mining session",
+            "no mining session seen",
+        );
         return None;
     };
     let calling = s.is_active() || Duration::from_secs(s.last_call_et_s) <= ctx.t.mining_call_gap;
@@ -1696,7 +1800,9 @@ fn step_idle_source(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             notes.not_checked(
                 Cause::IdleSource,
                 "oracle.flush_table_scn",
-                format!("heartbeat frozen at {a} while the session calls: cannot prove the loop turns"),
+                format!(
+                    "heartbeat frozen at {a} while the session calls: cannot prove the loop turns"
+                ),
             );
             return None;
         }
@@ -1724,7 +1830,10 @@ fn step_idle_source(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                 );
                 return None;
             }
-            format!("db block changes on the captured tables flat at {}", b.db_block_changes)
+            format!(
+                "db block changes on the captured tables flat at {}",
+                b.db_block_changes
+            )
         }
         _ => {
             let e = ctx
@@ -1775,7 +1884,10 @@ fn step_unknown(notes: &Notes) -> Verdict {
         },
     );
     for m in &notes.missing {
-        v = v.todo(format!("Provide {} (needed for {}): {}", m.signal, m.step, m.why));
+        v = v.todo(format!(
+            "Provide {} (needed for {}): {}",
+            m.signal, m.step, m.why
+        ));
     }
     if v.remediation.is_empty() {
         v = v.todo("Run diagnose again with more samples (--samples 3 --interval 30s) and send the --save bundle.");

@@ -104,7 +104,11 @@ impl Scenario {
 
     /// Plays the scenario in a temporary directory and takes its observations with the
     /// simulated Oracle, Flink and ZooKeeper and the real output collector.
-    pub async fn observe(&self, pipeline: &str, end: Timestamp) -> Result<Vec<Observation>, String> {
+    pub async fn observe(
+        &self,
+        pipeline: &str,
+        end: Timestamp,
+    ) -> Result<Vec<Observation>, String> {
         let dir = tempfile::Builder::new()
             .prefix("logminer-doctor-sim-")
             .tempdir()
@@ -123,7 +127,15 @@ impl Scenario {
             zookeeper: sim.clone(),
             output: FileSinkCollector::new(output),
         };
-        let obs = sample(pipeline, &collectors, &sim, self.samples, self.interval, Duration::from_secs(10)).await;
+        let obs = sample(
+            pipeline,
+            &collectors,
+            &sim,
+            self.samples,
+            self.interval,
+            Duration::from_secs(10),
+        )
+        .await;
         sim.world().check_io()?;
         Ok(obs)
     }

@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::observation::{
-    Checkpoints, CheckpointFailure, CompletedCheckpoint, ConnectorSession, DatabaseState,
+    CheckpointFailure, Checkpoints, CompletedCheckpoint, ConnectorSession, DatabaseState,
     FlinkSnapshot, JobDetail, JobException, JobManagerProbe, JobManagerStatus, JobSummary,
-    OpenTransactions, OperatorMetrics, OracleSnapshot, RecoveryArea, RedoAvailability,
-    RedoThread, Signal, SourceThreadState, SqlKind, SqlStats, TableActivity, TableLogging,
-    Timestamp, ZooKeeperServer, ZooKeeperSnapshot,
+    OpenTransactions, OperatorMetrics, OracleSnapshot, RecoveryArea, RedoAvailability, RedoThread,
+    Signal, SourceThreadState, SqlKind, SqlStats, TableActivity, TableLogging, Timestamp,
+    ZooKeeperServer, ZooKeeperSnapshot,
 };
 
 /// How the connector's mining connection behaves.
@@ -227,10 +227,16 @@ impl World {
             second_miner: false,
             thread_dumps: true,
         };
-        w.scn_history.push_back((start, scn));
-        // The database has run long before the pipeline: redo back to the retention limit.
-        w.scn_history
-            .push_front((start.minus(w.redo_retention), scn - 40 * w.redo_retention.as_secs()));
+        // The database has run long before the pipeline: a log switch every 15 minutes back
+        // to the retention limit, at the same SCN rate.
+        let switch = 15 * 60;
+        for k in (0..=w.redo_retention.as_secs() / switch).rev() {
+            let ago = k * switch;
+            w.scn_history.push_back((
+                start.minus(Duration::from_secs(ago)),
+                scn - w.scn_per_s * ago,
+            ));
+        }
         w
     }
 
@@ -253,7 +259,9 @@ impl World {
         }
         if self.now.unix_millis() % 60_000 < 1000 {
             self.scn_history.push_back((self.now, self.scn));
-            let keep_from = self.now.minus(self.redo_retention + Duration::from_secs(3600));
+            let keep_from = self
+                .now
+                .minus(self.redo_retention + Duration::from_secs(3600));
             while self.scn_history.len() > 2 && self.scn_history[1].0 < keep_from {
                 self.scn_history.pop_front();
             }
@@ -474,7 +482,12 @@ impl World {
             current_scn: self.scn,
             database_time: self.now,
             version: "19.0.0.0.0".into(),
-            log_mode: if self.archivelog { "ARCHIVELOG" } else { "NOARCHIVELOG" }.into(),
+            log_mode: if self.archivelog {
+                "ARCHIVELOG"
+            } else {
+                "NOARCHIVELOG"
+            }
+            .into(),
             supplemental_logging_min: self.supplemental_min,
             supplemental_logging_all: false,
             open_mode: "READ WRITE".into(),

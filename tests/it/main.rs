@@ -2,6 +2,8 @@
 
 // The config file: parsing, every validation rule, secrets.
 mod config;
+// The decision table on saved observation bundles, one row per cause and trap.
+mod diagnose;
 // explain on invented texts and on the corpus of real error texts.
 mod explain;
 // The FileSink output collector on real directories.

@@ -415,7 +415,7 @@ fn only_the_tail_of_a_ten_megabyte_file_is_read() {
 fn a_line_longer_than_the_tail_window_is_reported() {
     let tmp = tempfile::tempdir().unwrap();
     let mut content = b"I,1\n".to_vec();
-    content.extend(std::iter::repeat(b'x').take(TAIL_BYTES as usize * 2));
+    content.extend(std::iter::repeat_n(b'x', TAIL_BYTES as usize * 2));
     content.push(b'\n');
     put(tmp.path(), "part-u-0.csv", &content, ago(HOUR));
     let error = missing_error(last_scn(&collector(tmp.path(), csv_index(1))));

@@ -1,0 +1,525 @@
+//! The decision table, table-driven on saved observation bundles (tests/fixtures/observations/):
+//! one row per cause and per precedence or trap case of DESIGN.md §2.
+//!
+//! The bundles were saved from the simulator (`LMD_WRITE_FIXTURES=1 cargo test --test it
+//! diagnose` rewrites them); `fixtures_still_match_the_simulator` checks that the simulator
+//! still produces the same verdicts, so a fixture never silently drifts from the model.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use logminer_doctor::diagnose::{diagnose, Cause, DiagnoseOptions, Severity, Thresholds};
+use logminer_doctor::observation::{Bundle, BundlePipeline, Observation, Signal, Timestamp};
+use logminer_doctor::simulator::{self, Connector, Scenario};
+
+/// One row of the table: a fixture, the verdict it must produce, and text the evidence,
+/// warnings or not-checked list must contain.
+struct Row {
+    file: &'static str,
+    cause: Cause,
+    severity: Severity,
+    mentions: &'static [&'static str],
+}
+
+const MIN: u64 = 60;
+
+fn rows() -> Vec<Row> {
+    use Cause::*;
+    use Severity::*;
+    vec![
+        // One per cause.
+        Row {
+            file: "healthy",
+            cause: Healthy,
+            severity: Ok,
+            mentions: &["newest committed file"],
+        },
+        Row {
+            file: "idle_source",
+            cause: IdleSource,
+            severity: Ok,
+            mentions: &["heartbeat rising", "db block changes"],
+        },
+        Row {
+            file: "dead_connection",
+            cause: DeadConnection,
+            severity: Critical,
+            mentions: &["socket read", "heartbeat frozen"],
+        },
+        Row {
+            file: "logminer_stuck",
+            cause: LogminerStuck,
+            severity: Critical,
+            mentions: &["did not move", "long_logminer_call"],
+        },
+        Row {
+            file: "missing_redo",
+            cause: MissingRedo,
+            severity: Critical,
+            mentions: &["oldest available SCN"],
+        },
+        Row {
+            file: "sink_stalled",
+            cause: SinkStalled,
+            severity: Critical,
+            mentions: &["source records"],
+        },
+        Row {
+            file: "job_not_running",
+            cause: JobNotRunning,
+            severity: Critical,
+            mentions: &["FAILED", "NullPointerException"],
+        },
+        Row {
+            file: "leader_problem",
+            cause: LeaderProblem,
+            severity: Critical,
+            mentions: &["runs 2 times"],
+        },
+        Row {
+            file: "oracle_unreachable",
+            cause: OracleUnreachable,
+            severity: Critical,
+            mentions: &["ORA-12170"],
+        },
+        Row {
+            file: "misconfigured",
+            cause: Misconfigured,
+            severity: Critical,
+            mentions: &["ADD SUPPLEMENTAL LOG DATA (ALL) COLUMNS"],
+        },
+        Row {
+            file: "resource_exhausted",
+            cause: ResourceExhausted,
+            severity: Critical,
+            mentions: &["recovery_area_critical_pct"],
+        },
+        Row {
+            file: "unknown_without_database_and_flink",
+            cause: Cause::Unknown,
+            severity: Severity::Unknown,
+            mentions: &["not built yet"],
+        },
+        // Precedence and traps.
+        Row {
+            file: "dead_connector_on_idle_source",
+            cause: DeadConnection,
+            severity: Critical,
+            mentions: &["no session of the connector user"],
+        },
+        Row {
+            file: "half_open_on_idle_source_without_thread_dumps",
+            cause: DeadConnection,
+            severity: Critical,
+            mentions: &["has not called", "mining_call_gap"],
+        },
+        Row {
+            file: "missing_redo_while_output_flows",
+            cause: MissingRedo,
+            severity: Critical,
+            mentions: &["oldest open transaction"],
+        },
+        Row {
+            file: "output_flows_oracle_unreachable",
+            cause: Healthy,
+            severity: Warning,
+            mentions: &["cannot reach Oracle"],
+        },
+        Row {
+            file: "backpressured_source_frozen_heartbeat",
+            cause: SinkStalled,
+            severity: Critical,
+            mentions: &["backpressured"],
+        },
+        Row {
+            file: "crash_loop_on_ora_01291",
+            cause: MissingRedo,
+            severity: Critical,
+            mentions: &["restarting", "ORA-01291"],
+        },
+        Row {
+            file: "crash_loop_unnamed",
+            cause: JobNotRunning,
+            severity: Critical,
+            mentions: &["restarts in a loop"],
+        },
+        Row {
+            file: "long_logminer_call_progressing",
+            cause: Healthy,
+            severity: Warning,
+            mentions: &["still progresses"],
+        },
+        Row {
+            file: "snapshot_phase",
+            cause: Healthy,
+            severity: Warning,
+            mentions: &["snapshot"],
+        },
+        Row {
+            file: "failover_in_progress",
+            cause: Healthy,
+            severity: Warning,
+            mentions: &["failover in progress"],
+        },
+        Row {
+            file: "failover_beyond_grace",
+            cause: LeaderProblem,
+            severity: Critical,
+            mentions: &["failover_grace"],
+        },
+        Row {
+            file: "jobmanagers_disagree",
+            cause: LeaderProblem,
+            severity: Critical,
+            mentions: &["disagree"],
+        },
+        Row {
+            file: "two_mining_sessions",
+            cause: Healthy,
+            severity: Warning,
+            mentions: &["2 mining sessions"],
+        },
+        Row {
+            file: "idle_with_short_redo_headroom",
+            cause: IdleSource,
+            severity: Warning,
+            mentions: &["redo headroom short"],
+        },
+    ]
+}
+
+fn fixture_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/observations")
+        .join(format!("{name}.json"))
+}
+
+fn load(name: &str) -> Bundle {
+    let path = fixture_path(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad fixture {}: {e}", path.display()))
+}
+
+fn judge(p: &BundlePipeline) -> logminer_doctor::diagnose::Diagnosis {
+    diagnose(
+        &p.observations,
+        &p.thresholds,
+        &DiagnoseOptions {
+            from_scn: p.from_scn,
+            rolling_interval: p.rolling_interval,
+        },
+    )
+}
+
+#[test]
+fn every_fixture_gives_its_verdict() {
+    let mut failures = vec![];
+    for row in rows() {
+        let bundle = load(row.file);
+        let d = judge(&bundle.pipelines[0]);
+        let all_text = serde_json::to_string(&d).unwrap();
+        let missing: Vec<_> = row
+            .mentions
+            .iter()
+            .filter(|m| !all_text.contains(*m))
+            .collect();
+        if d.cause != row.cause || d.severity != row.severity || !missing.is_empty() {
+            failures.push(format!(
+                "{}: expected {} {:?}, got {} {:?} ({}); missing mentions {:?}",
+                row.file, row.cause, row.severity, d.cause, d.severity, d.summary, missing
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_cause_but_unknown_has_a_simulator_scenario_and_a_fixture() {
+    let fixtures: Vec<Cause> = rows().iter().map(|r| r.cause).collect();
+    for cause in Cause::ALL {
+        assert!(fixtures.contains(&cause), "no fixture for {cause}");
+        if cause != Cause::Unknown {
+            assert!(
+                simulator::scenario(cause.as_str()).is_ok(),
+                "no scenario for {cause}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_diagnosis_carries_evidence_remediation_and_thresholds() {
+    let d = judge(&load("dead_connection").pipelines[0]);
+    assert!(d.evidence.iter().any(|e| e
+        .threshold
+        .as_ref()
+        .is_some_and(|t| t.key == "stall_window" && t.value == "5m")));
+    assert!(d.remediation.iter().any(|r| r.contains("savepoint")));
+    assert!(d
+        .remediation
+        .iter()
+        .any(|r| r.contains("KILL SESSION '245,31887,@1'")));
+    assert_eq!(d.pipeline, "orders");
+    assert_eq!(d.observations, 3);
+}
+
+#[test]
+fn one_observation_never_claims_a_stall() {
+    // A dead connection seen once: the heartbeat cannot be judged, and the table says so.
+    let mut b = load("half_open_on_idle_source_without_thread_dumps");
+    let p = &mut b.pipelines[0];
+    p.observations.truncate(1);
+    let d = judge(p);
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w.contains("only one observation")),
+        "{d:?}"
+    );
+    assert!(
+        d.missing_signals
+            .iter()
+            .any(|m| m.signal == "oracle.flush_table_scn"),
+        "{d:?}"
+    );
+}
+
+#[test]
+fn observations_are_judged_in_time_order_whatever_order_they_come_in() {
+    let b = load("sink_stalled");
+    let mut p = b.pipelines[0].clone();
+    let expected = judge(&p).cause;
+    p.observations.reverse();
+    assert_eq!(judge(&p).cause, expected);
+}
+
+#[test]
+fn an_operator_scn_older_than_redo_makes_missing_redo() {
+    let b = load("healthy");
+    let mut p = b.pipelines[0].clone();
+    assert_eq!(judge(&p).cause, Cause::Healthy);
+    p.from_scn = Some(1_000);
+    let d = judge(&p);
+    assert_eq!(d.cause, Cause::MissingRedo, "{d:?}");
+    assert!(d
+        .evidence
+        .iter()
+        .any(|e| e.fact.contains("--from-scn 1000")));
+}
+
+#[test]
+fn a_missing_grant_is_misconfigured_and_names_the_view() {
+    let b = load("healthy");
+    let mut p = b.pipelines[0].clone();
+    for o in &mut p.observations {
+        if let Signal::Observed { value } = &mut o.oracle {
+            value.flush_table_scn = Signal::missing(
+                "ORA-00942: table or view does not exist (SELECT LAST_SCN FROM CDC.LOG_MINING_FLUSH)",
+            );
+        }
+    }
+    let d = judge(&p);
+    assert_eq!(d.cause, Cause::Misconfigured, "{d:?}");
+    assert!(d
+        .evidence
+        .iter()
+        .any(|e| e.fact.contains("oracle.flush_table_scn")));
+    assert!(d.remediation.iter().any(|r| r.contains("grants.sql")));
+}
+
+#[test]
+fn no_observation_is_unknown() {
+    let d = diagnose(&[], &Thresholds::default(), &DiagnoseOptions::default());
+    assert_eq!(d.cause, Cause::Unknown);
+    assert_eq!(d.severity, Severity::Unknown);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixture generation from the simulator
+// ---------------------------------------------------------------------------------------------
+
+fn trap(
+    name: Cause,
+    story: &'static str,
+    warmup: u64,
+    fault: fn(&mut simulator::World),
+    after: u64,
+) -> Scenario {
+    Scenario {
+        name,
+        story,
+        warmup: Duration::from_secs(warmup),
+        fault,
+        after: Duration::from_secs(after),
+        samples: 3,
+        interval: Duration::from_secs(30),
+    }
+}
+
+/// The scenario behind each fixture, and an optional rewrite of its observations.
+fn recipe(file: &str) -> (Scenario, Option<fn(&mut Observation)>) {
+    use Cause::*;
+    let by_cause = |c: &str| simulator::scenario(c).expect("built-in scenario");
+    match file {
+        "unknown_without_database_and_flink" => (
+            by_cause("dead_connection"),
+            Some(|o: &mut Observation| {
+                // What `diagnose` sees today without the Oracle and Flink collectors.
+                o.oracle = Signal::not_collected("the Oracle collector is not built yet");
+                o.flink = Signal::not_collected("the Flink collector is not built yet");
+                o.zookeeper = Signal::not_collected("ZooKeeper is not configured");
+            }),
+        ),
+        "dead_connector_on_idle_source" => (
+            trap(DeadConnection, "idle tables, and the connector's session was killed by Dead Connection Detection", 10 * MIN, |w| {
+                w.changes_per_s = 0.0;
+                w.set_connector(Connector::Closed);
+            }, 30 * MIN),
+            None,
+        ),
+        "half_open_on_idle_source_without_thread_dumps" => (
+            trap(DeadConnection, "idle tables, half-open socket, no thread dumps", 10 * MIN, |w| {
+                w.changes_per_s = 0.0;
+                w.thread_dumps = false;
+                w.set_connector(Connector::HalfOpen);
+            }, 30 * MIN),
+            None,
+        ),
+        "missing_redo_while_output_flows" => (
+            trap(MissingRedo, "output flows, but a transaction open for 5 h pins the restart SCN behind 4 h of redo", 10 * MIN, |w| {
+                w.redo_retention = Duration::from_secs(4 * 3600);
+                w.open_tx = Some((w.scn - 40 * 5 * 3600, w.now.minus(Duration::from_secs(5 * 3600))));
+            }, 5 * MIN),
+            None,
+        ),
+        "output_flows_oracle_unreachable" => (
+            trap(Healthy, "output flows; the doctor's own route to the database is cut", 10 * MIN, |w| {
+                w.oracle_error = Some("ORA-12541: TNS:no listener".into());
+            }, 2 * MIN),
+            None,
+        ),
+        "backpressured_source_frozen_heartbeat" => (
+            trap(SinkStalled, "the sink cannot keep up: the source is backpressured, its mining loop and heartbeat stop", 10 * MIN, |w| {
+                w.backpressured = true;
+            }, 10 * MIN),
+            None,
+        ),
+        "crash_loop_on_ora_01291" => (
+            trap(MissingRedo, "the job restarts every 20 s on ORA-01291", 10 * MIN, |w| {
+                w.crash_loop = Some((
+                    "java.lang.RuntimeException".into(),
+                    "java.lang.RuntimeException: One or more fetchers have encountered exception\nCaused by: io.debezium.DebeziumException: Failed to start Oracle LogMiner session\nCaused by: java.sql.SQLException: ORA-01291: missing logfile\nORA-06512: at \"SYS.DBMS_LOGMNR\", line 72".into(),
+                ));
+            }, 5 * MIN),
+            None,
+        ),
+        "crash_loop_unnamed" => (
+            trap(JobNotRunning, "the job restarts every 20 s on a bug in a user function", 10 * MIN, |w| {
+                w.crash_loop = Some((
+                    "java.lang.IllegalStateException".into(),
+                    "java.lang.IllegalStateException: unexpected operation 'x' for table ORDERS\n\tat com.example.cdc.OrderMapper.map(OrderMapper.java:88)".into(),
+                ));
+            }, 5 * MIN),
+            None,
+        ),
+        "long_logminer_call_progressing" => (
+            trap(Healthy, "a huge transaction: one LogMiner call runs 12 minutes and keeps working", 10 * MIN, |w| {
+                w.set_connector(Connector::SlowCall);
+            }, 12 * MIN),
+            None,
+        ),
+        "snapshot_phase" => (
+            trap(Healthy, "the connector snapshots a large table: SELECTs progress, nothing is committed yet", 10 * MIN, |w| {
+                w.set_connector(Connector::Snapshotting);
+            }, 10 * MIN),
+            None,
+        ),
+        "failover_in_progress" => (
+            Scenario {
+                samples: 3,
+                interval: Duration::from_secs(10),
+                ..trap(Healthy, "the leading JobManager was killed 10 s ago; the standby answers 503", 10 * MIN, |w| {
+                    w.failover_since = Some(w.now);
+                }, 10)
+            },
+            None,
+        ),
+        "failover_beyond_grace" => (
+            Scenario {
+                samples: 3,
+                interval: Duration::from_secs(60),
+                ..trap(LeaderProblem, "no JobManager leads for minutes", 10 * MIN, |w| {
+                    w.failover_since = Some(w.now);
+                }, 10)
+            },
+            None,
+        ),
+        "jobmanagers_disagree" => (
+            trap(LeaderProblem, "the two REST addresses belong to two clusters with their own copy of the job", 10 * MIN, |w| {
+                w.split_brain = true;
+            }, 2 * MIN),
+            None,
+        ),
+        "two_mining_sessions" => (
+            trap(Healthy, "a second connector mines under the same username", 10 * MIN, |w| {
+                w.second_miner = true;
+            }, 2 * MIN),
+            None,
+        ),
+        "idle_with_short_redo_headroom" => (
+            trap(IdleSource, "quiet for 3.5 h while archived logs are kept 4 h", 10 * MIN, |w| {
+                w.changes_per_s = 0.0;
+                w.redo_retention = Duration::from_secs(4 * 3600);
+            }, 210 * MIN),
+            None,
+        ),
+        other => (by_cause(other), None),
+    }
+}
+
+async fn generate(file: &str) -> Bundle {
+    let (scenario, rewrite) = recipe(file);
+    let end = Timestamp::from_unix_millis(1_795_000_000_000); // 2026-11-18, fixed for stable fixtures
+    let mut observations = scenario
+        .observe("orders", end)
+        .await
+        .expect("scenario plays");
+    if let Some(f) = rewrite {
+        observations.iter_mut().for_each(f);
+    }
+    Bundle {
+        format: Bundle::FORMAT.into(),
+        pipelines: vec![BundlePipeline {
+            name: "orders".into(),
+            thresholds: Thresholds::default(),
+            rolling_interval: Duration::ZERO,
+            from_scn: None,
+            observations,
+        }],
+    }
+}
+
+#[tokio::test]
+async fn fixtures_still_match_the_simulator() {
+    let write = std::env::var_os("LMD_WRITE_FIXTURES").is_some();
+    let mut drift = vec![];
+    for row in rows() {
+        let fresh = generate(row.file).await;
+        if write {
+            let path = fixture_path(row.file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, serde_json::to_string_pretty(&fresh).unwrap() + "\n").unwrap();
+            println!("wrote {}", path.display());
+        }
+        let saved = judge(&load(row.file).pipelines[0]);
+        let now = judge(&fresh.pipelines[0]);
+        if (saved.cause, saved.severity) != (now.cause, now.severity) {
+            drift.push(format!(
+                "{}: fixture says {} {:?}, the simulator now gives {} {:?}",
+                row.file, saved.cause, saved.severity, now.cause, now.severity
+            ));
+        }
+    }
+    assert!(drift.is_empty(), "{}", drift.join("\n"));
+}
