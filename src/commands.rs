@@ -52,6 +52,16 @@ pub enum CommandError {
     Demo(String),
 }
 
+impl CommandError {
+    /// Lines to print under the one-line error, e.g. every problem of an invalid config file.
+    pub fn details(&self) -> Option<String> {
+        match self {
+            CommandError::Config(e @ ConfigError::Invalid { .. }) => Some(e.report()),
+            _ => None,
+        }
+    }
+}
+
 /// Runs the command the command line names.
 pub async fn run(cli: Cli) -> Result<Exit, CommandError> {
     match cli.command {
@@ -295,10 +305,11 @@ async fn demo(only: Option<&str>, format: Format) -> Result<Exit, CommandError> 
         Some(name) => vec![simulator::scenario(name).map_err(CommandError::Usage)?],
         None => simulator::scenarios(),
     };
-    let end = SystemClock.now();
     let mut runs = Vec::new();
     for s in &scenarios {
-        runs.push(run_scenario(s, end).await?);
+        // The last observation lands at the present, so the timestamps read as today's.
+        let sampling = s.interval * (s.samples.saturating_sub(1) as u32);
+        runs.push(run_scenario(s, SystemClock.now().minus(sampling)).await?);
     }
     match format {
         Format::Text => {

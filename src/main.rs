@@ -43,7 +43,11 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(cli)) {
         Ok(exit) => exit.into(),
         Err(e) => {
+            let details = e.details();
             eprintln!("error: {:#}", anyhow::Error::from(e));
+            if let Some(details) = details {
+                eprint!("{details}");
+            }
             Exit::Unknown.into()
         }
     }

@@ -151,6 +151,8 @@ struct Notes {
     missing: Vec<MissingSignal>,
     /// Evidence gathered on the way that explains later verdicts (e.g. redo headroom).
     context: Vec<Evidence>,
+    /// How long until the restart SCN ages out of available redo, when known.
+    redo_headroom: Option<Duration>,
 }
 
 impl Notes {
@@ -174,8 +176,20 @@ impl Notes {
     }
 }
 
+/// A duration as an operator reads it and as the config writes it: "45s", "21m 3s", "47h 37m",
+/// "3d 4h" (coarser as it grows: nobody acts on the seconds of a two-day headroom).
 fn secs(d: Duration) -> String {
-    humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
+    let s = d.as_secs();
+    let (day, hour, min) = (86_400, 3_600, 60);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 if s % min == 0 => format!("{}m", s / min),
+        60..3600 => format!("{}m {}s", s / min, s % min),
+        3600..86_400 if s % hour == 0 => format!("{}h", s / hour),
+        3600..86_400 => format!("{}h {}m", s / hour, s % hour / min),
+        _ if s % day == 0 => format!("{}d", s / day),
+        _ => format!("{}d {}h", s / day, s % day / hour),
+    }
 }
 
 fn finish(ctx: &Ctx, last: &Observation, v: Verdict, mut notes: Notes) -> Diagnosis {
@@ -325,6 +339,12 @@ impl<'a> Ctx<'a> {
                             last.committed_bytes,
                             secs(self.span())
                         ),
+                        threshold: None,
+                    });
+                }
+                if let Signal::Missing { error } = &last.last_scn {
+                    ev.push(Evidence {
+                        fact: format!("last SCN in the output not read: {error}"),
                         threshold: None,
                     });
                 }
@@ -753,7 +773,7 @@ fn step_job_state(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         return Some(
             Verdict::new(Cause::JobNotRunning, "the job is not on the cluster")
                 .fact("no job with the configured name on any JobManager")
-                .todo("Run `logminer-doctor gate` and resubmit the job from its latest savepoint or retained checkpoint."),
+                .todo("Resubmit the job from its latest savepoint or retained checkpoint (flink run -s <path>), after checking that redo still covers its restart SCN."),
         );
     }
     let Some(job) = f.job.as_ref() else {
@@ -859,7 +879,7 @@ fn step_job_state(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                 );
                 v = v.todo(x.remediation);
                 if x.cause == Cause::DeadConnection {
-                    v = v.todo("Restart from the latest savepoint or retained checkpoint after `logminer-doctor gate` passes.");
+                    v = v.todo("Then restart from the latest savepoint or retained checkpoint; never without a state path.");
                 }
                 return Some(v);
             }
@@ -885,7 +905,7 @@ fn step_job_state(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     };
     Some(
         v.todo("Read the job's exception history (`/jobs/<id>/exceptions`) for the root cause.")
-            .todo("Run `logminer-doctor gate`, then resubmit from the latest savepoint or retained checkpoint."),
+            .todo("Then resubmit from the latest savepoint or retained checkpoint (flink run -s <path>), after checking that redo still covers its restart SCN."),
     )
 }
 
@@ -994,7 +1014,7 @@ fn step_missing_redo(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             .todo(format!(
                 "Restore the archived logs from SCN {scn} (RMAN: RESTORE ARCHIVELOG FROM SCN {scn}) and keep them until the connector has passed them, or re-snapshot the tables."
             ))
-            .todo("The gate blocks every restart until redo covers the restart SCN."),
+            .todo("Do not restart until redo covers the restart SCN: a restart now fails or loses changes."),
         );
     }
     // Covered: how long until the restart SCN ages out, assuming redo is kept for a constant
@@ -1019,6 +1039,7 @@ fn step_missing_redo(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                     value: secs(ctx.t.redo_headroom_warning),
                 }),
             };
+            notes.redo_headroom = Some(headroom);
             if headroom < ctx.t.redo_headroom_warning {
                 notes.warn(format!(
                     "redo headroom short: restart SCN {scn} leaves available redo in about {} (redo_headroom_warning {})",
@@ -1393,7 +1414,7 @@ fn step_oracle_unreachable(ctx: &Ctx, _notes: &mut Notes) -> Option<Verdict> {
             .facts(ctx.output_evidence())
             .todo("Check the listener (lsnrctl status), the database (open mode) and the network path from this host and from the TaskManagers.")
             .todo("If the monitoring account is locked (ORA-28000), unlock it; the doctor waits minutes after a failed login so it never locks it itself.")
-            .todo("The gate blocks restarts until Oracle answers: a restarted connector could not connect either."),
+            .todo("Do not restart the job until Oracle answers: a restarted connector could not connect either."),
     )
 }
 
@@ -1693,7 +1714,7 @@ fn session_fact(s: &ConnectorSession) -> String {
 
 fn dead_remedies(v: Verdict, lingering: Option<&ConnectorSession>) -> Verdict {
     let mut v = v.todo(
-        "Restart the job from a savepoint (or the latest retained checkpoint): `logminer-doctor restart --apply` runs the gate first.",
+        "Restart the job with its state: stop it with a savepoint (flink stop --savepointPath <dir> <job-id>, never --drain) and resubmit from it (flink run -s <savepoint>); if the stop fails, cancel and resubmit from the latest retained checkpoint.",
     );
     if let Some(s) = lingering {
         v = v.todo(format!(
@@ -1845,6 +1866,13 @@ fn step_idle_source(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         }
     };
     let _ = job;
+    let aging = match notes.redo_headroom {
+        Some(h) => format!(
+            "The restart SCN ages out of available redo in about {}: a restart after that fails (ORA-01291) unless the offset moves.",
+            secs(h)
+        ),
+        None => "How long until the restart SCN ages out of redo is unknown (redo or restart SCN not observed).".into(),
+    };
     Some(
         Verdict::new(
             Cause::IdleSource,
@@ -1855,6 +1883,7 @@ fn step_idle_source(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         .fact(hb)
         .fact(activity)
         .todo("Nothing is broken: do not restart.")
+        .todo(aging)
         .todo("Keep the connector's offset moving on quiet tables: set heartbeat.interval.ms (Flink CDC embeds Debezium 1.9.8; do NOT set heartbeat.action.query with the incremental source, it fails there), so a later restart does not land on purged redo."),
     )
 }

@@ -1,5 +1,9 @@
 //! The integration tests: one binary, one module per area.
 
+// The built binary: exit codes, JSON, bad input, secrets, the README example.
+mod cli;
+// The collector contract: deadlines and concurrency.
+mod collectors;
 // The config file: parsing, every validation rule, secrets.
 mod config;
 // The decision table on saved observation bundles, one row per cause and trap.

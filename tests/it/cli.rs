@@ -1,0 +1,463 @@
+//! The built binary: exit codes, stable JSON, messages for bad input, secrets kept out of
+//! every output, and the README's example config.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, SystemTime};
+
+use logminer_doctor::config::{Config, Env};
+use serde_json::Value;
+
+const PASSWORD: &str = "s3cr3t-Tiger#42";
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_logminer-doctor"));
+    c.env("LMD_TEST_PASSWORD", PASSWORD).env_remove("LMD_LOG");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("the binary runs")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited normally, not by a signal")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn fixture(name: &str) -> String {
+    format!(
+        "{}/tests/fixtures/observations/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// A config for one pipeline whose output is `dir` and whose JobManagers are `jms`.
+fn write_config(dir: &Path, output: &Path, jms: &[String]) -> PathBuf {
+    let jms: Vec<String> = jms.iter().map(|j| format!("\"{j}\"")).collect();
+    let text = format!(
+        r#"
+[[pipeline]]
+name = "orders"
+[pipeline.oracle]
+connect_string = "127.0.0.1:1/ORCLPDB1"
+user = "LMD_MONITOR"
+password_env = "LMD_TEST_PASSWORD"
+connector_user = "CDC"
+captured_tables = ["SHOP.ORDERS"]
+[pipeline.flink]
+jobmanagers = [{}]
+job_name = "orders-cdc"
+[pipeline.output]
+dir = "{}"
+format = "csv"
+csv_scn_column = 0
+"#,
+        jms.join(", "),
+        output.display()
+    );
+    let path = dir.join("logminer-doctor.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A committed part file with CSV rows (SCN first), modified `age` ago.
+fn committed_file(dir: &Path, age: Duration) {
+    let bucket = dir.join("2026-11-24--10");
+    std::fs::create_dir_all(&bucket).unwrap();
+    let path = bucket.join("part-0c1d-0.csv");
+    std::fs::write(&path, "48000001,c,ORDERS\n48000002,u,ORDERS\n").unwrap();
+    let f = std::fs::File::options().write(true).open(&path).unwrap();
+    f.set_modified(SystemTime::now() - age).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// demo
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn demo_runs_every_scenario_and_each_produces_its_cause() {
+    let o = run(&["demo", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let runs: Vec<Value> = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(runs.len(), 11, "one scenario per cause but unknown");
+    for r in &runs {
+        assert_eq!(r["diagnosis"]["cause"], r["scenario"], "{r:#}");
+    }
+}
+
+#[test]
+fn demo_text_starts_each_diagnosis_with_the_plugin_line() {
+    let o = run(&["demo", "--scenario", "dead_connection"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("LOGMINER-DOCTOR CRITICAL - orders: dead_connection - "),
+        "{out}"
+    );
+    assert!(out.contains("What to do:"), "{out}");
+}
+
+#[test]
+fn demo_with_an_unknown_scenario_exits_3_and_lists_the_names() {
+    let o = run(&["demo", "--scenario", "bogus"]);
+    assert_eq!(code(&o), 3);
+    assert!(stderr(&o).contains("idle_source"), "{}", stderr(&o));
+}
+
+// ---------------------------------------------------------------------------------------------
+// diagnose
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn replayed_bundles_exit_with_the_monitoring_plugin_codes() {
+    for (file, exit) in [
+        ("healthy", 0),
+        ("two_mining_sessions", 1),
+        ("dead_connection", 2),
+        ("unknown_without_database_and_flink", 3),
+    ] {
+        let o = run(&["diagnose", "--replay", &fixture(file)]);
+        assert_eq!(code(&o), exit, "{file}: {}{}", stdout(&o), stderr(&o));
+    }
+}
+
+#[test]
+fn diagnose_json_has_the_documented_fields() {
+    let o = run(&[
+        "diagnose",
+        "--replay",
+        &fixture("dead_connection"),
+        "--format",
+        "json",
+    ]);
+    let v: Vec<Value> = serde_json::from_str(&stdout(&o)).unwrap();
+    let d = &v[0];
+    for key in [
+        "pipeline",
+        "cause",
+        "severity",
+        "summary",
+        "evidence",
+        "warnings",
+        "missing_signals",
+        "remediation",
+        "observed_at",
+        "observations",
+    ] {
+        assert!(d.get(key).is_some(), "missing {key} in {d:#}");
+    }
+    assert_eq!(d["cause"], "dead_connection");
+    assert_eq!(d["severity"], "CRITICAL");
+    assert!(d["evidence"][0]["fact"].is_string());
+}
+
+#[test]
+fn a_missing_config_is_unknown_not_ok() {
+    let o = run(&["--config", "/nonexistent/lmd.toml", "diagnose"]);
+    assert_eq!(code(&o), 3);
+    assert!(stderr(&o).contains("/nonexistent/lmd.toml"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_config_with_several_mistakes_reports_each_with_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        "[[pipeline]]\nname = \"orders\"\ncolour = 1\n[pipeline.oracle]\ncall_timeout = \"soon\"\n",
+    )
+    .unwrap();
+    let o = run(&["--config", path.to_str().unwrap(), "diagnose"]);
+    assert_eq!(code(&o), 3);
+    let err = stderr(&o);
+    assert!(err.contains("pipeline[0].colour"), "{err}");
+    assert!(err.contains("pipeline[0].oracle.call_timeout"), "{err}");
+    assert!(err.contains("pipeline[0].flink"), "{err}");
+}
+
+#[test]
+fn a_usage_error_exits_3() {
+    let o = run(&["diagnose", "--samples", "0"]);
+    assert_eq!(code(&o), 3);
+    let o = run(&["frobnicate"]);
+    assert_eq!(code(&o), 3);
+}
+
+#[test]
+fn help_lists_the_exit_codes() {
+    let o = run(&["--help"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("3  UNKNOWN"), "{}", stdout(&o));
+}
+
+#[test]
+fn live_diagnose_reads_the_output_and_names_what_it_could_not_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    committed_file(&out, Duration::from_secs(3600));
+    let config = write_config(dir.path(), &out, &["http://127.0.0.1:9".into()]);
+    let o = run(&[
+        "--config",
+        config.to_str().unwrap(),
+        "diagnose",
+        "--samples",
+        "2",
+        "--interval",
+        "100ms",
+        "--format",
+        "json",
+    ]);
+    // Stale output and no database or Flink signals: no step can decide, and it says why.
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let v: Vec<Value> = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v[0]["cause"], "unknown");
+    let missing = v[0]["missing_signals"].to_string();
+    assert!(missing.contains("not built yet"), "{missing}");
+    assert_eq!(v[0]["observations"], 2);
+}
+
+#[test]
+fn save_then_replay_gives_the_same_diagnosis() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    committed_file(&out, Duration::from_secs(5));
+    let config = write_config(dir.path(), &out, &["http://127.0.0.1:9".into()]);
+    let bundle = dir.path().join("bundle.json");
+    let live = run(&[
+        "--config",
+        config.to_str().unwrap(),
+        "diagnose",
+        "--samples",
+        "2",
+        "--interval",
+        "50ms",
+        "--format",
+        "json",
+        "--save",
+        bundle.to_str().unwrap(),
+    ]);
+    let replay = run(&[
+        "diagnose",
+        "--replay",
+        bundle.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&live), code(&replay));
+    assert_eq!(stdout(&live), stdout(&replay));
+    let v: Vec<Value> = serde_json::from_str(&stdout(&replay)).unwrap();
+    assert_eq!(v[0]["cause"], "healthy", "{:#}", v[0]);
+}
+
+#[test]
+fn json_stays_valid_when_the_output_directory_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &dir.path().join("no-such-dir"),
+        &["http://127.0.0.1:9".into()],
+    );
+    let o = run(&[
+        "--config",
+        config.to_str().unwrap(),
+        "diagnose",
+        "--samples",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 3);
+    let v: Vec<Value> = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    assert!(v[0]["missing_signals"].to_string().contains("no-such-dir"));
+}
+
+#[test]
+fn garbage_in_part_files_is_reported_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let bucket = out.join("2026-11-24--10");
+    std::fs::create_dir_all(&bucket).unwrap();
+    std::fs::write(bucket.join("part-0-0.csv"), [0xff_u8, 0xfe, 0x00, 0x13, 0x37, b'\n', 0x80]).unwrap();
+    let config = write_config(dir.path(), &out, &["http://127.0.0.1:9".into()]);
+    let o = run(&[
+        "--config",
+        config.to_str().unwrap(),
+        "diagnose",
+        "--samples",
+        "1",
+        "--format",
+        "json",
+    ]);
+    let v: Vec<Value> = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    assert!(v[0].to_string().contains("part-0-0.csv: "), "{:#}", v[0]);
+}
+
+#[test]
+fn an_unknown_pipeline_is_a_usage_error_naming_the_pipelines() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), dir.path(), &["http://127.0.0.1:9".into()]);
+    let o = run(&["--config", config.to_str().unwrap(), "diagnose", "-p", "billing"]);
+    assert_eq!(code(&o), 3);
+    assert!(stderr(&o).contains("orders"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_bundle_that_is_not_one_is_rejected_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.json");
+    std::fs::write(&path, "{\"hello\": 1}").unwrap();
+    let o = run(&["diagnose", "--replay", path.to_str().unwrap()]);
+    assert_eq!(code(&o), 3);
+    assert!(stderr(&o).contains("is not a logminer-doctor bundle"), "{}", stderr(&o));
+}
+
+// ---------------------------------------------------------------------------------------------
+// explain
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn explain_reads_a_file_or_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trace.txt");
+    std::fs::write(
+        &path,
+        "java.sql.SQLRecoverableException: No more data to read from socket\n\tat oracle.jdbc.driver.T4CMAREngine.unmarshalUB1(T4CMAREngine.java:1157)",
+    )
+    .unwrap();
+    let o = run(&["explain", path.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["cause"], "dead_connection");
+    let mut keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["cause", "codes", "remediation", "summary"]);
+
+    let mut child = bin()
+        .args(["explain", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"Caused by: java.sql.SQLException: ORA-01291: missing logfile")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("missing_redo"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("ORA-01291"), "{}", stdout(&o));
+}
+
+#[test]
+fn explain_rejects_an_empty_text_and_a_missing_file() {
+    let mut child = bin()
+        .args(["explain"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"  \n\t\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(code(&o), 3);
+    assert!(stderr(&o).contains("is empty"), "{}", stderr(&o));
+
+    let o = run(&["explain", "/nonexistent/trace.txt"]);
+    assert_eq!(code(&o), 3);
+    assert!(stderr(&o).contains("/nonexistent/trace.txt"), "{}", stderr(&o));
+}
+
+// ---------------------------------------------------------------------------------------------
+// check-config
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn check_config_says_what_it_reached_and_what_it_cannot_check_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    committed_file(&out, Duration::from_secs(5));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let up = format!("http://{}", listener.local_addr().unwrap());
+    // A port that was free a moment ago: nothing listens there.
+    let down = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+
+    let config = write_config(dir.path(), &out, std::slice::from_ref(&up));
+    let o = run(&["--config", config.to_str().unwrap(), "check-config"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("valid, 1 pipeline"), "{text}");
+    assert!(text.contains("oracle") && text.contains("not built yet"), "{text}");
+    assert!(text.contains("1 committed files"), "{text}");
+
+    let config = write_config(dir.path(), &out, &[up, down.clone()]);
+    let o = run(&["--config", config.to_str().unwrap(), "check-config", "--format", "json"]);
+    assert_eq!(code(&o), 2);
+    let checks: Vec<Value> = serde_json::from_str(&stdout(&o)).unwrap();
+    let bad: Vec<&Value> = checks.iter().filter(|c| c["status"] == "unreachable").collect();
+    assert_eq!(bad.len(), 1, "{checks:#?}");
+    assert!(bad[0]["target"].as_str().unwrap().starts_with(&down));
+}
+
+// ---------------------------------------------------------------------------------------------
+// secrets and the README
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn the_password_never_appears_in_any_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    committed_file(&out, Duration::from_secs(5));
+    let config = write_config(dir.path(), &out, &["http://127.0.0.1:9".into()]);
+    let c = config.to_str().unwrap();
+    for args in [
+        vec!["--config", c, "check-config"],
+        vec!["--config", c, "check-config", "--format", "json"],
+        vec!["--config", c, "diagnose", "--samples", "1"],
+        vec!["--config", c, "diagnose", "--samples", "1", "--format", "json"],
+    ] {
+        let o = bin().args(&args).env("LMD_LOG", "trace").output().unwrap();
+        for text in [stdout(&o), stderr(&o)] {
+            assert!(!text.contains(PASSWORD), "{args:?} printed the password");
+        }
+    }
+}
+
+struct ReadmeEnv;
+
+impl Env for ReadmeEnv {
+    fn var(&self, _name: &str) -> Option<String> {
+        Some(PASSWORD.into())
+    }
+    fn read_file(&self, _path: &Path) -> std::io::Result<String> {
+        Ok(PASSWORD.into())
+    }
+}
+
+#[test]
+fn the_readme_example_config_is_valid() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("```toml\n")
+        .expect("the README has a ```toml block")
+        + "```toml\n".len();
+    let len = readme[start..].find("```").expect("the block ends");
+    let example = &readme[start..start + len];
+    let config = Config::from_toml(example, Path::new("README.md"), &ReadmeEnv)
+        .unwrap_or_else(|e| panic!("README example: {}", e.report()));
+    assert!(!config.pipelines.is_empty());
+    assert!(!format!("{config:?}").contains(PASSWORD));
+}
