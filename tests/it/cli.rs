@@ -164,7 +164,11 @@ fn diagnose_json_has_the_documented_fields() {
 fn a_missing_config_is_unknown_not_ok() {
     let o = run(&["--config", "/nonexistent/lmd.toml", "diagnose"]);
     assert_eq!(code(&o), 3);
-    assert!(stderr(&o).contains("/nonexistent/lmd.toml"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/nonexistent/lmd.toml"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -286,7 +290,11 @@ fn garbage_in_part_files_is_reported_not_a_crash() {
     let out = dir.path().join("out");
     let bucket = out.join("2026-11-24--10");
     std::fs::create_dir_all(&bucket).unwrap();
-    std::fs::write(bucket.join("part-0-0.csv"), [0xff_u8, 0xfe, 0x00, 0x13, 0x37, b'\n', 0x80]).unwrap();
+    std::fs::write(
+        bucket.join("part-0-0.csv"),
+        [0xff_u8, 0xfe, 0x00, 0x13, 0x37, b'\n', 0x80],
+    )
+    .unwrap();
     let config = write_config(dir.path(), &out, &["http://127.0.0.1:9".into()]);
     let o = run(&[
         "--config",
@@ -305,7 +313,13 @@ fn garbage_in_part_files_is_reported_not_a_crash() {
 fn an_unknown_pipeline_is_a_usage_error_naming_the_pipelines() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), dir.path(), &["http://127.0.0.1:9".into()]);
-    let o = run(&["--config", config.to_str().unwrap(), "diagnose", "-p", "billing"]);
+    let o = run(&[
+        "--config",
+        config.to_str().unwrap(),
+        "diagnose",
+        "-p",
+        "billing",
+    ]);
     assert_eq!(code(&o), 3);
     assert!(stderr(&o).contains("orders"), "{}", stderr(&o));
 }
@@ -317,7 +331,11 @@ fn a_bundle_that_is_not_one_is_rejected_clearly() {
     std::fs::write(&path, "{\"hello\": 1}").unwrap();
     let o = run(&["diagnose", "--replay", path.to_str().unwrap()]);
     assert_eq!(code(&o), 3);
-    assert!(stderr(&o).contains("is not a logminer-doctor bundle"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("is not a logminer-doctor bundle"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -374,7 +392,11 @@ fn explain_rejects_an_empty_text_and_a_missing_file() {
 
     let o = run(&["explain", "/nonexistent/trace.txt"]);
     assert_eq!(code(&o), 3);
-    assert!(stderr(&o).contains("/nonexistent/trace.txt"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/nonexistent/trace.txt"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,14 +421,26 @@ fn check_config_says_what_it_reached_and_what_it_cannot_check_yet() {
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
     let text = stdout(&o);
     assert!(text.contains("valid, 1 pipeline"), "{text}");
-    assert!(text.contains("oracle") && text.contains("not built yet"), "{text}");
+    assert!(
+        text.contains("oracle") && text.contains("not built yet"),
+        "{text}"
+    );
     assert!(text.contains("1 committed files"), "{text}");
 
     let config = write_config(dir.path(), &out, &[up, down.clone()]);
-    let o = run(&["--config", config.to_str().unwrap(), "check-config", "--format", "json"]);
+    let o = run(&[
+        "--config",
+        config.to_str().unwrap(),
+        "check-config",
+        "--format",
+        "json",
+    ]);
     assert_eq!(code(&o), 2);
     let checks: Vec<Value> = serde_json::from_str(&stdout(&o)).unwrap();
-    let bad: Vec<&Value> = checks.iter().filter(|c| c["status"] == "unreachable").collect();
+    let bad: Vec<&Value> = checks
+        .iter()
+        .filter(|c| c["status"] == "unreachable")
+        .collect();
     assert_eq!(bad.len(), 1, "{checks:#?}");
     assert!(bad[0]["target"].as_str().unwrap().starts_with(&down));
 }
@@ -426,7 +460,15 @@ fn the_password_never_appears_in_any_output() {
         vec!["--config", c, "check-config"],
         vec!["--config", c, "check-config", "--format", "json"],
         vec!["--config", c, "diagnose", "--samples", "1"],
-        vec!["--config", c, "diagnose", "--samples", "1", "--format", "json"],
+        vec![
+            "--config",
+            c,
+            "diagnose",
+            "--samples",
+            "1",
+            "--format",
+            "json",
+        ],
     ] {
         let o = bin().args(&args).env("LMD_LOG", "trace").output().unwrap();
         for text in [stdout(&o), stderr(&o)] {

@@ -51,7 +51,11 @@ async fn a_hung_collector_becomes_a_missing_signal_at_the_deadline() {
     .await;
     assert_eq!(started.elapsed(), Duration::from_secs(15));
     assert!(o.oracle.failed());
-    assert!(o.oracle.error().unwrap().contains("did not answer within 15s"));
+    assert!(o
+        .oracle
+        .error()
+        .unwrap()
+        .contains("did not answer within 15s"));
     assert_eq!(o.output.value().unwrap().committed_files, 7);
     assert!(!o.flink.failed(), "not collected is not a failure");
     assert_eq!(o.flink.error(), Some("not built yet"));
