@@ -207,8 +207,12 @@ fn finish(ctx: &Ctx, last: &Observation, v: Verdict, mut notes: Notes) -> Diagno
         }
     }
     let mut remediation = v.remediation;
-    if remediation.is_empty() && v.cause == Cause::Healthy && !notes.warnings.is_empty() {
-        remediation.push("Nothing to do now; watch the warnings below.".into());
+    if remediation.is_empty() && v.cause == Cause::Healthy {
+        remediation.push(if notes.warnings.is_empty() {
+            "Nothing to do: the pipeline produces.".into()
+        } else {
+            "Nothing to do now; act on the warnings before they become faults.".into()
+        });
     }
     Diagnosis {
         pipeline: last.pipeline.clone(),
