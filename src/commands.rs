@@ -406,14 +406,32 @@ pub struct Check {
     pub detail: String,
 }
 
-async fn tcp_probe(host_port: &str, timeout: Duration) -> Result<(), String> {
-    match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(host_port)).await {
+/// Whether a TCP connection to `addr` opens within `timeout`: all check-config can test for
+/// systems whose collector is not built yet, and it says so.
+async fn tcp_check(
+    pipeline: &str,
+    system: &'static str,
+    target: &str,
+    addr: &str,
+    timeout: Duration,
+) -> Check {
+    let r = match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(addr)).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err(format!(
             "no answer within {}",
             humantime::format_duration(timeout)
         )),
+    };
+    Check {
+        pipeline: pipeline.into(),
+        system,
+        target: target.into(),
+        status: if r.is_ok() { "ok" } else { "unreachable" },
+        detail: match r {
+            Ok(()) => format!("TCP connect succeeded (the {system} collector is not built yet)"),
+            Err(e) => format!("TCP connect failed: {e}"),
+        },
     }
 }
 
@@ -429,41 +447,27 @@ async fn check_config(path: &Path, format: Format) -> Result<Exit, CommandError>
             detail: "the Oracle collector is not built yet, so the connection is not tested".into(),
         });
         for url in &p.flink.jobmanagers {
-            let target = format!(
+            let addr = format!(
                 "{}:{}",
                 url.host_str().unwrap_or_default(),
                 url.port_or_known_default().unwrap_or(80)
             );
-            let r = tcp_probe(&target, p.flink.request_timeout).await;
-            checks.push(Check {
-                pipeline: p.name.clone(),
-                system: "flink",
-                target: url.to_string(),
-                status: if r.is_ok() { "ok" } else { "unreachable" },
-                detail: match r {
-                    Ok(()) => {
-                        "TCP connect succeeded (the Flink REST collector is not built yet)".into()
-                    }
-                    Err(e) => format!("TCP connect failed: {e}"),
-                },
-            });
+            checks.push(
+                tcp_check(
+                    &p.name,
+                    "flink",
+                    url.as_str(),
+                    &addr,
+                    p.flink.request_timeout,
+                )
+                .await,
+            );
         }
         if let Some(zk) = &p.zookeeper {
             for server in &zk.quorum {
-                let r = tcp_probe(server, zk.session_timeout).await;
-                checks.push(Check {
-                    pipeline: p.name.clone(),
-                    system: "zookeeper",
-                    target: server.clone(),
-                    status: if r.is_ok() { "ok" } else { "unreachable" },
-                    detail: match r {
-                        Ok(()) => {
-                            "TCP connect succeeded (the ZooKeeper collector is not built yet)"
-                                .into()
-                        }
-                        Err(e) => format!("TCP connect failed: {e}"),
-                    },
-                });
+                checks.push(
+                    tcp_check(&p.name, "zookeeper", server, server, zk.session_timeout).await,
+                );
             }
         }
         let scan = FileSinkCollector::new(p.output.clone()).observe().await;

@@ -220,7 +220,11 @@ fn every_fixture_gives_its_verdict() {
         let d = judge(&bundle.pipelines[0]);
         let all_text = serde_json::to_string(&d).unwrap();
         assert!(!d.remediation.is_empty(), "{}: no remediation", row.file);
-        assert!(!d.evidence.is_empty() || d.cause == Cause::Unknown, "{}: no evidence", row.file);
+        assert!(
+            !d.evidence.is_empty() || d.cause == Cause::Unknown,
+            "{}: no evidence",
+            row.file
+        );
         let missing: Vec<_> = row
             .mentions
             .iter()
