@@ -315,13 +315,27 @@ impl<'a> Ctx<'a> {
             .max(interval + self.opts.rolling_interval)
     }
 
+    /// The stall window as printed with its key: the configured value, and the effective one
+    /// when the job's checkpoint cycle forces a longer window.
+    fn window_value(&self) -> String {
+        if self.window == self.t.stall_window {
+            secs(self.window)
+        } else {
+            format!(
+                "{} (effective {}: checkpoint interval plus rolling interval)",
+                secs(self.t.stall_window),
+                secs(self.window)
+            )
+        }
+    }
+
     /// Did committed output advance within the stall window?
     fn assess_output(&self) -> Result<(OutputState, Vec<Evidence>), String> {
         let window_ev = |fact: String| Evidence {
             fact,
             threshold: Some(ThresholdUse {
                 key: "stall_window".into(),
-                value: secs(self.window),
+                value: self.window_value(),
             }),
         };
         let now = self.last.observed_at;

@@ -529,3 +529,31 @@ async fn fixtures_still_match_the_simulator() {
     }
     assert!(drift.is_empty(), "{}", drift.join("\n"));
 }
+
+#[test]
+fn the_stall_window_is_never_shorter_than_the_checkpoint_cycle() {
+    // A job checkpointing every 20 minutes commits output only that often: a 21-minute-old
+    // file on the dead-connection bundle is within its window, so no stall is claimed from age.
+    let b = load("dead_connection");
+    let mut p = b.pipelines[0].clone();
+    for o in &mut p.observations {
+        if let Signal::Observed { value: f } = &mut o.flink {
+            if let Some(Signal::Observed { value: c }) = f.job.as_mut().map(|j| &mut j.checkpoints)
+            {
+                c.interval = Duration::from_secs(20 * 60);
+            }
+        }
+    }
+    p.rolling_interval = Duration::from_secs(5 * 60);
+    let d = judge(&p);
+    let window = d
+        .evidence
+        .iter()
+        .find_map(|e| e.threshold.as_ref().filter(|t| t.key == "stall_window"))
+        .expect("the stall window is printed");
+    assert_eq!(
+        window.value,
+        "5m (effective 25m: checkpoint interval plus rolling interval)"
+    );
+    assert_eq!(d.cause, Cause::Healthy, "{d:?}");
+}
