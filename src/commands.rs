@@ -7,14 +7,18 @@ use std::time::Duration;
 
 use crate::cli::{Cli, Command};
 use crate::clock::{Clock as _, SystemClock};
+use crate::collectors::flink::FlinkCollector;
 use crate::collectors::output::FileSinkCollector;
 use crate::collectors::unavailable::Unavailable;
-use crate::collectors::{sample, Collectors, OutputSource as _};
+use crate::collectors::zookeeper::ZooKeeperCollector;
+use crate::collectors::{
+    sample, Collectors, FlinkSource as _, OutputSource as _, ZooKeeperSource as _,
+};
 use crate::config::{Config, ConfigError, PipelineConfig, ProcessEnv};
 use crate::diagnose::explain::explain;
 use crate::diagnose::{diagnose, DiagnoseOptions, Diagnosis, Thresholds};
 use crate::exit::Exit;
-use crate::observation::{Bundle, BundlePipeline, Signal, Timestamp};
+use crate::observation::{Bundle, BundlePipeline, JobManagerStatus, Signal, Timestamp};
 use crate::report::{self, Format};
 use crate::simulator::{self, Scenario};
 
@@ -130,23 +134,17 @@ fn select<'a>(
     }
 }
 
-/// The collectors that exist for a configured pipeline. The Oracle, Flink and ZooKeeper clients
-/// are not built yet, so their signals are missing and say so.
+/// The collectors of a configured pipeline. The Oracle collector is not built yet, so the
+/// database-side signals are not collected and say so.
 fn real_collectors(
     p: &PipelineConfig,
-) -> Collectors<Unavailable, Unavailable, Unavailable, FileSinkCollector> {
+) -> Collectors<Unavailable, FlinkCollector, Option<ZooKeeperCollector>, FileSinkCollector> {
     Collectors {
         oracle: Unavailable::new(
             "the Oracle collector is not built yet (no database-side signals)",
         ),
-        flink: Unavailable::new(
-            "the Flink collector is not built yet (no job, checkpoint or JobManager signals)",
-        ),
-        zookeeper: Unavailable::new(if p.zookeeper.is_some() {
-            "the ZooKeeper collector is not built yet"
-        } else {
-            "ZooKeeper is not configured for this pipeline"
-        }),
+        flink: FlinkCollector::new(p.flink.clone()),
+        zookeeper: p.zookeeper.clone().map(ZooKeeperCollector::new),
         output: FileSinkCollector::new(p.output.clone()),
     }
 }
@@ -406,35 +404,6 @@ pub struct Check {
     pub detail: String,
 }
 
-/// Whether a TCP connection to `addr` opens within `timeout`: all check-config can test for
-/// systems whose collector is not built yet, and it says so.
-async fn tcp_check(
-    pipeline: &str,
-    system: &'static str,
-    target: &str,
-    addr: &str,
-    timeout: Duration,
-) -> Check {
-    let r = match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(addr)).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err(format!(
-            "no answer within {}",
-            humantime::format_duration(timeout)
-        )),
-    };
-    Check {
-        pipeline: pipeline.into(),
-        system,
-        target: target.into(),
-        status: if r.is_ok() { "ok" } else { "unreachable" },
-        detail: match r {
-            Ok(()) => format!("TCP connect succeeded (the {system} collector is not built yet)"),
-            Err(e) => format!("TCP connect failed: {e}"),
-        },
-    }
-}
-
 async fn check_config(path: &Path, format: Format) -> Result<Exit, CommandError> {
     let config = Config::load(path, &ProcessEnv)?;
     let mut checks = Vec::new();
@@ -446,28 +415,76 @@ async fn check_config(path: &Path, format: Format) -> Result<Exit, CommandError>
             status: "not_checked",
             detail: "the Oracle collector is not built yet, so the connection is not tested".into(),
         });
-        for url in &p.flink.jobmanagers {
-            let addr = format!(
-                "{}:{}",
-                url.host_str().unwrap_or_default(),
-                url.port_or_known_default().unwrap_or(80)
-            );
-            checks.push(
-                tcp_check(
-                    &p.name,
-                    "flink",
-                    url.as_str(),
-                    &addr,
-                    p.flink.request_timeout,
-                )
-                .await,
-            );
+        let flink = FlinkCollector::new(p.flink.clone());
+        if let Some(snapshot) = flink.observe().await.value() {
+            for jm in &snapshot.jobmanagers {
+                let (status, detail) = match &jm.status {
+                    JobManagerStatus::Up {
+                        flink_version,
+                        jobs,
+                    } => (
+                        "ok",
+                        format!(
+                            "Flink {flink_version}; {} job(s) named {:?}",
+                            jobs.len(),
+                            p.flink.job_name
+                        ),
+                    ),
+                    JobManagerStatus::LeaderElection => (
+                        "ok",
+                        "answers, but a leader election is in progress".to_string(),
+                    ),
+                    JobManagerStatus::LeaderUnreachable => (
+                        "unreachable",
+                        "answers, but its leader is gone (RecipientUnreachableException)"
+                            .to_string(),
+                    ),
+                    JobManagerStatus::Unreachable { error } => ("unreachable", error.clone()),
+                };
+                checks.push(Check {
+                    pipeline: p.name.clone(),
+                    system: "flink",
+                    target: jm.url.clone(),
+                    status,
+                    detail,
+                });
+            }
         }
         if let Some(zk) = &p.zookeeper {
-            for server in &zk.quorum {
-                checks.push(
-                    tcp_check(&p.name, "zookeeper", server, server, zk.session_timeout).await,
-                );
+            let snapshot = ZooKeeperCollector::new(zk.clone()).observe().await;
+            match &snapshot {
+                Signal::Observed { value } => {
+                    for server in &value.servers {
+                        checks.push(Check {
+                            pipeline: p.name.clone(),
+                            system: "zookeeper",
+                            target: server.address.clone(),
+                            status: if server.ok { "ok" } else { "unreachable" },
+                            detail: server
+                                .mode
+                                .as_ref()
+                                .map(|m| format!("mode {m}"))
+                                .unwrap_or_else(|| "no answer to srvr/ruok".into()),
+                        });
+                    }
+                    checks.push(Check {
+                        pipeline: p.name.clone(),
+                        system: "zookeeper",
+                        target: format!("{}/{}", zk.root, zk.cluster_id),
+                        status: "ok",
+                        detail: match &value.leader_rest_url {
+                            Some(url) => format!("leading JobManager: {url}"),
+                            None => "no JobManager leads (no leader node)".into(),
+                        },
+                    });
+                }
+                other => checks.push(Check {
+                    pipeline: p.name.clone(),
+                    system: "zookeeper",
+                    target: zk.quorum.join(","),
+                    status: "unreachable",
+                    detail: other.error().unwrap_or_default().to_string(),
+                }),
             }
         }
         let scan = FileSinkCollector::new(p.output.clone()).observe().await;

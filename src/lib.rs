@@ -27,5 +27,6 @@ pub mod config;
 pub mod diagnose;
 pub mod exit;
 pub mod observation;
+pub mod remediation;
 pub mod report;
 pub mod simulator;

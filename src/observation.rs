@@ -182,6 +182,18 @@ impl<T, E: fmt::Display> From<Result<T, E>> for Signal<T> {
     }
 }
 
+/// An error and its causes on one line (`a: b: c`), for a missing signal's text.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cause = c.source();
+    }
+    s
+}
+
 /// Everything the collectors saw of one pipeline in one probe.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Observation {

@@ -6,8 +6,10 @@
 //! `collect` runs all four concurrently, so a slow database never delays the Flink or output
 //! collectors of the same probe.
 
+pub mod flink;
 pub mod output;
 pub mod unavailable;
+pub mod zookeeper;
 
 use std::future::Future;
 use std::time::Duration;
@@ -33,6 +35,16 @@ pub trait FlinkSource: Send + Sync {
 pub trait ZooKeeperSource: Send + Sync {
     /// One snapshot.
     fn observe(&self) -> impl Future<Output = Signal<ZooKeeperSnapshot>> + Send;
+}
+
+/// ZooKeeper is optional: without a `[pipeline.zookeeper]` section it is simply not collected.
+impl<Z: ZooKeeperSource> ZooKeeperSource for Option<Z> {
+    async fn observe(&self) -> Signal<ZooKeeperSnapshot> {
+        match self {
+            Some(z) => z.observe().await,
+            None => Signal::not_collected("ZooKeeper is not configured for this pipeline"),
+        }
+    }
 }
 
 /// The pipeline's output (a FileSink directory).

@@ -9,6 +9,8 @@ use std::time::{Duration, SystemTime};
 use logminer_doctor::config::{Config, Env};
 use serde_json::Value;
 
+use crate::fake_flink::FakeFlink;
+
 const PASSWORD: &str = "s3cr3t-Tiger#42";
 
 fn bin() -> Command {
@@ -67,6 +69,13 @@ csv_scn_column = 0
     let path = dir.join("logminer-doctor.toml");
     std::fs::write(&path, text).unwrap();
     path
+}
+
+/// A fake JobManager with a healthy RUNNING job named "orders-cdc".
+fn flink() -> FakeFlink {
+    let jm = FakeFlink::start();
+    jm.healthy_job("1.20");
+    jm
 }
 
 /// A committed part file with CSV rows (SCN first), modified `age` ago.
@@ -208,7 +217,8 @@ fn live_diagnose_reads_the_output_and_names_what_it_could_not_check() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     committed_file(&out, Duration::from_secs(3600));
-    let config = write_config(dir.path(), &out, &["http://127.0.0.1:9".into()]);
+    let jm = flink();
+    let config = write_config(dir.path(), &out, std::slice::from_ref(&jm.url));
     let o = run(&[
         "--config",
         config.to_str().unwrap(),
@@ -220,7 +230,8 @@ fn live_diagnose_reads_the_output_and_names_what_it_could_not_check() {
         "--format",
         "json",
     ]);
-    // Stale output and no database or Flink signals: no step can decide, and it says why.
+    // Stale output, a RUNNING job whose counters are flat, and no database signals: no step
+    // can decide, and it says why.
     assert_eq!(code(&o), 3, "{}", stderr(&o));
     let v: Vec<Value> = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v[0]["cause"], "unknown");
@@ -234,7 +245,8 @@ fn save_then_replay_gives_the_same_diagnosis() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     committed_file(&out, Duration::from_secs(5));
-    let config = write_config(dir.path(), &out, &["http://127.0.0.1:9".into()]);
+    let jm = flink();
+    let config = write_config(dir.path(), &out, std::slice::from_ref(&jm.url));
     let bundle = dir.path().join("bundle.json");
     let live = run(&[
         "--config",
@@ -265,10 +277,11 @@ fn save_then_replay_gives_the_same_diagnosis() {
 #[test]
 fn json_stays_valid_when_the_output_directory_is_missing() {
     let dir = tempfile::tempdir().unwrap();
+    let jm = flink();
     let config = write_config(
         dir.path(),
         &dir.path().join("no-such-dir"),
-        &["http://127.0.0.1:9".into()],
+        std::slice::from_ref(&jm.url),
     );
     let o = run(&[
         "--config",
@@ -295,7 +308,8 @@ fn garbage_in_part_files_is_reported_not_a_crash() {
         [0xff_u8, 0xfe, 0x00, 0x13, 0x37, b'\n', 0x80],
     )
     .unwrap();
-    let config = write_config(dir.path(), &out, &["http://127.0.0.1:9".into()]);
+    let jm = flink();
+    let config = write_config(dir.path(), &out, std::slice::from_ref(&jm.url));
     let o = run(&[
         "--config",
         config.to_str().unwrap(),
@@ -404,12 +418,12 @@ fn explain_rejects_an_empty_text_and_a_missing_file() {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-fn check_config_says_what_it_reached_and_what_it_cannot_check_yet() {
+fn check_config_says_what_it_reached_and_what_it_cannot_check() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     committed_file(&out, Duration::from_secs(5));
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let up = format!("http://{}", listener.local_addr().unwrap());
+    let jm = flink();
+    let up = jm.url.clone();
     // A port that was free a moment ago: nothing listens there.
     let down = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -426,6 +440,10 @@ fn check_config_says_what_it_reached_and_what_it_cannot_check_yet() {
         "{text}"
     );
     assert!(text.contains("1 committed files"), "{text}");
+    assert!(
+        text.contains("Flink 1.20.1; 1 job(s) named \"orders-cdc\""),
+        "{text}"
+    );
 
     let config = write_config(dir.path(), &out, &[up, down.clone()]);
     let o = run(&[
@@ -454,7 +472,8 @@ fn the_password_never_appears_in_any_output() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     committed_file(&out, Duration::from_secs(5));
-    let config = write_config(dir.path(), &out, &["http://127.0.0.1:9".into()]);
+    let jm = flink();
+    let config = write_config(dir.path(), &out, std::slice::from_ref(&jm.url));
     let c = config.to_str().unwrap();
     for args in [
         vec!["--config", c, "check-config"],

@@ -4,6 +4,10 @@
 mod cli;
 // The collector contract: deadlines and concurrency.
 mod collectors;
+// A fake JobManager answering from recorded JSON (test support).
+mod fake_flink;
+// The Flink collector and control on recorded answers and error shapes.
+mod flink;
 // The config file: parsing, every validation rule, secrets.
 mod config;
 // The decision table on saved observation bundles, one row per cause and trap.
