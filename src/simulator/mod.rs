@@ -1,9 +1,11 @@
 //! A simulated pipeline behind the same collector traits as the real clients: it backs `demo`
-//! and the agent tests. Oracle, Flink and ZooKeeper are simulated; the FileSink writes real part
-//! files that the real output collector reads.
+//! and the agent tests. Oracle and ZooKeeper are simulated behind their traits; Flink behind its
+//! REST API on loopback (`rest.rs`), read by the real Flink collector; the FileSink writes real
+//! part files that the real output collector reads.
 //!
 //! Scenarios script faults; they never name a verdict to the decision table.
 
+pub mod rest;
 mod world;
 
 use std::path::Path;
@@ -13,13 +15,15 @@ use std::time::Duration;
 pub use world::{Connector, SimJob, World};
 
 use crate::clock::Clock;
+use crate::collectors::flink::FlinkCollector;
 use crate::collectors::output::FileSinkCollector;
 use crate::collectors::{sample, Collectors, FlinkSource, OracleSource, ZooKeeperSource};
-use crate::config::{OutputConfig, OutputFormat};
+use crate::config::{FlinkConfig, OutputConfig, OutputFormat};
 use crate::diagnose::Cause;
 use crate::observation::{
     FlinkSnapshot, Observation, OracleSnapshot, Signal, Timestamp, ZooKeeperSnapshot,
 };
+use rest::SimFlinkServer;
 
 /// A world shared by the simulated collectors and the simulated clock.
 #[derive(Debug, Clone)]
@@ -121,9 +125,27 @@ impl Scenario {
             },
             rolling_interval: Duration::ZERO,
         };
+        // Flink is reached through its REST API, served by the simulator on loopback, and read
+        // by the real Flink collector.
+        let server = SimFlinkServer::start(&sim)
+            .await
+            .map_err(|e| format!("cannot serve the simulated Flink REST API: {e}"))?;
+        let flink = FlinkCollector::new(FlinkConfig {
+            jobmanagers: server
+                .urls()
+                .iter()
+                .filter_map(|u| url::Url::parse(u).ok())
+                .collect(),
+            job_name: "oracle-cdc-orders".into(),
+            source_operator: "Source".into(),
+            sink_operator: "FileSink".into(),
+            request_timeout: Duration::from_secs(5),
+        })
+        // Simulated time does not pass between two thread dumps; no need to wait.
+        .with_dump_gap(Duration::from_millis(5));
         let collectors = Collectors {
             oracle: sim.clone(),
-            flink: sim.clone(),
+            flink,
             zookeeper: sim.clone(),
             output: FileSinkCollector::new(output),
         };

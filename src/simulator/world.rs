@@ -130,6 +130,8 @@ pub struct World {
     pub second_miner: bool,
     /// The doctor can take TaskManager thread dumps.
     pub thread_dumps: bool,
+    /// The REST URLs of the two JobManagers (the first leads), as the doctor reaches them.
+    pub jobmanager_urls: [String; 2],
 }
 
 #[derive(Debug, Clone)]
@@ -149,13 +151,13 @@ struct SimSink {
     dir: PathBuf,
     uid: String,
     part: u64,
-    in_progress: Option<PathBuf>,
+    /// In-progress files awaiting the next completed checkpoint (one per bucket written to
+    /// since the last one); the last is the one written now.
+    in_progress: Vec<PathBuf>,
     bucket: String,
 }
 
 const TABLE: &str = "SHOP.ORDERS";
-const JM1: &str = "http://127.0.0.1:8081";
-const JM2: &str = "http://127.0.0.1:8082";
 
 impl World {
     /// A healthy pipeline at `start`, writing its output into `dir`.
@@ -216,7 +218,7 @@ impl World {
                 dir: dir.to_path_buf(),
                 uid: "7f3e9c2a-5b1d-4e8f-9a6c-0d2b4f8e1a37".into(),
                 part: 0,
-                in_progress: None,
+                in_progress: Vec::new(),
                 bucket: String::new(),
             },
             io_error: None,
@@ -226,6 +228,10 @@ impl World {
             split_brain: false,
             second_miner: false,
             thread_dumps: true,
+            jobmanager_urls: [
+                "http://127.0.0.1:8081".into(),
+                "http://127.0.0.1:8082".into(),
+            ],
         };
         // The database has run long before the pipeline: a log switch every 15 minutes back
         // to the retention limit, at the same SCN rate.
@@ -368,20 +374,21 @@ impl World {
     }
 
     /// Appends rows (Debezium-style JSON lines) to the in-progress part file of the current
-    /// hourly bucket.
+    /// hourly bucket. A new bucket starts a new in-progress file; nothing is committed before a
+    /// checkpoint completes.
     fn sink_write(&mut self, scns: &[u64]) -> io::Result<()> {
         let bucket = bucket_name(self.now);
-        if self.sink.in_progress.is_none() || self.sink.bucket != bucket {
-            self.sink_commit()?;
+        if self.sink.in_progress.is_empty() || self.sink.bucket != bucket {
             self.sink.bucket = bucket.clone();
             let dir = self.sink.dir.join(&bucket);
             fs::create_dir_all(&dir)?;
-            self.sink.in_progress = Some(dir.join(format!(
-                ".part-{}-{}.json.inprogress.{:08x}",
-                self.sink.uid, self.sink.part, self.sink.part
+            let n = self.sink.part + self.sink.in_progress.len() as u64;
+            self.sink.in_progress.push(dir.join(format!(
+                ".part-{}-{n}.json.inprogress.{n:08x}",
+                self.sink.uid
             )));
         }
-        let Some(path) = self.sink.in_progress.clone() else {
+        let Some(path) = self.sink.in_progress.last().cloned() else {
             return Ok(());
         };
         let mut f = OpenOptions::new().create(true).append(true).open(&path)?;
@@ -397,19 +404,18 @@ impl World {
         Ok(())
     }
 
-    /// Commits the in-progress file, as the FileSink does on a completed checkpoint.
+    /// Commits the in-progress files, as the FileSink does on a completed checkpoint.
     fn sink_commit(&mut self) -> io::Result<()> {
-        let Some(path) = self.sink.in_progress.take() else {
-            return Ok(());
-        };
-        let name = format!("part-{}-{}.json", self.sink.uid, self.sink.part);
-        let target = path.with_file_name(name);
-        fs::rename(&path, &target)?;
-        File::options()
-            .write(true)
-            .open(&target)?
-            .set_modified(self.now.to_system_time())?;
-        self.sink.part += 1;
+        for path in std::mem::take(&mut self.sink.in_progress) {
+            let name = format!("part-{}-{}.json", self.sink.uid, self.sink.part);
+            let target = path.with_file_name(name);
+            fs::rename(&path, &target)?;
+            File::options()
+                .write(true)
+                .open(&target)?
+                .set_modified(self.now.to_system_time())?;
+            self.sink.part += 1;
+        }
         Ok(())
     }
 
@@ -599,12 +605,12 @@ impl World {
             return Signal::observed(FlinkSnapshot {
                 jobmanagers: vec![
                     jm(
-                        JM1,
+                        &self.jobmanager_urls[0],
                         JobManagerStatus::Unreachable {
                             error: "error sending request: connection refused".into(),
                         },
                     ),
-                    jm(JM2, JobManagerStatus::LeaderElection),
+                    jm(&self.jobmanager_urls[1], JobManagerStatus::LeaderElection),
                 ],
                 jobs: vec![],
                 job: None,
@@ -655,7 +661,10 @@ impl World {
             },
         };
         Signal::observed(FlinkSnapshot {
-            jobmanagers: vec![jm(JM1, up(jobs.clone())), jm(JM2, up(other_view))],
+            jobmanagers: vec![
+                jm(&self.jobmanager_urls[0], up(jobs.clone())),
+                jm(&self.jobmanager_urls[1], up(other_view)),
+            ],
             jobs,
             job: Some(detail),
         })
@@ -669,7 +678,7 @@ impl World {
                 ok: true,
                 mode: Some("standalone".into()),
             }],
-            leader_rest_url: Some(JM1.into()),
+            leader_rest_url: Some(self.jobmanager_urls[0].clone()),
         })
     }
 }

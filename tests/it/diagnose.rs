@@ -557,3 +557,19 @@ fn the_stall_window_is_never_shorter_than_the_checkpoint_cycle() {
     );
     assert_eq!(d.cause, Cause::Healthy, "{d:?}");
 }
+
+#[tokio::test]
+async fn every_scenario_gives_its_cause_whatever_the_hour() {
+    // FileSink buckets are hourly: a bucket that changes during a scenario must not commit
+    // anything early (a sink stall would then look like flowing output).
+    let hour = 3_600_000;
+    let base = 1_795_000_000_000 / hour * hour;
+    for offset_min in [2, 9, 31, 58] {
+        let end = Timestamp::from_unix_millis(base + offset_min * 60_000);
+        for s in simulator::scenarios() {
+            let obs = s.observe("orders", end).await.expect("scenario plays");
+            let d = diagnose(&obs, &Thresholds::default(), &DiagnoseOptions::default());
+            assert_eq!(d.cause, s.name, "{} ending at {end}: {}", s.name, d.summary);
+        }
+    }
+}
