@@ -36,12 +36,14 @@ pub struct FakeFlink {
     requests: Arc<Mutex<Vec<Request>>>,
 }
 
-/// The job id used by the recorded fixtures.
+/// The job id of the recorded 1.20 answers.
 pub const JOB: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
-/// The source vertex of the recorded job.
+/// The source vertex of the recorded 1.20 answers.
 pub const SOURCE_VERTEX: &str = "cbc357ccb763df2852fee8c4fc7d55f2";
-/// The sink vertex of the recorded job.
+/// The sink vertex of the recorded 1.20 answers.
 pub const SINK_VERTEX: &str = "90bea66de1c231edf33913ecd54406c1";
+/// The TaskManager of the recorded 1.20 answers.
+pub const TASKMANAGER: &str = "127.0.0.1:36891-5c1e2f";
 
 /// A recorded response body.
 pub fn fixture(version: &str, name: &str) -> String {
@@ -134,7 +136,7 @@ impl FakeFlink {
                 &f("vertex_taskmanagers"),
             )
             .route(
-                "GET /taskmanagers/127.0.0.1:36891-5c1e2f/thread-dump",
+                &format!("GET /taskmanagers/{TASKMANAGER}/thread-dump"),
                 200,
                 &f("thread_dump_running"),
             )

@@ -13,7 +13,7 @@ use logminer_doctor::observation::{FlinkSnapshot, JobManagerStatus, SourceThread
 use logminer_doctor::remediation::{FlinkControl, JarRun, SavepointStatus};
 use url::Url;
 
-use crate::fake_flink::{fixture, FakeFlink, JOB, SOURCE_VERTEX};
+use crate::fake_flink::{fixture, FakeFlink, JOB, SOURCE_VERTEX, TASKMANAGER};
 
 fn config(urls: &[&str]) -> FlinkConfig {
     FlinkConfig {
@@ -81,7 +81,7 @@ async fn a_running_job_is_read_completely() {
 async fn a_source_blocked_in_a_socket_read_in_both_dumps_is_reported() {
     let jm = FakeFlink::start();
     jm.healthy_job("1.20").route(
-        "GET /taskmanagers/127.0.0.1:36891-5c1e2f/thread-dump",
+        &format!("GET /taskmanagers/{TASKMANAGER}/thread-dump"),
         200,
         &fixture("1.20", "thread_dump_blocked"),
     );
