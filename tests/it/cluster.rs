@@ -44,10 +44,15 @@ async fn start_job(t: &ClusterTest, url: &str, name: &str) -> Running {
 async fn wait_committed(output: &Path, n: u64) -> Duration {
     let t0 = Instant::now();
     let what = format!("{n} committed SCNs in {}", output.display());
-    let scns = wait_for(&what, COMMITTED_WITHIN, Duration::from_millis(200), || async {
-        let scns = committed_scns(output);
-        (scns.len() as u64 >= n).then_some(scns)
-    })
+    let scns = wait_for(
+        &what,
+        COMMITTED_WITHIN,
+        Duration::from_millis(200),
+        || async {
+            let scns = committed_scns(output);
+            (scns.len() as u64 >= n).then_some(scns)
+        },
+    )
     .await;
     assert_exactly_once(&scns, n);
     t0.elapsed()
@@ -55,7 +60,11 @@ async fn wait_committed(output: &Path, n: u64) -> Duration {
 
 /// Waits for `more` checkpoints to complete after now; returns the count reached.
 async fn wait_checkpoints(t: &ClusterTest, job: &Running, more: u64) -> u64 {
-    let start = t.rest.checkpoints_completed(&job.url, &job.id).await.unwrap();
+    let start = t
+        .rest
+        .checkpoints_completed(&job.url, &job.id)
+        .await
+        .unwrap();
     wait_for(
         "checkpoints to keep completing",
         Duration::from_secs(40),
@@ -92,14 +101,17 @@ async fn cluster_comes_up_with_two_jobmanagers_and_a_zookeeper_leader() {
     let bytes = zk_get(&t.ha.zk_address, &t.ha.leader_rest_path())
         .await
         .expect("ZooKeeper has the leader's connection_info");
-    let leader = decode_write_utf(&bytes)
-        .unwrap_or_else(|| panic!("not a writeUTF string: {bytes:02x?}"));
+    let leader =
+        decode_write_utf(&bytes).unwrap_or_else(|| panic!("not a writeUTF string: {bytes:02x?}"));
     eprintln!(
         "[cluster_up] ZooKeeper {} names {leader} ({} bytes)",
         t.ha.leader_rest_path(),
         bytes.len()
     );
-    assert!(t.ha.rest_urls().contains(&leader), "{leader} is not one of ours");
+    assert!(
+        t.ha.rest_urls().contains(&leader),
+        "{leader} is not one of ours"
+    );
 }
 
 #[tokio::test]
@@ -115,10 +127,16 @@ async fn job_commits_every_scn_exactly_once() {
         .map(|v| v["name"].as_str().unwrap())
         .collect();
     eprintln!("[exactly_once] vertices: {names:?}");
-    assert!(names.iter().any(|n| n.starts_with("Source: feed")), "{names:?}");
+    assert!(
+        names.iter().any(|n| n.starts_with("Source: feed")),
+        "{names:?}"
+    );
     job.feed.send(1..=500);
     let took = wait_committed(&job.output, 500).await;
-    eprintln!("[exactly_once] 500 SCNs committed {} after sending", secs(took));
+    eprintln!(
+        "[exactly_once] 500 SCNs committed {} after sending",
+        secs(took)
+    );
     t.rest.cancel_and_wait(&url, &job.id).await;
 }
 
@@ -173,13 +191,16 @@ async fn feed_silent_job_stays_running_blocked_in_socket_read() {
     let source = threads
         .iter()
         .find(|th| {
-            th["threadName"]
-                .as_str()
-                .is_some_and(|n| n.contains("Source: feed") && n.starts_with("Legacy Source Thread"))
+            th["threadName"].as_str().is_some_and(|n| {
+                n.contains("Source: feed") && n.starts_with("Legacy Source Thread")
+            })
         })
         .unwrap_or_else(|| {
             let names: Vec<_> = threads.iter().map(|th| &th["threadName"]).collect();
-            panic!("no source thread in the thread dump (saved {}): {names:?}", saved.display())
+            panic!(
+                "no source thread in the thread dump (saved {}): {names:?}",
+                saved.display()
+            )
         });
     let stack = source["stringifiedThreadInfo"].as_str().unwrap();
     eprintln!(
@@ -187,7 +208,12 @@ async fn feed_silent_job_stays_running_blocked_in_socket_read() {
         threads.len(),
         saved.display()
     );
-    let frames = ["socketRead0", "NioSocketImpl", "SocketInputStream.read", "SocketDispatcher.read0"];
+    let frames = [
+        "socketRead0",
+        "NioSocketImpl",
+        "SocketInputStream.read",
+        "SocketDispatcher.read0",
+    ];
     assert!(
         frames.iter().any(|f| stack.contains(f)),
         "the source thread is not in a socket read:\n{stack}"
@@ -210,7 +236,12 @@ async fn savepoint_stop_and_resume_continues_from_the_last_scn() {
         .await;
     let state = t
         .rest
-        .wait_job_state(&url, &job.id, &["FINISHED", "CANCELED", "FAILED"], RUNNING_WITHIN)
+        .wait_job_state(
+            &url,
+            &job.id,
+            &["FINISHED", "CANCELED", "FAILED"],
+            RUNNING_WITHIN,
+        )
         .await;
     eprintln!(
         "[savepoint_resume] stop-with-savepoint took {}: {location}, job {state}",
@@ -220,12 +251,22 @@ async fn savepoint_stop_and_resume_continues_from_the_last_scn() {
     assert_exactly_once(&committed_scns(&job.output), 300);
 
     let id2 = t
-        .submit(&url, "savepoint-resume", &job.feed.address(), &job.output, Some(&location))
+        .submit(
+            &url,
+            "savepoint-resume",
+            &job.feed.address(),
+            &job.output,
+            Some(&location),
+        )
         .await;
     t.rest.wait_job_running(&url, &id2, RUNNING_WITHIN).await;
     let froms = job.feed.wait_connections(2, RUNNING_WITHIN).await;
     eprintln!("[savepoint_resume] FROMs received: {froms:?}");
-    assert_eq!(froms, vec![0, 300], "the resumed job asks from its last SCN");
+    assert_eq!(
+        froms,
+        vec![0, 300],
+        "the resumed job asks from its last SCN"
+    );
     job.feed.send(301..=600);
     wait_committed(&job.output, 600).await;
     t.rest.cancel_and_wait(&url, &id2).await;
@@ -247,7 +288,11 @@ async fn poison_record_fails_the_job_after_its_restarts() {
         "[poison] FAILED {} after POISON; connections (one per attempt) asked FROM {froms:?}",
         secs(t0.elapsed())
     );
-    assert_eq!(froms.len(), 3, "the first attempt and 2 restarts: {froms:?}");
+    assert_eq!(
+        froms.len(),
+        3,
+        "the first attempt and 2 restarts: {froms:?}"
+    );
 }
 
 #[tokio::test]
@@ -255,14 +300,19 @@ async fn sigkill_of_the_leader_fails_over_to_the_standby() {
     let t = ClusterTest::begin("failover").await;
     let ha = t.ha;
     let old = ha.zk_leader_url().await.expect("a leader in ZooKeeper");
-    let killed = ha.jobmanager_index(&old).expect("the leader is one of ours");
+    let killed = ha
+        .jobmanager_index(&old)
+        .expect("the leader is one of ours");
     let survivor = 1 - killed;
     let new_url = ha.rest_url(survivor);
     let job = start_job(&t, &old, "failover").await;
     job.feed.send(1..=200);
     wait_committed(&job.output, 200).await;
 
-    eprintln!("[failover] leader {old} is pid {:?}", ha.jobmanager_pid(killed));
+    eprintln!(
+        "[failover] leader {old} is pid {:?}",
+        ha.jobmanager_pid(killed)
+    );
     ha.kill9_jobmanager(killed);
     let t0 = Instant::now();
     // While ZooKeeper still names the dead leader, note what the standby's REST answers.
@@ -278,10 +328,16 @@ async fn sigkill_of_the_leader_fails_over_to_the_standby() {
             Err(e) => e.chars().take(160).collect(),
         };
         if !seen.contains(&answer) {
-            eprintln!("[failover] +{} standby /jobs/overview: {answer}", secs(t0.elapsed()));
+            eprintln!(
+                "[failover] +{} standby /jobs/overview: {answer}",
+                secs(t0.elapsed())
+            );
             seen.push(answer);
         }
-        assert!(t0.elapsed() < Duration::from_secs(90), "no new leader after 90 s");
+        assert!(
+            t0.elapsed() < Duration::from_secs(90),
+            "no new leader after 90 s"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     eprintln!(
@@ -289,7 +345,9 @@ async fn sigkill_of_the_leader_fails_over_to_the_standby() {
         secs(leader_after),
         crate::support::flink::FLINK_ZK_SESSION_MS
     );
-    t.rest.wait_job_running(&new_url, &job.id, RUNNING_WITHIN).await;
+    t.rest
+        .wait_job_running(&new_url, &job.id, RUNNING_WITHIN)
+        .await;
     eprintln!(
         "[failover] SIGKILL -> job RUNNING again on the new leader: {}",
         secs(t0.elapsed())
@@ -315,7 +373,10 @@ async fn sigkill_of_the_leader_fails_over_to_the_standby() {
         || async { t.rest.get(&back, "/overview").await.ok() },
     )
     .await;
-    eprintln!("[failover] restarted JobManager answers /overview after {}", secs(t1.elapsed()));
+    eprintln!(
+        "[failover] restarted JobManager answers /overview after {}",
+        secs(t1.elapsed())
+    );
     assert_eq!(ha.zk_leader_url().await.as_deref(), Some(new_url.as_str()));
     t.rest.cancel_and_wait(&new_url, &job.id).await;
 }

@@ -114,7 +114,13 @@ impl Feed {
                         silent = false;
                         let replay: Vec<Line> = history
                             .iter()
-                            .filter(|l| if l.change { l.pos > from } else { l.pos >= from })
+                            .filter(|l| {
+                                if l.change {
+                                    l.pos > from
+                                } else {
+                                    l.pos >= from
+                                }
+                            })
                             .cloned()
                             .collect();
                         write(&mut conn, &replay);

@@ -98,16 +98,26 @@ impl FlinkHa {
         );
         let zk_log = dir.join("zookeeper.log");
         let mut zk = Command::new("java");
-        zk.args(["-Xmx256m", "-XX:+UseSerialGC", "-cp", &installed.zk_classpath])
-            .arg("-Dzookeeper.admin.enableServer=false")
-            .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
-            .arg(&zoo_cfg);
+        zk.args([
+            "-Xmx256m",
+            "-XX:+UseSerialGC",
+            "-cp",
+            &installed.zk_classpath,
+        ])
+        .arg("-Dzookeeper.admin.enableServer=false")
+        .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
+        .arg(&zoo_cfg);
         others.push(procs.spawn(zk, &zk_log));
         logs.push(zk_log.clone());
         let zk_address = format!("127.0.0.1:{zk_port}");
         wait_tcp(&zk_address, Duration::from_secs(30))
             .await
-            .map_err(|e| format!("ZooKeeper did not listen on {zk_address}: {e} (log {})", zk_log.display()))?;
+            .map_err(|e| {
+                format!(
+                    "ZooKeeper did not listen on {zk_address}: {e} (log {})",
+                    zk_log.display()
+                )
+            })?;
 
         let cluster_id = format!("lmd-{}", std::process::id());
         let common = CommonConf {
@@ -197,7 +207,9 @@ impl FlinkHa {
             .await;
             if waited.is_err() {
                 ha.dump_logs(40);
-                return Err(format!("{url}/overview did not show 1 TaskManager within 150 s"));
+                return Err(format!(
+                    "{url}/overview did not show 1 TaskManager within 150 s"
+                ));
             }
         }
         ha.startup = t0.elapsed();
@@ -220,7 +232,11 @@ impl FlinkHa {
             self.flink_classpath()
         );
         let out = Command::new("java")
-            .args(["-cp", &cp, "org.apache.flink.runtime.util.bash.BashJavaUtils"])
+            .args([
+                "-cp",
+                &cp,
+                "org.apache.flink.runtime.util.bash.BashJavaUtils",
+            ])
             .args(["GET_TM_RESOURCE_PARAMS", "--configDir"])
             .arg(conf)
             .output()
@@ -261,14 +277,19 @@ impl FlinkHa {
     pub fn start_jobmanager(&self, i: usize) {
         let jm = &self.jms[i];
         let mut cmd = Command::new("java");
-        cmd.args(["-Xms512m", "-Xmx512m", "-XX:MaxMetaspaceSize=256m", "-XX:+UseSerialGC"])
-            .args(&self.installed.flink_java_opts)
-            .args(log_props(&jm.log, &jm.conf))
-            .arg("-classpath")
-            .arg(self.flink_classpath())
-            .arg("org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint")
-            .arg("--configDir")
-            .arg(&jm.conf);
+        cmd.args([
+            "-Xms512m",
+            "-Xmx512m",
+            "-XX:MaxMetaspaceSize=256m",
+            "-XX:+UseSerialGC",
+        ])
+        .args(&self.installed.flink_java_opts)
+        .args(log_props(&jm.log, &jm.conf))
+        .arg("-classpath")
+        .arg(self.flink_classpath())
+        .arg("org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint")
+        .arg("--configDir")
+        .arg(&jm.conf);
         let child = self.procs.spawn(cmd, &jm.out);
         let mut slot = jm.child.lock().unwrap();
         if let Some(mut old) = slot.replace(child) {
@@ -280,7 +301,11 @@ impl FlinkHa {
     pub fn kill9_jobmanager(&self, i: usize) {
         let mut slot = self.jms[i].child.lock().unwrap();
         if let Some(mut child) = slot.take() {
-            eprintln!("[cluster] kill -9 {} (pid {})", self.jms[i].name, child.id());
+            eprintln!(
+                "[cluster] kill -9 {} (pid {})",
+                self.jms[i].name,
+                child.id()
+            );
             kill9(&mut child);
         }
     }
@@ -309,7 +334,10 @@ impl FlinkHa {
 
     /// `<root>/<cluster-id>/leader/rest_server/connection_info`.
     pub fn leader_rest_path(&self) -> String {
-        format!("{HA_ROOT}/{}/leader/rest_server/connection_info", self.cluster_id)
+        format!(
+            "{HA_ROOT}/{}/leader/rest_server/connection_info",
+            self.cluster_id
+        )
     }
 
     /// The leader's REST URL as ZooKeeper names it (None if no leader node or no ZooKeeper).
@@ -534,7 +562,10 @@ impl ClusterTest {
             let state = job["state"].as_str().unwrap_or("");
             let id = job["jid"].as_str().unwrap_or("").to_string();
             if !TERMINAL.contains(&state) {
-                eprintln!("[{}] cancelling job {id} ({state}) left by an earlier test", self.name);
+                eprintln!(
+                    "[{}] cancelling job {id} ({state}) left by an earlier test",
+                    self.name
+                );
                 let _ = self.rest.cancel(&url, &id).await;
                 self.rest
                     .wait_job_state(&url, &id, &TERMINAL, Duration::from_secs(60))
@@ -658,7 +689,11 @@ impl Rest {
             .map_err(|e| e.to_string())?;
         let form = reqwest::multipart::Form::new().part("jarfile", part);
         let resp = self
-            .send(self.client.post(format!("{url}/jars/upload")).multipart(form))
+            .send(
+                self.client
+                    .post(format!("{url}/jars/upload"))
+                    .multipart(form),
+            )
             .await?;
         let filename = resp["filename"]
             .as_str()
@@ -686,7 +721,13 @@ impl Rest {
     }
 
     /// Waits until the job is in one of `states`; returns the state.
-    pub async fn wait_job_state(&self, url: &str, id: &str, states: &[&str], timeout: Duration) -> String {
+    pub async fn wait_job_state(
+        &self,
+        url: &str,
+        id: &str,
+        states: &[&str],
+        timeout: Duration,
+    ) -> String {
         let what = format!("job {id} to be {states:?} on {url}");
         wait_for(&what, timeout, Duration::from_millis(250), || async {
             let job = self.job(url, id).await.ok()?;
@@ -703,7 +744,9 @@ impl Rest {
             let job = self.job(url, id).await.ok()?;
             let vertices = job["vertices"].as_array()?;
             let all = !vertices.is_empty()
-                && vertices.iter().all(|v| v["status"].as_str() == Some("RUNNING"));
+                && vertices
+                    .iter()
+                    .all(|v| v["status"].as_str() == Some("RUNNING"));
             (job["state"].as_str() == Some("RUNNING") && all).then_some(job)
         })
         .await
@@ -721,7 +764,11 @@ impl Rest {
     pub async fn stop_with_savepoint(&self, url: &str, id: &str, target: &Path) -> String {
         let body = json!({"drain": false, "targetDirectory": target.display().to_string()});
         let resp = self
-            .send(self.client.post(format!("{url}/jobs/{id}/stop")).json(&body))
+            .send(
+                self.client
+                    .post(format!("{url}/jobs/{id}/stop"))
+                    .json(&body),
+            )
             .await
             .unwrap_or_else(|e| panic!("stop {id} with a savepoint: {e}"));
         let trigger = resp["request-id"]
