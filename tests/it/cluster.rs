@@ -380,3 +380,57 @@ async fn sigkill_of_the_leader_fails_over_to_the_standby() {
     assert_eq!(ha.zk_leader_url().await.as_deref(), Some(new_url.as_str()));
     t.rest.cancel_and_wait(&new_url, &job.id).await;
 }
+
+#[tokio::test]
+async fn slow_throttle_backpressures_the_source_vertex() {
+    let t = ClusterTest::begin("backpressure").await;
+    let url = t.any_rest_url().await;
+    let job = start_job(&t, &url, "backpressure").await;
+    let j = t.rest.job(&url, &job.id).await.unwrap();
+    let source = j["vertices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| {
+            v["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("Source: feed"))
+        })
+        .expect("the source vertex")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    job.feed.send_raw("SLOW 20");
+    job.feed.send(1..=100_000);
+    let t0 = Instant::now();
+    let path = format!(
+        "/jobs/{}/vertices/{source}/subtasks/metrics?get=backPressuredTimeMsPerSecond",
+        job.id
+    );
+    let metric = wait_for(
+        "backPressuredTimeMsPerSecond > 500 on the source vertex",
+        Duration::from_secs(90),
+        Duration::from_millis(500),
+        || async {
+            let m = t.rest.get(&url, &path).await.ok()?;
+            let max = m[0]["max"].as_f64()?;
+            (max > 500.0).then_some(m)
+        },
+    )
+    .await;
+    eprintln!(
+        "[backpressure] {} after sending: {path} = {metric}",
+        secs(t0.elapsed())
+    );
+    let bp = t
+        .rest
+        .get(
+            &url,
+            &format!("/jobs/{}/vertices/{source}/backpressure", job.id),
+        )
+        .await
+        .unwrap();
+    eprintln!("[backpressure] /backpressure = {bp}");
+    assert_all_running(&t, &job).await;
+    t.rest.cancel_and_wait(&url, &job.id).await;
+}
