@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 
 use super::procs::{kill9, remove_stale_dirs, Procs};
-use super::{installed, secs, wait_for, Installed};
+use super::{installed, report, secs, wait_for, Installed};
 
 /// `high-availability.zookeeper.path.root`.
 pub const HA_ROOT: &str = "/flink";
@@ -213,14 +213,14 @@ impl FlinkHa {
             }
         }
         ha.startup = t0.elapsed();
-        eprintln!(
+        report(&format!(
             "[cluster] up in {}: ZooKeeper {}, JobManagers {:?}, cluster-id {}, dir {}",
             secs(ha.startup),
             ha.zk_address,
             ha.rest_urls(),
             ha.cluster_id,
             ha.dir.display()
-        );
+        ));
         Ok(ha)
     }
 
@@ -635,7 +635,7 @@ impl Drop for ClusterTest {
             }
             self.ha.dump_logs(30);
         } else {
-            eprintln!("[{}] took {}", self.name, secs(took));
+            report(&format!("[{}] took {}", self.name, secs(took)));
         }
     }
 }

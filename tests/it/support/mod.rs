@@ -94,3 +94,10 @@ where
 pub fn secs(d: Duration) -> String {
     format!("{:.1} s", d.as_secs_f64())
 }
+
+/// Prints a timing line that shows in `cargo test`'s output even for a passing test: it writes
+/// to the stderr handle directly, which the test harness does not capture (eprintln! it does).
+pub fn report(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
