@@ -44,7 +44,10 @@ fi
 
 # --- ZooKeeper: Debian's package; its jar's manifest lists its dependencies' jars.
 zk_jar=/usr/share/java/zookeeper.jar
-if [[ ! -f "$zk_jar" ]]; then
+zk_installed() {
+    [[ -f "$zk_jar" && "$(dpkg-query -W -f='${Status}' zookeeper 2>/dev/null)" == "install ok installed" ]]
+}
+if ! zk_installed; then
     echo "setup.sh: installing Debian's zookeeper package" >&2
     export DEBIAN_FRONTEND=noninteractive
     if ! apt-get install -y --no-install-recommends zookeeper >&2; then
@@ -52,7 +55,7 @@ if [[ ! -f "$zk_jar" ]]; then
         apt-get install -y --no-install-recommends zookeeper >&2
     fi
 fi
-[[ -f "$zk_jar" ]] || { echo "setup.sh: $zk_jar missing after installing zookeeper" >&2; exit 1; }
+zk_installed || { echo "setup.sh: $zk_jar missing after installing zookeeper" >&2; exit 1; }
 zk_classpath="$zk_jar"
 # A logging binding so that ZooKeeper's log says something (slf4j-simple logs to stderr).
 [[ -f /usr/share/java/slf4j-simple.jar ]] && zk_classpath="$zk_classpath:/usr/share/java/slf4j-simple.jar"
@@ -66,7 +69,7 @@ if [[ ! -f "$job_jar" || "$(cat "$job_dir/src.sha256" 2>/dev/null)" != "$src_has
     rm -rf "$job_dir"
     mkdir -p "$job_dir/classes"
     (cd "$here/src" && find . -name '*.java' | LC_ALL=C sort) >"$job_dir/sources"
-    (cd "$here/src" && javac -nowarn -Xlint:-deprecation -encoding UTF-8 --release 11 \
+    (cd "$here/src" && javac -nowarn -Xlint:-deprecation -XDsuppressNotes -encoding UTF-8 --release 11 \
         -cp "$flink_lib/*" -d "$job_dir/classes" @"$job_dir/sources")
     jar --create --file "$job_jar.tmp" --main-class lmd.standin.CdcStandIn -C "$job_dir/classes" .
     mv "$job_jar.tmp" "$job_jar"

@@ -310,6 +310,34 @@ impl FlinkHa {
         }
     }
 
+    /// Restarts any JobManager that is not running (a test that killed one and then panicked),
+    /// then waits until both answer /overview.
+    pub async fn ensure_jobmanagers(&self, rest: &Rest) {
+        for i in 0..self.jms.len() {
+            let running = {
+                let mut slot = self.jms[i].child.lock().unwrap();
+                matches!(slot.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
+            };
+            if !running {
+                eprintln!(
+                    "[cluster] {} is not running: starting it again",
+                    self.jms[i].name
+                );
+                self.start_jobmanager(i);
+            }
+        }
+        for url in self.rest_urls() {
+            let what = format!("{url}/overview to answer");
+            wait_for(
+                &what,
+                Duration::from_secs(90),
+                Duration::from_millis(250),
+                || async { rest.get(&url, "/overview").await.ok() },
+            )
+            .await;
+        }
+    }
+
     /// The pid of JobManager `i`, if running.
     pub fn jobmanager_pid(&self, i: usize) -> Option<u32> {
         self.jms[i].child.lock().unwrap().as_ref().map(Child::id)
@@ -529,6 +557,7 @@ impl ClusterTest {
             started: Instant::now(),
             _serial: serial,
         };
+        ha.ensure_jobmanagers(&test.rest).await;
         test.cancel_leftover_jobs().await;
         eprintln!("[{name}] start (cluster dir {})", ha.dir.display());
         test
