@@ -2,6 +2,8 @@
 
 // The built binary: exit codes, JSON, bad input, secrets, the README example.
 mod cli;
+// The real-cluster harness's smoke tests: Flink HA on ZooKeeper and the CDC stand-in job.
+mod cluster;
 // The collector contract: deadlines and concurrency.
 mod collectors;
 // A fake JobManager answering from recorded JSON (test support).
@@ -16,3 +18,5 @@ mod diagnose;
 mod explain;
 // The FileSink output collector on real directories.
 mod output;
+// The real-cluster harness: ZooKeeper, Flink HA, the feed, the committed output.
+mod support;
