@@ -1533,8 +1533,20 @@ fn step_dead_connection(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         threshold: None,
     };
 
+    // The server side first: a call running on the server, or a rising heartbeat, means the
+    // client waiting in a read is normal (a long LogMiner fetch), not a half-open socket.
+    let heartbeat = ctx.heartbeat();
+    let hb_rising = matches!(heartbeat, Ok((a, b)) if b > a);
+    let judged = ctx.judged_session();
+    let server_call_running = judged.is_some_and(|s| s.is_active());
+
     // Client side: the source thread sits in a socket read across two thread dumps.
     match &job.source_thread {
+        Signal::Observed {
+            value: SourceThreadState::BlockedInSocketRead,
+        } if server_call_running || hb_rising => notes.context.push(plain(
+            "the source thread waits in a socket read while the server runs its call: a long fetch, not a dead socket".into(),
+        )),
         Signal::Observed {
             value: SourceThreadState::BlockedInSocketRead,
         } => proofs.push((
@@ -1556,8 +1568,6 @@ fn step_dead_connection(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     }
 
     // Server side: the connector's sessions and the flush-table heartbeat.
-    let heartbeat = ctx.heartbeat();
-    let hb_rising = matches!(heartbeat, Ok((a, b)) if b > a);
     let hb_fact = match &heartbeat {
         Ok((a, b)) if b > a => format!("flush-table heartbeat rising {a} -> {b}"),
         Ok((a, _)) => format!(
@@ -1570,7 +1580,6 @@ fn step_dead_connection(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         }
     };
     let gap = ctx.t.mining_call_gap;
-    let judged = ctx.judged_session();
     let mut server_facts: Vec<Evidence> = vec![];
     match ctx.sessions() {
         None => notes.not_checked(

@@ -652,8 +652,12 @@ impl World {
                 backpressured_ms_per_s: None,
             }),
             source_thread: if self.thread_dumps {
+                // The client waits in a read both on a half-open socket and while the server
+                // runs a long (or hung) LogMiner call: the dump alone cannot tell them apart.
                 Signal::observed(match self.connector {
-                    Connector::HalfOpen => SourceThreadState::BlockedInSocketRead,
+                    Connector::HalfOpen | Connector::Stuck | Connector::SlowCall => {
+                        SourceThreadState::BlockedInSocketRead
+                    }
                     _ => SourceThreadState::Running,
                 })
             } else {
