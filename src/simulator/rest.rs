@@ -329,18 +329,28 @@ async fn vertex_metrics(
     } else {
         ("numRecordsIn", d.sink.value().copied())
     };
+    // Flink answers only the aggregations asked for (all four without `agg`).
+    let aggs: Vec<String> = q
+        .get("agg")
+        .map(|a| a.split(',').map(str::to_string).collect())
+        .unwrap_or_else(|| ["min", "max", "avg", "sum"].map(String::from).to_vec());
+    let entry = |id: &str, v: f64| {
+        let mut e = serde_json::Map::new();
+        e.insert("id".into(), id.into());
+        for a in &aggs {
+            e.insert(a.clone(), v.into());
+        }
+        Value::Object(e)
+    };
     let mut out = vec![];
     if let Some(m) = ops {
         for w in wanted.split(',') {
             if w == counter {
-                out.push(
-                    json!({"id": w, "min": m.records as f64, "max": m.records as f64,
-                                "avg": m.records as f64, "sum": m.records as f64}),
-                );
+                out.push(entry(w, m.records as f64));
             }
             if w == "backPressuredTimeMsPerSecond" {
                 if let Some(bp) = m.backpressured_ms_per_s {
-                    out.push(json!({"id": w, "min": bp, "max": bp, "avg": bp, "sum": bp}));
+                    out.push(entry(w, bp));
                 }
             }
         }

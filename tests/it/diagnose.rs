@@ -510,7 +510,7 @@ async fn generate(file: &str) -> Bundle {
 async fn fixtures_still_match_the_simulator() {
     let write = std::env::var_os("LMD_WRITE_FIXTURES").is_some();
     let mut drift = vec![];
-    for row in rows() {
+    for row in rows().into_iter().filter(|r| !r.file.starts_with("real_")) {
         let fresh = generate(row.file).await;
         if write {
             let path = fixture_path(row.file);

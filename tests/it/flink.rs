@@ -54,10 +54,10 @@ async fn a_running_job_is_read_completely() {
     assert_eq!((j.tasks_running, j.tasks_total), (2, 2));
     assert_eq!(j.restarts.value(), Some(&0));
     let c = j.checkpoints.value().unwrap();
-    assert_eq!((c.completed, c.failed), (300, 1));
+    assert_eq!((c.completed, c.failed), (6, 0));
     assert_eq!(c.interval, Duration::from_secs(2));
     assert!(c.retained_on_cancel);
-    assert_eq!(c.last_completed.as_ref().unwrap().id, 301);
+    assert_eq!(c.last_completed.as_ref().unwrap().id, 6);
     assert!(c
         .last_completed
         .as_ref()
@@ -65,16 +65,30 @@ async fn a_running_job_is_read_completely() {
         .external_path
         .as_ref()
         .unwrap()
-        .ends_with("chk-301"));
+        .ends_with("chk-6"));
+    assert!(c.last_failure.is_none());
+    assert_eq!(j.source.value().unwrap().records, 300);
+    assert_eq!(j.source.value().unwrap().backpressured_ms_per_s, Some(0.0));
+    assert_eq!(j.sink.value().unwrap().records, 300);
+    assert_eq!(j.source_thread.value(), Some(&SourceThreadState::Running));
+    assert!(j.exceptions.value().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_last_checkpoint_failure_is_read_with_its_message() {
+    let jm = FakeFlink::start();
+    jm.healthy_job("1.20").route(
+        &format!("GET /jobs/{JOB}/checkpoints"),
+        200,
+        &fixture("1.20", "checkpoints_with_failure"),
+    );
+    let j = observe(&[&jm.url]).await.job.unwrap();
+    let c = j.checkpoints.value().unwrap();
+    assert_eq!((c.completed, c.failed), (300, 1));
     assert_eq!(
         c.last_failure.as_ref().unwrap().message,
         "Checkpoint expired before completing."
     );
-    assert_eq!(j.source.value().unwrap().records, 500);
-    assert_eq!(j.source.value().unwrap().backpressured_ms_per_s, Some(0.0));
-    assert_eq!(j.sink.value().unwrap().records, 500);
-    assert_eq!(j.source_thread.value(), Some(&SourceThreadState::Running));
-    assert!(j.exceptions.value().unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -173,7 +187,7 @@ async fn a_failing_detail_call_is_a_missing_signal_not_a_failed_probe() {
     assert!(err.contains("boom"), "{err}");
     assert_eq!(
         j.source.value().unwrap().records,
-        500,
+        300,
         "the rest is still read"
     );
 }
@@ -219,7 +233,7 @@ async fn a_job_that_runs_twice_is_listed_twice() {
     let mut v: serde_json::Value = serde_json::from_str(&overview).unwrap();
     let mut second = v["jobs"][0].clone();
     second["jid"] = "0f9e8d7c6b5a49382716051403f2e1d0".into();
-    second["start-time"] = 1_795_000_300_000_i64.into();
+    second["start-time"] = (v["jobs"][0]["start-time"].as_i64().unwrap() + 1000).into();
     v["jobs"].as_array_mut().unwrap().push(second);
     jm.healthy_job("1.20")
         .route("GET /jobs/overview", 200, &v.to_string());
@@ -387,4 +401,116 @@ async fn a_missing_source_vertex_is_named_with_the_vertices_there_are() {
         "{err}"
     );
     let _ = SOURCE_VERTEX;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The simulator's Flink speaks like the real one
+// ---------------------------------------------------------------------------------------------
+
+/// Every field of `sim` exists in `real` with the same JSON type (null in either matches
+/// anything; arrays compare their elements with the real array's first element).
+fn same_shape(
+    path: &str,
+    sim: &serde_json::Value,
+    real: &serde_json::Value,
+    out: &mut Vec<String>,
+) {
+    use serde_json::Value::*;
+    match (sim, real) {
+        (Null, _) | (_, Null) => {}
+        (Object(s), Object(r)) => {
+            for (k, v) in s {
+                match r.get(k) {
+                    Some(rv) => same_shape(&format!("{path}.{k}"), v, rv, out),
+                    None => out.push(format!("{path}.{k}: not in Flink's answer")),
+                }
+            }
+        }
+        (Array(s), Array(r)) => {
+            if let Some(r0) = r.first() {
+                for (i, v) in s.iter().enumerate() {
+                    same_shape(&format!("{path}[{i}]"), v, r0, out);
+                }
+            }
+        }
+        (Bool(_), Bool(_)) | (String(_), String(_)) => {}
+        (Number(_), Number(_)) => {}
+        (s, r) => out.push(format!("{path}: simulator sends {s}, Flink sends {r}")),
+    }
+}
+
+#[tokio::test]
+async fn the_simulated_flink_answers_with_the_endpoints_fields_and_types_of_the_real_one() {
+    use logminer_doctor::simulator::rest::SimFlinkServer;
+    use logminer_doctor::simulator::{Sim, World};
+    let dir = tempfile::tempdir().unwrap();
+    let mut world = World::new(
+        dir.path(),
+        logminer_doctor::observation::Timestamp::from_unix_millis(1_795_000_000_000),
+    );
+    world.run(Duration::from_secs(120));
+    let sim = Sim::new(world);
+    let server = SimFlinkServer::start(&sim).await.unwrap();
+    let base = &server.urls()[0];
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        let http = http.clone();
+        async move {
+            http.get(format!("{base}{path}"))
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let overview = get("/jobs/overview".into()).await;
+    let id = overview["jobs"][0]["jid"].as_str().unwrap().to_string();
+    let job = get(format!("/jobs/{id}")).await;
+    let vertex = |needle: &str| {
+        job["vertices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"].as_str().unwrap().contains(needle))
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (src, sink) = (vertex("Source"), vertex("FileSink"));
+    let tms = get(format!("/jobs/{id}/vertices/{src}/taskmanagers")).await;
+    let tm = tms["taskmanagers"][0]["taskmanager-id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pairs = [
+        ("config", "/config".to_string()),
+        ("jobs_overview", "/jobs/overview".to_string()),
+        ("job", format!("/jobs/{id}")),
+        ("job_metrics_numRestarts", format!("/jobs/{id}/metrics?get=numRestarts")),
+        ("checkpoints", format!("/jobs/{id}/checkpoints")),
+        ("checkpoints_config", format!("/jobs/{id}/checkpoints/config")),
+        ("exceptions", format!("/jobs/{id}/exceptions?maxExceptions=16")),
+        (
+            "source_metrics",
+            format!("/jobs/{id}/vertices/{src}/subtasks/metrics?get=numRecordsOut,backPressuredTimeMsPerSecond&agg=sum,max"),
+        ),
+        ("sink_metrics", format!("/jobs/{id}/vertices/{sink}/subtasks/metrics?get=numRecordsIn&agg=sum,max")),
+        ("vertex_taskmanagers", format!("/jobs/{id}/vertices/{src}/taskmanagers")),
+        ("thread_dump_blocked", format!("/taskmanagers/{tm}/thread-dump")),
+    ];
+    let mut diffs = vec![];
+    for (name, path) in pairs {
+        let sim = get(path.clone()).await;
+        let real: serde_json::Value = serde_json::from_str(&fixture("1.20", name)).unwrap();
+        assert_eq!(
+            std::mem::discriminant(&sim),
+            std::mem::discriminant(&real),
+            "{path}: the simulator's answer is not of the kind Flink sends"
+        );
+        same_shape(&format!("GET {path}"), &sim, &real, &mut diffs);
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }

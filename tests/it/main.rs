@@ -18,5 +18,7 @@ mod diagnose;
 mod explain;
 // The FileSink output collector on real directories.
 mod output;
+// The real Flink and ZooKeeper collectors, Flink control and diagnose on the real HA cluster.
+mod real_flink;
 // The real-cluster harness: ZooKeeper, Flink HA, the feed, the committed output.
 mod support;
