@@ -587,6 +587,22 @@ pub struct OperatorMetrics {
     pub records: u64,
     /// `backPressuredTimeMsPerSecond` (max over subtasks), sources only.
     pub backpressured_ms_per_s: Option<f64>,
+    /// The source's lag metrics, where the job registers them (FLIP-27 sources and Flink
+    /// CDC's); sources only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lag: Option<SourceLag>,
+}
+
+/// A source's lag metrics (max over subtasks). They move only when records arrive, so on their
+/// own they cannot tell an idle source from a stuck one; they are evidence, not a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct SourceLag {
+    /// `currentFetchEventTimeLag`, ms (Flink CDC: fetch time minus the change's time).
+    pub fetch_ms: Option<f64>,
+    /// `currentEmitEventTimeLag`, ms.
+    pub emit_ms: Option<f64>,
+    /// `sourceIdleTime`, ms: how long the source has emitted nothing.
+    pub idle_ms: Option<f64>,
 }
 
 /// Where the source's reader thread was found in two consecutive thread dumps.

@@ -646,10 +646,12 @@ impl World {
             source: Signal::observed(OperatorMetrics {
                 records: j.source_records,
                 backpressured_ms_per_s: Some(if self.backpressured { 1000.0 } else { 0.0 }),
+                lag: None,
             }),
             sink: Signal::observed(OperatorMetrics {
                 records: j.sink_records,
                 backpressured_ms_per_s: None,
+                lag: None,
             }),
             source_thread: if self.thread_dumps {
                 // The client waits in a read both on a half-open socket and while the server

@@ -514,3 +514,28 @@ async fn the_simulated_flink_answers_with_the_endpoints_fields_and_types_of_the_
     }
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
+
+#[tokio::test]
+async fn a_sources_lag_metrics_are_read_where_the_job_registers_them() {
+    let jm = FakeFlink::start();
+    let metrics = format!("/jobs/{JOB}/vertices/{SOURCE_VERTEX}/subtasks/metrics");
+    // The listing (no `get`) names the operator metrics; mangled operator names included.
+    jm.healthy_job("1.20")
+        .route(
+            &format!("GET {metrics}"),
+            200,
+            r#"[{"id":"numRecordsOut"},{"id":"backPressuredTimeMsPerSecond"},{"id":"Source__oracle-cdc.currentFetchEventTimeLag"},{"id":"Source__oracle-cdc.sourceIdleTime"},{"id":"Source__oracle-cdc.numRecordsIn"}]"#,
+        )
+        .route(
+            &format!("GET {metrics}?get=numRecordsOut,backPressuredTimeMsPerSecond,Source__oracle-cdc.currentFetchEventTimeLag,Source__oracle-cdc.sourceIdleTime&agg=sum,max"),
+            200,
+            r#"[{"id":"numRecordsOut","sum":42.0,"max":42.0},{"id":"backPressuredTimeMsPerSecond","sum":0.0,"max":0.0},{"id":"Source__oracle-cdc.currentFetchEventTimeLag","sum":1500.0,"max":1500.0},{"id":"Source__oracle-cdc.sourceIdleTime","sum":61000.0,"max":61000.0}]"#,
+        );
+    let j = observe(&[&jm.url]).await.job.unwrap();
+    let s = j.source.value().unwrap();
+    assert_eq!(s.records, 42);
+    let lag = s.lag.expect("lag metrics");
+    assert_eq!(lag.fetch_ms, Some(1500.0));
+    assert_eq!(lag.idle_ms, Some(61000.0));
+    assert_eq!(lag.emit_ms, None);
+}

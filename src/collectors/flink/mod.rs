@@ -23,8 +23,30 @@ use crate::config::FlinkConfig;
 use crate::observation::{
     error_chain, is_terminal_state, CheckpointFailure, Checkpoints, CompletedCheckpoint,
     FlinkSnapshot, JobDetail, JobException, JobManagerProbe, JobManagerStatus, JobSummary,
-    OperatorMetrics, Signal, SourceThreadState, Timestamp,
+    OperatorMetrics, Signal, SourceLag, SourceThreadState, Timestamp,
 };
+
+/// A source's lag metrics, registered by FLIP-27 sources (`sourceIdleTime`,
+/// `currentEmitEventTimeLag`) and by Flink CDC (`currentFetchEventTimeLag`).
+const LAG_METRICS: [&str; 3] = [
+    "currentFetchEventTimeLag",
+    "currentEmitEventTimeLag",
+    "sourceIdleTime",
+];
+
+/// Percent-encodes a metric id for a query string (operator names may hold any character
+/// Flink does not replace).
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
 
 /// Stack traces are cut to this many characters: `explain` needs the head, not 10,000 frames.
 const STACKTRACE_CHARS: usize = 16 * 1024;
@@ -236,8 +258,21 @@ impl FlinkCollector {
             other => return Signal::missing(other.error().unwrap_or_default().to_string()),
         };
         let mut get = counter.to_string();
+        let mut lag_ids = vec![];
         if backpressure {
             get.push_str(",backPressuredTimeMsPerSecond");
+            // Lag metrics are operator metrics, named "<operator>.<metric>" with the operator's
+            // name mangled; list the vertex's metric ids to find them.
+            let list = format!("/jobs/{id}/vertices/{}/subtasks/metrics", v.id);
+            if let Ok(ids) = c.get::<Vec<Metric>>(&list).await {
+                for m in ids {
+                    if LAG_METRICS.iter().any(|l| m.id.ends_with(&format!(".{l}"))) {
+                        get.push(',');
+                        get.push_str(&percent_encode(&m.id));
+                        lag_ids.push(m.id);
+                    }
+                }
+            }
         }
         let path = format!(
             "/jobs/{id}/vertices/{}/subtasks/metrics?get={get}&agg=sum,max",
@@ -250,10 +285,22 @@ impl FlinkCollector {
                     .iter()
                     .find(|m| m.id == "backPressuredTimeMsPerSecond")
                     .and_then(|m| m.max);
+                let lag_of = |name: &str| {
+                    ms.iter()
+                        .filter(|m| lag_ids.contains(&m.id) && m.id.ends_with(&format!(".{name}")))
+                        .filter_map(|m| m.max)
+                        .reduce(f64::max)
+                };
+                let lag = (!lag_ids.is_empty()).then(|| SourceLag {
+                    fetch_ms: lag_of("currentFetchEventTimeLag"),
+                    emit_ms: lag_of("currentEmitEventTimeLag"),
+                    idle_ms: lag_of("sourceIdleTime"),
+                });
                 match records {
                     Some(r) => Signal::observed(OperatorMetrics {
                         records: r as u64,
                         backpressured_ms_per_s: bp,
+                        lag,
                     }),
                     None => Signal::missing(format!(
                         "{counter} of vertex {:?} is not reported yet (Flink refreshes metrics every 10 s)",
