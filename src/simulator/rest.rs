@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use tokio::task::JoinHandle;
 
 use super::Sim;
-use crate::observation::{JobDetail, JobManagerStatus, SourceThreadState};
+use crate::observation::{Checkpoints, JobDetail, JobManagerStatus, SourceThreadState};
 
 /// Vertex ids of the simulated job graph.
 const SOURCE_VERTEX: &str = "cbc357ccb763df2852fee8c4fc7d55f2";
@@ -233,16 +233,24 @@ async fn job_metrics(
     Json(out).into_response()
 }
 
+/// The job's checkpoint statistics, or Flink's 404 when checkpointing is off.
+fn checkpoints_of(sim: &Sim, i: usize, id: &str) -> Result<Checkpoints, Refusal> {
+    detail(sim, i, id)?
+        .checkpoints
+        .value()
+        .cloned()
+        .ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                &["Checkpointing has not been enabled."],
+            )
+        })
+}
+
 async fn checkpoints(State((sim, i)): Ctx, Path(id): Path<String>) -> Response {
-    let d = match detail(&sim, i, &id) {
-        Ok(d) => d,
+    let c = match checkpoints_of(&sim, i, &id) {
+        Ok(c) => c,
         Err(r) => return r.into_response(),
-    };
-    let Some(c) = d.checkpoints.value() else {
-        return refuse(
-            StatusCode::NOT_FOUND,
-            &["Checkpointing has not been enabled."],
-        );
     };
     let completed = c.last_completed.as_ref().map(|x| {
         json!({"className": "completed", "id": x.id, "status": "COMPLETED", "is_savepoint": false,
@@ -267,15 +275,9 @@ async fn checkpoints(State((sim, i)): Ctx, Path(id): Path<String>) -> Response {
 }
 
 async fn checkpoint_config(State((sim, i)): Ctx, Path(id): Path<String>) -> Response {
-    let d = match detail(&sim, i, &id) {
-        Ok(d) => d,
+    let c = match checkpoints_of(&sim, i, &id) {
+        Ok(c) => c,
         Err(r) => return r.into_response(),
-    };
-    let Some(c) = d.checkpoints.value() else {
-        return refuse(
-            StatusCode::NOT_FOUND,
-            &["Checkpointing has not been enabled."],
-        );
     };
     Json(json!({
         "mode": "exactly_once", "interval": c.interval.as_millis() as u64, "timeout": 600000,

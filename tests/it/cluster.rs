@@ -3,18 +3,19 @@
 //! cluster per test binary (see support::flink) and print their timings. Without
 //! tests/flink-job/setup.sh they fail and say to run it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use crate::support::feed::Feed;
 use crate::support::flink::{decode_write_utf, zk_get, ClusterTest};
-use crate::support::output::{assert_exactly_once, committed_files, committed_scns};
+use crate::support::output::{
+    assert_exactly_once, committed_files, committed_scns, wait_committed,
+};
 use crate::support::{report, secs, wait_for};
 
 const RUNNING_WITHIN: Duration = Duration::from_secs(90);
-const COMMITTED_WITHIN: Duration = Duration::from_secs(60);
 /// What the stand-in source logs (once) when the feed closes its socket.
 const EOF_LOGGED: &str = "feed: the feed closed the connection";
 
@@ -40,24 +41,6 @@ async fn start_job(t: &ClusterTest, url: &str, name: &str) -> Running {
         url: url.to_string(),
         output,
     }
-}
-
-/// Waits until the committed output holds at least `n` lines, then asserts exactly 1..=n once.
-async fn wait_committed(output: &Path, n: u64) -> Duration {
-    let t0 = Instant::now();
-    let what = format!("{n} committed SCNs in {}", output.display());
-    let scns = wait_for(
-        &what,
-        COMMITTED_WITHIN,
-        Duration::from_millis(200),
-        || async {
-            let scns = committed_scns(output);
-            (scns.len() as u64 >= n).then_some(scns)
-        },
-    )
-    .await;
-    assert_exactly_once(&scns, n);
-    t0.elapsed()
 }
 
 /// Waits for `more` checkpoints to complete after now; returns the count reached.

@@ -45,6 +45,35 @@ pub const SINK_VERTEX: &str = "90bea66de1c231edf33913ecd54406c1";
 /// The TaskManager of the recorded 1.20 answers.
 pub const TASKMANAGER: &str = "127.0.0.1:36891-5c1e2f";
 
+/// The endpoints the Flink collector reads, each with the fixture name its recorded answer
+/// has: for job `id`, source vertex `src`, sink vertex `sink` and TaskManager `tm`.
+pub fn recorded_endpoints(
+    id: &str,
+    src: &str,
+    sink: &str,
+    tm: &str,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("config", "/config".to_string()),
+        ("jobs_overview", "/jobs/overview".to_string()),
+        ("job", format!("/jobs/{id}")),
+        ("job_metrics_numRestarts", format!("/jobs/{id}/metrics?get=numRestarts")),
+        ("checkpoints", format!("/jobs/{id}/checkpoints")),
+        ("checkpoints_config", format!("/jobs/{id}/checkpoints/config")),
+        ("exceptions", format!("/jobs/{id}/exceptions?maxExceptions=16")),
+        (
+            "source_metrics",
+            format!("/jobs/{id}/vertices/{src}/subtasks/metrics?get=numRecordsOut,backPressuredTimeMsPerSecond&agg=sum,max"),
+        ),
+        (
+            "sink_metrics",
+            format!("/jobs/{id}/vertices/{sink}/subtasks/metrics?get=numRecordsIn&agg=sum,max"),
+        ),
+        ("vertex_taskmanagers", format!("/jobs/{id}/vertices/{src}/taskmanagers")),
+        ("thread_dump_blocked", format!("/taskmanagers/{tm}/thread-dump")),
+    ]
+}
+
 /// A recorded response body.
 pub fn fixture(version: &str, name: &str) -> String {
     let path = format!(

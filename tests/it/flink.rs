@@ -13,7 +13,7 @@ use logminer_doctor::observation::{FlinkSnapshot, JobManagerStatus, SourceThread
 use logminer_doctor::remediation::{FlinkControl, JarRun, SavepointStatus};
 use url::Url;
 
-use crate::fake_flink::{fixture, FakeFlink, JOB, SOURCE_VERTEX, TASKMANAGER};
+use crate::fake_flink::{fixture, recorded_endpoints, FakeFlink, JOB, SOURCE_VERTEX, TASKMANAGER};
 
 fn config(urls: &[&str]) -> FlinkConfig {
     FlinkConfig {
@@ -485,22 +485,7 @@ async fn the_simulated_flink_answers_with_the_endpoints_fields_and_types_of_the_
         .as_str()
         .unwrap()
         .to_string();
-    let pairs = [
-        ("config", "/config".to_string()),
-        ("jobs_overview", "/jobs/overview".to_string()),
-        ("job", format!("/jobs/{id}")),
-        ("job_metrics_numRestarts", format!("/jobs/{id}/metrics?get=numRestarts")),
-        ("checkpoints", format!("/jobs/{id}/checkpoints")),
-        ("checkpoints_config", format!("/jobs/{id}/checkpoints/config")),
-        ("exceptions", format!("/jobs/{id}/exceptions?maxExceptions=16")),
-        (
-            "source_metrics",
-            format!("/jobs/{id}/vertices/{src}/subtasks/metrics?get=numRecordsOut,backPressuredTimeMsPerSecond&agg=sum,max"),
-        ),
-        ("sink_metrics", format!("/jobs/{id}/vertices/{sink}/subtasks/metrics?get=numRecordsIn&agg=sum,max")),
-        ("vertex_taskmanagers", format!("/jobs/{id}/vertices/{src}/taskmanagers")),
-        ("thread_dump_blocked", format!("/taskmanagers/{tm}/thread-dump")),
-    ];
+    let pairs = recorded_endpoints(&id, &src, &sink, &tm);
     let mut diffs = vec![];
     for (name, path) in pairs {
         let sim = get(path.clone()).await;

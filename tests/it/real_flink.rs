@@ -33,7 +33,7 @@ use url::Url;
 
 use crate::support::feed::Feed;
 use crate::support::flink::{ClusterTest, ENTRY_CLASS};
-use crate::support::output::{assert_exactly_once, committed_files, committed_scns};
+use crate::support::output::{committed_files, wait_committed};
 use crate::support::{report, secs, wait_for};
 
 const RUNNING_WITHIN: Duration = Duration::from_secs(90);
@@ -259,21 +259,6 @@ async fn start_job(t: &ClusterTest, name: &str) -> Job {
         name: name.into(),
         output,
     }
-}
-
-async fn wait_committed(output: &Path, n: u64) {
-    let what = format!("{n} committed SCNs in {}", output.display());
-    let scns = wait_for(
-        &what,
-        Duration::from_secs(60),
-        Duration::from_millis(200),
-        || async {
-            let scns = committed_scns(output);
-            (scns.len() as u64 >= n).then_some(scns)
-        },
-    )
-    .await;
-    assert_exactly_once(&scns, n);
 }
 
 /// Waits until the stall window has passed since the newest committed file.
@@ -757,7 +742,7 @@ where
 /// Saves the answers of the endpoints the collector reads, with the run's ids replaced by the
 /// fixed ids of the fake JobManager (tests/it/fake_flink.rs).
 async fn record_flink_answers(t: &ClusterTest, job: &Job) {
-    use crate::fake_flink::{JOB, SINK_VERTEX, SOURCE_VERTEX, TASKMANAGER};
+    use crate::fake_flink::{recorded_endpoints, JOB, SINK_VERTEX, SOURCE_VERTEX, TASKMANAGER};
     let url = &job.url;
     let details = t.rest.get(url, &format!("/jobs/{}", job.id)).await.unwrap();
     let vertices = details["vertices"].as_array().unwrap().clone();
@@ -771,25 +756,7 @@ async fn record_flink_answers(t: &ClusterTest, job: &Job) {
     let (src, sink) = (vid("Source"), vid("FileSink"));
     let tm = t.rest.taskmanager_ids(url).await.remove(0);
     let id = &job.id;
-    let endpoints = [
-        ("config", "/config".to_string()),
-        ("jobs_overview", "/jobs/overview".to_string()),
-        ("job", format!("/jobs/{id}")),
-        ("job_metrics_numRestarts", format!("/jobs/{id}/metrics?get=numRestarts")),
-        ("checkpoints", format!("/jobs/{id}/checkpoints")),
-        ("checkpoints_config", format!("/jobs/{id}/checkpoints/config")),
-        ("exceptions", format!("/jobs/{id}/exceptions?maxExceptions=16")),
-        (
-            "source_metrics",
-            format!("/jobs/{id}/vertices/{src}/subtasks/metrics?get=numRecordsOut,backPressuredTimeMsPerSecond&agg=sum,max"),
-        ),
-        (
-            "sink_metrics",
-            format!("/jobs/{id}/vertices/{sink}/subtasks/metrics?get=numRecordsIn&agg=sum,max"),
-        ),
-        ("vertex_taskmanagers", format!("/jobs/{id}/vertices/{src}/taskmanagers")),
-        ("thread_dump_blocked", format!("/taskmanagers/{tm}/thread-dump")),
-    ];
+    let endpoints = recorded_endpoints(id, &src, &sink, &tm);
     let dir = format!("{}/tests/fixtures/flink/1.20", env!("CARGO_MANIFEST_DIR"));
     for (name, path) in endpoints {
         let v = t.rest.get(url, &path).await.unwrap();

@@ -67,3 +67,22 @@ pub fn assert_exactly_once(scns: &[u64], n: u64) {
         );
     }
 }
+
+/// Waits until the committed output under `output` holds at least `n` lines (up to a minute),
+/// then asserts it is exactly 1..=n once; returns how long it took.
+pub async fn wait_committed(output: &Path, n: u64) -> std::time::Duration {
+    let t0 = tokio::time::Instant::now();
+    let what = format!("{n} committed SCNs in {}", output.display());
+    let scns = super::wait_for(
+        &what,
+        std::time::Duration::from_secs(60),
+        std::time::Duration::from_millis(200),
+        || async {
+            let scns = committed_scns(output);
+            (scns.len() as u64 >= n).then_some(scns)
+        },
+    )
+    .await;
+    assert_exactly_once(&scns, n);
+    t0.elapsed()
+}
