@@ -4,13 +4,18 @@
 --   current online log (src/collectors/oracle/redo.rs).
 -- Privileges: SELECT ON SYS.V_$ARCHIVED_LOG, SYS.V_$ARCHIVE_DEST_STATUS, SYS.V_$DATABASE.
 -- Versions: 11.2 and later (control-file views: all threads). The rows read are bounded by
---   CONTROL_FILE_RECORD_KEEP_TIME.
-SELECT DISTINCT a.thread#,
+--   CONTROL_FILE_RECORD_KEEP_TIME. The filter columns are selected too, so that redo.rs checks
+--   them again on rows a DBA captured without the filters. One row per destination copy.
+SELECT a.thread#,
        a.sequence#,
        TO_CHAR(a.first_change#) AS first_change,
        TO_CHAR(a.next_change#) AS next_change,
        ROUND((SYSDATE - a.first_time) * 86400) AS first_age_s,
-       TO_CHAR(SYS_EXTRACT_UTC(SYSTIMESTAMP), 'YYYY-MM-DD"T"HH24:MI:SS.FF3"Z"') AS db_now_utc
+       TO_CHAR(SYS_EXTRACT_UTC(SYSTIMESTAMP), 'YYYY-MM-DD"T"HH24:MI:SS.FF3"Z"') AS db_now_utc,
+       a.name,
+       a.deleted,
+       a.status,
+       TO_CHAR(a.resetlogs_change#) AS resetlogs_change
 FROM v$archived_log a
 WHERE a.name IS NOT NULL
   AND a.deleted = 'NO'
