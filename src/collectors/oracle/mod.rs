@@ -10,7 +10,9 @@ pub mod rows;
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use pool::{DbConnection, DbFailure, Driver, Guarded, Logins, Manager, OracleDriver, Row};
 use queries::Prepared;
