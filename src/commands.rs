@@ -8,8 +8,8 @@ use std::time::Duration;
 use crate::cli::{Cli, Command};
 use crate::clock::{Clock as _, SystemClock};
 use crate::collectors::flink::FlinkCollector;
-use crate::collectors::output::FileSinkCollector;
 use crate::collectors::oracle::OracleCollector;
+use crate::collectors::output::FileSinkCollector;
 use crate::collectors::zookeeper::ZooKeeperCollector;
 use crate::collectors::{
     sample, Collectors, FlinkSource as _, OutputSource as _, ZooKeeperSource as _,

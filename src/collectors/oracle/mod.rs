@@ -54,7 +54,10 @@ impl ErrorKind {
     /// The doctor's own problem (it says nothing about the database's health): reported as
     /// not collected, never as an unreachable Oracle.
     pub fn is_own_trouble(self) -> bool {
-        matches!(self, ErrorKind::NoClient | ErrorKind::ClientTooOld | ErrorKind::Stuck)
+        matches!(
+            self,
+            ErrorKind::NoClient | ErrorKind::ClientTooOld | ErrorKind::Stuck
+        )
     }
 }
 
@@ -73,8 +76,8 @@ pub fn classify(ora: Option<i32>, dpi: Option<i32>) -> ErrorKind {
         }
         (
             Some(
-                1033 | 1034 | 1089 | 12505 | 12514 | 12526 | 12527 | 12528 | 12537 | 12541
-                | 12543 | 12545 | 12170 | 12154,
+                1033 | 1034 | 1089 | 12505 | 12514 | 12526 | 12527 | 12528 | 12537 | 12541 | 12543
+                | 12545 | 12170 | 12154,
             ),
             _,
         ) => ErrorKind::Unreachable,
@@ -530,7 +533,9 @@ fn run<D: Driver>(
         detail: format!("not run: {detail}"),
     };
     if conn.broken {
-        return Err(skipped("the connection died or timed out on an earlier query"));
+        return Err(skipped(
+            "the connection died or timed out on an earlier query",
+        ));
     }
     let remaining = deadline.saturating_duration_since(Instant::now());
     if remaining < Duration::from_millis(20) {
@@ -646,13 +651,12 @@ fn probe<D: Driver>(
         let online = run(shared, g, &prep(queries::ONLINE_LOGS), deadline)?;
         let archived = run(shared, g, &prep(queries::ARCHIVED_LOGS), deadline)?;
         let logs = rows::logs(&online, &archived)?;
-        let threads = redo::available(&threads, &logs, incarnation).map_err(|e| {
-            OracleError::Other {
+        let threads =
+            redo::available(&threads, &logs, incarnation).map_err(|e| OracleError::Other {
                 what: "sql/online_logs.sql".into(),
                 target: shared.target.clone(),
                 detail: e.to_string(),
-            }
-        })?;
+            })?;
         let switches = run(shared, g, &prep(queries::LOG_SWITCHES), deadline)
             .ok()
             .and_then(|rows| rows::log_switches(&rows).ok());
@@ -677,8 +681,8 @@ fn probe<D: Driver>(
     } else {
         queries::TABLE_ACTIVITY
     };
-    let activity =
-        run(shared, g, &prep(q), deadline).and_then(|rows| Ok(rows::table_activity(q.file, &rows)?));
+    let activity = run(shared, g, &prep(q), deadline)
+        .and_then(|rows| Ok(rows::table_activity(q.file, &rows)?));
     lock().table_activity = Some(sig(activity));
 
     let q = if cdb_root {
@@ -723,4 +727,26 @@ impl<D: Driver> OracleSource for OracleCollector<D> {
             None => Signal::missing(format!("connecting: {late}")),
         }
     }
+}
+
+/// Runs every sql/ query once on `conn` with the binds of `cfg`, for the live test and for
+/// capturing real rows as fixtures (tests/fixtures/oracle/README.md): each file with its rows
+/// or its error. Blocking; call it off the async runtime.
+pub fn run_all<C: DbConnection>(
+    conn: &mut C,
+    cfg: &OracleConfig,
+) -> Vec<(&'static str, Result<Vec<Row>, DbFailure>)> {
+    let mut out = Vec::new();
+    for q in queries::ALL {
+        let p = if q.file == queries::FLUSH_SCN.file {
+            match queries::prepare_flush(&cfg.flush_table) {
+                Some(p) => p,
+                None => continue,
+            }
+        } else {
+            queries::prepare(*q, &cfg.connector_user, &cfg.captured_tables)
+        };
+        out.push((q.file, conn.query(&p.sql, &p.binds, cfg.call_timeout)));
+    }
+    out
 }

@@ -243,7 +243,11 @@ impl<D: Driver> r2d2::ManageConnection for Manager<D> {
                 if matches!(e.ora, Some(1017 | 28000)) {
                     self.logins.locked_out.store(true, Ordering::SeqCst);
                 }
-                *self.logins.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.clone());
+                *self
+                    .logins
+                    .last_error
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = Some(e.clone());
                 Err(e)
             }
         }

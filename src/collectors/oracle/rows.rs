@@ -335,7 +335,9 @@ pub fn log_switches(rows: &[Row]) -> Result<u32, RowError> {
 pub fn table_activity(file: &'static str, rows: &[Row]) -> Result<TableActivity, RowError> {
     let c = Cols { file };
     Ok(TableActivity {
-        db_block_changes: c.opt_u64(one(file, rows)?, "DB_BLOCK_CHANGES")?.unwrap_or(0),
+        db_block_changes: c
+            .opt_u64(one(file, rows)?, "DB_BLOCK_CHANGES")?
+            .unwrap_or(0),
     })
 }
 
