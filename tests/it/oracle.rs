@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use logminer_doctor::collectors::oracle::pool::{DbConnection, DbFailure, Driver, Row};
 use logminer_doctor::collectors::oracle::redo::{self, LogFile, LogSource};
