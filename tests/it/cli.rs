@@ -439,8 +439,11 @@ fn check_config_says_what_it_reached_and_what_it_cannot_check() {
 
     let config = write_config(dir.path(), &out, std::slice::from_ref(&up));
     let o = run(&["--config", config.to_str().unwrap(), "check-config"]);
-    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
     let text = stdout(&o);
+    // Without an Oracle Client (CI) the Oracle line is not_checked and the rest is reachable;
+    // with one, nothing listens at 127.0.0.1:1 and check-config fails for it.
+    let expected = if text.contains("DPI-1047") { 0 } else { 2 };
+    assert_eq!(code(&o), expected, "{}{}", stdout(&o), stderr(&o));
     assert!(text.contains("valid, 1 pipeline"), "{text}");
     // Without an Oracle Client (CI) the single login cannot be tried and says how to install
     // one; with one, nothing listens at 127.0.0.1:1.
@@ -468,7 +471,7 @@ fn check_config_says_what_it_reached_and_what_it_cannot_check() {
     let checks: Vec<Value> = serde_json::from_str(&stdout(&o)).unwrap();
     let bad: Vec<&Value> = checks
         .iter()
-        .filter(|c| c["status"] == "unreachable")
+        .filter(|c| c["status"] == "unreachable" && c["system"] != "oracle")
         .collect();
     assert_eq!(bad.len(), 1, "{checks:#?}");
     assert!(bad[0]["target"].as_str().unwrap().starts_with(&down));

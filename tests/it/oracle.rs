@@ -50,6 +50,8 @@ enum Answer {
     Rows(Vec<Row>),
     Fail(DbFailure),
     Hang(Duration),
+    /// Hangs past the call timeout too (OCI's cleanup after a timeout can hang as well).
+    Stuck(Duration),
 }
 
 #[derive(Clone, Default)]
@@ -117,6 +119,10 @@ impl DbConnection for FakeConn {
                 // A database that hangs; the call timeout stops it, as OCI would (DPI-1067).
                 std::thread::sleep((*d).min(timeout));
                 Err(fail(None, Some(1067), "DPI-1067: call timeout exceeded"))
+            }
+            Some(Answer::Stuck(d)) => {
+                std::thread::sleep(*d);
+                Err(fail(Some(3114), None, "ORA-03114: not connected to ORACLE"))
             }
             None => Err(fail(
                 Some(942),
@@ -378,13 +384,58 @@ async fn a_hanging_query_never_delays_the_probe_past_its_deadline() {
     let s = s.value().cloned().unwrap();
     assert!(s.database.value().is_some(), "answered before the hang");
     assert!(s.sessions.failed() && s.redo.failed());
-    // The hung call is still running: after two, probes are refused as the doctor's own trouble.
+}
+
+#[tokio::test]
+async fn calls_stuck_past_their_timeout_are_capped_and_reported_as_the_doctors_own_trouble() {
+    let mut fake = Fake::from_dir(&fixtures().join("19c"));
+    fake.answers.insert(
+        "sessions.sql".into(),
+        Answer::Stuck(Duration::from_millis(1500)),
+    );
+    let logins = fake.logins.clone();
+    let st = Settings {
+        budget: Duration::from_millis(300),
+        ..settings()
+    };
+    let c = OracleCollector::with_driver(config(), fake, st);
+    let t = Instant::now();
+    let s1 = c.observe().await;
     let s2 = c.observe().await;
-    let s3 = c.observe().await;
-    assert!(c.running_calls() >= 2 || !s2.failed());
-    if c.running_calls() >= 2 {
-        assert!(matches!(s3, Signal::NotCollected { .. }), "{s3:?}");
+    assert!(
+        t.elapsed() < Duration::from_millis(1000),
+        "{:?}",
+        t.elapsed()
+    );
+    for s in [&s1, &s2] {
+        let s = s.value().unwrap();
+        assert!(s.database.value().is_some());
+        let e = s.sessions.error().unwrap();
+        assert!(
+            e.contains("no answer") && e.contains("db-host:1521/ORCLPDB1"),
+            "{e}"
+        );
     }
+    assert_eq!(c.running_calls(), 2);
+    // Two calls stuck: no third one starts, and the probe is not evidence against Oracle.
+    let s3 = c.observe().await;
+    assert!(matches!(s3, Signal::NotCollected { .. }), "{s3:?}");
+    assert!(s3
+        .error()
+        .unwrap()
+        .contains("still running past their timeout"));
+    assert!(t.elapsed() < Duration::from_millis(1000));
+    // Once they return, the broken connections are dropped and probes work again.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(c.running_calls(), 0);
+    let before = logins.load(Ordering::SeqCst);
+    let s4 = c.observe().await;
+    assert!(s4.value().is_some(), "{s4:?}");
+    assert_eq!(
+        logins.load(Ordering::SeqCst),
+        before + 1,
+        "a fresh connection, not the broken one"
+    );
 }
 
 fn log(thread: u32, seq: u64, first: u64, source: LogSource) -> LogFile {

@@ -584,6 +584,9 @@ fn probe<D: Driver>(
                         .last_error()
                         .unwrap_or_else(|| DbFailure::from_text(e.to_string()));
                     let err = shared.failure(None, &f);
+                    // A pool exists only after a successful direct login: dropping it stops
+                    // r2d2's background retries, and the next probe tries one login again.
+                    shared.state().pool = None;
                     if err.kind() == ErrorKind::Credentials {
                         shared.back_off(&err);
                     }
