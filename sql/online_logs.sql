@@ -6,7 +6,7 @@ SELECT thread#,
        sequence#,
        TO_CHAR(first_change#) AS first_change,
        TO_CHAR(next_change#) AS next_change,
-       ROUND((SYSDATE - first_time) * 86400) AS first_age_s,
+       GREATEST(0, ROUND((SYSDATE - first_time) * 86400)) AS first_age_s,
        TO_CHAR(SYS_EXTRACT_UTC(SYSTIMESTAMP), 'YYYY-MM-DD"T"HH24:MI:SS.FF3"Z"') AS db_now_utc,
        status,
        archived

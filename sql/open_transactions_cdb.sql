@@ -4,7 +4,7 @@
 -- Versions: 12.1 and later, CDB$ROOT only.
 SELECT COUNT(*) AS open_count,
        TO_CHAR(MIN(t.start_scnw * 4294967296 + t.start_scnb)) AS oldest_start_scn,
-       ROUND((SYSDATE - MIN(t.start_date)) * 86400) AS oldest_age_s,
+       GREATEST(0, ROUND((SYSDATE - MIN(t.start_date)) * 86400)) AS oldest_age_s,
        TO_CHAR(SYS_EXTRACT_UTC(SYSTIMESTAMP), 'YYYY-MM-DD"T"HH24:MI:SS.FF3"Z"') AS db_now_utc
 FROM gv$transaction t
 WHERE EXISTS (

@@ -349,7 +349,7 @@ impl OracleCollector<OracleDriver> {
     /// The real collector for `cfg` (nothing connects until the first probe).
     pub fn new(cfg: OracleConfig) -> Self {
         let cs = with_connect_timeout(&cfg.connect_string, cfg.call_timeout);
-        let driver = OracleDriver::new(&cfg.user, cfg.password.expose(), &cs);
+        let driver = OracleDriver::new(&cfg.user, cfg.password.expose(), &cs, cfg.call_timeout);
         let settings = Settings::for_config(&cfg);
         OracleCollector::with_driver(cfg, driver, settings)
     }

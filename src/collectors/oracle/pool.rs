@@ -85,15 +85,18 @@ pub trait Driver: Send + Sync + 'static {
 #[derive(Debug)]
 pub struct OracleDriver {
     manager: r2d2_oracle::OracleConnectionManager,
+    call_timeout: Duration,
 }
 
 impl OracleDriver {
-    /// A driver for `user` at `connect_string` (the connect timeout already in it).
-    pub fn new(user: &str, password: &str, connect_string: &str) -> Self {
+    /// A driver for `user` at `connect_string` (the connect timeout already in it); every
+    /// connection it opens gets `call_timeout` before its first round trip.
+    pub fn new(user: &str, password: &str, connect_string: &str, call_timeout: Duration) -> Self {
         let mut connector = ::oracle::Connector::new(user, password, connect_string);
         connector.driver_name("logminer-doctor");
         OracleDriver {
             manager: r2d2_oracle::OracleConnectionManager::from_connector(connector),
+            call_timeout,
         }
     }
 }
@@ -111,6 +114,10 @@ impl Driver for OracleDriver {
 
     fn connect(&self) -> Result<::oracle::Connection, DbFailure> {
         let conn = r2d2::ManageConnection::connect(&self.manager).map_err(|e| failure(&e))?;
+        // Before any round trip (server_version is one): a client older than 18.1 fails here
+        // with DPI-1050, which the collector reports as a client too old.
+        conn.set_call_timeout(Some(self.call_timeout.max(Duration::from_millis(1))))
+            .map_err(|e| failure(&e))?;
         // Tag the session so that a DBA sees whose it is, and the doctor's own never passes for
         // the connector's. A failure here is harmless.
         let _ = conn.set_module("logminer-doctor");
