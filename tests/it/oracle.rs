@@ -683,3 +683,42 @@ fn the_demo_stacks_doctor_config_is_valid() {
     let c = Config::load(&p, &E).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(c.pipelines[0].oracle.connector_user, "C##DBZUSER");
 }
+
+#[test]
+fn scns_are_parsed_from_text_exactly() {
+    use logminer_doctor::collectors::oracle::rows::parse_u64;
+    assert_eq!(parse_u64("18446744073709551615"), Some(u64::MAX));
+    assert_eq!(parse_u64("281474976710655"), Some((1 << 48) - 1));
+    assert_eq!(
+        parse_u64("9007199254740993"),
+        Some(9007199254740993),
+        "2^53+1, lost by a float"
+    );
+    for bad in ["", "-1", "1.5", "1e10", "18446744073709551616"] {
+        assert_eq!(parse_u64(bad), None, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn the_real_driver_without_an_oracle_client_says_how_to_install_one() {
+    // The real code path, on this machine: no libclntsh, so DPI-1047, reported as the doctor's
+    // own setup problem. With a client installed, nothing listens at 127.0.0.1:1.
+    let mut cfg = config();
+    cfg.connect_string = "127.0.0.1:1/NOSUCH".into();
+    let c = OracleCollector::new(cfg);
+    let s = c.observe().await;
+    let e = s.error().unwrap().to_string();
+    assert!(!e.contains("s3cr3t-pw"), "{e}");
+    if e.contains("DPI-1047") {
+        assert!(matches!(s, Signal::NotCollected { .. }), "{s:?}");
+        assert!(
+            e.contains("Instant Client 19") && e.contains("LD_LIBRARY_PATH"),
+            "{e}"
+        );
+        assert_eq!(c.login_attempts(), 1);
+        let t = c.test_connection().await.unwrap_err();
+        assert!(t.kind().is_own_trouble(), "{t}");
+    } else {
+        assert!(s.failed(), "{s:?}");
+    }
+}

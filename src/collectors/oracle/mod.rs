@@ -334,7 +334,9 @@ impl<D: Driver> Shared<D> {
     fn back_off(&self, e: &OracleError) {
         self.logins.locked_out.store(true, Ordering::SeqCst);
         let mut st = self.state();
-        st.pool = None;
+        if let Some(p) = st.pool.take() {
+            pool::drop_off_runtime(p);
+        }
         st.backoff_until = Some((Instant::now() + self.settings.backoff, e.to_string()));
     }
 }
@@ -343,6 +345,15 @@ impl<D: Driver> Shared<D> {
 pub struct OracleCollector<D: Driver = OracleDriver> {
     shared: Arc<Shared<D>>,
     stuck: pool::StuckCalls,
+}
+
+impl<D: Driver> Drop for OracleCollector<D> {
+    fn drop(&mut self) {
+        let pool = self.shared.state().pool.take();
+        if let Some(p) = pool {
+            pool::drop_off_runtime(p);
+        }
+    }
 }
 
 impl OracleCollector<OracleDriver> {

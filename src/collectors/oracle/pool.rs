@@ -322,3 +322,14 @@ pub async fn run_blocking<T: Send + 'static>(
         Ok(Err(_)) | Err(_) => None,
     }
 }
+
+/// Drops `v` (a pool and its idle connections: closing them is a round trip each) on the
+/// blocking pool when a tokio runtime is running, so that no async worker waits on the network.
+pub fn drop_off_runtime<T: Send + 'static>(v: T) {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) => {
+            h.spawn_blocking(move || drop(v));
+        }
+        Err(_) => drop(v),
+    }
+}
