@@ -722,3 +722,40 @@ async fn the_real_driver_without_an_oracle_client_says_how_to_install_one() {
         assert!(s.failed(), "{s:?}");
     }
 }
+
+#[tokio::test]
+async fn a_connection_that_dies_mid_probe_is_dropped_and_replaced() {
+    for (ora, dpi, text) in [
+        (
+            Some(3113),
+            None,
+            "ORA-03113: end-of-file on communication channel",
+        ),
+        (Some(3135), None, "ORA-03135: connection lost contact"),
+        (
+            Some(3113),
+            Some(1080),
+            "DPI-1080: connection was closed by ORA-3113",
+        ),
+        (
+            Some(1013),
+            None,
+            "ORA-01013: user requested cancel of current operation",
+        ),
+    ] {
+        let mut fake = Fake::from_dir(&fixtures().join("19c"));
+        fake.answers
+            .insert("sessions.sql".into(), Answer::Fail(fail(ora, dpi, text)));
+        let logins = fake.logins.clone();
+        let c = OracleCollector::with_driver(config(), fake, settings());
+        let s = c.observe().await.value().cloned().unwrap();
+        assert!(s.database.value().is_some());
+        let e = s.sessions.error().unwrap();
+        assert!(e.contains(text) && e.contains("dropped"), "{e}");
+        // Later queries of the same probe do not reuse it.
+        assert!(s.redo.error().unwrap().contains("not run"), "{:?}", s.redo);
+        // The next probe logs in again instead of reusing the broken connection.
+        c.observe().await;
+        assert_eq!(logins.load(Ordering::SeqCst), 2, "{text}");
+    }
+}
