@@ -61,7 +61,8 @@ GRANT SELECT ON c##dbzuser.log_mining_flush TO c##cdcmon;
 -- A DBA-owned definer's-rights procedure, so that the monitor never holds ALTER SYSTEM. It
 -- refuses any session that is not the connector user's. Create it as a DBA account (here
 -- SYSTEM; the owner needs ALTER SYSTEM and SELECT on GV_$SESSION granted directly, not via a
--- role), then grant EXECUTE to the monitor. In a CDB create it in CDB$ROOT.
+-- role), then grant EXECUTE to the monitor. In a CDB create it in CDB$ROOT and grant it to
+-- C##CDCMON. Replace 'DEBEZIUM' with the connector's user (upper case, as stored).
 -- (PL/SQL: the SQL-parser test of tests/it/oracle.rs skips the block between the markers.)
 -- BEGIN PLSQL
 CREATE OR REPLACE PROCEDURE system.lmd_kill_connector_session (
@@ -83,4 +84,4 @@ EXCEPTION
 END;
 /
 -- END PLSQL
-GRANT EXECUTE ON system.lmd_kill_connector_session TO cdcmon;
+GRANT EXECUTE ON system.lmd_kill_connector_session TO cdcmon;  -- C##CDCMON in a CDB

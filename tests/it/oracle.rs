@@ -595,17 +595,35 @@ except Exception:
 print('parsed', len(files), 'files')
 sys.exit(1 if bad or len(files) < 10 else 0)
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", script, concat!(env!("CARGO_MANIFEST_DIR"), "/sql")])
-        .env("PYTHONPATH", &py)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // The files as shipped, and as sent: expanded for two captured tables and for none.
+    let sent = tempfile::tempdir().unwrap();
+    let two = [table("INVENTORY.CUSTOMERS"), table("SALES.ORDERS")];
+    for (n, tables) in [(2, &two[..]), (0, &[][..])] {
+        for q in queries::ALL {
+            let p = if *q == queries::FLUSH_SCN {
+                queries::prepare_flush(&table("DEBEZIUM.LOG_MINING_FLUSH")).unwrap()
+            } else {
+                queries::prepare(*q, "DEBEZIUM", tables)
+            };
+            std::fs::write(sent.path().join(format!("{n}_{}", q.file)), p.sql).unwrap();
+        }
+    }
+    for dir in [
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/sql")),
+        sent.path().to_path_buf(),
+    ] {
+        let out = std::process::Command::new("python3")
+            .args(["-c", script, dir.to_str().unwrap()])
+            .env("PYTHONPATH", &py)
+            .output()
+            .expect("python3 runs");
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 #[test]
