@@ -433,12 +433,17 @@ impl<D: Driver> OracleCollector<D> {
         let budget = shared.settings.budget;
         let out = pool::run_blocking(&self.stuck, budget, move || {
             let mut conn = login(&shared)?;
-            let (major, minor, text) = conn
+            let (_, _, server) = conn
                 .conn
                 .server_version()
                 .map_err(|f| shared.failure(None, &f))?;
-            let _ = (major, minor);
-            Ok(format!("Oracle {text}; credentials and client OK"))
+            let (major, minor) = shared
+                .driver
+                .client_version()
+                .map_err(|f| shared.failure(None, &f))?;
+            Ok(format!(
+                "Oracle {server}; Oracle Client {major}.{minor}; the login works"
+            ))
         })
         .await;
         out.unwrap_or_else(|| {
@@ -587,17 +592,28 @@ fn probe<D: Driver>(
         }
         Some(p) => {
             let wait = deadline.saturating_duration_since(Instant::now());
+            // Only this checkout's login errors count, never an older one.
+            *shared
+                .logins
+                .last_error
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = None;
             match p.get_timeout(wait.max(Duration::from_millis(10))) {
                 Ok(c) => Conn::Pooled(c),
-                Err(e) => {
-                    let f = shared
-                        .logins
-                        .last_error()
-                        .unwrap_or_else(|| DbFailure::from_text(e.to_string()));
-                    let err = shared.failure(None, &f);
+                Err(_) => {
                     // A pool exists only after a successful direct login: dropping it stops
                     // r2d2's background retries, and the next probe tries one login again.
-                    shared.state().pool = None;
+                    if let Some(p) = shared.state().pool.take() {
+                        pool::drop_off_runtime(p);
+                    }
+                    let Some(f) = shared.logins.last_error() else {
+                        // No login failed: both connections are held by calls still running.
+                        return Err(OracleError::Stuck {
+                            target: shared.target.clone(),
+                            running: p.state().connections as usize,
+                        });
+                    };
+                    let err = shared.failure(None, &f);
                     if err.kind() == ErrorKind::Credentials {
                         shared.back_off(&err);
                     }
