@@ -777,3 +777,50 @@ async fn a_connection_that_dies_mid_probe_is_dropped_and_replaced() {
         assert_eq!(logins.load(Ordering::SeqCst), 2, "{text}");
     }
 }
+
+#[tokio::test]
+async fn rows_saved_by_the_capture_script_are_accepted_as_they_are() {
+    // sql/capture.py turns SQL*Plus CSV output into fixtures; feed it the 19c rows written as
+    // SQL*Plus writes them (MARKUP CSV QUOTE ON, NULL as an empty field) and map the result.
+    let src = fixtures().join("19c");
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("captured");
+    for e in std::fs::read_dir(&src).unwrap() {
+        let p = e.unwrap().path();
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+        let rows: Vec<Row> = serde_json::from_value(v["rows"].clone()).unwrap();
+        let file = v["file"].as_str().unwrap();
+        let mut csv = String::new();
+        if let Some(first) = rows.first() {
+            let cols: Vec<&String> = first.keys().collect();
+            let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+            csv += &cols.iter().map(|c| q(c)).collect::<Vec<_>>().join(",");
+            csv += "\n";
+            for r in &rows {
+                let line: Vec<String> = cols
+                    .iter()
+                    .map(|c| r[*c].as_deref().map(q).unwrap_or_default())
+                    .collect();
+                csv += &line.join(",");
+                csv += "\n";
+            }
+        }
+        let csv_path = work.path().join(format!("{file}.csv"));
+        std::fs::write(&csv_path, csv).unwrap();
+        let o = std::process::Command::new("python3")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/capture.py"))
+            .args(["--out", out.to_str().unwrap(), "--file", file])
+            .args(["--version", "19.0.0.0.0", "--from-csv"])
+            .arg(&csv_path)
+            .output()
+            .expect("python3 runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let c = OracleCollector::with_driver(config(), Fake::from_dir(&out), settings());
+    let s = c.observe().await;
+    let s = s.value().unwrap_or_else(|| panic!("{s:?}"));
+    let want = OracleCollector::with_driver(config(), Fake::from_dir(&src), settings())
+        .observe()
+        .await;
+    assert_eq!(Some(s), want.value());
+}
