@@ -8,8 +8,8 @@ use std::time::Duration;
 use crate::cli::{Cli, Command};
 use crate::clock::{Clock as _, SystemClock};
 use crate::collectors::flink::FlinkCollector;
+use crate::collectors::oracle::OracleCollector;
 use crate::collectors::output::FileSinkCollector;
-use crate::collectors::unavailable::Unavailable;
 use crate::collectors::zookeeper::ZooKeeperCollector;
 use crate::collectors::{
     sample, Collectors, FlinkSource as _, OutputSource as _, ZooKeeperSource as _,
@@ -134,15 +134,12 @@ fn select<'a>(
     }
 }
 
-/// The collectors of a configured pipeline. The Oracle collector is not built yet, so the
-/// database-side signals are not collected and say so.
+/// The collectors of a configured pipeline.
 fn real_collectors(
     p: &PipelineConfig,
-) -> Collectors<Unavailable, FlinkCollector, Option<ZooKeeperCollector>, FileSinkCollector> {
+) -> Collectors<OracleCollector, FlinkCollector, Option<ZooKeeperCollector>, FileSinkCollector> {
     Collectors {
-        oracle: Unavailable::new(
-            "the Oracle collector is not built yet (no database-side signals)",
-        ),
+        oracle: OracleCollector::new(p.oracle.clone()),
         flink: FlinkCollector::new(p.flink.clone()),
         zookeeper: p.zookeeper.clone().map(ZooKeeperCollector::new),
         output: FileSinkCollector::new(p.output.clone()),
@@ -408,12 +405,21 @@ async fn check_config(path: &Path, format: Format) -> Result<Exit, CommandError>
     let config = Config::load(path, &ProcessEnv)?;
     let mut checks = Vec::new();
     for p in &config.pipelines {
+        // One direct login (never a pool that would retry a wrong password).
+        let (status, detail) = match OracleCollector::new(p.oracle.clone())
+            .test_connection()
+            .await
+        {
+            Ok(detail) => ("ok", detail),
+            Err(e) if e.kind().is_own_trouble() => ("not_checked", e.to_string()),
+            Err(e) => ("unreachable", e.to_string()),
+        };
         checks.push(Check {
             pipeline: p.name.clone(),
             system: "oracle",
             target: p.oracle.connect_string.clone(),
-            status: "not_checked",
-            detail: "the Oracle collector is not built yet, so the connection is not tested".into(),
+            status,
+            detail,
         });
         let flink = FlinkCollector::new(p.flink.clone());
         if let Some(snapshot) = flink.observe().await.value() {

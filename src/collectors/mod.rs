@@ -7,6 +7,7 @@
 //! collectors of the same probe.
 
 pub mod flink;
+pub mod oracle;
 pub mod output;
 pub mod unavailable;
 pub mod zookeeper;

@@ -230,13 +230,20 @@ fn live_diagnose_reads_the_output_and_names_what_it_could_not_check() {
         "--format",
         "json",
     ]);
-    // Stale output, a RUNNING job whose counters are flat, and no database signals: no step
-    // can decide, and it says why.
-    assert_eq!(code(&o), 3, "{}", stderr(&o));
     let v: Vec<Value> = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(v[0]["cause"], "unknown");
     let missing = v[0]["missing_signals"].to_string();
-    assert!(missing.contains("not built yet"), "{missing}");
+    if missing.contains("DPI-1047") {
+        // No Oracle Client on this machine (CI): the doctor's own setup problem, not evidence
+        // about Oracle. Stale output, a RUNNING job whose counters are flat, and no database
+        // signals: no step can decide, and it says why, with the install guidance.
+        assert_eq!(code(&o), 3, "{}", stderr(&o));
+        assert_eq!(v[0]["cause"], "unknown");
+        assert!(missing.contains("Instant Client 19"), "{missing}");
+    } else {
+        // With a client, nothing listens at 127.0.0.1:1: a stale output and an Oracle the
+        // doctor cannot reach.
+        assert_eq!(v[0]["cause"], "oracle_unreachable", "{}", stdout(&o));
+    }
     assert_eq!(v[0]["observations"], 2);
 }
 
@@ -432,11 +439,18 @@ fn check_config_says_what_it_reached_and_what_it_cannot_check() {
 
     let config = write_config(dir.path(), &out, std::slice::from_ref(&up));
     let o = run(&["--config", config.to_str().unwrap(), "check-config"]);
-    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
     let text = stdout(&o);
+    // Without an Oracle Client (CI) the Oracle line is not_checked and the rest is reachable;
+    // with one, nothing listens at 127.0.0.1:1 and check-config fails for it.
+    let expected = if text.contains("DPI-1047") { 0 } else { 2 };
+    assert_eq!(code(&o), expected, "{}{}", stdout(&o), stderr(&o));
     assert!(text.contains("valid, 1 pipeline"), "{text}");
+    // Without an Oracle Client (CI) the single login cannot be tried and says how to install
+    // one; with one, nothing listens at 127.0.0.1:1.
     assert!(
-        text.contains("oracle") && text.contains("not built yet"),
+        text.contains("oracle")
+            && ((text.contains("not_checked") && text.contains("DPI-1047"))
+                || text.contains("unreachable")),
         "{text}"
     );
     assert!(text.contains("1 committed files"), "{text}");
@@ -457,7 +471,7 @@ fn check_config_says_what_it_reached_and_what_it_cannot_check() {
     let checks: Vec<Value> = serde_json::from_str(&stdout(&o)).unwrap();
     let bad: Vec<&Value> = checks
         .iter()
-        .filter(|c| c["status"] == "unreachable")
+        .filter(|c| c["status"] == "unreachable" && c["system"] != "oracle")
         .collect();
     assert_eq!(bad.len(), 1, "{checks:#?}");
     assert!(bad[0]["target"].as_str().unwrap().starts_with(&down));

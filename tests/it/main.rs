@@ -22,3 +22,7 @@ mod output;
 mod real_flink;
 // The real-cluster harness: ZooKeeper, Flink HA, the feed, the committed output.
 mod support;
+// The Oracle collector on fixtures and a test driver: mapping, errors, deadline, backoff, SQL.
+mod oracle;
+// The Oracle collector on a real database (LMD_TEST_ORACLE), else skipped with the reason.
+mod oracle_live;

@@ -1,0 +1,11 @@
+#!/bin/bash
+# Inserts one row into INVENTORY.CUSTOMERS every 5 s, with the current SCN, until stopped.
+while true; do
+  sqlplus -s inventory/inventory@//oracle:1521/FREEPDB1 <<'SQL'
+INSERT INTO customers (id, name, scn)
+  SELECT NVL(MAX(id), 0) + 1, 'customer', (SELECT current_scn FROM v$database) FROM customers;
+COMMIT;
+EXIT
+SQL
+  sleep 5
+done

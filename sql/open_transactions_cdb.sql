@@ -1,0 +1,18 @@
+-- Question: as open_transactions.sql, from CDB$ROOT (objects matched per container).
+-- Privileges: SELECT ON SYS.GV_$TRANSACTION, SYS.GV_$LOCKED_OBJECT, SYS.CDB_OBJECTS, and
+--   CONTAINER_DATA=ALL.
+-- Versions: 12.1 and later, CDB$ROOT only.
+SELECT COUNT(*) AS open_count,
+       TO_CHAR(MIN(t.start_scnw * 4294967296 + t.start_scnb)) AS oldest_start_scn,
+       GREATEST(0, ROUND((SYSDATE - MIN(t.start_date)) * 86400)) AS oldest_age_s,
+       TO_CHAR(SYS_EXTRACT_UTC(SYSTIMESTAMP), 'YYYY-MM-DD"T"HH24:MI:SS.FF3"Z"') AS db_now_utc
+FROM gv$transaction t
+WHERE EXISTS (
+  SELECT 1 FROM gv$locked_object lo
+  WHERE lo.inst_id = t.inst_id
+    AND lo.xidusn = t.xidusn AND lo.xidslot = t.xidslot AND lo.xidsqn = t.xidsqn
+    AND (lo.con_id, lo.object_id) IN (
+      SELECT o.con_id, o.object_id FROM cdb_objects o
+      WHERE (o.owner, o.object_name) IN ((:owner_1, :table_1))
+    )
+)

@@ -1,0 +1,782 @@
+//! The real Oracle collector: the sql/ queries through a small r2d2 pool of `::oracle`
+//! connections, every call under a call timeout and the probe under a deadline, credentials
+//! tested with one direct login and backed off for minutes after ORA-01017/ORA-28000, and each
+//! driver error turned into a message and the right signal (`OracleError::kind`).
+
+pub mod pool;
+pub mod queries;
+pub mod redo;
+pub mod rows;
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use pool::{DbConnection, DbFailure, Driver, Guarded, Logins, Manager, OracleDriver, Row};
+use queries::Prepared;
+use rows::RowError;
+
+use super::OracleSource;
+use crate::config::OracleConfig;
+use crate::observation::{
+    ConnectorSession, DatabaseState, OpenTransactions, OracleSnapshot, RecoveryArea,
+    RedoAvailability, Signal, TableActivity, TableLogging,
+};
+
+/// What kind of trouble an error is: it decides the signal and the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// DPI-1047: no Oracle Client library (the doctor's own setup).
+    NoClient,
+    /// DPI-1050/DPI-1072 or a client older than 18.1 (the doctor's own setup).
+    ClientTooOld,
+    /// ORA-12541/12514/12170/12537 …: the database cannot be reached.
+    Unreachable,
+    /// ORA-01017/ORA-28000: wrong credentials or a locked account.
+    Credentials,
+    /// ORA-00942/ORA-01031: a grant of sql/grants.sql is missing.
+    MissingGrant,
+    /// ORA-03113/03114/03135, DPI-1080/1010: the connection died.
+    ConnectionDied,
+    /// ORA-01013, DPI-1067: a call ran past its timeout.
+    TimedOut,
+    /// Earlier calls are still stuck past their timeout (the doctor's own trouble).
+    Stuck,
+    /// A row without the promised shape.
+    BadRow,
+    /// Anything else.
+    Other,
+}
+
+impl ErrorKind {
+    /// The doctor's own problem (it says nothing about the database's health): reported as
+    /// not collected, never as an unreachable Oracle.
+    pub fn is_own_trouble(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::NoClient | ErrorKind::ClientTooOld | ErrorKind::Stuck
+        )
+    }
+}
+
+/// The kind of a driver error, from its ORA and DPI numbers (never from its text).
+pub fn classify(ora: Option<i32>, dpi: Option<i32>) -> ErrorKind {
+    match (ora, dpi) {
+        (_, Some(1047)) => ErrorKind::NoClient,
+        (_, Some(1050 | 1072)) => ErrorKind::ClientTooOld,
+        (_, Some(1067)) => ErrorKind::TimedOut,
+        (_, Some(1080 | 1010)) => ErrorKind::ConnectionDied,
+        (Some(1017 | 28000), _) => ErrorKind::Credentials,
+        (Some(942 | 1031), _) => ErrorKind::MissingGrant,
+        (Some(1013 | 3136 | 12161), _) => ErrorKind::TimedOut,
+        (Some(28 | 1012 | 1092 | 3113 | 3114 | 3135 | 12547 | 12570 | 12583), _) => {
+            ErrorKind::ConnectionDied
+        }
+        (
+            Some(
+                1033 | 1034 | 1089 | 12505 | 12514 | 12526 | 12527 | 12528 | 12537 | 12541 | 12543
+                | 12545 | 12170 | 12154,
+            ),
+            _,
+        ) => ErrorKind::Unreachable,
+        _ => ErrorKind::Other,
+    }
+}
+
+/// An Oracle collector error; every message names its target (the connect string, never the
+/// password) and, for a query, its sql/ file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OracleError {
+    /// DPI-1047.
+    #[error("cannot connect to {target}: no Oracle Client library was found (DPI-1047). Install Oracle Instant Client 19 (Basic or Basic Light, https://www.oracle.com/database/technologies/instant-client/downloads.html; 19 reaches databases 11.2 to 23ai) and make it found: run `echo /opt/oracle/instantclient_19_XX > /etc/ld.so.conf.d/oracle-instantclient.conf && ldconfig` as root, or start the doctor with LD_LIBRARY_PATH set to that directory. Driver said: {detail}")]
+    NoClient {
+        /// The connect string.
+        target: String,
+        /// The driver's text.
+        detail: String,
+    },
+    /// A client without call timeouts.
+    #[error("the Oracle Client library for {target} is too old ({found}): call timeouts need Oracle Client 18.1 or newer, and the doctor never queries without one. Install Oracle Instant Client 19 and put it first in the library path")]
+    ClientTooOld {
+        /// The connect string.
+        target: String,
+        /// The client version found, or the driver's text.
+        found: String,
+    },
+    /// The database cannot be reached.
+    #[error("cannot reach Oracle at {target}: {detail}")]
+    Unreachable {
+        /// The connect string.
+        target: String,
+        /// The driver's text (with its ORA number).
+        detail: String,
+    },
+    /// ORA-01017/ORA-28000.
+    #[error("login to {target} failed: {detail}. The doctor makes no login attempt there for {backoff}, so that its retries never lock the account; fix the user or password in the config (ORA-01017) or ask a DBA to unlock the account (ORA-28000)")]
+    Credentials {
+        /// The connect string.
+        target: String,
+        /// The driver's text.
+        detail: String,
+        /// How long nothing connects.
+        backoff: String,
+    },
+    /// ORA-00942/ORA-01031 on a query.
+    #[error("sql/{file} on {target}: a grant is missing ({detail}); run the grants sql/grants.sql lists for {file}")]
+    MissingGrant {
+        /// The query's file.
+        file: &'static str,
+        /// The connect string.
+        target: String,
+        /// The driver's text.
+        detail: String,
+    },
+    /// The connection died.
+    #[error("{what} on {target}: the connection died ({detail}); it is dropped and replaced")]
+    ConnectionDied {
+        /// `sql/<file>` or `connecting`.
+        what: String,
+        /// The connect string.
+        target: String,
+        /// The driver's text.
+        detail: String,
+    },
+    /// A call ran past its timeout.
+    #[error("{what} on {target}: timed out ({detail}); the connection is dropped, not reused")]
+    TimedOut {
+        /// `sql/<file>` or `connecting`.
+        what: String,
+        /// The connect string.
+        target: String,
+        /// What timed out.
+        detail: String,
+    },
+    /// Earlier calls are still stuck.
+    #[error("{running} earlier calls to {target} are still running past their timeout: the doctor does not start more (its own trouble, not evidence about Oracle)")]
+    Stuck {
+        /// The connect string.
+        target: String,
+        /// How many.
+        running: usize,
+    },
+    /// Any other driver error.
+    #[error("{what} on {target}: {detail}")]
+    Other {
+        /// `sql/<file>` or `connecting`.
+        what: String,
+        /// The connect string.
+        target: String,
+        /// The driver's text.
+        detail: String,
+    },
+    /// A row without the promised shape.
+    #[error(transparent)]
+    Row(#[from] RowError),
+}
+
+impl OracleError {
+    /// The error's kind.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            OracleError::NoClient { .. } => ErrorKind::NoClient,
+            OracleError::ClientTooOld { .. } => ErrorKind::ClientTooOld,
+            OracleError::Unreachable { .. } => ErrorKind::Unreachable,
+            OracleError::Credentials { .. } => ErrorKind::Credentials,
+            OracleError::MissingGrant { .. } => ErrorKind::MissingGrant,
+            OracleError::ConnectionDied { .. } => ErrorKind::ConnectionDied,
+            OracleError::TimedOut { .. } => ErrorKind::TimedOut,
+            OracleError::Stuck { .. } => ErrorKind::Stuck,
+            OracleError::Row(_) => ErrorKind::BadRow,
+            OracleError::Other { .. } => ErrorKind::Other,
+        }
+    }
+
+    /// The error for a driver failure while connecting (`file` None) or running `file`.
+    pub fn from_failure(
+        file: Option<&'static str>,
+        target: &str,
+        f: &DbFailure,
+        backoff: Duration,
+    ) -> OracleError {
+        let target = target.to_string();
+        let detail = f.message.clone();
+        let what = file.map_or_else(|| "connecting".to_string(), |f| format!("sql/{f}"));
+        match classify(f.ora, f.dpi) {
+            ErrorKind::NoClient => OracleError::NoClient { target, detail },
+            ErrorKind::ClientTooOld => OracleError::ClientTooOld {
+                target,
+                found: detail,
+            },
+            ErrorKind::Unreachable => OracleError::Unreachable { target, detail },
+            ErrorKind::Credentials => OracleError::Credentials {
+                target,
+                detail,
+                backoff: humantime::format_duration(backoff).to_string(),
+            },
+            ErrorKind::MissingGrant => match file {
+                Some(file) => OracleError::MissingGrant {
+                    file,
+                    target,
+                    detail,
+                },
+                None => OracleError::Other {
+                    what,
+                    target,
+                    detail,
+                },
+            },
+            ErrorKind::ConnectionDied => OracleError::ConnectionDied {
+                what,
+                target,
+                detail,
+            },
+            ErrorKind::TimedOut => OracleError::TimedOut {
+                what,
+                target,
+                detail,
+            },
+            _ => OracleError::Other {
+                what,
+                target,
+                detail,
+            },
+        }
+    }
+
+    /// The signal a whole probe failing with this error becomes: the doctor's own trouble is
+    /// "not collected" (it says nothing about Oracle), the rest is "missing".
+    pub fn into_signal<T>(self) -> Signal<T> {
+        if self.kind().is_own_trouble() {
+            Signal::not_collected(self.to_string())
+        } else {
+            Signal::missing(self.to_string())
+        }
+    }
+}
+
+/// Adds a connect timeout to a connect string, so that a login never waits on a black-holed
+/// network: `?connect_timeout=` for Easy Connect (Plus, Oracle Client 19), `(CONNECT_TIMEOUT=)`
+/// in a descriptor. A TNS alias is left alone (set it in tnsnames.ora).
+pub fn with_connect_timeout(connect_string: &str, timeout: Duration) -> String {
+    let secs = timeout.as_secs().max(1);
+    let cs = connect_string.trim();
+    let upper = cs.to_ascii_uppercase();
+    if upper.contains("CONNECT_TIMEOUT") {
+        return cs.to_string();
+    }
+    if let Some(at) = upper.find("(DESCRIPTION") {
+        if let Some(eq) = cs[at..].find('=') {
+            let i = at + eq + 1;
+            return format!(
+                "{}(CONNECT_TIMEOUT={secs})(TRANSPORT_CONNECT_TIMEOUT={secs}){}",
+                &cs[..i],
+                &cs[i..]
+            );
+        }
+        return cs.to_string();
+    }
+    if cs.contains('/') || cs.contains(':') {
+        let sep = if cs.contains('?') { '&' } else { '?' };
+        return format!("{cs}{sep}connect_timeout={secs}&transport_connect_timeout={secs}");
+    }
+    cs.to_string()
+}
+
+/// Tunables of the collector (the defaults suit production; tests shorten them).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// A probe never takes longer (keep it below the probe deadline of `collect`).
+    pub budget: Duration,
+    /// No login for this long after ORA-01017/ORA-28000.
+    pub backoff: Duration,
+    /// Blocking probes still running past their deadline beyond which no new one starts.
+    pub max_stuck: usize,
+}
+
+impl Settings {
+    /// The defaults for `cfg`: a budget of the call timeout plus 3 s, a 10-minute backoff.
+    pub fn for_config(cfg: &OracleConfig) -> Self {
+        Settings {
+            budget: cfg.call_timeout + Duration::from_secs(3),
+            backoff: Duration::from_secs(600),
+            max_stuck: 2,
+        }
+    }
+}
+
+struct State<D: Driver> {
+    pool: Option<r2d2::Pool<Manager<D>>>,
+    backoff_until: Option<(Instant, String)>,
+}
+
+struct Shared<D: Driver> {
+    driver: Arc<D>,
+    cfg: OracleConfig,
+    target: String,
+    settings: Settings,
+    logins: Logins,
+    state: Mutex<State<D>>,
+}
+
+impl<D: Driver> Shared<D> {
+    fn state(&self) -> std::sync::MutexGuard<'_, State<D>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn failure(&self, file: Option<&'static str>, f: &DbFailure) -> OracleError {
+        OracleError::from_failure(file, &self.target, f, self.settings.backoff)
+    }
+
+    /// After a credentials error: drop the pool (its retries stop) and connect to nothing
+    /// until the backoff ends.
+    fn back_off(&self, e: &OracleError) {
+        self.logins.locked_out.store(true, Ordering::SeqCst);
+        let mut st = self.state();
+        if let Some(p) = st.pool.take() {
+            pool::drop_off_runtime(p);
+        }
+        st.backoff_until = Some((Instant::now() + self.settings.backoff, e.to_string()));
+    }
+}
+
+/// The Oracle collector of one pipeline.
+pub struct OracleCollector<D: Driver = OracleDriver> {
+    shared: Arc<Shared<D>>,
+    stuck: pool::StuckCalls,
+}
+
+impl<D: Driver> Drop for OracleCollector<D> {
+    fn drop(&mut self) {
+        let pool = self.shared.state().pool.take();
+        if let Some(p) = pool {
+            pool::drop_off_runtime(p);
+        }
+    }
+}
+
+impl OracleCollector<OracleDriver> {
+    /// The real collector for `cfg` (nothing connects until the first probe).
+    pub fn new(cfg: OracleConfig) -> Self {
+        let cs = with_connect_timeout(&cfg.connect_string, cfg.call_timeout);
+        let driver = OracleDriver::new(&cfg.user, cfg.password.expose(), &cs, cfg.call_timeout);
+        let settings = Settings::for_config(&cfg);
+        OracleCollector::with_driver(cfg, driver, settings)
+    }
+}
+
+impl<D: Driver> OracleCollector<D> {
+    /// A collector over any driver (tests use one that returns recorded rows and errors).
+    pub fn with_driver(cfg: OracleConfig, driver: D, settings: Settings) -> Self {
+        OracleCollector {
+            shared: Arc::new(Shared {
+                driver: Arc::new(driver),
+                target: cfg.connect_string.clone(),
+                cfg,
+                settings,
+                logins: Logins::default(),
+                state: Mutex::new(State {
+                    pool: None,
+                    backoff_until: None,
+                }),
+            }),
+            stuck: pool::StuckCalls::default(),
+        }
+    }
+
+    /// Login attempts made so far (each counts toward the account's FAILED_LOGIN_ATTEMPTS).
+    pub fn login_attempts(&self) -> usize {
+        self.shared.logins.attempts.load(Ordering::SeqCst)
+    }
+
+    /// Blocking calls still running.
+    pub fn running_calls(&self) -> usize {
+        self.stuck.running()
+    }
+
+    /// Refuses to start when logins are backed off or too many calls are stuck.
+    fn gate(&self) -> Result<(), OracleError> {
+        let running = self.stuck.running();
+        if running >= self.shared.settings.max_stuck {
+            return Err(OracleError::Stuck {
+                target: self.shared.target.clone(),
+                running,
+            });
+        }
+        let mut st = self.shared.state();
+        if let Some((until, why)) = &st.backoff_until {
+            let now = Instant::now();
+            if now < *until {
+                return Err(OracleError::Other {
+                    what: "connecting".into(),
+                    target: self.shared.target.clone(),
+                    detail: format!(
+                        "not attempted: logins are suspended for {} more after: {why}",
+                        humantime::format_duration(Duration::from_secs(
+                            until.saturating_duration_since(now).as_secs()
+                        ))
+                    ),
+                });
+            }
+            st.backoff_until = None;
+            self.shared.logins.locked_out.store(false, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    /// check-config's test: one direct login, the client version, the server version. Nothing
+    /// is pooled.
+    pub async fn test_connection(&self) -> Result<String, OracleError> {
+        self.gate()?;
+        let shared = self.shared.clone();
+        let budget = shared.settings.budget;
+        let out = pool::run_blocking(&self.stuck, budget, move || {
+            let mut conn = login(&shared)?;
+            let (_, _, server) = conn
+                .conn
+                .server_version()
+                .map_err(|f| shared.failure(None, &f))?;
+            let (major, minor) = shared
+                .driver
+                .client_version()
+                .map_err(|f| shared.failure(None, &f))?;
+            Ok(format!(
+                "Oracle {server}; Oracle Client {major}.{minor}; the login works"
+            ))
+        })
+        .await;
+        out.unwrap_or_else(|| {
+            Err(OracleError::TimedOut {
+                what: "connecting".into(),
+                target: self.shared.target.clone(),
+                detail: format!(
+                    "no answer within {}",
+                    humantime::format_duration(self.shared.settings.budget)
+                ),
+            })
+        })
+    }
+}
+
+/// One direct login, then the client-version check. A credentials error backs off.
+fn login<D: Driver>(shared: &Shared<D>) -> Result<Guarded<D::Conn>, OracleError> {
+    let manager = Manager::new(shared.driver.clone(), shared.logins.clone());
+    let conn = r2d2::ManageConnection::connect(&manager).map_err(|f| {
+        let e = shared.failure(None, &f);
+        if e.kind() == ErrorKind::Credentials {
+            shared.back_off(&e);
+        }
+        e
+    })?;
+    let (major, minor) = shared
+        .driver
+        .client_version()
+        .map_err(|f| shared.failure(None, &f))?;
+    if (major, minor) < (18, 1) {
+        return Err(OracleError::ClientTooOld {
+            target: shared.target.clone(),
+            found: format!("Oracle Client {major}.{minor}"),
+        });
+    }
+    Ok(conn)
+}
+
+/// The parts of a snapshot, filled in as the queries answer.
+#[derive(Default)]
+struct Parts {
+    connected: bool,
+    database: Option<Signal<DatabaseState>>,
+    recovery_area: Option<Signal<RecoveryArea>>,
+    table_logging: Option<Signal<Vec<TableLogging>>>,
+    sessions: Option<Signal<Vec<ConnectorSession>>>,
+    flush_table_scn: Option<Signal<u64>>,
+    redo: Option<Signal<RedoAvailability>>,
+    table_activity: Option<Signal<TableActivity>>,
+    open_transactions: Option<Signal<OpenTransactions>>,
+}
+
+impl Parts {
+    fn snapshot(&mut self, unanswered: &str) -> OracleSnapshot {
+        fn take<T>(s: &mut Option<Signal<T>>, why: &str) -> Signal<T> {
+            s.take().unwrap_or_else(|| Signal::missing(why))
+        }
+        OracleSnapshot {
+            database: take(&mut self.database, unanswered),
+            recovery_area: take(&mut self.recovery_area, unanswered),
+            table_logging: take(&mut self.table_logging, unanswered),
+            sessions: take(&mut self.sessions, unanswered),
+            flush_table_scn: take(&mut self.flush_table_scn, unanswered),
+            redo: take(&mut self.redo, unanswered),
+            table_activity: take(&mut self.table_activity, unanswered),
+            open_transactions: take(&mut self.open_transactions, unanswered),
+        }
+    }
+}
+
+fn sig<T>(r: Result<T, OracleError>) -> Signal<T> {
+    match r {
+        Ok(v) => Signal::observed(v),
+        Err(e) => Signal::missing(e.to_string()),
+    }
+}
+
+enum Conn<D: Driver> {
+    Direct(Guarded<D::Conn>),
+    Pooled(r2d2::PooledConnection<Manager<D>>),
+}
+
+impl<D: Driver> Conn<D> {
+    fn guarded(&mut self) -> &mut Guarded<D::Conn> {
+        match self {
+            Conn::Direct(g) => g,
+            Conn::Pooled(p) => p,
+        }
+    }
+}
+
+/// Runs one prepared query under the remaining budget; a timeout or a dead connection marks
+/// the connection broken (the pool drops it), as does an answer that came after the deadline.
+fn run<D: Driver>(
+    shared: &Shared<D>,
+    conn: &mut Guarded<D::Conn>,
+    p: &Prepared,
+    deadline: Instant,
+) -> Result<Vec<Row>, OracleError> {
+    let skipped = |detail: &str| OracleError::Other {
+        what: format!("sql/{}", p.file),
+        target: shared.target.clone(),
+        detail: format!("not run: {detail}"),
+    };
+    if conn.broken {
+        return Err(skipped(
+            "the connection died or timed out on an earlier query",
+        ));
+    }
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    if remaining < Duration::from_millis(20) {
+        return Err(skipped("the probe's deadline was reached"));
+    }
+    let timeout = remaining.min(shared.cfg.call_timeout);
+    let out = conn.conn.query(&p.sql, &p.binds, timeout).map_err(|f| {
+        let e = shared.failure(Some(p.file), &f);
+        if matches!(e.kind(), ErrorKind::ConnectionDied | ErrorKind::TimedOut) {
+            conn.broken = true;
+        }
+        e
+    });
+    if Instant::now() > deadline {
+        conn.broken = true;
+    }
+    out
+}
+
+/// One probe, on a blocking thread: connect (a direct login the first time, the pool after),
+/// then every query, most important first, each part stored as soon as it is known.
+fn probe<D: Driver>(
+    shared: &Shared<D>,
+    deadline: Instant,
+    parts: &Mutex<Parts>,
+) -> Result<(), OracleError> {
+    let pool = shared.state().pool.clone();
+    let mut conn: Conn<D> = match pool {
+        None => {
+            let c = login(shared)?;
+            let wait = shared.cfg.call_timeout;
+            let p = pool::build_pool(
+                Manager::new(shared.driver.clone(), shared.logins.clone()),
+                wait,
+            );
+            shared.state().pool = Some(p);
+            Conn::Direct(c)
+        }
+        Some(p) => {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            // Only this checkout's login errors count, never an older one.
+            *shared
+                .logins
+                .last_error
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = None;
+            match p.get_timeout(wait.max(Duration::from_millis(10))) {
+                Ok(c) => Conn::Pooled(c),
+                Err(_) => {
+                    // A pool exists only after a successful direct login: dropping it stops
+                    // r2d2's background retries, and the next probe tries one login again.
+                    if let Some(p) = shared.state().pool.take() {
+                        pool::drop_off_runtime(p);
+                    }
+                    let Some(f) = shared.logins.last_error() else {
+                        // No login failed: both connections are held by calls still running.
+                        return Err(OracleError::Stuck {
+                            target: shared.target.clone(),
+                            running: p.state().connections as usize,
+                        });
+                    };
+                    let err = shared.failure(None, &f);
+                    if err.kind() == ErrorKind::Credentials {
+                        shared.back_off(&err);
+                    }
+                    return Err(err);
+                }
+            }
+        }
+    };
+    let lock = || parts.lock().unwrap_or_else(|e| e.into_inner());
+    lock().connected = true;
+    let g = conn.guarded();
+    let cfg = &shared.cfg;
+    let prep = |q| queries::prepare(q, &cfg.connector_user, &cfg.captured_tables);
+
+    // Version and container pick the variants.
+    let version = g.conn.server_version();
+    let (major, version_text) = match &version {
+        Ok((major, _, text)) => (*major, text.clone()),
+        Err(_) => (0, String::from("unknown")),
+    };
+    let cdb_root = major >= 12
+        && run(shared, g, &prep(queries::CONTAINER), deadline)
+            .ok()
+            .and_then(|rows| rows.first().cloned())
+            .and_then(|r| r.get("CON_ID").cloned().flatten())
+            .is_some_and(|id| id.trim() == "1");
+
+    let db_rows = run(shared, g, &prep(queries::DATABASE), deadline);
+    let database = db_rows.clone().and_then(|rows| {
+        let dest = run(shared, g, &prep(queries::ARCHIVE_DEST_ERRORS), deadline)?;
+        // pga_aggregate_limit is optional (absent on 11g): a failure leaves it unknown.
+        let pga = run(shared, g, &prep(queries::PGA_LIMIT), deadline).unwrap_or_default();
+        Ok(rows::database(&rows, &version_text, &dest, &pga)?)
+    });
+    lock().database = Some(sig(database));
+
+    let sessions = run(shared, g, &prep(queries::SESSIONS), deadline).and_then(|rows| {
+        Ok(rows::sessions(
+            &rows,
+            &cfg.flush_table,
+            &cfg.captured_tables,
+        )?)
+    });
+    lock().sessions = Some(sig(sessions));
+
+    let flush = match queries::prepare_flush(&cfg.flush_table) {
+        Some(p) => run(shared, g, &p, deadline).and_then(|rows| Ok(rows::flush_scn(&rows)?)),
+        None => Err(OracleError::Other {
+            what: "sql/flush_scn.sql".into(),
+            target: shared.target.clone(),
+            detail: format!(
+                "not run: the flush table {} is not a plain Oracle identifier",
+                cfg.flush_table
+            ),
+        }),
+    };
+    lock().flush_table_scn = Some(sig(flush));
+
+    let redo = (|| -> Result<RedoAvailability, OracleError> {
+        let incarnation = match &db_rows {
+            Ok(rows) => rows::incarnation(rows)?,
+            Err(_) => None,
+        };
+        let threads = rows::redo_threads(&run(shared, g, &prep(queries::REDO_THREADS), deadline)?)?;
+        let online = run(shared, g, &prep(queries::ONLINE_LOGS), deadline)?;
+        let archived = run(shared, g, &prep(queries::ARCHIVED_LOGS), deadline)?;
+        let logs = rows::logs(&online, &archived)?;
+        let threads =
+            redo::available(&threads, &logs, incarnation).map_err(|e| OracleError::Other {
+                what: "sql/online_logs.sql".into(),
+                target: shared.target.clone(),
+                detail: e.to_string(),
+            })?;
+        let switches = run(shared, g, &prep(queries::LOG_SWITCHES), deadline)
+            .ok()
+            .and_then(|rows| rows::log_switches(&rows).ok());
+        Ok(RedoAvailability {
+            threads,
+            log_switches_last_hour: switches,
+        })
+    })();
+    lock().redo = Some(sig(redo));
+
+    let q = if cdb_root {
+        queries::TABLE_LOGGING_CDB
+    } else {
+        queries::TABLE_LOGGING
+    };
+    let logging = run(shared, g, &prep(q), deadline)
+        .and_then(|rows| Ok(rows::table_logging(q.file, &rows, &cfg.captured_tables)?));
+    lock().table_logging = Some(sig(logging));
+
+    let q = if cdb_root {
+        queries::TABLE_ACTIVITY_CDB
+    } else {
+        queries::TABLE_ACTIVITY
+    };
+    let activity = run(shared, g, &prep(q), deadline)
+        .and_then(|rows| Ok(rows::table_activity(q.file, &rows)?));
+    lock().table_activity = Some(sig(activity));
+
+    let q = if cdb_root {
+        queries::OPEN_TRANSACTIONS_CDB
+    } else {
+        queries::OPEN_TRANSACTIONS
+    };
+    let open = run(shared, g, &prep(q), deadline)
+        .and_then(|rows| Ok(rows::open_transactions(q.file, &rows)?));
+    lock().open_transactions = Some(sig(open));
+
+    let fra = run(shared, g, &prep(queries::RECOVERY_AREA), deadline)
+        .and_then(|rows| Ok(rows::recovery_area(&rows)?));
+    lock().recovery_area = Some(sig(fra));
+    Ok(())
+}
+
+impl<D: Driver> OracleSource for OracleCollector<D> {
+    async fn observe(&self) -> Signal<OracleSnapshot> {
+        if let Err(e) = self.gate() {
+            return e.into_signal();
+        }
+        let shared = self.shared.clone();
+        let budget = shared.settings.budget;
+        let deadline = Instant::now() + budget;
+        let parts = Arc::new(Mutex::new(Parts::default()));
+        let job_parts = parts.clone();
+        let outcome = pool::run_blocking(&self.stuck, budget, move || {
+            probe(&shared, deadline, &job_parts)
+        })
+        .await;
+        let mut parts = parts.lock().unwrap_or_else(|e| e.into_inner());
+        let late = format!(
+            "no answer from {} within the probe's {} (the call goes on in the background; its connection will be dropped)",
+            self.shared.target,
+            humantime::format_duration(budget)
+        );
+        match outcome {
+            Some(Ok(())) => Signal::observed(parts.snapshot("not run")),
+            Some(Err(e)) => e.into_signal(),
+            None if parts.connected => Signal::observed(parts.snapshot(&late)),
+            None => Signal::missing(format!("connecting: {late}")),
+        }
+    }
+}
+
+/// Runs every sql/ query once on `conn` with the binds of `cfg`, for the live test and for
+/// capturing real rows as fixtures (tests/fixtures/oracle/README.md): each file with its rows
+/// or its error. Blocking; call it off the async runtime.
+pub fn run_all<C: DbConnection>(
+    conn: &mut C,
+    cfg: &OracleConfig,
+) -> Vec<(&'static str, Result<Vec<Row>, DbFailure>)> {
+    let mut out = Vec::new();
+    for q in queries::ALL {
+        let p = if q.file == queries::FLUSH_SCN.file {
+            match queries::prepare_flush(&cfg.flush_table) {
+                Some(p) => p,
+                None => continue,
+            }
+        } else {
+            queries::prepare(*q, &cfg.connector_user, &cfg.captured_tables)
+        };
+        out.push((q.file, conn.query(&p.sql, &p.binds, cfg.call_timeout)));
+    }
+    out
+}
