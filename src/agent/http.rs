@@ -1,6 +1,6 @@
 //! The agent's HTTP endpoints (axum), served on `[agent] listen`:
 //!
-//! - `GET /metrics`: the Prometheus exposition (OpenMetrics text).
+//! - `GET /metrics`: the Prometheus exposition (OpenMetrics when asked for, else text 0.0.4).
 //! - `GET /healthz`: 200 while the process runs (liveness).
 //! - `GET /readyz`: 200 once every pipeline completed its first probe, 503 before (readiness).
 //! - `GET /status`: the latest diagnosis of every pipeline, as `diagnose --format json`.
@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -27,15 +27,33 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-async fn metrics(State(s): State<Arc<Shared>>) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        s.metrics.encode(),
-    )
-        .into_response()
+/// OpenMetrics for clients that ask for it (Prometheus does), the classic text format for the
+/// others.
+async fn metrics(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let openmetrics = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("application/openmetrics-text"));
+    if openmetrics {
+        (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            s.metrics.encode(),
+        )
+            .into_response()
+    } else {
+        (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            s.metrics.encode_text(),
+        )
+            .into_response()
+    }
 }
 
 async fn healthz() -> &'static str {

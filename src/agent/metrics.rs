@@ -257,6 +257,13 @@ impl Metrics {
         out
     }
 
+    /// The same series in Prometheus' classic text format 0.0.4, for clients that do not ask
+    /// for OpenMetrics (curl, `promtool check metrics`): a counter's HELP and TYPE name its
+    /// `_total` series, and the UNIT and EOF lines, unknown there, are left out.
+    pub fn encode_text(&self) -> String {
+        to_classic_text(&self.encode())
+    }
+
     /// Publishes one probe: the verdict, the numbers read from the newest observation, and
     /// each collector's state and duration.
     pub fn record_probe(
@@ -422,4 +429,38 @@ impl Numbers {
             checkpoint_age,
         }
     }
+}
+
+/// OpenMetrics text -> Prometheus text 0.0.4 (see `Metrics::encode_text`).
+pub fn to_classic_text(openmetrics: &str) -> String {
+    let counters: std::collections::HashSet<&str> = openmetrics
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.strip_suffix(" counter"))
+        .collect();
+    let mut out = String::with_capacity(openmetrics.len());
+    for line in openmetrics.lines() {
+        if line.starts_with("# UNIT ") || line == "# EOF" {
+            continue;
+        }
+        let meta = ["# HELP ", "# TYPE "]
+            .into_iter()
+            .find_map(|p| line.strip_prefix(p).map(|rest| (p, rest)));
+        match meta {
+            Some((prefix, rest)) => {
+                let (name, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+                let suffix = if counters.contains(name) {
+                    "_total"
+                } else {
+                    ""
+                };
+                out.push_str(&format!("{prefix}{name}{suffix} {tail}\n"));
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
 }

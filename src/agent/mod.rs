@@ -7,6 +7,7 @@
 //! observation. History, alert delivery and metrics never stop the probing.
 
 pub mod alerts;
+pub mod commands;
 pub mod history;
 pub mod http;
 pub mod metrics;
@@ -246,24 +247,28 @@ impl<P: Probe> PipelineTask<P> {
         // A probe that overran its interval is followed by the next scheduled one, not by a burst
         // of the ticks it missed.
         ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        let mut previous: Option<Instant> = None;
         loop {
             let tick = tokio::select! {
                 t = ticker.tick() => t,
                 _ = stop.wait_for(|s| *s) => break,
             };
+            // With `Skip`, deadlines that passed during an overrunning probe are never returned:
+            // the gap between two returned deadlines shows how many were skipped.
+            if let Some(prev) = previous {
+                let gap = tick.saturating_duration_since(prev).as_millis();
+                let missed = (gap / p.interval.as_millis().max(1)).saturating_sub(1);
+                for _ in 0..missed {
+                    self.shared.metrics.tick_missed(&p.name);
+                }
+            }
+            previous = Some(tick);
             let permit = tokio::select! {
                 p = self.permits.acquire() => p,
                 _ = stop.wait_for(|s| *s) => break,
             };
             let result = self.probe_bounded().await;
             drop(permit);
-            let late = tick.elapsed();
-            if late >= p.interval {
-                let missed = (late.as_millis() / p.interval.as_millis().max(1)) as u64;
-                for _ in 0..missed {
-                    self.shared.metrics.tick_missed(&p.name);
-                }
-            }
             alert_state = self.after_probe(result, &mut window, alert_state).await;
             if *stop.borrow() {
                 break;

@@ -2,6 +2,10 @@
 
 // The built binary: exit codes, JSON, bad input, secrets, the README example.
 mod cli;
+// The watch agent on simulated pipelines in paused time: schedule, alerts, history, endpoints.
+mod agent;
+// The agent's alert channels against a real Alertmanager and an HTTP receiver.
+mod alert_channels;
 // The real-cluster harness's smoke tests: Flink HA on ZooKeeper and the CDC stand-in job.
 mod cluster;
 // The collector contract: deadlines and concurrency.
