@@ -107,12 +107,18 @@ pub struct SimProbe {
     pub pipes: HashMap<String, SimPipe>,
     start: Instant,
     epoch: Timestamp,
+    /// Simulated seconds per second of tokio time (1 in paused-time tests).
+    pub speed: u32,
 }
 
 impl SimProbe {
     /// Each pipeline's world warmed up for 10 healthy minutes, its output in `dir/<name>`.
     pub fn new(dir: &Path, names: &[&str]) -> SimProbe {
-        let epoch = Timestamp::from_unix_millis(1_790_000_000_000);
+        SimProbe::new_at(dir, names, Timestamp::from_unix_millis(1_790_000_000_000))
+    }
+
+    /// Like `new`, the simulated time starting at `epoch`.
+    pub fn new_at(dir: &Path, names: &[&str], epoch: Timestamp) -> SimProbe {
         let mut pipes = HashMap::new();
         for name in names {
             let out = dir.join(name);
@@ -150,6 +156,7 @@ impl SimProbe {
             pipes,
             start: Instant::now(),
             epoch,
+            speed: 1,
         }
     }
 
@@ -178,7 +185,7 @@ impl Probe for SimProbe {
     }
 
     fn now(&self) -> Timestamp {
-        self.epoch.plus(self.start.elapsed())
+        self.epoch.plus(self.start.elapsed() * self.speed)
     }
 }
 
@@ -286,7 +293,7 @@ pub fn metric(text: &str, series: &str) -> Option<f64> {
         .and_then(|v| v.trim().parse().ok())
 }
 
-async fn minutes(n: u64) {
+pub async fn minutes(n: u64) {
     tokio::time::sleep(Duration::from_secs(60 * n)).await;
 }
 

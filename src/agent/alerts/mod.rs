@@ -142,34 +142,29 @@ impl Alertmanager {
     /// The body Alertmanager receives: one alert whose labels identify the incident (so the
     /// resolution matches the firing alert) and whose annotations explain it.
     pub fn body(m: &AlertMessage) -> serde_json::Value {
-        let severity = match m.notice {
-            Notice::Resolved => "resolved".to_string(),
-            _ => m.severity.as_str().to_ascii_lowercase(),
+        // The labels must be the same on firing and on resolution, or Alertmanager sees two
+        // alerts: the severity label is the incident's (from its cause), not the current one.
+        let severity = if m.cause == Cause::Unknown {
+            "unknown"
+        } else {
+            "critical"
         };
-        let mut alert = serde_json::json!({
+        serde_json::json!([{
             "labels": {
                 "alertname": "LogminerDoctorPipeline",
                 "pipeline": m.pipeline,
                 "cause": m.cause.as_str(),
+                "severity": severity,
             },
             "annotations": {
                 "summary": m.summary,
                 "evidence": m.evidence.join("\n"),
                 "remediation": m.remediation.join("\n"),
-                "severity": severity,
+                "verdict_severity": m.severity.as_str(),
             },
             "startsAt": m.since.to_string(),
             "endsAt": m.ends_at.to_string(),
-        });
-        if let Some(labels) = alert["labels"].as_object_mut() {
-            if m.notice != Notice::Resolved {
-                labels.insert(
-                    "severity".into(),
-                    serde_json::Value::String(m.severity.as_str().to_ascii_lowercase()),
-                );
-            }
-        }
-        serde_json::Value::Array(vec![alert])
+        }])
     }
 }
 
