@@ -201,8 +201,11 @@ async fn diagnose_live(req: DiagnoseRequest, format: Format) -> Result<Exit, Com
     for (i, p) in pipelines.iter().enumerate() {
         let p = (*p).clone();
         let (samples, interval) = (req.samples, req.interval);
+        // Recent observations kept by `watch` answer at once: one new sample completes them.
+        let prior = crate::agent::commands::recent_history(&config, &p).await;
         tasks.spawn(async move {
             let collectors = real_collectors(&p);
+            let samples = if prior.is_empty() { samples } else { 1 };
             let obs = sample(
                 &p.name,
                 &collectors,
@@ -212,7 +215,7 @@ async fn diagnose_live(req: DiagnoseRequest, format: Format) -> Result<Exit, Com
                 probe_deadline(&p),
             )
             .await;
-            (i, p, obs)
+            (i, p, prior.into_iter().chain(obs).collect::<Vec<_>>())
         });
     }
     let mut results = Vec::new();

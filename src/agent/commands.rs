@@ -146,3 +146,37 @@ fn print_silences(s: &[Silence], format: Format) -> Result<(), CommandError> {
     }
     Ok(())
 }
+
+/// The observations `watch` stored for `p` within the history window, when they are fresh (the
+/// newest at most two intervals old): `diagnose` then needs one new observation, not a sampling
+/// wait. Empty when there is no history; a failing database is reported on stderr and ignored.
+pub async fn recent_history(
+    config: &Config,
+    p: &crate::config::PipelineConfig,
+) -> Vec<crate::observation::Observation> {
+    let Some(h) = History::open_existing(&config.agent.state_dir) else {
+        return Vec::new();
+    };
+    let now = SystemClock.now();
+    let since = now.minus(config.agent.history_window);
+    // One slot is left for the fresh observation.
+    let limit = config.agent.history_samples.get().saturating_sub(1).max(1);
+    let read = match h {
+        Ok(h) => h.recent_observations(&p.name, since, limit).await,
+        Err(e) => Err(e),
+    };
+    match read {
+        Ok(obs)
+            if obs
+                .last()
+                .is_some_and(|o| now.since(o.observed_at) <= p.interval * 2) =>
+        {
+            obs
+        }
+        Ok(_) => Vec::new(),
+        Err(e) => {
+            tracing::warn!(pipeline = %p.name, error = %crate::observation::error_chain(&e), "Cannot read the history; sampling instead.");
+            Vec::new()
+        }
+    }
+}

@@ -310,27 +310,64 @@ impl Metrics {
         set(&self.flush_table_scn, n.flush_table_scn.map(|s| s as f64));
         set(&self.redo_headroom, n.redo_headroom);
         set(&self.checkpoint_age, n.checkpoint_age);
+        // Up: observed (1) or failed (0). A collector that is not collected (not configured,
+        // or not built yet) has no series: it is neither up nor down.
+        let state = |collected: bool, failed: bool| collected.then_some(!failed);
         let up = [
-            (System::Oracle, !latest.oracle.failed()),
-            (System::Flink, !latest.flink.failed()),
-            (System::Zookeeper, !latest.zookeeper.failed()),
-            (System::Output, !latest.output.failed()),
+            (
+                System::Oracle,
+                state(
+                    !matches!(latest.oracle, Signal::NotCollected { .. }),
+                    latest.oracle.failed(),
+                ),
+            ),
+            (
+                System::Flink,
+                state(
+                    !matches!(latest.flink, Signal::NotCollected { .. }),
+                    latest.flink.failed(),
+                ),
+            ),
+            (
+                System::Zookeeper,
+                state(
+                    !matches!(latest.zookeeper, Signal::NotCollected { .. }),
+                    latest.zookeeper.failed(),
+                ),
+            ),
+            (
+                System::Output,
+                state(
+                    !matches!(latest.output, Signal::NotCollected { .. }),
+                    latest.output.failed(),
+                ),
+            ),
         ];
-        for (system, ok) in up {
+        for (system, up) in up {
             let l = CollectorLabels {
                 pipeline: pipeline.clone(),
                 system,
             };
-            self.collector_up.get_or_create(&l).set(i64::from(ok));
+            match up {
+                Some(ok) => {
+                    self.collector_up.get_or_create(&l).set(i64::from(ok));
+                }
+                None => {
+                    self.collector_up.remove(&l);
+                    self.collector_duration.remove(&l);
+                }
+            }
         }
         for (system, took) in durations {
             let l = CollectorLabels {
                 pipeline: pipeline.clone(),
                 system: *system,
             };
-            self.collector_duration
-                .get_or_create(&l)
-                .set(took.as_secs_f64());
+            if self.collector_up.get(&l).is_some() {
+                self.collector_duration
+                    .get_or_create(&l)
+                    .set(took.as_secs_f64());
+            }
         }
     }
 
