@@ -246,7 +246,17 @@ impl Metrics {
             "Failed writes or reads of the history database, by kind",
             m.history_errors.clone(),
         );
+        for kind in ["locked", "full", "corrupt", "io", "other"] {
+            let _ = m.history_errors.get_or_create(&KindLabels { kind });
+        }
         Metrics { registry, ..m }
+    }
+
+    /// Creates a channel's delivery counters at 0.
+    pub fn register_channel(&self, channel: &'static str) {
+        for outcome in ["sent", "failed"] {
+            let _ = self.alerts.get_or_create(&AlertLabels { channel, outcome });
+        }
     }
 
     /// The OpenMetrics text exposition.
@@ -285,8 +295,9 @@ impl Metrics {
                 .set(i64::from(cause == d.cause));
         }
         self.probes.get_or_create(&p).inc();
-        // Created at 0 so the series exists before the first restart.
+        // Created at 0 so that the series exist (and rate() works) before the first event.
         let _ = self.restarts.get_or_create(&p);
+        let _ = self.ticks_missed.get_or_create(&p);
         let n = Numbers::of(latest);
         let set = |f: &Family<PipelineLabels, FGauge>, v: Option<f64>| match v {
             Some(v) => {

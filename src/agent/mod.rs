@@ -156,6 +156,9 @@ pub async fn run_with<P: Probe>(
     let (stop_tx, stop_rx) = watch::channel(false);
     let permits = Arc::new(Semaphore::new(config.agent.concurrency.get() as usize));
     let channels: Arc<[Arc<dyn Channel>]> = deps.channels.into();
+    for c in channels.iter() {
+        shared.metrics.register_channel(c.name());
+    }
     let mut tasks = JoinSet::new();
     for (index, p) in config.pipelines.iter().enumerate() {
         let ctx = PipelineTask {

@@ -12,6 +12,7 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use logminer_doctor::agent::alerts::{AlertError, AlertMessage, Channel, SendFuture};
 use logminer_doctor::agent::history::History;
+use logminer_doctor::agent::metrics::System;
 use logminer_doctor::agent::{self, Deps, Probe, ProbeResult, Shared};
 use logminer_doctor::collectors::output::FileSinkCollector;
 use logminer_doctor::collectors::{collect, Collectors, OracleSource};
@@ -177,10 +178,13 @@ impl Probe for SimProbe {
             let d = now.since(w.now);
             w.run(d);
         }
+        let t = Instant::now();
         let observation = collect(&p.name, now, &pipe.collectors, Duration::from_secs(10)).await;
+        let took = t.elapsed();
         ProbeResult {
             observation,
-            durations: Vec::new(),
+            // The collectors run concurrently; each is charged the probe's time.
+            durations: System::ALL.iter().map(|s| (*s, took)).collect(),
         }
     }
 
@@ -405,7 +409,7 @@ async fn a_hung_pipeline_does_not_delay_another() {
     );
     assert_eq!(
         metric(&m, "ticks_missed_total{pipeline=\"a\"}"),
-        None,
+        Some(0.0),
         "{m}"
     );
     // c's Oracle collector hangs: its 10 s deadline answers (missing), and the probe keeps
@@ -417,7 +421,7 @@ async fn a_hung_pipeline_does_not_delay_another() {
     );
     assert_eq!(
         metric(&m, "ticks_missed_total{pipeline=\"c\"}"),
-        None,
+        Some(0.0),
         "{m}"
     );
     assert_eq!(
@@ -687,4 +691,60 @@ async fn the_exposition_passes_promtool_check_metrics() {
         out.status.success() && text.trim().is_empty(),
         "promtool: {text}\n{m}"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_grafana_dashboard_uses_only_series_the_agent_exports() {
+    let (_dir, config, probe) = setup(&["orders"], "");
+    let running = start(config, probe.clone(), vec![Recorder::new("rec")]).await;
+    probe.world("orders").checkpoints_fail = true;
+    minutes(10).await;
+    let (_, m) = get(&running.shared, "/metrics").await;
+    running.stop().await;
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/deploy/grafana/logminer-doctor.json"
+    );
+    let dash: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let re = regex::Regex::new(r"logminer_doctor_[a-z_]+").unwrap();
+    let mut used = 0;
+    for panel in dash["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().unwrap();
+            for name in re.find_iter(expr) {
+                used += 1;
+                assert!(
+                    m.lines()
+                        .any(|l| l.starts_with(&format!("{}{{", name.as_str()))),
+                    "the dashboard's {} is not exported:\n{m}",
+                    name.as_str()
+                );
+            }
+        }
+    }
+    assert!(used >= 14);
+}
+
+#[test]
+fn the_kubernetes_config_map_holds_a_valid_config() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/deploy/kubernetes/logminer-doctor.yaml"
+    );
+    let yaml = std::fs::read_to_string(path).unwrap();
+    let toml: String = yaml
+        .lines()
+        .skip_while(|l| !l.contains("logminer-doctor.toml: |"))
+        .skip(1)
+        .take_while(|l| *l != "---")
+        .map(|l| format!("{}\n", l.strip_prefix("    ").unwrap_or(l)))
+        .collect();
+    let config =
+        Config::from_toml(&toml, Path::new("/etc/logminer-doctor/x.toml"), &TestEnv).unwrap();
+    assert_eq!(config.agent.listen.port(), 9464);
+    assert!(config.agent.alerts.alertmanager.is_some());
+    // The probes the Deployment declares exist.
+    assert!(yaml.contains("path: /healthz") && yaml.contains("path: /readyz"));
+    assert!(yaml.contains("secretKeyRef"));
 }
