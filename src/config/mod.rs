@@ -225,9 +225,9 @@ pub struct AgentConfig {
     pub history_window: Duration,
     /// ... but at most this many of them, the newest (default 20, at least 2).
     pub history_samples: NonZeroU32,
-    /// Observations older than this are deleted (default 7 days).
+    /// Observations older than this are deleted (default 24 h).
     pub retention: Duration,
-    /// At most this many observations are kept per pipeline (default 20,000).
+    /// At most this many observations are kept per pipeline (default 5,760: a day at 15 s).
     pub retention_count: NonZeroU32,
     /// How long shutdown waits for the probes in flight (default 10 s).
     pub shutdown_grace: Duration,

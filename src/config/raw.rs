@@ -283,11 +283,13 @@ fn default_history_window() -> Duration {
 fn default_history_samples() -> i64 {
     20
 }
+/// A day of full observations (a compact one is some kilobytes; 5,760 is a day at 15 s): enough
+/// to replay an incident; the verdict timeline is kept longer.
 fn default_retention() -> Duration {
-    Duration::from_secs(7 * 24 * 3600)
+    Duration::from_secs(24 * 3600)
 }
 fn default_retention_count() -> i64 {
-    20_000
+    5_760
 }
 fn default_shutdown_grace() -> Duration {
     Duration::from_secs(10)
