@@ -13,7 +13,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::alerts::dedup::{AlertState, Notice};
-use crate::diagnose::{Cause, Diagnosis, Severity};
+use crate::diagnose::{Cause, Diagnosis};
 use crate::observation::{Observation, Timestamp};
 
 /// The database file's name inside the state directory.
@@ -493,11 +493,6 @@ impl History {
         })
         .await
     }
-}
-
-/// Whether the verdict of a severity is a problem (for the timeline's text).
-pub fn is_problem(s: Severity) -> bool {
-    !matches!(s, Severity::Ok)
 }
 
 fn to_json<T: Serialize>(v: &T) -> String {

@@ -24,7 +24,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::config::{Config, PipelineConfig};
+use crate::config::{AgentConfig, Config, PipelineConfig};
 use crate::diagnose::{diagnose, DiagnoseOptions, Diagnosis};
 use crate::observation::{error_chain, Observation};
 use alerts::dedup::{self, AlertState, Policy};
@@ -160,11 +160,13 @@ pub async fn run_with<P: Probe>(
         shared.metrics.register_channel(c.name());
     }
     let mut tasks = JoinSet::new();
+    // Shared, not cloned per task: a copy of the whole config in each of N tasks is N² memory.
+    let agent_config = Arc::new(config.agent.clone());
     for (index, p) in config.pipelines.iter().enumerate() {
         let ctx = PipelineTask {
             index,
             pipeline: p.clone(),
-            config: config.clone(),
+            agent: agent_config.clone(),
             probe: deps.probe.clone(),
             shared: shared.clone(),
             history: history.clone(),
@@ -214,7 +216,7 @@ pub async fn run_with<P: Probe>(
 struct PipelineTask<P> {
     index: usize,
     pipeline: PipelineConfig,
-    config: Config,
+    agent: Arc<AgentConfig>,
     probe: Arc<P>,
     shared: Arc<Shared>,
     history: Option<History>,
@@ -226,7 +228,7 @@ struct PipelineTask<P> {
 impl<P: Probe> PipelineTask<P> {
     async fn run(self, mut stop: watch::Receiver<bool>) {
         let p = &self.pipeline;
-        let a = &self.config.agent;
+        let a = &self.agent;
         let mut window: VecDeque<Observation> = VecDeque::new();
         let mut alert_state = AlertState::default();
         // Carry over what the previous run knew: recent observations (so the first verdict
@@ -310,7 +312,7 @@ impl<P: Probe> PipelineTask<P> {
         state: AlertState,
     ) -> AlertState {
         let p = &self.pipeline;
-        let a = &self.config.agent;
+        let a = &self.agent;
         let obs = result.observation;
         let now = obs.observed_at;
         if let Some(h) = &self.history {
@@ -425,9 +427,4 @@ impl<P: Probe> PipelineTask<P> {
 /// How long one collector may take in one probe: the slowest configured call plus a margin.
 pub fn probe_deadline(p: &PipelineConfig) -> Duration {
     p.oracle.call_timeout.max(p.flink.request_timeout) + Duration::from_secs(5)
-}
-
-/// Used by tests and the benchmark: the instant now, by tokio's (pausable) clock.
-pub fn tokio_now() -> Instant {
-    Instant::now()
 }

@@ -32,10 +32,13 @@ impl Env for BenchEnv {
 }
 
 fn config(dir: &Path, n: usize, interval_s: u64) -> Result<Config, Box<dyn Error>> {
-    let mut text = format!(
-        "[agent]\nstate_dir = {:?}\nconcurrency = 8\n",
+    // LMD_BENCH_NO_HISTORY: a state directory that cannot be created, to measure without SQLite.
+    let state = if std::env::var_os("LMD_BENCH_NO_HISTORY").is_some() {
+        "/proc/no-such-dir/state".to_string()
+    } else {
         dir.join("state").display().to_string()
-    );
+    };
+    let mut text = format!("[agent]\nstate_dir = {state:?}\nconcurrency = 8\n");
     for i in 0..n {
         text.push_str(&format!(
             "[[pipeline]]\nname = \"p{i}\"\ninterval = \"{interval_s}s\"\n\
@@ -154,6 +157,15 @@ fn main() -> Result<(), Box<dyn Error>> {
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
+    if args.first().map(String::as_str) == Some("size") {
+        let tmp = tempfile::tempdir()?;
+        let mut w = World::new(tmp.path(), Timestamp::from_unix_millis(1_790_000_000_000));
+        w.run(Duration::from_secs(1800));
+        let o = serde_json::to_string(&w.oracle_snapshot())?;
+        let f = serde_json::to_string(&w.flink_snapshot())?;
+        println!("oracle {} bytes, flink {} bytes", o.len(), f.len());
+        return Ok(());
+    }
     if args.first().map(String::as_str) == Some("run") {
         let n = args.get(1).map_or(Ok(1), |a| a.parse())?;
         let interval = args.get(2).map_or(Ok(15), |a| a.parse())?;
@@ -168,7 +180,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         println!("{}", child(&[n, "15", "46"])?);
     }
     println!("# Capacity on 15 s: the largest N that probes every tick (ticks_missed 0, probes = expected)");
-    for n in ["2000", "4000", "8000"] {
+    for n in ["4000", "8000", "16000"] {
         println!("{}", child(&[n, "15", "46"])?);
     }
     Ok(())

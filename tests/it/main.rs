@@ -18,6 +18,8 @@ mod fake_flink;
 mod flink;
 // The config file: parsing, every validation rule, secrets.
 mod config;
+// The alert decision (pure): hold-down, dedup, re-notify, silences.
+mod dedup;
 // The decision table on saved observation bundles, one row per cause and trap.
 mod diagnose;
 // explain on invented texts and on the corpus of real error texts.
