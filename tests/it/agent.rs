@@ -748,3 +748,56 @@ fn the_kubernetes_config_map_holds_a_valid_config() {
     assert!(yaml.contains("path: /healthz") && yaml.contains("path: /readyz"));
     assert!(yaml.contains("secretKeyRef"));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_locked_history_database_is_reported_and_probing_goes_on() {
+    let (dir, config, probe) = setup(&["orders"], "");
+    let state = dir.path().join("state");
+    drop(History::open(&state).unwrap());
+    // Another process holds the write lock for the whole run.
+    let other = rusqlite::Connection::open(state.join(agent::history::FILE_NAME)).unwrap();
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let running = start(config, probe.clone(), Vec::new()).await;
+    minutes(1).await;
+    let m = running.shared.metrics.encode();
+    running.stop().await;
+    drop(other);
+    assert!(
+        metric(&m, "history_errors_total{kind=\"locked\"}").unwrap_or(0.0) >= 1.0,
+        "{m}"
+    );
+    assert_eq!(
+        metric(&m, "probes_total{pipeline=\"orders\"}"),
+        Some(5.0),
+        "{m}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn metrics_are_openmetrics_when_the_scraper_asks_for_it() {
+    let (_dir, config, probe) = setup(&["orders"], "");
+    let running = start(config, probe.clone(), Vec::new()).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let resp = agent::http::router(running.shared.clone())
+        .oneshot(
+            Request::get("/metrics")
+                .header(
+                    "accept",
+                    "application/openmetrics-text;version=1.0.0,text/plain;q=0.5",
+                )
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    running.stop().await;
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/openmetrics-text"));
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8(body.to_vec()).unwrap();
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    assert!(text.contains("# TYPE logminer_doctor_probes counter"));
+    assert!(text.contains("logminer_doctor_probes_total{pipeline=\"orders\"} 1"));
+}
