@@ -156,6 +156,7 @@ pub async fn run_with<P: Probe>(
     let (stop_tx, stop_rx) = watch::channel(false);
     let permits = Arc::new(Semaphore::new(config.agent.concurrency.get() as usize));
     let channels: Arc<[Arc<dyn Channel>]> = deps.channels.into();
+    let deliveries: Arc<Mutex<JoinSet<()>>> = Arc::default();
     for c in channels.iter() {
         shared.metrics.register_channel(c.name());
     }
@@ -171,6 +172,7 @@ pub async fn run_with<P: Probe>(
             shared: shared.clone(),
             history: history.clone(),
             channels: channels.clone(),
+            deliveries: deliveries.clone(),
             permits: permits.clone(),
             retry_backoff: deps.retry_backoff,
         };
@@ -221,6 +223,8 @@ struct PipelineTask<P> {
     shared: Arc<Shared>,
     history: Option<History>,
     channels: Arc<[Arc<dyn Channel>]>,
+    /// Alert deliveries in flight, so shutdown can let them finish within the grace period.
+    deliveries: Arc<Mutex<JoinSet<()>>>,
     permits: Arc<Semaphore>,
     retry_backoff: Duration,
 }
@@ -388,7 +392,10 @@ impl<P: Probe> PipelineTask<P> {
                     self.history.clone(),
                 );
                 let (retries, backoff) = (a.alerts.retries, self.retry_backoff);
-                tokio::spawn(async move {
+                let mut deliveries = lock(&self.deliveries);
+                // Finished deliveries are reaped here, so the set never grows.
+                while deliveries.try_join_next().is_some() {}
+                deliveries.spawn(async move {
                     let r = alerts::deliver(channel.as_ref(), &m, retries, backoff).await;
                     shared.metrics.alert(channel.name(), r.is_ok());
                     let error = r.as_ref().err().map(|e| error_chain(e));
@@ -422,6 +429,10 @@ impl<P: Probe> PipelineTask<P> {
         self.shared.metrics.history_error(e.kind());
         tracing::error!(pipeline = %self.pipeline.name, kind = e.kind(), error = %error_chain(e), "History database failed; probing goes on.");
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// How long one collector may take in one probe: the slowest configured call plus a margin.
