@@ -357,7 +357,13 @@ impl<P: Probe> PipelineTask<P> {
         if let Some(h) = &self.history {
             match h.record_diagnosis(&d).await {
                 Ok(true) => {
-                    tracing::info!(pipeline = %p.name, cause = %d.cause, severity = %d.severity, summary = %d.summary, "Verdict changed.");
+                    let job_id = window
+                        .back()
+                        .and_then(|o| o.flink.value())
+                        .and_then(|f| f.job.as_ref())
+                        .map(|j| j.id.clone())
+                        .unwrap_or_default();
+                    tracing::info!(pipeline = %p.name, job_id = %job_id, cause = %d.cause, severity = %d.severity, summary = %d.summary, "Verdict changed.");
                 }
                 Ok(false) => {}
                 Err(e) => self.history_failed(&e),

@@ -652,6 +652,7 @@ async fn no_password_in_alerts_logs_or_endpoints() {
     }
     // Structured fields, stable names.
     assert!(logs.contains("\"pipeline\":\"orders\""), "{logs}");
+    assert!(logs.contains("\"job_id\":\""), "{logs}");
 }
 
 /// Where `promtool` is (Debian's `prometheus` package, installed by tests/agent/setup.sh).
