@@ -19,6 +19,9 @@ pub struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Log format on stderr (level from the LMD_LOG variable, e.g. `info`).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -61,4 +64,45 @@ pub enum Command {
     },
     /// Validates the config file, then says whether each configured system is reachable.
     CheckConfig,
+    /// The agent: probes every pipeline on its interval, keeps history, alerts, serves
+    /// /metrics, /healthz, /readyz and /status. Stops on SIGINT or SIGTERM.
+    Watch,
+    /// The timeline of verdicts kept by `watch`, with their evidence.
+    History {
+        /// Only this pipeline.
+        #[arg(short = 'p', long = "pipeline")]
+        pipeline: Option<String>,
+        /// How far back.
+        #[arg(long, default_value = "6h", value_parser = humantime::parse_duration)]
+        since: Duration,
+    },
+    /// Silences a pipeline's alerts for a while (it is still probed and recorded); lists or
+    /// removes silences.
+    Silence {
+        /// The pipeline to silence (or to list the silences of).
+        #[arg(short = 'p', long = "pipeline", required_unless_present_any = ["list", "remove"])]
+        pipeline: Option<String>,
+        /// How long.
+        #[arg(long = "for", value_parser = humantime::parse_duration, required_unless_present_any = ["list", "remove"])]
+        duration: Option<Duration>,
+        /// Why (shown in `silence --list`).
+        #[arg(long, required_unless_present_any = ["list", "remove"])]
+        reason: Option<String>,
+        /// Lists the silences in force.
+        #[arg(long, conflicts_with_all = ["duration", "reason", "remove"])]
+        list: bool,
+        /// Removes the silence with this id.
+        #[arg(long, conflicts_with_all = ["duration", "reason"])]
+        remove: Option<i64>,
+    },
+}
+
+/// Log format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, with the structured fields.
+    Json,
 }

@@ -54,6 +54,21 @@ pub enum CommandError {
     /// The simulation could not run (e.g. its temporary directory).
     #[error("the demo could not run: {0}")]
     Demo(String),
+    /// The history database failed.
+    #[error(transparent)]
+    History(#[from] crate::agent::history::HistoryError),
+    /// The agent could not run.
+    #[error(transparent)]
+    Agent(#[from] crate::agent::AgentError),
+    /// The agent's listen address could not be bound.
+    #[error("cannot listen on {addr}")]
+    Listen {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl CommandError {
@@ -93,6 +108,31 @@ pub async fn run(cli: Cli) -> Result<Exit, CommandError> {
         }
         Command::Explain { file } => explain_cmd(file.as_deref(), cli.format),
         Command::CheckConfig => check_config(&cli.config, cli.format).await,
+        Command::Watch => crate::agent::commands::watch(&cli.config).await,
+        Command::History { pipeline, since } => {
+            crate::agent::commands::history(&cli.config, pipeline.as_deref(), since, cli.format)
+                .await
+        }
+        Command::Silence {
+            pipeline,
+            duration,
+            reason,
+            list,
+            remove,
+        } => {
+            let action =
+                match (list, remove, duration, reason) {
+                    (true, _, _, _) => crate::agent::commands::SilenceAction::List,
+                    (_, Some(id), _, _) => crate::agent::commands::SilenceAction::Remove(id),
+                    (_, _, Some(d), Some(r)) => crate::agent::commands::SilenceAction::Add(d, r),
+                    _ => return Err(CommandError::Usage(
+                        "silence needs -p NAME --for DURATION --reason TEXT, --list or --remove ID"
+                            .into(),
+                    )),
+                };
+            crate::agent::commands::silence(&cli.config, pipeline.as_deref(), action, cli.format)
+                .await
+        }
     }
 }
 
@@ -117,7 +157,7 @@ struct DiagnoseRequest {
     save: Option<PathBuf>,
 }
 
-fn select<'a>(
+pub(crate) fn select<'a>(
     config: &'a Config,
     name: Option<&str>,
 ) -> Result<Vec<&'a PipelineConfig>, CommandError> {
@@ -135,7 +175,7 @@ fn select<'a>(
 }
 
 /// The collectors of a configured pipeline.
-fn real_collectors(
+pub(crate) fn real_collectors(
     p: &PipelineConfig,
 ) -> Collectors<OracleCollector, FlinkCollector, Option<ZooKeeperCollector>, FileSinkCollector> {
     Collectors {
@@ -158,8 +198,11 @@ async fn diagnose_live(req: DiagnoseRequest, format: Format) -> Result<Exit, Com
     for (i, p) in pipelines.iter().enumerate() {
         let p = (*p).clone();
         let (samples, interval) = (req.samples, req.interval);
+        // Recent observations kept by `watch` answer at once: one new sample completes them.
+        let prior = crate::agent::commands::recent_history(&config, &p).await;
         tasks.spawn(async move {
             let collectors = real_collectors(&p);
+            let samples = if prior.is_empty() { samples } else { 1 };
             let obs = sample(
                 &p.name,
                 &collectors,
@@ -169,7 +212,7 @@ async fn diagnose_live(req: DiagnoseRequest, format: Format) -> Result<Exit, Com
                 probe_deadline(&p),
             )
             .await;
-            (i, p, obs)
+            (i, p, prior.into_iter().chain(obs).collect::<Vec<_>>())
         });
     }
     let mut results = Vec::new();

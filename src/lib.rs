@@ -15,10 +15,13 @@
 //! - [`report`]: a diagnosis as text or stable JSON.
 //! - [`simulator`]: a simulated pipeline behind the same traits, for `demo` and the tests.
 //! - [`config`]: the TOML file, raw → validated.
+//! - [`agent`]: `watch`: scheduled probes, history, alerts, metrics and HTTP endpoints.
+//! - [`signal`]: SIGINT/SIGTERM as the agent's shutdown.
 //! - [`commands`]: one function per command of the CLI.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod agent;
 pub mod cli;
 pub mod clock;
 pub mod collectors;
@@ -29,4 +32,5 @@ pub mod exit;
 pub mod observation;
 pub mod remediation;
 pub mod report;
+pub mod signal;
 pub mod simulator;

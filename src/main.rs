@@ -22,14 +22,21 @@ fn main() -> ExitCode {
             };
         }
     };
-    // Logs go to stderr; results go to stdout.
-    tracing_subscriber::fmt()
+    // Logs go to stderr; results go to stdout. The agent logs its probes at info.
+    let default_level = match cli.command {
+        logminer_doctor::cli::Command::Watch => "info",
+        _ => "warn",
+    };
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("LMD_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .init();
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
+        );
+    match cli.log_format {
+        logminer_doctor::cli::LogFormat::Json => logs.json().init(),
+        logminer_doctor::cli::LogFormat::Text => logs.init(),
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -25,6 +25,8 @@ pub struct Config {
     pub path: PathBuf,
     /// One entry per `[[pipeline]]`, names unique.
     pub pipelines: Vec<PipelineConfig>,
+    /// `[agent]`: how `watch` runs (defaults when the section is absent).
+    pub agent: AgentConfig,
 }
 
 impl Config {
@@ -64,6 +66,8 @@ pub struct PipelineConfig {
     pub thresholds: Thresholds,
     /// What a restart may do.
     pub remediation: RemediationConfig,
+    /// How often `watch` probes it (default 15 s).
+    pub interval: Duration,
 }
 
 /// How to reach the database with the monitoring account, and what the connector does there.
@@ -206,4 +210,44 @@ pub struct ResubmitConfig {
     pub parallelism: NonZeroU32,
     /// A fixed job id (32 hex digits), so that Flink itself rejects a second copy of the job.
     pub job_id: String,
+}
+
+/// `[agent]`: the scheduled probe (`watch`).
+#[derive(Debug, Clone)]
+pub struct AgentConfig {
+    /// Address of `/metrics`, `/healthz`, `/readyz` and `/status` (default `127.0.0.1:9464`).
+    pub listen: std::net::SocketAddr,
+    /// Where the history database lives (default `logminer-doctor-state` beside the config).
+    pub state_dir: PathBuf,
+    /// At most this many pipelines are probed at the same moment (default 8).
+    pub concurrency: NonZeroU32,
+    /// A diagnosis reads the observations of this recent window (default 10 min).
+    pub history_window: Duration,
+    /// ... but at most this many of them, the newest (default 20, at least 2).
+    pub history_samples: NonZeroU32,
+    /// Observations older than this are deleted (default 24 h).
+    pub retention: Duration,
+    /// At most this many observations are kept per pipeline (default 5,760: a day at 15 s).
+    pub retention_count: NonZeroU32,
+    /// How long shutdown waits for the probes in flight (default 10 s).
+    pub shutdown_grace: Duration,
+    /// Alerting.
+    pub alerts: AlertsConfig,
+}
+
+/// When and where the agent alerts.
+#[derive(Debug, Clone)]
+pub struct AlertsConfig {
+    /// A CRITICAL verdict pages only once it held for this many consecutive probes (default 4).
+    pub hold_down: NonZeroU32,
+    /// An ongoing incident is notified again after this long (default 4 h).
+    pub renotify: Duration,
+    /// Retries of a failed delivery, with exponential backoff (default 3).
+    pub retries: u32,
+    /// Timeout of one delivery (default 5 s).
+    pub timeout: Duration,
+    /// Prometheus Alertmanager's base URL, e.g. `http://alertmanager:9093`.
+    pub alertmanager: Option<Url>,
+    /// A generic JSON webhook.
+    pub webhook: Option<Url>,
 }

@@ -17,6 +17,8 @@ use crate::diagnose::Thresholds;
 #[serde(deny_unknown_fields)]
 pub(super) struct RawConfig {
     pub pipeline: Vec<RawPipeline>,
+    /// `[agent]` (optional: every key has a default).
+    pub agent: Option<RawAgent>,
 }
 
 /// One `[[pipeline]]` entry.
@@ -32,6 +34,9 @@ pub(super) struct RawPipeline {
     /// file leaves out from `Thresholds::default()` before deserializing.
     pub thresholds: Option<Thresholds>,
     pub remediation: Option<RawRemediation>,
+    /// How often `watch` probes this pipeline.
+    #[serde(default = "default_interval", with = "humantime_serde")]
+    pub interval: Duration,
 }
 
 /// `[pipeline.oracle]`.
@@ -203,4 +208,103 @@ fn default_budget_window() -> Duration {
 }
 fn default_parallelism() -> i64 {
     1
+}
+
+fn default_interval() -> Duration {
+    Duration::from_secs(15)
+}
+
+/// `[agent]`: the `watch` agent (optional: every key has a default).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAgent {
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Relative to the config file's directory.
+    #[serde(default = "default_state_dir")]
+    pub state_dir: String,
+    #[serde(default = "default_concurrency")]
+    pub concurrency: i64,
+    #[serde(default = "default_history_window", with = "humantime_serde")]
+    pub history_window: Duration,
+    #[serde(default = "default_history_samples")]
+    pub history_samples: i64,
+    #[serde(default = "default_retention", with = "humantime_serde")]
+    pub retention: Duration,
+    #[serde(default = "default_retention_count")]
+    pub retention_count: i64,
+    #[serde(default = "default_shutdown_grace", with = "humantime_serde")]
+    pub shutdown_grace: Duration,
+    #[serde(default = "default_hold_down")]
+    pub alert_hold_down: i64,
+    #[serde(default = "default_renotify", with = "humantime_serde")]
+    pub alert_renotify: Duration,
+    #[serde(default = "default_alert_retries")]
+    pub alert_retries: i64,
+    #[serde(default = "default_alert_timeout", with = "humantime_serde")]
+    pub alert_timeout: Duration,
+    pub alertmanager_url: Option<String>,
+    pub webhook_url: Option<String>,
+}
+
+impl Default for RawAgent {
+    fn default() -> Self {
+        RawAgent {
+            listen: default_listen(),
+            state_dir: default_state_dir(),
+            concurrency: default_concurrency(),
+            history_window: default_history_window(),
+            history_samples: default_history_samples(),
+            retention: default_retention(),
+            retention_count: default_retention_count(),
+            shutdown_grace: default_shutdown_grace(),
+            alert_hold_down: default_hold_down(),
+            alert_renotify: default_renotify(),
+            alert_retries: default_alert_retries(),
+            alert_timeout: default_alert_timeout(),
+            alertmanager_url: None,
+            webhook_url: None,
+        }
+    }
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:9464".to_owned()
+}
+fn default_state_dir() -> String {
+    "logminer-doctor-state".to_owned()
+}
+fn default_concurrency() -> i64 {
+    8
+}
+fn default_history_window() -> Duration {
+    Duration::from_secs(10 * 60)
+}
+fn default_history_samples() -> i64 {
+    20
+}
+/// A day of full observations (a compact one is some kilobytes; 5,760 is a day at 15 s): enough
+/// to replay an incident; the verdict timeline is kept longer.
+fn default_retention() -> Duration {
+    Duration::from_secs(24 * 3600)
+}
+fn default_retention_count() -> i64 {
+    5_760
+}
+fn default_shutdown_grace() -> Duration {
+    Duration::from_secs(10)
+}
+/// Four probes at the default 15 s interval span 45 s: a failover that heals itself in 40 s
+/// never pages.
+fn default_hold_down() -> i64 {
+    4
+}
+fn default_renotify() -> Duration {
+    Duration::from_secs(4 * 3600)
+}
+fn default_alert_retries() -> i64 {
+    3
+}
+fn default_alert_timeout() -> Duration {
+    Duration::from_secs(5)
 }

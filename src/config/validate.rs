@@ -15,13 +15,13 @@ use toml::{Table, Value};
 use url::Url;
 
 use super::raw::{
-    RawConfig, RawFlink, RawFormat, RawMode, RawOracle, RawOutput, RawPipeline, RawRemediation,
-    RawResubmit, RawScnColumn, RawZooKeeper,
+    RawAgent, RawConfig, RawFlink, RawFormat, RawMode, RawOracle, RawOutput, RawPipeline,
+    RawRemediation, RawResubmit, RawScnColumn, RawZooKeeper,
 };
 use super::{
-    Config, FlinkConfig, OracleConfig, OutputConfig, OutputFormat, PipelineConfig,
-    RemediationConfig, RemediationMode, ResubmitConfig, ScnColumn, Secret, SecretSource, TableName,
-    ZooKeeperConfig,
+    AgentConfig, AlertsConfig, Config, FlinkConfig, OracleConfig, OutputConfig, OutputFormat,
+    PipelineConfig, RemediationConfig, RemediationMode, ResubmitConfig, ScnColumn, Secret,
+    SecretSource, TableName, ZooKeeperConfig,
 };
 use crate::diagnose::Thresholds;
 
@@ -115,14 +115,21 @@ pub(super) fn from_toml(text: &str, path: &Path, env: &dyn Env) -> Result<Config
         base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         names: HashMap::new(),
     };
-    let pipelines = check.file(text);
+    let (pipelines, agent) = check.file(text);
     // Keys and types are checked for the whole file before values: regroup by pipeline.
     check.problems.sort_by_key(|p| pipeline_index(&p.key));
     match pipelines {
-        Some(pipelines) if check.problems.is_empty() => Ok(Config {
-            path: path.to_owned(),
-            pipelines,
-        }),
+        Some(pipelines) if check.problems.is_empty() => match agent {
+            Some(agent) => Ok(Config {
+                path: path.to_owned(),
+                pipelines,
+                agent,
+            }),
+            None => Err(ConfigError::Invalid {
+                path: path.to_owned(),
+                problems: check.problems,
+            }),
+        },
         _ => Err(ConfigError::Invalid {
             path: path.to_owned(),
             problems: check.problems,
@@ -158,6 +165,7 @@ impl Section for RawPipeline {
         ("remediation", clean::<RawRemediation>),
     ];
 }
+impl Section for RawAgent {}
 impl Section for RawOracle {}
 impl Section for RawFlink {}
 impl Section for RawZooKeeper {}
@@ -276,7 +284,7 @@ const MISSING_KEY: &str = "required key is missing";
 const MISSING_SECTION: &str = "required section is missing";
 
 impl Check<'_> {
-    fn file(&mut self, text: &str) -> Option<Vec<PipelineConfig>> {
+    fn file(&mut self, text: &str) -> (Option<Vec<PipelineConfig>>, Option<AgentConfig>) {
         let table: Table = match text.parse() {
             Ok(table) => table,
             Err(e) => {
@@ -285,11 +293,12 @@ impl Check<'_> {
                     None => "(syntax)".to_owned(),
                 };
                 self.problem(&at, plain(e.message()));
-                return None;
+                return (None, None);
             }
         };
         let known = field_names::<RawConfig>();
         let mut raw = Vec::new();
+        let mut raw_agent = None;
         for (name, value) in table {
             match value {
                 Value::Array(items) if name == "pipeline" => {
@@ -298,6 +307,13 @@ impl Check<'_> {
                         raw.push((read::<RawPipeline>(item, &at, &mut self.problems), at));
                     }
                 }
+                Value::Table(_) if name == "agent" => {
+                    raw_agent = Some(read::<RawAgent>(value, "agent", &mut self.problems));
+                }
+                other if name == "agent" => self.problem(
+                    "agent",
+                    format!("expected an [agent] table, found {}", other.type_str()),
+                ),
                 other if name == "pipeline" => self.problem(
                     "pipeline",
                     format!(
@@ -321,7 +337,12 @@ impl Check<'_> {
             .into_iter()
             .map(|(p, at)| self.pipeline(p?, &at))
             .collect();
-        pipelines.into_iter().collect()
+        let agent = match raw_agent {
+            None => self.agent(RawAgent::default(), "agent"),
+            Some(Some(raw)) => self.agent(raw, "agent"),
+            Some(None) => None,
+        };
+        (pipelines.into_iter().collect(), agent)
     }
 
     fn pipeline(&mut self, raw: RawPipeline, at: &str) -> Option<PipelineConfig> {
@@ -336,7 +357,9 @@ impl Check<'_> {
             self.thresholds(raw.thresholds.unwrap_or_default(), &key(at, "thresholds"));
         let remediation =
             self.remediation(raw.remediation.unwrap_or_default(), &key(at, "remediation"));
+        let interval = self.positive(raw.interval, &key(at, "interval"));
         Some(PipelineConfig {
+            interval: interval?,
             name: name?,
             oracle: oracle?,
             flink: flink?,
@@ -648,6 +671,66 @@ impl Check<'_> {
         })
     }
 
+    fn agent(&mut self, raw: RawAgent, at: &str) -> Option<AgentConfig> {
+        let listen = self.parsed(
+            raw.listen.parse::<std::net::SocketAddr>().map_err(|e| {
+                format!(
+                    "{:?} is not an address such as 127.0.0.1:9464: {e}",
+                    raw.listen
+                )
+            }),
+            &key(at, "listen"),
+        );
+        let state_dir = self.path(Some(raw.state_dir), &key(at, "state_dir"));
+        let concurrency = self.count(raw.concurrency, &key(at, "concurrency"));
+        let history_window = self.positive(raw.history_window, &key(at, "history_window"));
+        let history_samples = self.count(raw.history_samples, &key(at, "history_samples"));
+        if raw.history_samples == 1 {
+            // A stall is a statement about progress over time: one observation never decides.
+            self.problem(
+                &key(at, "history_samples"),
+                "must be at least 2: a verdict never rests on one observation",
+            );
+        }
+        let retention = self.positive(raw.retention, &key(at, "retention"));
+        let retention_count = self.count(raw.retention_count, &key(at, "retention_count"));
+        let shutdown_grace = self.positive(raw.shutdown_grace, &key(at, "shutdown_grace"));
+        let hold_down = self.count(raw.alert_hold_down, &key(at, "alert_hold_down"));
+        let renotify = self.positive(raw.alert_renotify, &key(at, "alert_renotify"));
+        let retries = u32::try_from(raw.alert_retries).ok();
+        if retries.is_none() {
+            self.problem(
+                &key(at, "alert_retries"),
+                format!("{} is out of range: must be 0 or more", raw.alert_retries),
+            );
+        }
+        let timeout = self.positive(raw.alert_timeout, &key(at, "alert_timeout"));
+        let alertmanager = raw
+            .alertmanager_url
+            .map(|u| self.parsed(http_url(&u), &key(at, "alertmanager_url")));
+        let webhook = raw
+            .webhook_url
+            .map(|u| self.parsed(http_url(&u), &key(at, "webhook_url")));
+        Some(AgentConfig {
+            listen: listen?,
+            state_dir: state_dir?,
+            concurrency: concurrency?,
+            history_window: history_window?,
+            history_samples: history_samples.filter(|n| n.get() >= 2)?,
+            retention: retention?,
+            retention_count: retention_count?,
+            shutdown_grace: shutdown_grace?,
+            alerts: AlertsConfig {
+                hold_down: hold_down?,
+                renotify: renotify?,
+                retries: retries?,
+                timeout: timeout?,
+                alertmanager: optional(alertmanager)?,
+                webhook: optional(webhook)?,
+            },
+        })
+    }
+
     // -- small checks, each reporting its own problem ------------------------------------------
 
     fn problem(&mut self, at: &str, message: impl Into<String>) {
@@ -914,4 +997,13 @@ fn host_port(s: &str) -> Result<String, String> {
         Ok(p) if p > 0 => Ok(s.to_owned()),
         _ => Err(format!("{s:?}: {port:?} is not a port (1-65535)")),
     }
+}
+
+/// An http(s) URL for an alert channel.
+fn http_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s).map_err(|e| format!("{s:?} is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("{s:?}: expected an http:// or https:// URL"));
+    }
+    Ok(url)
 }

@@ -315,7 +315,8 @@ fn unknown_keys_are_reported_at_every_level() {
     let text = edit(
         MINIMAL,
         &[
-            ("/agent", Some(r#"{ listen = "0.0.0.0:9000" }"#)),
+            // `[agent]` exists since issue 5: a misspelt top-level section is still caught.
+            ("/agnet", Some(r#"{ listen = "0.0.0.0:9000" }"#)),
             ("nmae", Some(r#""typo""#)),
             ("oracle.pasword_env", Some(r#""X""#)),
             ("thresholds.stall_windw", Some(r#""5m""#)),
@@ -333,7 +334,7 @@ fn unknown_keys_are_reported_at_every_level() {
     assert_eq!(
         keys,
         [
-            "agent",
+            "agnet",
             "pipeline[0].nmae",
             "pipeline[0].oracle.pasword_env",
             "pipeline[0].remediation.resubmit.savepoint",
@@ -927,5 +928,88 @@ fn auto_remediation_needs_a_resubmit_section_and_savepoint_mode() {
         ],
         "pipeline[0].remediation.auto",
         "advise_only",
+    );
+}
+
+// -- [agent] and the per-pipeline interval (issue 5) -------------------------------------------
+
+#[test]
+fn agent_section_is_optional_and_defaults_each_key() {
+    let config = accepts(&[]);
+    let a = &config.agent;
+    assert_eq!(a.listen.to_string(), "127.0.0.1:9464");
+    assert_eq!(a.state_dir, PathBuf::from("logminer-doctor-state"));
+    assert_eq!(a.concurrency.get(), 8);
+    assert_eq!(a.history_samples.get(), 20);
+    assert_eq!(a.alerts.hold_down.get(), 4);
+    assert_eq!(a.alerts.renotify, Duration::from_secs(4 * 3600));
+    assert!(a.alerts.alertmanager.is_none() && a.alerts.webhook.is_none());
+    assert_eq!(config.pipelines[0].interval, Duration::from_secs(15));
+}
+
+#[test]
+fn agent_keys_and_pipeline_interval_are_read() {
+    let config = accepts(&[
+        ("/agent.listen", Some("\"0.0.0.0:9999\"")),
+        ("/agent.alertmanager_url", Some("\"http://am:9093\"")),
+        ("/agent.alert_hold_down", Some("2")),
+        ("interval", Some("\"1m\"")),
+    ]);
+    assert_eq!(config.agent.listen.port(), 9999);
+    assert_eq!(config.agent.alerts.hold_down.get(), 2);
+    assert_eq!(
+        config.agent.alerts.alertmanager.as_ref().unwrap().as_str(),
+        "http://am:9093/"
+    );
+    assert_eq!(config.pipelines[0].interval, Duration::from_secs(60));
+}
+
+#[test]
+fn agent_rules_each_report_their_key() {
+    rejects(
+        &[("/agent.listen", Some("\"nowhere\""))],
+        "agent.listen",
+        "not an address",
+    );
+    rejects(
+        &[("/agent.concurrency", Some("0"))],
+        "agent.concurrency",
+        "at least 1",
+    );
+    rejects(
+        &[("/agent.history_samples", Some("1"))],
+        "agent.history_samples",
+        "one observation",
+    );
+    rejects(
+        &[("/agent.webhook_url", Some("\"ftp://x\""))],
+        "agent.webhook_url",
+        "http",
+    );
+    rejects(
+        &[("/agent.colour", Some("1"))],
+        "agent.colour",
+        "unknown key",
+    );
+    rejects(
+        &[("interval", Some("\"0s\""))],
+        "pipeline[0].interval",
+        "greater than 0",
+    );
+}
+
+#[test]
+fn agent_and_pipeline_mistakes_are_reported_together() {
+    let found = problems(&edit(
+        MINIMAL,
+        &[
+            ("/agent.alert_retries", Some("-1")),
+            ("interval", Some("\"soon\"")),
+        ],
+    ));
+    let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+    assert!(
+        keys.contains(&"agent.alert_retries") && keys.contains(&"pipeline[0].interval"),
+        "{found:#?}"
     );
 }

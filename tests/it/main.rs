@@ -2,6 +2,12 @@
 
 // The built binary: exit codes, JSON, bad input, secrets, the README example.
 mod cli;
+// The watch agent on simulated pipelines in paused time: schedule, alerts, history, endpoints.
+mod agent;
+// The agent's alert channels against a real Alertmanager and an HTTP receiver.
+mod alert_channels;
+// watch, history, silence and diagnose-from-history through the built binary.
+mod watch_cli;
 // The real-cluster harness's smoke tests: Flink HA on ZooKeeper and the CDC stand-in job.
 mod cluster;
 // The collector contract: deadlines and concurrency.
@@ -12,6 +18,8 @@ mod fake_flink;
 mod flink;
 // The config file: parsing, every validation rule, secrets.
 mod config;
+// The alert decision (pure): hold-down, dedup, re-notify, silences.
+mod dedup;
 // The decision table on saved observation bundles, one row per cause and trap.
 mod diagnose;
 // explain on invented texts and on the corpus of real error texts.

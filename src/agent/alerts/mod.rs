@@ -1,0 +1,278 @@
+//! Alert messages and their channels: Prometheus Alertmanager (`POST /api/v2/alerts`) and a
+//! generic JSON webhook. `dedup` decides when to send (pure); this module only delivers.
+//!
+//! Each delivery runs in its own task with retries and exponential backoff, so a failing or
+//! hanging channel never blocks probing or the other channels. Messages are built from the
+//! diagnosis only, which never holds a secret.
+
+pub mod dedup;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use serde::Serialize;
+use url::Url;
+
+use crate::diagnose::{Cause, Diagnosis, Severity};
+use crate::observation::Timestamp;
+use dedup::Notice;
+
+/// One alert as every channel receives it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertMessage {
+    /// The pipeline.
+    pub pipeline: String,
+    /// Firing, re-notify or resolved.
+    pub notice: Notice,
+    /// The incident's cause.
+    pub cause: Cause,
+    /// The verdict's severity when sent (OK/WARNING for a resolution).
+    pub severity: Severity,
+    /// One line: the status line of the diagnosis.
+    pub summary: String,
+    /// The facts behind the verdict.
+    pub evidence: Vec<String>,
+    /// What to do, in order.
+    pub remediation: Vec<String>,
+    /// When the incident was first notified.
+    pub since: Timestamp,
+    /// When this message was made (the probe's time).
+    pub at: Timestamp,
+    /// When the alert stops firing unless re-sent (Alertmanager's `endsAt`): `at` on a
+    /// resolution, else `at` plus the re-notify interval and a margin.
+    pub ends_at: Timestamp,
+}
+
+impl AlertMessage {
+    /// The message for a decision on diagnosis `d` (the one that triggered it).
+    pub fn new(d: &Diagnosis, send: dedup::Send, renotify: Duration) -> AlertMessage {
+        let resolved = send.notice == Notice::Resolved;
+        let summary = if resolved {
+            format!(
+                "{}: {} is over; the verdict is now {} ({})",
+                d.pipeline, send.cause, d.cause, d.severity
+            )
+        } else {
+            crate::report::status_line(d)
+        };
+        AlertMessage {
+            pipeline: d.pipeline.clone(),
+            notice: send.notice,
+            cause: send.cause,
+            severity: d.severity,
+            summary,
+            evidence: d.evidence.iter().map(|e| e.fact.clone()).collect(),
+            remediation: if resolved {
+                Vec::new()
+            } else {
+                d.remediation.clone()
+            },
+            since: send.since,
+            at: d.observed_at,
+            // Alertmanager resolves an alert on its own at endsAt: keep it firing until the
+            // next re-notify is surely due, and a while more, in case the agent is down.
+            ends_at: if resolved {
+                d.observed_at
+            } else {
+                d.observed_at.plus(renotify + Duration::from_secs(15 * 60))
+            },
+        }
+    }
+}
+
+/// A failed delivery.
+#[derive(Debug, thiserror::Error)]
+pub enum AlertError {
+    /// The request failed (connect, timeout, body).
+    #[error("{channel} at {url} did not accept the alert")]
+    Request {
+        /// The channel's name.
+        channel: &'static str,
+        /// Its URL.
+        url: Url,
+        /// The HTTP error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The server answered with an error status.
+    #[error("{channel} at {url} answered HTTP {status}")]
+    Status {
+        /// The channel's name.
+        channel: &'static str,
+        /// Its URL.
+        url: Url,
+        /// The status code.
+        status: u16,
+    },
+}
+
+/// The future a channel returns.
+pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), AlertError>> + Send + 'a>>;
+
+/// Somewhere alerts go.
+pub trait Channel: Send + Sync {
+    /// A short stable name (a metrics label): `alertmanager`, `webhook`.
+    fn name(&self) -> &'static str;
+    /// Delivers one message (one attempt).
+    fn send<'a>(&'a self, m: &'a AlertMessage) -> SendFuture<'a>;
+}
+
+/// Prometheus Alertmanager, API v2.
+#[derive(Debug, Clone)]
+pub struct Alertmanager {
+    url: Url,
+    client: reqwest::Client,
+}
+
+impl Alertmanager {
+    /// Alertmanager at `base` (e.g. `http://alertmanager:9093`), each request bounded by `timeout`.
+    pub fn new(base: &Url, timeout: Duration) -> Alertmanager {
+        let mut url = base.clone();
+        url.set_path(&format!(
+            "{}/api/v2/alerts",
+            base.path().trim_end_matches('/')
+        ));
+        Alertmanager {
+            url,
+            client: client(timeout),
+        }
+    }
+
+    /// The body Alertmanager receives: one alert whose labels identify the incident (so the
+    /// resolution matches the firing alert) and whose annotations explain it.
+    pub fn body(m: &AlertMessage) -> serde_json::Value {
+        // The labels must be the same on firing and on resolution, or Alertmanager sees two
+        // alerts: the severity label is the incident's (from its cause), not the current one.
+        let severity = if m.cause == Cause::Unknown {
+            "unknown"
+        } else {
+            "critical"
+        };
+        serde_json::json!([{
+            "labels": {
+                "alertname": "LogminerDoctorPipeline",
+                "pipeline": m.pipeline,
+                "cause": m.cause.as_str(),
+                "severity": severity,
+            },
+            "annotations": {
+                "summary": m.summary,
+                "evidence": m.evidence.join("\n"),
+                "remediation": m.remediation.join("\n"),
+                "verdict_severity": m.severity.as_str(),
+            },
+            "startsAt": m.since.to_string(),
+            "endsAt": m.ends_at.to_string(),
+        }])
+    }
+}
+
+impl Channel for Alertmanager {
+    fn name(&self) -> &'static str {
+        "alertmanager"
+    }
+
+    fn send<'a>(&'a self, m: &'a AlertMessage) -> SendFuture<'a> {
+        Box::pin(post(
+            &self.client,
+            self.name(),
+            &self.url,
+            Alertmanager::body(m),
+        ))
+    }
+}
+
+/// A generic JSON webhook: the `AlertMessage` as its body.
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    url: Url,
+    client: reqwest::Client,
+}
+
+impl Webhook {
+    /// The webhook at `url`.
+    pub fn new(url: &Url, timeout: Duration) -> Webhook {
+        Webhook {
+            url: url.clone(),
+            client: client(timeout),
+        }
+    }
+}
+
+impl Channel for Webhook {
+    fn name(&self) -> &'static str {
+        "webhook"
+    }
+
+    fn send<'a>(&'a self, m: &'a AlertMessage) -> SendFuture<'a> {
+        let body = serde_json::to_value(m).unwrap_or_default();
+        Box::pin(post(&self.client, self.name(), &self.url, body))
+    }
+}
+
+fn client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .build()
+        // Building fails only when the TLS backend cannot initialise; the default client then
+        // still works for plain http.
+        .unwrap_or_default()
+}
+
+async fn post(
+    client: &reqwest::Client,
+    channel: &'static str,
+    url: &Url,
+    body: serde_json::Value,
+) -> Result<(), AlertError> {
+    let resp = client
+        .post(url.clone())
+        .json(&body)
+        .send()
+        .await
+        .map_err(|source| AlertError::Request {
+            channel,
+            url: url.clone(),
+            source,
+        })?;
+    if resp.status().is_success() {
+        Ok(())
+    } else {
+        Err(AlertError::Status {
+            channel,
+            url: url.clone(),
+            status: resp.status().as_u16(),
+        })
+    }
+}
+
+/// Sends `m` on `channel`, retrying `retries` times with exponential backoff from `first_backoff`
+/// (tokio's timer, so paused time in tests). Returns the last error when every attempt failed.
+pub async fn deliver(
+    channel: &dyn Channel,
+    m: &AlertMessage,
+    retries: u32,
+    first_backoff: Duration,
+) -> Result<u32, AlertError> {
+    let mut backoff = first_backoff;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match channel.send(m).await {
+            Ok(()) => return Ok(attempt),
+            Err(e) if attempt > retries => return Err(e),
+            Err(e) => {
+                tracing::warn!(
+                    pipeline = %m.pipeline,
+                    channel = channel.name(),
+                    attempt,
+                    error = %crate::observation::error_chain(&e),
+                    "Alert delivery failed; retrying."
+                );
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(60));
+            }
+        }
+    }
+}

@@ -1,0 +1,521 @@
+//! The agent's history in SQLite (bundled) under the state directory: observations (bounded by
+//! age and count), the timeline of verdicts, alerts sent, alert state, silences and actions.
+//!
+//! Every call runs on tokio's blocking pool: SQLite blocks, and a locked database waits out its
+//! busy timeout there rather than on a runtime thread. Errors name the database file and carry a
+//! bounded `kind` for the metrics; callers log and count them and go on probing.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use super::alerts::dedup::{AlertState, Notice};
+use crate::diagnose::{Cause, Diagnosis};
+use crate::observation::{Observation, Timestamp};
+
+/// The database file's name inside the state directory.
+pub const FILE_NAME: &str = "history.sqlite3";
+
+/// How long a write waits for another process's lock before it is reported as `locked`.
+const BUSY_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// A failed history operation.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    /// SQLite failed.
+    #[error("history database {} failed to {op}", path.display())]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// What was being done.
+        op: &'static str,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The state directory could not be created.
+    #[error("cannot create the state directory {}", path.display())]
+    Dir {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A stored row could not be read back.
+    #[error("history database {} holds an unreadable {what}", path.display())]
+    Decode {
+        /// The database file.
+        path: PathBuf,
+        /// Which kind of row.
+        what: &'static str,
+        /// The JSON error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The blocking task was lost (the runtime shut down).
+    #[error("history database {} task did not finish", path.display())]
+    Task {
+        /// The database file.
+        path: PathBuf,
+    },
+}
+
+impl HistoryError {
+    /// A bounded label for the metrics: `locked`, `full`, `corrupt`, `io` or `other`.
+    pub fn kind(&self) -> &'static str {
+        use rusqlite::ErrorCode as C;
+        match self {
+            HistoryError::Sqlite {
+                source: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            } => match e.code {
+                C::DatabaseBusy | C::DatabaseLocked => "locked",
+                C::DiskFull => "full",
+                C::DatabaseCorrupt | C::NotADatabase => "corrupt",
+                C::SystemIoFailure | C::CannotOpen | C::ReadOnly => "io",
+                _ => "other",
+            },
+            HistoryError::Dir { .. } => "io",
+            HistoryError::Decode { .. } => "corrupt",
+            _ => "other",
+        }
+    }
+}
+
+/// How long history is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    /// Observations older than this are deleted.
+    pub max_age: Duration,
+    /// At most this many observations per pipeline.
+    pub max_count: u32,
+}
+
+/// The verdict timeline keeps changes only, for at least this long (it is small).
+const TIMELINE_MIN_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// One entry of the verdict timeline (`history`).
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEntry {
+    /// The pipeline.
+    pub pipeline: String,
+    /// The diagnosis at the moment the verdict changed.
+    pub diagnosis: Diagnosis,
+}
+
+/// A silence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Silence {
+    /// Its id (for `silence --remove`).
+    pub id: i64,
+    /// The pipeline.
+    pub pipeline: String,
+    /// When it ends.
+    pub until: Timestamp,
+    /// Why (from the operator).
+    pub reason: String,
+    /// When it was created.
+    pub created: Timestamp,
+}
+
+/// The history database (cheap to clone).
+#[derive(Debug, Clone)]
+pub struct History {
+    path: PathBuf,
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl History {
+    /// Opens (creating if needed) the database in `state_dir`.
+    pub fn open(state_dir: &Path) -> Result<History, HistoryError> {
+        std::fs::create_dir_all(state_dir).map_err(|source| HistoryError::Dir {
+            path: state_dir.to_path_buf(),
+            source,
+        })?;
+        let path = state_dir.join(FILE_NAME);
+        let err = |op| {
+            let path = path.clone();
+            move |source| HistoryError::Sqlite { path, op, source }
+        };
+        let conn = Connection::open(&path).map_err(err("open"))?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(err("configure"))?;
+        // WAL: `history` and `silence` read and write while the agent writes.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err("configure"))?;
+        conn.execute_batch(SCHEMA)
+            .map_err(err("create its tables"))?;
+        Ok(History {
+            path,
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Opens the database only when it exists already (for one-shot commands).
+    pub fn open_existing(state_dir: &Path) -> Option<Result<History, HistoryError>> {
+        state_dir
+            .join(FILE_NAME)
+            .exists()
+            .then(|| History::open(state_dir))
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn with<T: Send + 'static>(
+        &self,
+        op: &'static str,
+        f: impl FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+    ) -> Result<T, HistoryError> {
+        let this = self.clone();
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || this.with_sync(op, f))
+            .await
+            .map_err(|_| HistoryError::Task { path })?
+    }
+
+    fn with_sync<T>(
+        &self,
+        op: &'static str,
+        f: impl FnOnce(&Connection) -> Result<T, rusqlite::Error>,
+    ) -> Result<T, HistoryError> {
+        // A panic while the lock was held leaves the connection usable: SQLite rolls back.
+        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        f(&conn).map_err(|source| HistoryError::Sqlite {
+            path: self.path.clone(),
+            op,
+            source,
+        })
+    }
+
+    /// Stores one observation and prunes the pipeline's old ones.
+    pub async fn record_observation(
+        &self,
+        o: &Observation,
+        retention: Retention,
+    ) -> Result<(), HistoryError> {
+        let json = to_json(o);
+        let (pipeline, at) = (o.pipeline.clone(), o.observed_at.unix_millis());
+        let oldest = o.observed_at.minus(retention.max_age).unix_millis();
+        self.with("store an observation", move |c| {
+            c.execute(
+                "INSERT INTO observations (pipeline, at, json) VALUES (?1, ?2, ?3)",
+                params![pipeline, at, json],
+            )?;
+            c.execute(
+                "DELETE FROM observations WHERE pipeline = ?1 AND (at < ?2 OR at < (
+                    SELECT at FROM observations WHERE pipeline = ?1
+                    ORDER BY at DESC LIMIT 1 OFFSET ?3))",
+                params![pipeline, oldest, retention.max_count.saturating_sub(1)],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The newest observations of `pipeline` not older than `since`, at most `limit`, oldest
+    /// first.
+    pub async fn recent_observations(
+        &self,
+        pipeline: &str,
+        since: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Observation>, HistoryError> {
+        let pipeline = pipeline.to_owned();
+        let rows: Vec<String> = self
+            .with("read observations", move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT json FROM observations WHERE pipeline = ?1 AND at >= ?2
+                     ORDER BY at DESC LIMIT ?3",
+                )?;
+                let rows = st.query_map(params![pipeline, since.unix_millis(), limit], |r| {
+                    r.get::<_, String>(0)
+                })?;
+                rows.collect()
+            })
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for text in rows.iter().rev() {
+            out.push(
+                serde_json::from_str(text).map_err(|source| HistoryError::Decode {
+                    path: self.path.clone(),
+                    what: "observation",
+                    source,
+                })?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Adds the diagnosis to the timeline when its verdict (cause and severity) differs from the
+    /// previous entry's. Returns whether it was a change.
+    pub async fn record_diagnosis(&self, d: &Diagnosis) -> Result<bool, HistoryError> {
+        let json = to_json(d);
+        let (pipeline, at) = (d.pipeline.clone(), d.observed_at.unix_millis());
+        let (cause, severity) = (d.cause.as_str(), d.severity.as_str());
+        let oldest = d.observed_at.minus(TIMELINE_MIN_AGE).unix_millis();
+        self.with("store a diagnosis", move |c| {
+            let last: Option<(String, String)> = c
+                .query_row(
+                    "SELECT cause, severity FROM diagnoses WHERE pipeline = ?1
+                     ORDER BY at DESC, id DESC LIMIT 1",
+                    params![pipeline],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if last.as_ref().is_some_and(|(c, s)| c == cause && s == severity) {
+                return Ok(false);
+            }
+            c.execute(
+                "INSERT INTO diagnoses (pipeline, at, cause, severity, json) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![pipeline, at, cause, severity, json],
+            )?;
+            c.execute(
+                "DELETE FROM diagnoses WHERE pipeline = ?1 AND at < ?2",
+                params![pipeline, oldest],
+            )?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// The verdict timeline since `since`, optionally of one pipeline, oldest first.
+    pub async fn timeline(
+        &self,
+        pipeline: Option<&str>,
+        since: Timestamp,
+    ) -> Result<Vec<TimelineEntry>, HistoryError> {
+        let pipeline = pipeline.map(str::to_owned);
+        let rows: Vec<(String, String)> = self
+            .with("read the timeline", move |c| {
+                let mut st = c.prepare_cached(
+                    "SELECT pipeline, json FROM diagnoses WHERE at >= ?1
+                     AND (?2 IS NULL OR pipeline = ?2) ORDER BY at, id",
+                )?;
+                let rows = st.query_map(params![since.unix_millis(), pipeline], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+                rows.collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(pipeline, json)| {
+                Ok(TimelineEntry {
+                    pipeline,
+                    diagnosis: serde_json::from_str(&json).map_err(|source| {
+                        HistoryError::Decode {
+                            path: self.path.clone(),
+                            what: "diagnosis",
+                            source,
+                        }
+                    })?,
+                })
+            })
+            .collect()
+    }
+
+    /// The persisted alert state of `pipeline` (default when none).
+    pub async fn alert_state(&self, pipeline: &str) -> Result<AlertState, HistoryError> {
+        let pipeline = pipeline.to_owned();
+        let json: Option<String> = self
+            .with("read alert state", move |c| {
+                c.query_row(
+                    "SELECT json FROM alert_state WHERE pipeline = ?1",
+                    params![pipeline],
+                    |r| r.get(0),
+                )
+                .optional()
+            })
+            .await?;
+        match json {
+            None => Ok(AlertState::default()),
+            Some(j) => serde_json::from_str(&j).map_err(|source| HistoryError::Decode {
+                path: self.path.clone(),
+                what: "alert state",
+                source,
+            }),
+        }
+    }
+
+    /// Saves the alert state of `pipeline`.
+    pub async fn save_alert_state(
+        &self,
+        pipeline: &str,
+        state: &AlertState,
+    ) -> Result<(), HistoryError> {
+        let (pipeline, json) = (pipeline.to_owned(), to_json(state));
+        self.with("store alert state", move |c| {
+            c.execute(
+                "INSERT INTO alert_state (pipeline, json) VALUES (?1, ?2)
+                 ON CONFLICT(pipeline) DO UPDATE SET json = excluded.json",
+                params![pipeline, json],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    /// Records one delivery attempt's outcome (after retries).
+    pub async fn record_alert(
+        &self,
+        pipeline: &str,
+        at: Timestamp,
+        channel: &'static str,
+        notice: Notice,
+        cause: Cause,
+        error: Option<String>,
+    ) -> Result<(), HistoryError> {
+        let pipeline = pipeline.to_owned();
+        let notice = to_json(&notice).trim_matches('"').to_owned();
+        self.with("store a sent alert", move |c| {
+            c.execute(
+                "INSERT INTO alerts (pipeline, at, channel, notice, cause, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![pipeline, at.unix_millis(), channel, notice, cause.as_str(), error],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    /// How many alerts were recorded for `pipeline` (for tests and `history`).
+    pub async fn alert_count(&self, pipeline: &str) -> Result<u64, HistoryError> {
+        let pipeline = pipeline.to_owned();
+        self.with("count alerts", move |c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM alerts WHERE pipeline = ?1",
+                params![pipeline],
+                |r| r.get::<_, i64>(0).map(|n| n.max(0) as u64),
+            )
+        })
+        .await
+    }
+
+    /// Adds a silence and returns it.
+    pub async fn add_silence(
+        &self,
+        pipeline: &str,
+        now: Timestamp,
+        duration: Duration,
+        reason: &str,
+    ) -> Result<Silence, HistoryError> {
+        let s = Silence {
+            id: 0,
+            pipeline: pipeline.to_owned(),
+            until: now.plus(duration),
+            reason: reason.to_owned(),
+            created: now,
+        };
+        let row = s.clone();
+        let id = self
+            .with("store a silence", move |c| {
+                c.execute(
+                    "INSERT INTO silences (pipeline, until, reason, created) VALUES (?1, ?2, ?3, ?4)",
+                    params![row.pipeline, row.until.unix_millis(), row.reason, row.created.unix_millis()],
+                )?;
+                Ok(c.last_insert_rowid())
+            })
+            .await?;
+        Ok(Silence { id, ..s })
+    }
+
+    /// Silences still in force at `now`, optionally of one pipeline.
+    pub async fn silences(
+        &self,
+        pipeline: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Vec<Silence>, HistoryError> {
+        let pipeline = pipeline.map(str::to_owned);
+        self.with("read silences", move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, pipeline, until, reason, created FROM silences
+                 WHERE until > ?1 AND (?2 IS NULL OR pipeline = ?2) ORDER BY id",
+            )?;
+            let rows = st.query_map(params![now.unix_millis(), pipeline], |r| {
+                Ok(Silence {
+                    id: r.get(0)?,
+                    pipeline: r.get(1)?,
+                    until: Timestamp::from_unix_millis(r.get(2)?),
+                    reason: r.get(3)?,
+                    created: Timestamp::from_unix_millis(r.get(4)?),
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    /// Removes a silence; returns whether it existed.
+    pub async fn remove_silence(&self, id: i64) -> Result<bool, HistoryError> {
+        self.with("remove a silence", move |c| {
+            c.execute("DELETE FROM silences WHERE id = ?1", params![id])
+                .map(|n| n > 0)
+        })
+        .await
+    }
+
+    /// Records an action taken on a pipeline (used by remediation).
+    pub async fn record_action(
+        &self,
+        pipeline: &str,
+        at: Timestamp,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), HistoryError> {
+        let (p, a, d) = (pipeline.to_owned(), action.to_owned(), detail.to_owned());
+        self.with("store an action", move |c| {
+            c.execute(
+                "INSERT INTO actions (pipeline, at, action, detail) VALUES (?1, ?2, ?3, ?4)",
+                params![p, at.unix_millis(), a, d],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    /// Actions of `pipeline` since `since` (restart budgets count them).
+    pub async fn actions_since(
+        &self,
+        pipeline: &str,
+        since: Timestamp,
+    ) -> Result<u64, HistoryError> {
+        let p = pipeline.to_owned();
+        self.with("count actions", move |c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM actions WHERE pipeline = ?1 AND at >= ?2",
+                params![p, since.unix_millis()],
+                |r| r.get::<_, i64>(0).map(|n| n.max(0) as u64),
+            )
+        })
+        .await
+    }
+}
+
+fn to_json<T: Serialize>(v: &T) -> String {
+    // Plain data with string keys: serializing cannot fail.
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS observations (
+    id INTEGER PRIMARY KEY, pipeline TEXT NOT NULL, at INTEGER NOT NULL, json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS observations_by_time ON observations (pipeline, at);
+CREATE TABLE IF NOT EXISTS diagnoses (
+    id INTEGER PRIMARY KEY, pipeline TEXT NOT NULL, at INTEGER NOT NULL,
+    cause TEXT NOT NULL, severity TEXT NOT NULL, json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS diagnoses_by_time ON diagnoses (pipeline, at);
+CREATE TABLE IF NOT EXISTS alerts (
+    id INTEGER PRIMARY KEY, pipeline TEXT NOT NULL, at INTEGER NOT NULL, channel TEXT NOT NULL,
+    notice TEXT NOT NULL, cause TEXT NOT NULL, error TEXT);
+CREATE TABLE IF NOT EXISTS alert_state (pipeline TEXT PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS silences (
+    id INTEGER PRIMARY KEY, pipeline TEXT NOT NULL, until INTEGER NOT NULL,
+    reason TEXT NOT NULL, created INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS actions (
+    id INTEGER PRIMARY KEY, pipeline TEXT NOT NULL, at INTEGER NOT NULL,
+    action TEXT NOT NULL, detail TEXT NOT NULL);
+";

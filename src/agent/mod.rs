@@ -1,0 +1,447 @@
+//! The `watch` agent: probes every pipeline on its own interval, keeps history, alerts on
+//! changes of verdict and serves metrics and status over HTTP.
+//!
+//! Each pipeline runs in its own task on its own `tokio::time::interval` (missed ticks skipped,
+//! never bursted), under a semaphore that bounds how many probe at once; a hung pipeline holds
+//! only its own task. The verdict is diagnosed over the recent history window, never a single
+//! observation. History, alert delivery and metrics never stop the probing.
+
+pub mod alerts;
+pub mod commands;
+pub mod history;
+pub mod http;
+pub mod metrics;
+pub mod probe;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::future::{Future, IntoFuture};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::config::{AgentConfig, Config, PipelineConfig};
+use crate::diagnose::{diagnose, DiagnoseOptions, Diagnosis};
+use crate::observation::{error_chain, Observation};
+use alerts::dedup::{self, AlertState, Policy};
+use alerts::{AlertMessage, Channel};
+use history::{History, HistoryError, Retention};
+use metrics::Metrics;
+pub use probe::{CollectorProbe, Probe, ProbeResult};
+
+/// What the agent needs from outside, injected so tests use the simulator.
+pub struct Deps<P> {
+    /// Takes observations (the real collectors in `watch`).
+    pub probe: Arc<P>,
+    /// Where alerts go.
+    pub channels: Vec<Arc<dyn Channel>>,
+    /// First delay between delivery retries (doubled each time).
+    pub retry_backoff: Duration,
+}
+
+impl<P> Deps<P> {
+    /// The channels `[agent]` configures, with a 1 s first backoff.
+    pub fn from_config(probe: P, config: &Config) -> Deps<P> {
+        let a = &config.agent.alerts;
+        let mut channels: Vec<Arc<dyn Channel>> = Vec::new();
+        if let Some(url) = &a.alertmanager {
+            channels.push(Arc::new(alerts::Alertmanager::new(url, a.timeout)));
+        }
+        if let Some(url) = &a.webhook {
+            channels.push(Arc::new(alerts::Webhook::new(url, a.timeout)));
+        }
+        Deps {
+            probe: Arc::new(probe),
+            channels,
+            retry_backoff: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Why the agent could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    /// The HTTP server failed.
+    #[error("the HTTP server on {addr} failed")]
+    Serve {
+        /// The listen address.
+        addr: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// State shared between the pipeline tasks and the HTTP endpoints.
+#[derive(Debug)]
+pub struct Shared {
+    /// The metrics.
+    pub metrics: Metrics,
+    /// The latest diagnosis per pipeline, in config order.
+    latest: Mutex<BTreeMap<usize, Diagnosis>>,
+    /// Pipelines that completed their first probe.
+    probed: AtomicUsize,
+    pipelines: usize,
+}
+
+impl Shared {
+    /// Shared state for `pipelines` pipelines.
+    pub fn new(pipelines: usize) -> Shared {
+        Shared {
+            metrics: Metrics::new(),
+            latest: Mutex::new(BTreeMap::new()),
+            probed: AtomicUsize::new(0),
+            pipelines,
+        }
+    }
+
+    /// Whether every pipeline completed its first probe.
+    pub fn is_ready(&self) -> bool {
+        self.probed.load(Ordering::Acquire) >= self.pipelines
+    }
+
+    /// The latest diagnoses, in config order.
+    pub fn latest(&self) -> Vec<Diagnosis> {
+        self.lock().values().cloned().collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<usize, Diagnosis>> {
+        self.latest.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn publish(&self, index: usize, d: Diagnosis) {
+        if self.lock().insert(index, d).is_none() {
+            self.probed.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+}
+
+/// Runs the agent until `shutdown` resolves, serving HTTP on `listener`; then stops probing and
+/// waits at most `[agent] shutdown_grace` for the probes in flight.
+pub async fn run<P: Probe>(
+    config: Config,
+    deps: Deps<P>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), AgentError> {
+    let shared = Arc::new(Shared::new(config.pipelines.len()));
+    run_with(config, deps, listener, shutdown, shared).await
+}
+
+/// `run` with the shared state given (tests read it).
+pub async fn run_with<P: Probe>(
+    config: Config,
+    deps: Deps<P>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+    shared: Arc<Shared>,
+) -> Result<(), AgentError> {
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let history = match History::open(&config.agent.state_dir) {
+        Ok(h) => Some(h),
+        Err(e) => {
+            // Reported, never silent; the probing goes on without history.
+            shared.metrics.history_error(e.kind());
+            tracing::error!(error = %error_chain(&e), "Cannot open the history database; probing without it.");
+            None
+        }
+    };
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let permits = Arc::new(Semaphore::new(config.agent.concurrency.get() as usize));
+    let channels: Arc<[Arc<dyn Channel>]> = deps.channels.into();
+    let deliveries: Arc<Mutex<JoinSet<()>>> = Arc::default();
+    for c in channels.iter() {
+        shared.metrics.register_channel(c.name());
+    }
+    let mut tasks = JoinSet::new();
+    // Shared, not cloned per task: a copy of the whole config in each of N tasks is N² memory.
+    let agent_config = Arc::new(config.agent.clone());
+    for (index, p) in config.pipelines.iter().enumerate() {
+        let ctx = PipelineTask {
+            index,
+            pipeline: p.clone(),
+            agent: agent_config.clone(),
+            probe: deps.probe.clone(),
+            shared: shared.clone(),
+            history: history.clone(),
+            channels: channels.clone(),
+            deliveries: deliveries.clone(),
+            permits: permits.clone(),
+            retry_backoff: deps.retry_backoff,
+        };
+        tasks.spawn(ctx.run(stop_rx.clone()));
+    }
+    tracing::info!(listen = %addr, pipelines = config.pipelines.len(), "Agent started.");
+    let mut stop_http = stop_rx.clone();
+    let server =
+        axum::serve(listener, http::router(shared.clone())).with_graceful_shutdown(async move {
+            let _ = stop_http.wait_for(|s| *s).await;
+        });
+    let mut server = tokio::spawn(server.into_future());
+    let served = tokio::select! {
+        r = &mut server => match r {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(source)) => Err(AgentError::Serve { addr: addr.clone(), source }),
+            Err(join) => Err(AgentError::Serve { addr: addr.clone(), source: std::io::Error::other(join.to_string()) }),
+        },
+        () = shutdown => Ok(()),
+    };
+    let _ = stop_tx.send(true);
+    let grace = config.agent.shutdown_grace;
+    // The endpoints answer until the probes are drained, then close their connections.
+    let server_done = server.is_finished();
+    let drained =
+        tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+    if drained.is_err() {
+        tracing::warn!(grace = %humantime::format_duration(grace), "Probes still running after the grace period; abandoning them.");
+        tasks.abort_all();
+    }
+    if !server_done
+        && tokio::time::timeout(Duration::from_secs(1), &mut server)
+            .await
+            .is_err()
+    {
+        server.abort();
+    }
+    tracing::info!("Agent stopped.");
+    served
+}
+
+/// One pipeline's loop.
+struct PipelineTask<P> {
+    index: usize,
+    pipeline: PipelineConfig,
+    agent: Arc<AgentConfig>,
+    probe: Arc<P>,
+    shared: Arc<Shared>,
+    history: Option<History>,
+    channels: Arc<[Arc<dyn Channel>]>,
+    /// Alert deliveries in flight, so shutdown can let them finish within the grace period.
+    deliveries: Arc<Mutex<JoinSet<()>>>,
+    permits: Arc<Semaphore>,
+    retry_backoff: Duration,
+}
+
+impl<P: Probe> PipelineTask<P> {
+    async fn run(self, mut stop: watch::Receiver<bool>) {
+        let p = &self.pipeline;
+        let a = &self.agent;
+        let mut window: VecDeque<Observation> = VecDeque::new();
+        let mut alert_state = AlertState::default();
+        // Carry over what the previous run knew: recent observations (so the first verdict
+        // already rests on several) and the alert state (so a restart neither re-pages nor
+        // forgets an incident).
+        if let Some(h) = &self.history {
+            let since = self.probe.now().minus(a.history_window);
+            match h
+                .recent_observations(&p.name, since, a.history_samples.get())
+                .await
+            {
+                Ok(obs) => window.extend(obs),
+                Err(e) => self.history_failed(&e),
+            }
+            match h.alert_state(&p.name).await {
+                Ok(s) => alert_state = s,
+                Err(e) => self.history_failed(&e),
+            }
+        }
+        let mut ticker = tokio::time::interval(p.interval);
+        // A probe that overran its interval is followed by the next scheduled one, not by a burst
+        // of the ticks it missed.
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        let mut previous: Option<Instant> = None;
+        loop {
+            let tick = tokio::select! {
+                t = ticker.tick() => t,
+                _ = stop.wait_for(|s| *s) => break,
+            };
+            // With `Skip`, deadlines that passed during an overrunning probe are never returned:
+            // the gap between two returned deadlines shows how many were skipped.
+            if let Some(prev) = previous {
+                let gap = tick.saturating_duration_since(prev).as_millis();
+                let missed = (gap / p.interval.as_millis().max(1)).saturating_sub(1);
+                for _ in 0..missed {
+                    self.shared.metrics.tick_missed(&p.name);
+                }
+            }
+            previous = Some(tick);
+            let permit = tokio::select! {
+                p = self.permits.acquire() => p,
+                _ = stop.wait_for(|s| *s) => break,
+            };
+            let result = self.probe_bounded().await;
+            drop(permit);
+            alert_state = self.after_probe(result, &mut window, alert_state).await;
+            if *stop.borrow() {
+                break;
+            }
+        }
+    }
+
+    /// One probe, bounded: the collectors each have their deadline, and the probe as a whole
+    /// gets a little more, so that a probe that hangs anyway is abandoned.
+    async fn probe_bounded(&self) -> ProbeResult {
+        let p = &self.pipeline;
+        let limit = probe_deadline(p) + Duration::from_secs(5);
+        match tokio::time::timeout(limit, self.probe.probe(p)).await {
+            Ok(r) => r,
+            Err(_) => {
+                tracing::warn!(pipeline = %p.name, limit = %humantime::format_duration(limit), "Probe did not finish in time; abandoned.");
+                ProbeResult {
+                    observation: probe::missing(
+                        &p.name,
+                        self.probe.now(),
+                        &format!(
+                            "the probe did not finish within {}",
+                            humantime::format_duration(limit)
+                        ),
+                    ),
+                    durations: Vec::new(),
+                }
+            }
+        }
+    }
+
+    async fn after_probe(
+        &self,
+        result: ProbeResult,
+        window: &mut VecDeque<Observation>,
+        state: AlertState,
+    ) -> AlertState {
+        let p = &self.pipeline;
+        let a = &self.agent;
+        let obs = result.observation;
+        let now = obs.observed_at;
+        if let Some(h) = &self.history {
+            let retention = Retention {
+                max_age: a.retention,
+                max_count: a.retention_count.get(),
+            };
+            if let Err(e) = h.record_observation(&obs, retention).await {
+                self.history_failed(&e);
+            }
+        }
+        window.push_back(obs);
+        let oldest = now.minus(a.history_window);
+        while window.len() > a.history_samples.get() as usize
+            || window.front().is_some_and(|o| o.observed_at < oldest)
+        {
+            window.pop_front();
+        }
+        let observations: Vec<Observation> = window.iter().cloned().collect();
+        let mut d = diagnose(
+            &observations,
+            &p.thresholds,
+            &DiagnoseOptions {
+                from_scn: None,
+                rolling_interval: p.output.rolling_interval,
+            },
+        );
+        if d.pipeline.is_empty() {
+            d.pipeline = p.name.clone();
+        }
+        if let Some(latest) = window.back() {
+            self.shared
+                .metrics
+                .record_probe(&d, latest, &result.durations);
+        }
+        tracing::debug!(pipeline = %p.name, cause = %d.cause, severity = %d.severity, observations = d.observations, "Probed.");
+        let mut silenced = false;
+        if let Some(h) = &self.history {
+            match h.record_diagnosis(&d).await {
+                Ok(true) => {
+                    let job_id = window
+                        .back()
+                        .and_then(|o| o.flink.value())
+                        .and_then(|f| f.job.as_ref())
+                        .map(|j| j.id.clone())
+                        .unwrap_or_default();
+                    tracing::info!(pipeline = %p.name, job_id = %job_id, cause = %d.cause, severity = %d.severity, summary = %d.summary, "Verdict changed.");
+                }
+                Ok(false) => {}
+                Err(e) => self.history_failed(&e),
+            }
+            match h.silences(Some(&p.name), now).await {
+                Ok(s) => silenced = !s.is_empty(),
+                Err(e) => self.history_failed(&e),
+            }
+        }
+        let policy = Policy {
+            hold_down: a.alerts.hold_down.get(),
+            renotify: a.alerts.renotify,
+        };
+        let (next, sends) = dedup::step(&state, d.cause, d.severity, now, silenced, policy);
+        if next != state {
+            if let Some(h) = &self.history {
+                if let Err(e) = h.save_alert_state(&p.name, &next).await {
+                    self.history_failed(&e);
+                }
+            }
+        }
+        for send in sends {
+            let m = Arc::new(AlertMessage::new(&d, send, a.alerts.renotify));
+            tracing::info!(pipeline = %p.name, cause = %m.cause, notice = ?m.notice, "Alerting.");
+            for channel in self.channels.iter() {
+                // Each delivery is a task of its own: a slow or failing channel delays neither
+                // the probing nor the other channels.
+                let (channel, m, shared, history) = (
+                    channel.clone(),
+                    m.clone(),
+                    self.shared.clone(),
+                    self.history.clone(),
+                );
+                let (retries, backoff) = (a.alerts.retries, self.retry_backoff);
+                let mut deliveries = lock(&self.deliveries);
+                // Finished deliveries are reaped here, so the set never grows.
+                while deliveries.try_join_next().is_some() {}
+                deliveries.spawn(async move {
+                    let r = alerts::deliver(channel.as_ref(), &m, retries, backoff).await;
+                    shared.metrics.alert(channel.name(), r.is_ok());
+                    let error = r.as_ref().err().map(|e| error_chain(e));
+                    if let Some(e) = &error {
+                        tracing::error!(pipeline = %m.pipeline, channel = channel.name(), error = %e, "Alert not delivered after every retry.");
+                    }
+                    if let Some(h) = history {
+                        if let Err(e) = h
+                            .record_alert(
+                                &m.pipeline,
+                                m.at,
+                                channel.name(),
+                                m.notice,
+                                m.cause,
+                                error,
+                            )
+                            .await
+                        {
+                            shared.metrics.history_error(e.kind());
+                            tracing::error!(error = %error_chain(&e), "Cannot record a sent alert.");
+                        }
+                    }
+                });
+            }
+        }
+        self.shared.publish(self.index, d);
+        next
+    }
+
+    fn history_failed(&self, e: &HistoryError) {
+        self.shared.metrics.history_error(e.kind());
+        tracing::error!(pipeline = %self.pipeline.name, kind = e.kind(), error = %error_chain(e), "History database failed; probing goes on.");
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// How long one collector may take in one probe: the slowest configured call plus a margin.
+pub fn probe_deadline(p: &PipelineConfig) -> Duration {
+    p.oracle.call_timeout.max(p.flink.request_timeout) + Duration::from_secs(5)
+}

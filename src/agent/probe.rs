@@ -1,0 +1,164 @@
+//! How the agent gets one observation of a pipeline: the `Probe` seam, and `CollectorProbe`,
+//! which runs a pipeline's four collectors (real ones in `watch`, simulated ones in tests) and
+//! times each.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::metrics::System;
+use crate::clock::Clock;
+use crate::collectors::{
+    collect, Collectors, FlinkSource, OracleSource, OutputSource, ZooKeeperSource,
+};
+use crate::config::PipelineConfig;
+use crate::observation::{
+    FlinkSnapshot, Observation, OracleSnapshot, OutputSnapshot, Signal, Timestamp,
+    ZooKeeperSnapshot,
+};
+
+/// One probe's result.
+#[derive(Debug, Clone)]
+pub struct ProbeResult {
+    /// What the collectors saw.
+    pub observation: Observation,
+    /// How long each collector took.
+    pub durations: Vec<(System, Duration)>,
+}
+
+/// Takes one observation of a pipeline. Never fails: a failed call is a missing signal.
+pub trait Probe: Send + Sync + 'static {
+    /// Observes `pipeline` now.
+    fn probe(&self, pipeline: &PipelineConfig) -> impl Future<Output = ProbeResult> + Send;
+    /// The current time by the probe's clock (for observations the agent makes up itself,
+    /// e.g. when a probe overran).
+    fn now(&self) -> Timestamp;
+}
+
+/// A collector wrapped to record how long its latest call took.
+#[derive(Debug)]
+pub struct Timed<T> {
+    inner: T,
+    took: Mutex<Duration>,
+}
+
+impl<T> Timed<T> {
+    fn new(inner: T) -> Timed<T> {
+        Timed {
+            inner,
+            took: Mutex::new(Duration::ZERO),
+        }
+    }
+
+    async fn time<R>(&self, fut: impl Future<Output = R>) -> R {
+        let start = Instant::now();
+        let r = fut.await;
+        *self.took.lock().unwrap_or_else(|p| p.into_inner()) = start.elapsed();
+        r
+    }
+
+    fn took(&self) -> Duration {
+        *self.took.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl<T: OracleSource> OracleSource for Timed<T> {
+    async fn observe(&self) -> Signal<OracleSnapshot> {
+        self.time(self.inner.observe()).await
+    }
+}
+impl<T: FlinkSource> FlinkSource for Timed<T> {
+    async fn observe(&self) -> Signal<FlinkSnapshot> {
+        self.time(self.inner.observe()).await
+    }
+}
+impl<T: ZooKeeperSource> ZooKeeperSource for Timed<T> {
+    async fn observe(&self) -> Signal<ZooKeeperSnapshot> {
+        self.time(self.inner.observe()).await
+    }
+}
+impl<T: OutputSource> OutputSource for Timed<T> {
+    async fn observe(&self) -> Signal<OutputSnapshot> {
+        self.time(self.inner.observe()).await
+    }
+}
+
+/// A pipeline's timed collectors and the deadline of each call.
+type Entry<O, F, Z, W> = (Collectors<Timed<O>, Timed<F>, Timed<Z>, Timed<W>>, Duration);
+
+/// The collectors of every pipeline, by name, with a clock for the observations' timestamps.
+pub struct CollectorProbe<C, O, F, Z, W> {
+    clock: C,
+    pipelines: HashMap<String, Entry<O, F, Z, W>>,
+}
+
+impl<C, O, F, Z, W> CollectorProbe<C, O, F, Z, W> {
+    /// No pipelines yet.
+    pub fn new(clock: C) -> Self {
+        CollectorProbe {
+            clock,
+            pipelines: HashMap::new(),
+        }
+    }
+
+    /// Adds a pipeline's collectors; each collector call is bounded by `deadline`.
+    pub fn insert(&mut self, name: &str, c: Collectors<O, F, Z, W>, deadline: Duration) {
+        let timed = Collectors {
+            oracle: Timed::new(c.oracle),
+            flink: Timed::new(c.flink),
+            zookeeper: Timed::new(c.zookeeper),
+            output: Timed::new(c.output),
+        };
+        self.pipelines.insert(name.to_owned(), (timed, deadline));
+    }
+}
+
+impl<C, O, F, Z, W> Probe for CollectorProbe<C, O, F, Z, W>
+where
+    C: Clock + 'static,
+    O: OracleSource + 'static,
+    F: FlinkSource + 'static,
+    Z: ZooKeeperSource + 'static,
+    W: OutputSource + 'static,
+{
+    async fn probe(&self, p: &PipelineConfig) -> ProbeResult {
+        let now = self.clock.now();
+        match self.pipelines.get(&p.name) {
+            Some((c, deadline)) => {
+                let observation = collect(&p.name, now, c, *deadline).await;
+                ProbeResult {
+                    observation,
+                    durations: vec![
+                        (System::Oracle, c.oracle.took()),
+                        (System::Flink, c.flink.took()),
+                        (System::Zookeeper, c.zookeeper.took()),
+                        (System::Output, c.output.took()),
+                    ],
+                }
+            }
+            None => ProbeResult {
+                observation: missing(&p.name, now, "no collectors are set up for this pipeline"),
+                durations: Vec::new(),
+            },
+        }
+    }
+
+    fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+}
+
+/// An observation in which every signal is missing for `why`.
+pub fn missing(pipeline: &str, at: Timestamp, why: &str) -> Observation {
+    Observation {
+        pipeline: pipeline.to_owned(),
+        observed_at: at,
+        oracle: Signal::missing(why),
+        flink: Signal::missing(why),
+        zookeeper: Signal::missing(why),
+        output: Signal::missing(why),
+    }
+}
