@@ -1,6 +1,6 @@
-//! Stand-ins for collectors that are not built yet (the real Oracle, Flink and ZooKeeper
-//! clients arrive in later issues): each says so plainly as a missing signal, so `diagnose`
-//! lists the steps it could not check instead of guessing.
+//! A stand-in for a system that is not collected (not configured, or deliberately left out in
+//! a test): it reports a not-collected signal with its reason, so `diagnose` lists the steps it
+//! could not check instead of guessing, and never reads it as a failure.
 
 use super::{FlinkSource, OracleSource, ZooKeeperSource};
 use crate::observation::{FlinkSnapshot, OracleSnapshot, Signal, ZooKeeperSnapshot};

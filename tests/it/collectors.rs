@@ -37,7 +37,7 @@ impl OutputSource for QuickOutput {
 async fn a_hung_collector_becomes_a_missing_signal_at_the_deadline() {
     let collectors = Collectors {
         oracle: HungOracle,
-        flink: Unavailable::new("not built yet"),
+        flink: Unavailable::new("not configured in this test"),
         zookeeper: Unavailable::new("not configured"),
         output: QuickOutput,
     };
@@ -58,5 +58,5 @@ async fn a_hung_collector_becomes_a_missing_signal_at_the_deadline() {
         .contains("did not answer within 15s"));
     assert_eq!(o.output.value().unwrap().committed_files, 7);
     assert!(!o.flink.failed(), "not collected is not a failure");
-    assert_eq!(o.flink.error(), Some("not built yet"));
+    assert_eq!(o.flink.error(), Some("not configured in this test"));
 }
