@@ -54,6 +54,25 @@ impl<P> Deps<P> {
         if let Some(url) = &a.webhook {
             channels.push(Arc::new(alerts::Webhook::new(url, a.timeout)));
         }
+        let chats = [
+            (alerts::chat::ChatKind::Slack, &a.slack),
+            (alerts::chat::ChatKind::DingTalk, &a.dingtalk),
+            (alerts::chat::ChatKind::WeCom, &a.wecom),
+            (alerts::chat::ChatKind::Feishu, &a.feishu),
+        ];
+        for (kind, c) in chats {
+            if let Some(c) = c {
+                channels.push(Arc::new(alerts::chat::Chat::new(
+                    kind,
+                    &c.url,
+                    c.language,
+                    c.secret.clone(),
+                    c.keyword.clone(),
+                    a.status_url.clone(),
+                    a.timeout,
+                )));
+            }
+        }
         Deps {
             probe: Arc::new(probe),
             channels,

@@ -250,4 +250,37 @@ pub struct AlertsConfig {
     pub alertmanager: Option<Url>,
     /// A generic JSON webhook.
     pub webhook: Option<Url>,
+    /// The doctor's status page, linked from chat messages.
+    pub status_url: Option<Url>,
+    /// Slack incoming webhook.
+    pub slack: Option<ChatConfig>,
+    /// DingTalk custom robot.
+    pub dingtalk: Option<ChatConfig>,
+    /// WeCom group robot.
+    pub wecom: Option<ChatConfig>,
+    /// Feishu custom bot.
+    pub feishu: Option<ChatConfig>,
+}
+
+/// The language of a channel's messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Language {
+    /// English (the default).
+    #[default]
+    En,
+    /// Chinese.
+    Zh,
+}
+
+/// One chat channel (`[agent.slack]`, `[agent.dingtalk]`, `[agent.wecom]`, `[agent.feishu]`).
+#[derive(Debug, Clone)]
+pub struct ChatConfig {
+    /// The webhook URL (it holds the robot's token: keep the config file private).
+    pub url: Url,
+    /// Message language.
+    pub language: Language,
+    /// Signing secret (DingTalk, Feishu).
+    pub secret: Option<Secret>,
+    /// DingTalk's keyword rule: a word every message must contain.
+    pub keyword: Option<String>,
 }

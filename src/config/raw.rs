@@ -245,6 +245,22 @@ pub(super) struct RawAgent {
     pub alert_timeout: Duration,
     pub alertmanager_url: Option<String>,
     pub webhook_url: Option<String>,
+    pub status_url: Option<String>,
+    pub slack: Option<RawChat>,
+    pub dingtalk: Option<RawChat>,
+    pub wecom: Option<RawChat>,
+    pub feishu: Option<RawChat>,
+}
+
+/// `[agent.slack]`, `[agent.dingtalk]`, `[agent.wecom]`, `[agent.feishu]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawChat {
+    pub url: String,
+    pub language: Option<String>,
+    pub secret_env: Option<String>,
+    pub secret_file: Option<String>,
+    pub keyword: Option<String>,
 }
 
 impl Default for RawAgent {
@@ -264,6 +280,11 @@ impl Default for RawAgent {
             alert_timeout: default_alert_timeout(),
             alertmanager_url: None,
             webhook_url: None,
+            status_url: None,
+            slack: None,
+            dingtalk: None,
+            wecom: None,
+            feishu: None,
         }
     }
 }

@@ -15,13 +15,13 @@ use toml::{Table, Value};
 use url::Url;
 
 use super::raw::{
-    RawAgent, RawConfig, RawFlink, RawFormat, RawMode, RawOracle, RawOutput, RawPipeline,
+    RawAgent, RawChat, RawConfig, RawFlink, RawFormat, RawMode, RawOracle, RawOutput, RawPipeline,
     RawRemediation, RawResubmit, RawScnColumn, RawZooKeeper,
 };
 use super::{
-    AgentConfig, AlertsConfig, Config, FlinkConfig, OracleConfig, OutputConfig, OutputFormat,
-    PipelineConfig, RemediationConfig, RemediationMode, ResubmitConfig, ScnColumn, Secret,
-    SecretSource, TableName, ZooKeeperConfig,
+    AgentConfig, AlertsConfig, ChatConfig, Config, FlinkConfig, Language, OracleConfig,
+    OutputConfig, OutputFormat, PipelineConfig, RemediationConfig, RemediationMode, ResubmitConfig,
+    ScnColumn, Secret, SecretSource, TableName, ZooKeeperConfig,
 };
 use crate::diagnose::Thresholds;
 
@@ -427,27 +427,41 @@ impl Check<'_> {
     /// Reads the password from the one source configured. Messages name the variable or file,
     /// never the value.
     fn password(&mut self, var: Option<String>, file: Option<String>, at: &str) -> Option<Secret> {
+        self.secret(var, file, at, "password")
+    }
+
+    /// Reads a secret (`what`: its keys are `{what}_env` and `{what}_file`) from the one source
+    /// configured. Messages name the variable or file, never the value.
+    fn secret(
+        &mut self,
+        var: Option<String>,
+        file: Option<String>,
+        at: &str,
+        what: &str,
+    ) -> Option<Secret> {
         match (var, file) {
             (Some(_), Some(_)) => {
-                self.problem(at, "set password_env or password_file, not both");
+                self.problem(at, format!("set {what}_env or {what}_file, not both"));
                 None
             }
             (None, None) => {
                 self.problem(
                     at,
-                    "missing password_env or password_file (one is required)",
+                    format!("missing {what}_env or {what}_file (one is required)"),
                 );
                 None
             }
             (Some(name), None) => {
-                let at = key(at, "password_env");
+                let at = key(at, &format!("{what}_env"));
                 let name = self.text(Some(name), &at)?;
                 // Not echoed: what is written here by mistake is often the password itself.
                 let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
                     && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
                 if !valid {
-                    let msg = "not an environment variable name (letters, digits and '_'): \
-                               name the variable that holds the password, not the password";
+                    let msg = format!(
+                        "not an environment variable name (letters, digits and '_'): \
+                         name the variable that holds the {what}, not the {what}"
+                    );
                     self.problem(&at, msg);
                     return None;
                 }
@@ -466,7 +480,7 @@ impl Check<'_> {
                 }
             }
             (None, Some(file)) => {
-                let at = key(at, "password_file");
+                let at = key(at, &format!("{what}_file"));
                 let path = self.path(Some(file), &at)?;
                 match self.env.read_file(&path) {
                     Ok(text) => {
@@ -474,20 +488,68 @@ impl Check<'_> {
                         // part of the password.
                         let value = text.trim_end_matches(['\n', '\r']);
                         if value.is_empty() {
-                            let msg = format!("password file {} is empty", path.display());
+                            let msg = format!("{what} file {} is empty", path.display());
                             self.problem(&at, msg);
                             return None;
                         }
                         Some(Secret::new(value.to_owned(), SecretSource::File(path)))
                     }
                     Err(e) => {
-                        let msg = format!("cannot read password file {}: {e}", path.display());
+                        let msg = format!("cannot read {what} file {}: {e}", path.display());
                         self.problem(&at, msg);
                         None
                     }
                 }
             }
         }
+    }
+
+    /// One chat channel; `signed` says whether the service has a signing secret, `keyword`
+    /// whether it has a keyword rule (the others reject those keys, which would do nothing).
+    fn chat(&mut self, raw: RawChat, at: &str, signed: bool, keyword: bool) -> Option<ChatConfig> {
+        let url = self.parsed(http_url(&raw.url), &key(at, "url"));
+        let language = match raw.language.as_deref() {
+            None | Some("en") => Some(Language::En),
+            Some("zh") => Some(Language::Zh),
+            Some(other) => {
+                let msg = format!("{other:?} is not a language: expected \"en\" or \"zh\"");
+                self.problem(&key(at, "language"), msg);
+                None
+            }
+        };
+        let secret = if !signed {
+            if raw.secret_env.is_some() || raw.secret_file.is_some() {
+                self.problem(
+                    at,
+                    "this service has no signing secret: remove secret_env/secret_file",
+                );
+                None
+            } else {
+                Some(None)
+            }
+        } else if raw.secret_env.is_none() && raw.secret_file.is_none() {
+            Some(None)
+        } else {
+            self.secret(raw.secret_env, raw.secret_file, at, "secret")
+                .map(Some)
+        };
+        let kw = match raw.keyword {
+            Some(_) if !keyword => {
+                self.problem(
+                    &key(at, "keyword"),
+                    "only DingTalk robots have a keyword rule",
+                );
+                None
+            }
+            Some(k) => self.text(Some(k), &key(at, "keyword")).map(Some),
+            None => Some(None),
+        };
+        Some(ChatConfig {
+            url: url?,
+            language: language?,
+            secret: secret?,
+            keyword: kw?,
+        })
     }
 
     fn flink(&mut self, raw: RawFlink, at: &str) -> Option<FlinkConfig> {
@@ -711,6 +773,21 @@ impl Check<'_> {
         let webhook = raw
             .webhook_url
             .map(|u| self.parsed(http_url(&u), &key(at, "webhook_url")));
+        let status_url = raw
+            .status_url
+            .map(|u| self.parsed(http_url(&u), &key(at, "status_url")));
+        let slack = raw
+            .slack
+            .map(|c| self.chat(c, &key(at, "slack"), false, false));
+        let dingtalk = raw
+            .dingtalk
+            .map(|c| self.chat(c, &key(at, "dingtalk"), true, true));
+        let wecom = raw
+            .wecom
+            .map(|c| self.chat(c, &key(at, "wecom"), false, false));
+        let feishu = raw
+            .feishu
+            .map(|c| self.chat(c, &key(at, "feishu"), true, false));
         Some(AgentConfig {
             listen: listen?,
             state_dir: state_dir?,
@@ -727,6 +804,11 @@ impl Check<'_> {
                 timeout: timeout?,
                 alertmanager: optional(alertmanager)?,
                 webhook: optional(webhook)?,
+                status_url: optional(status_url)?,
+                slack: optional(slack)?,
+                dingtalk: optional(dingtalk)?,
+                wecom: optional(wecom)?,
+                feishu: optional(feishu)?,
             },
         })
     }

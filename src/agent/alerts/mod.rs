@@ -5,6 +5,7 @@
 //! hanging channel never blocks probing or the other channels. Messages are built from the
 //! diagnosis only, which never holds a secret.
 
+pub mod chat;
 pub mod dedup;
 
 use std::future::Future;
@@ -104,6 +105,18 @@ pub enum AlertError {
         url: Url,
         /// The status code.
         status: u16,
+    },
+    /// The service answered HTTP 200 with an error code in its body (DingTalk, WeCom, Feishu).
+    #[error("{channel} at {url} rejected the alert: code {code}: {message}")]
+    Rejected {
+        /// The channel's name.
+        channel: &'static str,
+        /// Its URL, without the token.
+        url: Url,
+        /// The service's error code.
+        code: i64,
+        /// The service's error message.
+        message: String,
     },
 }
 
