@@ -1013,3 +1013,68 @@ fn agent_and_pipeline_mistakes_are_reported_together() {
         "{found:#?}"
     );
 }
+
+// -- chat alert channels (issue 6) -------------------------------------------------------------
+
+#[test]
+fn chat_channels_load_with_language_secret_and_keyword() {
+    let mut text = MINIMAL.to_owned();
+    text.push_str(
+        r#"
+[agent]
+status_url = "https://doctor.example/status"
+
+[agent.slack]
+url = "https://hooks.slack.com/services/T/B/X"
+
+[agent.dingtalk]
+url = "https://oapi.dingtalk.com/robot/send?access_token=t"
+language = "zh"
+secret_env = "LMD_PASSWORD"
+keyword = "告警"
+
+[agent.feishu]
+url = "https://open.feishu.cn/open-apis/bot/v2/hook/x"
+language = "zh"
+"#,
+    );
+    let c = parse(&text).unwrap();
+    let a = &c.agent.alerts;
+    let d = a.dingtalk.as_ref().unwrap();
+    assert_eq!(d.language, logminer_doctor::config::Language::Zh);
+    assert_eq!(d.secret.as_ref().unwrap().expose(), PASSWORD);
+    assert_eq!(d.keyword.as_deref(), Some("告警"));
+    assert!(a.feishu.as_ref().unwrap().secret.is_none());
+    assert_eq!(
+        a.slack.as_ref().unwrap().language,
+        logminer_doctor::config::Language::En
+    );
+    assert!(a.wecom.is_none());
+    assert!(!format!("{c:?}").contains(PASSWORD));
+}
+
+#[test]
+fn chat_channels_reject_an_unknown_language_and_a_secret_the_service_lacks() {
+    let mut text = MINIMAL.to_owned();
+    text.push_str(
+        r#"
+[agent.wecom]
+url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"
+language = "fr"
+secret_env = "LMD_PASSWORD"
+"#,
+    );
+    let found = problems(&text);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.key == "agent.wecom.language" && p.message.contains("\"fr\"")),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p.key == "agent.wecom" && p.message.contains("no signing secret")),
+        "{found:#?}"
+    );
+}

@@ -6,6 +6,8 @@ mod cli;
 mod agent;
 // The agent's alert channels against a real Alertmanager and an HTTP receiver.
 mod alert_channels;
+
+mod chat_channels;
 // watch, history, silence and diagnose-from-history through the built binary.
 mod watch_cli;
 // The real-cluster harness's smoke tests: Flink HA on ZooKeeper and the CDC stand-in job.
