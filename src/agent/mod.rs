@@ -62,7 +62,7 @@ impl<P> Deps<P> {
         ];
         for (kind, c) in chats {
             if let Some(c) = c {
-                channels.push(Arc::new(alerts::chat::Chat::new(
+                let chat = alerts::chat::Chat::new(
                     kind,
                     &c.url,
                     c.language,
@@ -70,6 +70,10 @@ impl<P> Deps<P> {
                     c.keyword.clone(),
                     a.status_url.clone(),
                     a.timeout,
+                );
+                channels.push(Arc::new(alerts::rate::RateLimited::new(
+                    chat,
+                    alerts::rate::limits(kind),
                 )));
             }
         }

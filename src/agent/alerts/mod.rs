@@ -7,6 +7,7 @@
 
 pub mod chat;
 pub mod dedup;
+pub mod rate;
 
 use std::future::Future;
 use std::pin::Pin;
