@@ -77,6 +77,13 @@ impl<P> Deps<P> {
                 )));
             }
         }
+        if let Some(e) = &a.email {
+            channels.push(Arc::new(alerts::email::Email::new(
+                e,
+                a.status_url.clone(),
+                a.timeout,
+            )));
+        }
         Deps {
             probe: Arc::new(probe),
             channels,

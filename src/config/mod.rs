@@ -260,6 +260,40 @@ pub struct AlertsConfig {
     pub wecom: Option<ChatConfig>,
     /// Feishu custom bot.
     pub feishu: Option<ChatConfig>,
+    /// Email over SMTP.
+    pub email: Option<EmailConfig>,
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS (port 587; the default).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Implicit,
+    /// No TLS: only for a relay on loopback or a trusted network.
+    None,
+}
+
+/// `[agent.email]`: alerts by email.
+#[derive(Debug, Clone)]
+pub struct EmailConfig {
+    /// The SMTP server's host name.
+    pub host: String,
+    /// Its port (default 587 for STARTTLS, 465 for implicit TLS, 25 without TLS).
+    pub port: u16,
+    /// How the connection is secured.
+    pub tls: SmtpTls,
+    /// The login, when the server needs authentication.
+    pub username: Option<String>,
+    /// The password (with `username`).
+    pub password: Option<Secret>,
+    /// The sender.
+    pub from: lettre::message::Mailbox,
+    /// The recipients (at least one).
+    pub to: Vec<lettre::message::Mailbox>,
+    /// Message language.
+    pub language: Language,
 }
 
 /// The language of a channel's messages.

@@ -250,6 +250,22 @@ pub(super) struct RawAgent {
     pub dingtalk: Option<RawChat>,
     pub wecom: Option<RawChat>,
     pub feishu: Option<RawChat>,
+    pub email: Option<RawEmail>,
+}
+
+/// `[agent.email]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawEmail {
+    pub host: String,
+    pub port: Option<i64>,
+    pub tls: Option<String>,
+    pub username: Option<String>,
+    pub password_env: Option<String>,
+    pub password_file: Option<String>,
+    pub from: String,
+    pub to: Vec<String>,
+    pub language: Option<String>,
 }
 
 /// `[agent.slack]`, `[agent.dingtalk]`, `[agent.wecom]`, `[agent.feishu]`.
@@ -285,6 +301,7 @@ impl Default for RawAgent {
             dingtalk: None,
             wecom: None,
             feishu: None,
+            email: None,
         }
     }
 }

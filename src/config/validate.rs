@@ -15,13 +15,13 @@ use toml::{Table, Value};
 use url::Url;
 
 use super::raw::{
-    RawAgent, RawChat, RawConfig, RawFlink, RawFormat, RawMode, RawOracle, RawOutput, RawPipeline,
-    RawRemediation, RawResubmit, RawScnColumn, RawZooKeeper,
+    RawAgent, RawChat, RawConfig, RawEmail, RawFlink, RawFormat, RawMode, RawOracle, RawOutput,
+    RawPipeline, RawRemediation, RawResubmit, RawScnColumn, RawZooKeeper,
 };
 use super::{
-    AgentConfig, AlertsConfig, ChatConfig, Config, FlinkConfig, Language, OracleConfig,
-    OutputConfig, OutputFormat, PipelineConfig, RemediationConfig, RemediationMode, ResubmitConfig,
-    ScnColumn, Secret, SecretSource, TableName, ZooKeeperConfig,
+    AgentConfig, AlertsConfig, ChatConfig, Config, EmailConfig, FlinkConfig, Language,
+    OracleConfig, OutputConfig, OutputFormat, PipelineConfig, RemediationConfig, RemediationMode,
+    ResubmitConfig, ScnColumn, Secret, SecretSource, SmtpTls, TableName, ZooKeeperConfig,
 };
 use crate::diagnose::Thresholds;
 
@@ -508,15 +508,7 @@ impl Check<'_> {
     /// whether it has a keyword rule (the others reject those keys, which would do nothing).
     fn chat(&mut self, raw: RawChat, at: &str, signed: bool, keyword: bool) -> Option<ChatConfig> {
         let url = self.parsed(http_url(&raw.url), &key(at, "url"));
-        let language = match raw.language.as_deref() {
-            None | Some("en") => Some(Language::En),
-            Some("zh") => Some(Language::Zh),
-            Some(other) => {
-                let msg = format!("{other:?} is not a language: expected \"en\" or \"zh\"");
-                self.problem(&key(at, "language"), msg);
-                None
-            }
-        };
+        let language = self.language(raw.language, at);
         let secret = if !signed {
             if raw.secret_env.is_some() || raw.secret_file.is_some() {
                 self.problem(
@@ -549,6 +541,88 @@ impl Check<'_> {
             language: language?,
             secret: secret?,
             keyword: kw?,
+        })
+    }
+
+    fn language(&mut self, raw: Option<String>, at: &str) -> Option<Language> {
+        match raw.as_deref() {
+            None | Some("en") => Some(Language::En),
+            Some("zh") => Some(Language::Zh),
+            Some(other) => {
+                let msg = format!("{other:?} is not a language: expected \"en\" or \"zh\"");
+                self.problem(&key(at, "language"), msg);
+                None
+            }
+        }
+    }
+
+    fn email(&mut self, raw: RawEmail, at: &str) -> Option<EmailConfig> {
+        let host = self.text(Some(raw.host), &key(at, "host"));
+        let tls = match raw.tls.as_deref() {
+            None | Some("starttls") => Some(SmtpTls::StartTls),
+            Some("implicit") => Some(SmtpTls::Implicit),
+            Some("none") => Some(SmtpTls::None),
+            Some(other) => {
+                let msg = format!(
+                    "{other:?} is not a TLS mode: expected \"starttls\", \"implicit\" or \"none\""
+                );
+                self.problem(&key(at, "tls"), msg);
+                None
+            }
+        };
+        let port = match raw.port {
+            None => tls.map(|t| match t {
+                SmtpTls::StartTls => 587,
+                SmtpTls::Implicit => 465,
+                SmtpTls::None => 25,
+            }),
+            Some(p) => match u16::try_from(p) {
+                Ok(p) if p > 0 => Some(p),
+                _ => {
+                    self.problem(&key(at, "port"), format!("{p} is not a port (1-65535)"));
+                    None
+                }
+            },
+        };
+        let password = match (&raw.username, &raw.password_env, &raw.password_file) {
+            (None, None, None) => Some(None),
+            (None, _, _) => {
+                self.problem(at, "a password needs a username");
+                None
+            }
+            (Some(_), _, _) => self
+                .password(raw.password_env, raw.password_file, at)
+                .map(Some),
+        };
+        let from = self.parsed(
+            crate::agent::alerts::email::mailbox(&raw.from),
+            &key(at, "from"),
+        );
+        let mut to = Some(Vec::new());
+        if raw.to.is_empty() {
+            self.problem(&key(at, "to"), "name at least one recipient");
+            to = None;
+        }
+        for (i, r) in raw.to.iter().enumerate() {
+            let m = self.parsed(
+                crate::agent::alerts::email::mailbox(r),
+                &format!("{}[{i}]", key(at, "to")),
+            );
+            match (m, to.as_mut()) {
+                (Some(m), Some(v)) => v.push(m),
+                _ => to = None,
+            }
+        }
+        let language = self.language(raw.language, at);
+        Some(EmailConfig {
+            host: host?,
+            port: port?,
+            tls: tls?,
+            username: raw.username,
+            password: password?,
+            from: from?,
+            to: to?,
+            language: language?,
         })
     }
 
@@ -788,6 +862,7 @@ impl Check<'_> {
         let feishu = raw
             .feishu
             .map(|c| self.chat(c, &key(at, "feishu"), true, false));
+        let email = raw.email.map(|c| self.email(c, &key(at, "email")));
         Some(AgentConfig {
             listen: listen?,
             state_dir: state_dir?,
@@ -809,6 +884,7 @@ impl Check<'_> {
                 dingtalk: optional(dingtalk)?,
                 wecom: optional(wecom)?,
                 feishu: optional(feishu)?,
+                email: optional(email)?,
             },
         })
     }

@@ -8,6 +8,8 @@ mod agent;
 mod alert_channels;
 
 mod chat_channels;
+
+mod email;
 // watch, history, silence and diagnose-from-history through the built binary.
 mod watch_cli;
 // The real-cluster harness's smoke tests: Flink HA on ZooKeeper and the CDC stand-in job.

@@ -7,6 +7,7 @@
 
 pub mod chat;
 pub mod dedup;
+pub mod email;
 pub mod rate;
 
 use std::future::Future;
@@ -107,6 +108,9 @@ pub enum AlertError {
         /// The status code.
         status: u16,
     },
+    /// An email could not be sent.
+    #[error(transparent)]
+    Email(#[from] email::EmailError),
     /// The service answered HTTP 200 with an error code in its body (DingTalk, WeCom, Feishu).
     #[error("{channel} at {url} rejected the alert: code {code}: {message}")]
     Rejected {

@@ -1,0 +1,167 @@
+//! The email channel against a real SMTP server on loopback: aiosmtpd (PyPI), installed by
+//! tests/email/setup.sh, requiring authentication and recording each message it accepts.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use logminer_doctor::agent::alerts::dedup::Notice;
+use logminer_doctor::agent::alerts::email::{mailbox, Email};
+use logminer_doctor::agent::alerts::{deliver, AlertMessage, Channel};
+use logminer_doctor::config::{EmailConfig, Language, Secret, SecretSource, SmtpTls};
+use logminer_doctor::diagnose::{Cause, Severity};
+use logminer_doctor::observation::Timestamp;
+
+const SMTP_PASSWORD: &str = "smtp-pw-5e6f7a";
+
+/// aiosmtpd on a free port, killed (by pid) on drop.
+struct Smtp {
+    child: Child,
+    port: u16,
+    out: tempfile::TempDir,
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_smtp() -> Smtp {
+    let cache = std::env::var("LMD_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/logminer-doctor")
+        });
+    let python = cache.join("aiosmtpd-venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run tests/email/setup.sh (aiosmtpd from PyPI)",
+        python.display()
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = tempfile::tempdir().unwrap();
+    let mut child = Command::new(python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/email/server.py"
+        ))
+        .arg(port.to_string())
+        .arg("alerts")
+        .arg(SMTP_PASSWORD)
+        .arg(out.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready");
+    Smtp { child, port, out }
+}
+
+fn config(port: u16, password: &str) -> EmailConfig {
+    EmailConfig {
+        host: "127.0.0.1".into(),
+        port,
+        tls: SmtpTls::None,
+        username: Some("alerts".into()),
+        password: Some(Secret::new(
+            password.into(),
+            SecretSource::Env("SMTP_PASSWORD".into()),
+        )),
+        from: mailbox("logminer-doctor <doctor@example.com>").unwrap(),
+        to: vec![
+            mailbox("oncall@example.com").unwrap(),
+            mailbox("DBA team <dba@example.com>").unwrap(),
+        ],
+        language: Language::En,
+    }
+}
+
+fn message() -> AlertMessage {
+    AlertMessage {
+        pipeline: "orders".into(),
+        notice: Notice::Firing,
+        cause: Cause::MissingRedo,
+        severity: Severity::Critical,
+        summary: "orders: CRITICAL missing_redo".into(),
+        evidence: vec!["restart SCN 81234567 < oldest archived log SCN 81300000".into()],
+        remediation: vec!["Restore the archived logs from backup".into()],
+        since: Timestamp::from_unix_millis(1_700_000_000_000),
+        at: Timestamp::from_unix_millis(1_700_000_060_000),
+        ends_at: Timestamp::from_unix_millis(1_700_000_960_000),
+    }
+}
+
+fn received(smtp: &Smtp) -> Vec<serde_json::Value> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir(smtp.out.path()).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "json") {
+            v.push(serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap());
+        }
+    }
+    v
+}
+
+#[tokio::test]
+async fn an_alert_email_reaches_every_recipient_as_plain_text_and_html() {
+    let smtp = start_smtp();
+    let email = Email::new(
+        &config(smtp.port, SMTP_PASSWORD),
+        None,
+        Duration::from_secs(5),
+    );
+    deliver(&email, &message(), 2, Duration::from_millis(50))
+        .await
+        .unwrap();
+    let got = received(&smtp);
+    assert_eq!(got.len(), 1);
+    let m = &got[0];
+    assert_eq!(m["authenticated"], true);
+    assert_eq!(m["from"], "doctor@example.com");
+    let mut to: Vec<&str> = m["to"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    to.sort();
+    assert_eq!(to, ["dba@example.com", "oncall@example.com"]);
+    let data = m["data"].as_str().unwrap();
+    assert!(data.contains("multipart/alternative"), "{data}");
+    assert!(
+        data.contains("text/plain") && data.contains("text/html"),
+        "{data}"
+    );
+    assert!(data.contains("Subject: [CRITICAL] orders"), "{data}");
+    assert!(data.contains("81234567"), "{data}");
+    assert!(!data.contains(SMTP_PASSWORD));
+}
+
+#[tokio::test]
+async fn a_wrong_smtp_password_fails_without_showing_it() {
+    let smtp = start_smtp();
+    let email = Email::new(
+        &config(smtp.port, "wrong-pw-1a2b"),
+        None,
+        Duration::from_secs(5),
+    );
+    let e = email.send(&message()).await.unwrap_err();
+    let shown = format!(
+        "{e} {e:?} {}",
+        logminer_doctor::observation::error_chain(&e)
+    );
+    assert!(shown.contains("127.0.0.1"), "{shown}");
+    assert!(!shown.contains("wrong-pw-1a2b"), "{shown}");
+    assert!(received(&smtp).is_empty());
+}
