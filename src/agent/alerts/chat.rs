@@ -324,20 +324,18 @@ pub fn render(
                 Some(k) if !p.title.contains(k) => format!("{k} {}", p.title),
                 _ => p.title.clone(),
             };
-            let mut text = markdown(
-                &Parts {
-                    title: title.clone(),
-                    ..p
-                },
-                true,
+            // The keyword survives the cut: it is in the title, at the start of the text.
+            let text = fit_bytes(
+                &markdown(
+                    &Parts {
+                        title: title.clone(),
+                        ..p
+                    },
+                    true,
+                ),
+                DINGTALK_TEXT_BYTES,
             );
-            if let Some(k) = keyword {
-                // The keyword must survive a cut: it is in the title, at the start.
-                text = fit_bytes(&text, DINGTALK_TEXT_BYTES);
-                debug_assert!(text.contains(k));
-            } else {
-                text = fit_bytes(&text, DINGTALK_TEXT_BYTES);
-            }
+            debug_assert!(keyword.is_none_or(|k| text.contains(k)));
             serde_json::json!({"msgtype": "markdown",
                 "markdown": {"title": fit_chars(&title, 64), "text": text}})
         }
