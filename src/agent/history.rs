@@ -477,19 +477,43 @@ impl History {
         .await
     }
 
-    /// Actions of `pipeline` since `since` (restart budgets count them).
+    /// How many `action`s `pipeline` had since `since` (the restart budget counts restarts).
     pub async fn actions_since(
         &self,
         pipeline: &str,
+        action: &str,
         since: Timestamp,
     ) -> Result<u64, HistoryError> {
-        let p = pipeline.to_owned();
+        let (p, a) = (pipeline.to_owned(), action.to_owned());
         self.with("count actions", move |c| {
             c.query_row(
-                "SELECT COUNT(*) FROM actions WHERE pipeline = ?1 AND at >= ?2",
-                params![p, since.unix_millis()],
+                "SELECT COUNT(*) FROM actions WHERE pipeline = ?1 AND action = ?2 AND at >= ?3",
+                params![p, a, since.unix_millis()],
                 |r| r.get::<_, i64>(0).map(|n| n.max(0) as u64),
             )
+        })
+        .await
+    }
+
+    /// The audit log of `pipeline` since `since`, oldest first: (time, action, detail JSON).
+    pub async fn actions(
+        &self,
+        pipeline: &str,
+        since: Timestamp,
+    ) -> Result<Vec<(Timestamp, String, String)>, HistoryError> {
+        let p = pipeline.to_owned();
+        self.with("read actions", move |c| {
+            let mut stmt = c.prepare(
+                "SELECT at, action, detail FROM actions WHERE pipeline = ?1 AND at >= ?2 ORDER BY at, id",
+            )?;
+            let rows = stmt.query_map(params![p, since.unix_millis()], |r| {
+                Ok((
+                    Timestamp::from_unix_millis(r.get(0)?),
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?;
+            rows.collect()
         })
         .await
     }

@@ -185,6 +185,14 @@ pub struct RemediationConfig {
     pub savepoint_dir: Option<String>,
     /// What a restart resubmits; without it the doctor can only advise.
     pub resubmit: Option<ResubmitConfig>,
+    /// `OWNER.PROCEDURE` that kills an orphaned connector session (sql/grants.sql), upper-cased.
+    pub kill_procedure: Option<String>,
+    /// Stop-with-savepoint must finish within this, else the fallback (default 2 min).
+    pub stop_timeout: Duration,
+    /// A cancel, or the resubmitted job reaching RUNNING, within this (default 2 min).
+    pub running_timeout: Duration,
+    /// The restart is proven (mining again, output resuming) within this (default 5 min).
+    pub verify_timeout: Duration,
 }
 
 /// How a restart keeps the job's state.

@@ -137,6 +137,14 @@ pub(super) struct RawRemediation {
     pub auto: bool,
     pub savepoint_dir: Option<String>,
     pub resubmit: Option<RawResubmit>,
+    /// The DBA's procedure that kills only the connector's sessions (sql/grants.sql).
+    pub kill_procedure: Option<String>,
+    #[serde(default = "default_stop_timeout", with = "humantime_serde")]
+    pub stop_timeout: Duration,
+    #[serde(default = "default_running_timeout", with = "humantime_serde")]
+    pub running_timeout: Duration,
+    #[serde(default = "default_verify_timeout", with = "humantime_serde")]
+    pub verify_timeout: Duration,
 }
 
 impl Default for RawRemediation {
@@ -148,6 +156,10 @@ impl Default for RawRemediation {
             auto: false,
             savepoint_dir: None,
             resubmit: None,
+            kill_procedure: None,
+            stop_timeout: default_stop_timeout(),
+            running_timeout: default_running_timeout(),
+            verify_timeout: default_verify_timeout(),
         }
     }
 }
@@ -205,6 +217,18 @@ fn default_budget_restarts() -> i64 {
 }
 fn default_budget_window() -> Duration {
     Duration::from_secs(3600)
+}
+/// A CDC job's state is small: a savepoint of it takes seconds; two minutes means stuck.
+fn default_stop_timeout() -> Duration {
+    Duration::from_secs(120)
+}
+fn default_running_timeout() -> Duration {
+    Duration::from_secs(120)
+}
+/// Long enough for the connector's first mining round after a restart (session setup, the
+/// dictionary from the online catalog, a few log switches' worth of redo).
+fn default_verify_timeout() -> Duration {
+    Duration::from_secs(300)
 }
 fn default_parallelism() -> i64 {
     1

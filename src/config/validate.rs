@@ -769,6 +769,12 @@ impl Check<'_> {
             self.problem(&key(at, "auto"), msg);
         }
         let resubmit = raw.resubmit.map(|r| self.resubmit(r, &key(at, "resubmit")));
+        let kill_procedure = raw
+            .kill_procedure
+            .map(|k| self.procedure_name(&k, &key(at, "kill_procedure")));
+        let stop_timeout = self.positive(raw.stop_timeout, &key(at, "stop_timeout"));
+        let running_timeout = self.positive(raw.running_timeout, &key(at, "running_timeout"));
+        let verify_timeout = self.positive(raw.verify_timeout, &key(at, "verify_timeout"));
         Some(RemediationConfig {
             mode,
             budget_restarts: budget_restarts?,
@@ -776,7 +782,34 @@ impl Check<'_> {
             auto: raw.auto,
             savepoint_dir: optional(savepoint_dir)?,
             resubmit: optional(resubmit)?,
+            kill_procedure: optional(kill_procedure)?,
+            stop_timeout: stop_timeout?,
+            running_timeout: running_timeout?,
+            verify_timeout: verify_timeout?,
         })
+    }
+
+    /// `OWNER.NAME` of a stored procedure, unquoted identifiers only (it is spliced into the
+    /// PL/SQL call, so nothing else may pass), upper-cased as Oracle stores them.
+    fn procedure_name(&mut self, name: &str, at: &str) -> Option<String> {
+        let ident = |s: &str| {
+            let mut chars = s.chars();
+            chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+                && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '#'))
+                && s.len() <= 128
+        };
+        match name.split_once('.') {
+            Some((owner, proc_name)) if ident(owner) && ident(proc_name) => {
+                Some(name.to_ascii_uppercase())
+            }
+            _ => {
+                self.problem(
+                    at,
+                    format!("{name:?} is not OWNER.PROCEDURE (unquoted identifiers: letters, digits, _ $ #), e.g. \"SYSTEM.LMD_KILL_CONNECTOR_SESSION\""),
+                );
+                None
+            }
+        }
     }
 
     fn resubmit(&mut self, raw: RawResubmit, at: &str) -> Option<ResubmitConfig> {

@@ -13,7 +13,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::observation::Timestamp;
-pub use rules::{diagnose, DiagnoseOptions};
+pub use rules::{diagnose, DiagnoseOptions, RestartScn};
 pub use thresholds::Thresholds;
 
 /// Why a pipeline is (not) producing. Snake_case in JSON; stable, other programs parse it.

@@ -931,41 +931,65 @@ fn step_job_state(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
 // Step 3: missing redo
 // ---------------------------------------------------------------------------------------------
 
-/// The most conservative restart SCN known and where each candidate came from. Never the
-/// flush-table SCN: Debezium writes the database's current SCN there, not its resume position.
+/// The candidates for the restart SCN of DESIGN.md §2 step 3, each with where it came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RestartScn {
+    /// (SCN, where it came from), in the order: output, open transaction, operator.
+    pub candidates: Vec<(u64, String)>,
+    /// Why the output's last SCN could not be read, when it could not.
+    pub output_unreadable: Option<String>,
+}
+
+impl RestartScn {
+    /// The candidates of the newest observation `last`, with the operator's `from_scn`: the
+    /// last SCN in the output, the start SCN of the oldest open transaction on the captured
+    /// tables, and `from_scn`. Never the flush-table SCN: Debezium writes the database's
+    /// current SCN there, not its resume position.
+    pub fn of(last: &Observation, from_scn: Option<u64>) -> RestartScn {
+        let mut r = RestartScn::default();
+        match last.output.value().map(|o| &o.last_scn) {
+            Some(Signal::Observed { value: Some(scn) }) => r
+                .candidates
+                .push((*scn, format!("last SCN in the output {scn}"))),
+            Some(Signal::Observed { value: None }) | None => {}
+            Some(other) => r.output_unreadable = Some(other.error().unwrap_or_default().into()),
+        }
+        if let Some(tx) = last
+            .oracle
+            .value()
+            .and_then(|o| o.open_transactions.value())
+        {
+            if let Some(scn) = tx.oldest_start_scn {
+                r.candidates.push((
+                    scn,
+                    format!(
+                        "oldest open transaction on the captured tables started at SCN {scn} ({} open)",
+                        tx.count
+                    ),
+                ));
+            }
+        }
+        if let Some(scn) = from_scn {
+            r.candidates
+                .push((scn, format!("SCN given with --from-scn {scn}")));
+        }
+        r
+    }
+
+    /// The most conservative (lowest) candidate, with every candidate's description.
+    pub fn lowest(&self) -> Option<(u64, Vec<String>)> {
+        let min = self.candidates.iter().map(|c| c.0).min()?;
+        Some((min, self.candidates.iter().map(|c| c.1.clone()).collect()))
+    }
+}
+
+/// The most conservative restart SCN known and where each candidate came from.
 fn restart_scn(ctx: &Ctx, notes: &mut Notes) -> Option<(u64, Vec<String>)> {
-    let mut candidates: Vec<(u64, String)> = vec![];
-    match ctx.last.output.value().map(|o| &o.last_scn) {
-        Some(Signal::Observed { value: Some(scn) }) => {
-            candidates.push((*scn, format!("last SCN in the output {scn}")))
-        }
-        Some(Signal::Observed { value: None }) => {}
-        Some(other) => notes.not_checked(
-            Cause::MissingRedo,
-            "output.last_scn",
-            other.error().unwrap_or_default(),
-        ),
-        None => {}
+    let r = RestartScn::of(ctx.last, ctx.opts.from_scn);
+    if let Some(why) = &r.output_unreadable {
+        notes.not_checked(Cause::MissingRedo, "output.last_scn", why);
     }
-    if let Some(tx) = ctx
-        .oracle(ctx.last)
-        .and_then(|o| o.open_transactions.value())
-    {
-        if let Some(scn) = tx.oldest_start_scn {
-            candidates.push((
-                scn,
-                format!(
-                    "oldest open transaction on the captured tables started at SCN {scn} ({} open)",
-                    tx.count
-                ),
-            ));
-        }
-    }
-    if let Some(scn) = ctx.opts.from_scn {
-        candidates.push((scn, format!("SCN given with --from-scn {scn}")));
-    }
-    let min = candidates.iter().map(|c| c.0).min()?;
-    Some((min, candidates.into_iter().map(|c| c.1).collect()))
+    r.lowest()
 }
 
 fn step_missing_redo(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {

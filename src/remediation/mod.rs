@@ -1,9 +1,18 @@
-//! Remediation: what a restart may do to a Flink job, behind the narrow `FlinkControl` trait
-//! that the real REST client (`collectors::flink::client`) and, later, the simulator implement.
+//! Remediation (DESIGN.md §6): the safe restart of a pipeline's job.
 //!
-//! The plan, the gate and the audited actions arrive with the restart issue; this module holds
-//! the control operations they will drive, and `wait_for_state`, bounded and never looping
-//! forever.
+//! - `FlinkControl` (here): the Flink operations a restart needs, implemented per JobManager by
+//!   the REST client (`collectors::flink::client`) and for the whole HA cluster by
+//!   `cluster::ClusterControl`, which follows the leader.
+//! - `gate`: the pre-restart checks, pure, each PASS, FAIL or UNKNOWN with its fact.
+//! - `restart`: the plan and its execution (stop with savepoint, fallback to the retained
+//!   checkpoint, resubmit with the fixed job id, wait, verify), every step audited, never looping.
+//! - `lock`: the pipeline lock in the state database and in ZooKeeper.
+//! - `auto`: when `watch` may restart on its own, and why not otherwise.
+
+pub mod auto;
+pub mod cluster;
+pub mod gate;
+pub mod restart;
 
 use std::future::Future;
 use std::path::Path;
@@ -27,6 +36,17 @@ pub enum SavepointStatus {
     },
 }
 
+/// A state a job can be resumed from: its newest completed checkpoint or savepoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestorePoint {
+    /// The checkpoint id (savepoints share the counter).
+    pub id: u64,
+    /// Its external path, to resubmit from.
+    pub path: String,
+    /// Whether it is a savepoint.
+    pub savepoint: bool,
+}
+
 /// What a resubmission runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JarRun {
@@ -48,7 +68,7 @@ pub struct JarRun {
 /// are local to the JobManager that received them.
 pub trait FlinkControl: Send + Sync {
     /// The error of a failed operation.
-    type Error: std::error::Error + Send + Sync + 'static;
+    type Error: ControlError;
 
     /// Triggers a savepoint (the job keeps running) with the caller's trigger id, so a retried
     /// request cannot create a second savepoint. Returns the id to poll.
@@ -92,6 +112,73 @@ pub trait FlinkControl: Send + Sync {
 
     /// The job's current state (RUNNING, CANCELED …).
     fn job_state(&self, job_id: &str) -> impl Future<Output = Result<String, Self::Error>> + Send;
+
+    /// The newest completed checkpoint or savepoint of the job that has an external path.
+    fn latest_restore_point(
+        &self,
+        job_id: &str,
+    ) -> impl Future<Output = Result<Option<RestorePoint>, Self::Error>> + Send;
+
+    /// Runs `jar` (uploaded first when this JobManager lacks a jar of that file name): list,
+    /// upload and run on one JobManager, since jars are local to the JobManager holding them.
+    fn submit_jar(
+        &self,
+        jar: &Path,
+        run: &JarRun,
+    ) -> impl Future<Output = Result<String, Self::Error>> + Send {
+        async move {
+            let name = jar
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let known = self
+                .list_jars()
+                .await?
+                .into_iter()
+                .find(|(_, n)| *n == name)
+                .map(|(id, _)| id);
+            let jar_id = match known {
+                Some(id) => id,
+                None => self.upload_jar(jar).await?,
+            };
+            self.run_jar(&jar_id, run).await
+        }
+    }
+}
+
+/// What a restart must know about a failed Flink call to decide whether to try again.
+pub trait ControlError: std::error::Error + Send + Sync + 'static {
+    /// No answer, or the cluster is between leaders: the same call may succeed later.
+    fn is_transient(&self) -> bool;
+    /// Flink refused a submission because a job with that id exists or its result is still
+    /// recorded.
+    fn is_duplicate_job(&self) -> bool;
+}
+
+impl ControlError for crate::collectors::flink::FlinkError {
+    fn is_transient(&self) -> bool {
+        crate::collectors::flink::FlinkError::is_transient(self)
+    }
+    fn is_duplicate_job(&self) -> bool {
+        crate::collectors::flink::FlinkError::is_duplicate_job(self)
+    }
+}
+
+/// The one Oracle operation remediation needs: killing an orphaned connector session through
+/// the DBA's kill procedure (sql/grants.sql), so the monitor never holds ALTER SYSTEM.
+pub trait OracleControl: Send + Sync {
+    /// The error of a failed call.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Calls `procedure(sid, serial, instance)`; the procedure refuses any session that is not
+    /// the connector user's.
+    fn kill_session(
+        &self,
+        procedure: &str,
+        instance: u32,
+        sid: u32,
+        serial: u32,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 }
 
 /// Why waiting for a job state ended without it.

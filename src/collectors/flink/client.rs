@@ -10,9 +10,10 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::model::{
-    ErrorBody, JarList, JarRunResponse, JarUpload, OperationResult, TriggerResponse,
+    CheckpointStats, ErrorBody, JarList, JarRunResponse, JarUpload, OperationResult,
+    TriggerResponse,
 };
-use crate::remediation::{FlinkControl, JarRun, SavepointStatus};
+use crate::remediation::{FlinkControl, JarRun, RestorePoint, SavepointStatus};
 
 /// Why a call to a JobManager failed.
 #[derive(Debug, thiserror::Error)]
@@ -113,6 +114,30 @@ impl FlinkError {
             FlinkError::Operation { .. } => "operation",
             FlinkError::Jar { .. } => "jar",
             FlinkError::WaitTimeout { .. } => "wait_timeout",
+        }
+    }
+
+    /// Whether the call may succeed if repeated: no answer, or the cluster is between leaders.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            FlinkError::Transport { .. }
+                | FlinkError::LeaderElection { .. }
+                | FlinkError::LeaderUnreachable { .. }
+        )
+    }
+
+    /// Whether Flink rejected a submission because a job with that id exists or ran: the
+    /// fixed job id doing its work.
+    pub fn is_duplicate_job(&self) -> bool {
+        match self {
+            FlinkError::Status { message, .. } => {
+                message.contains("DuplicateJobSubmission")
+                    || message.contains("already been submitted")
+                    || message.contains("globally-terminal")
+                    || message.contains("globally terminal")
+            }
+            _ => false,
         }
     }
 
@@ -392,6 +417,30 @@ impl FlinkControl for FlinkRestClient {
             )
             .await?;
         Ok(r.jobid)
+    }
+
+    async fn latest_restore_point(&self, job_id: &str) -> Result<Option<RestorePoint>, FlinkError> {
+        let stats: CheckpointStats = self.get(&format!("/jobs/{job_id}/checkpoints")).await?;
+        let checkpoint = stats.latest.completed.and_then(|c| {
+            Some(RestorePoint {
+                id: c.id,
+                path: c.external_path?,
+                savepoint: false,
+            })
+        });
+        let savepoint = stats.latest.savepoint.and_then(|c| {
+            Some(RestorePoint {
+                id: c.id,
+                path: c.external_path?,
+                savepoint: true,
+            })
+        });
+        // Checkpoints and savepoints share one id counter: the higher id is the newer state.
+        // Resuming from an older one would repeat what a later one already committed.
+        Ok([checkpoint, savepoint]
+            .into_iter()
+            .flatten()
+            .max_by_key(|p| p.id))
     }
 
     async fn job_state(&self, job_id: &str) -> Result<String, FlinkError> {

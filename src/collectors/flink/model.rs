@@ -124,6 +124,9 @@ pub struct LatestCheckpoints {
     /// The latest failed checkpoint.
     #[serde(default)]
     pub failed: Option<FailedStats>,
+    /// The latest completed savepoint (Flink lists savepoints apart from checkpoints).
+    #[serde(default)]
+    pub savepoint: Option<CompletedStats>,
 }
 
 /// A completed checkpoint.

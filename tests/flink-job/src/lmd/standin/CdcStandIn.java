@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * logs once, stays silent and does not reconnect (the job stays RUNNING). When the feed stops
  * sending on an open socket, the source thread blocks in the socket read (no read timeout).
  * {@code POISON} makes "parse" throw; {@code SLOW <ms>} sets a per-record delay in "throttle"
- * ({@code SLOW 0} ends it).
+ * ({@code SLOW 0} ends it). {@code STUCK <ms>} (consumed by the source) makes a later cancel leave
+ * the socket read blocked for that long, as a connector whose JDBC read ignores cancellation until
+ * a network timeout fires: a stop-with-savepoint then cannot finish the job in time.
  */
 public final class CdcStandIn {
     private static final Logger LOG = LoggerFactory.getLogger(CdcStandIn.class);
@@ -139,6 +141,8 @@ public final class CdcStandIn {
         private final int port;
         private volatile boolean running = true;
         private transient volatile Socket socket;
+        /** Set by STUCK: how long a cancel leaves the blocked read alone. */
+        private volatile long stuckMs;
         private transient ListState<Long> lastScnState;
         private long lastScn;
 
@@ -188,6 +192,11 @@ public final class CdcStandIn {
                     if (line.isEmpty()) {
                         continue;
                     }
+                    if (line.startsWith("STUCK ")) {
+                        stuckMs = Long.parseLong(line.substring(6).trim());
+                        LOG.info("feed: a cancel will leave the read blocked for {} ms", stuckMs);
+                        continue;
+                    }
                     long scn = scnOf(line);
                     synchronized (lock) {
                         ctx.collect(line);
@@ -213,7 +222,20 @@ public final class CdcStandIn {
         public void cancel() {
             running = false;
             Socket s = socket;
-            if (s != null) {
+            long delay = stuckMs;
+            if (s != null && delay > 0) {
+                LOG.warn("feed: cancelled, but the read stays blocked for {} ms", delay);
+                Thread closer = new Thread(() -> {
+                    try {
+                        Thread.sleep(delay);
+                        s.close();
+                    } catch (IOException | InterruptedException ignored) {
+                        // the read ends when the socket closes
+                    }
+                }, "stuck-read-closer");
+                closer.setDaemon(true);
+                closer.start();
+            } else if (s != null) {
                 try {
                     s.close();
                 } catch (IOException ignored) {

@@ -1,0 +1,1004 @@
+//! The restart itself (DESIGN.md §6), after the gate passed: stop with a savepoint (never
+//! drain) → if that fails and retention allows it, cancel and take the newest retained state →
+//! resubmit the jar with the fixed job id from that state → wait for RUNNING → verify that the
+//! connector mines again and, when changes are pending, that committed output passes the
+//! restart SCN → kill an orphaned connector session when the kill procedure is configured.
+//!
+//! Every step is bounded, reported to a `Progress` and written to the audit log (the state
+//! database's `actions` table). A step that fails ends the restart with the job's exact state
+//! and what to do: nothing here loops, and nothing is submitted twice (a submission whose answer
+//! was lost is found by the fixed job id before any retry, and Flink itself refuses a second
+//! job with that id).
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::gate::{GateReport, Resume};
+use super::{
+    new_trigger_id, ControlError, FlinkControl, JarRun, OracleControl, RestorePoint,
+    SavepointStatus,
+};
+use crate::agent::history::History;
+use crate::agent::Probe;
+use crate::config::{PipelineConfig, ResubmitConfig};
+use crate::observation::{
+    error_chain, is_terminal_state, ConnectorSession, Observation, Timestamp,
+};
+
+/// The steps of a restart, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Stop the job with a savepoint.
+    Stop,
+    /// Cancel the job and take its newest retained state.
+    Fallback,
+    /// Resubmit the jar from the state.
+    Submit,
+    /// Wait for the new job to run.
+    WaitRunning,
+    /// Verify that the connector mines and output resumes.
+    Verify,
+    /// Kill the connector's orphaned session.
+    KillOrphan,
+}
+
+impl Step {
+    /// A stable name (audit log, JSON).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Stop => "stop",
+            Step::Fallback => "fallback",
+            Step::Submit => "submit",
+            Step::WaitRunning => "wait_running",
+            Step::Verify => "verify",
+            Step::KillOrphan => "kill_orphan",
+        }
+    }
+}
+
+/// Where a restart's progress is shown: a terminal's progress bar, plain lines, or the log.
+pub trait Progress: Send + Sync {
+    /// A step begins.
+    fn begin(&self, step: Step, what: &str);
+    /// A step ended.
+    fn end(&self, step: Step, ok: bool, detail: &str);
+}
+
+/// Progress written to the log only (the agent).
+#[derive(Debug, Default)]
+pub struct LogProgress {
+    /// The pipeline, for the log lines.
+    pub pipeline: String,
+}
+
+impl Progress for LogProgress {
+    fn begin(&self, step: Step, what: &str) {
+        tracing::info!(pipeline = %self.pipeline, step = step.as_str(), "Restart step: {what}");
+    }
+    fn end(&self, step: Step, ok: bool, detail: &str) {
+        if ok {
+            tracing::info!(pipeline = %self.pipeline, step = step.as_str(), "Restart step done: {detail}");
+        } else {
+            tracing::warn!(pipeline = %self.pipeline, step = step.as_str(), "Restart step failed: {detail}");
+        }
+    }
+}
+
+/// The bounds of a restart's steps.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    /// Stop-with-savepoint must finish within this (then the fallback).
+    pub stop: Duration,
+    /// A cancel, or a submitted job reaching RUNNING, within this.
+    pub running: Duration,
+    /// The connector mining again (and output passing the restart SCN) within this.
+    pub verify: Duration,
+    /// Time between polls.
+    pub poll: Duration,
+}
+
+impl Bounds {
+    /// The bounds a pipeline's config sets.
+    pub fn of(p: &PipelineConfig) -> Bounds {
+        let r = &p.remediation;
+        Bounds {
+            stop: r.stop_timeout,
+            running: r.running_timeout,
+            verify: r.verify_timeout,
+            poll: Duration::from_secs(2),
+        }
+    }
+
+    /// Every bound, for the lock's time to live.
+    pub fn all(&self) -> [Duration; 4] {
+        [self.stop, self.running * 2, self.verify, self.running]
+    }
+}
+
+/// One executed step.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepRecord {
+    /// The step.
+    pub step: Step,
+    /// Whether it succeeded.
+    pub ok: bool,
+    /// What happened, with ids and paths.
+    pub detail: String,
+    /// When it ended.
+    pub at: Timestamp,
+}
+
+/// How a restart ended.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Outcome {
+    /// The job runs again and the connector mines (and output passed the restart SCN when
+    /// changes were pending).
+    Succeeded {
+        /// How success was established.
+        proof: String,
+    },
+    /// A step failed: the restart stopped there.
+    Failed {
+        /// The step.
+        step: Step,
+        /// What went wrong.
+        error: String,
+        /// The job's exact state now, as far as it can be read.
+        job_state: String,
+        /// What to do, in order.
+        what_to_do: Vec<String>,
+    },
+}
+
+/// The whole story of one restart.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestartReport {
+    /// The pipeline.
+    pub pipeline: String,
+    /// This restart's id in the audit log.
+    pub restart_id: String,
+    /// The job stopped (absent when none ran).
+    pub old_job_id: Option<String>,
+    /// The job submitted.
+    pub new_job_id: Option<String>,
+    /// The savepoint or checkpoint resumed from.
+    pub state_path: Option<String>,
+    /// The conservative restart SCN.
+    pub restart_scn: Option<u64>,
+    /// The steps executed.
+    pub steps: Vec<StepRecord>,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+impl RestartReport {
+    /// Whether the restart succeeded.
+    pub fn succeeded(&self) -> bool {
+        matches!(self.outcome, Outcome::Succeeded { .. })
+    }
+
+    /// One line for an alert or a log.
+    pub fn summary(&self) -> String {
+        match &self.outcome {
+            Outcome::Succeeded { proof } => format!(
+                "restarted: job {} from {}; {proof}",
+                self.new_job_id.as_deref().unwrap_or("?"),
+                self.state_path.as_deref().unwrap_or("?")
+            ),
+            Outcome::Failed {
+                step,
+                error,
+                job_state,
+                ..
+            } => format!(
+                "restart stopped at step {}: {error}; job state: {job_state}",
+                step.as_str()
+            ),
+        }
+    }
+}
+
+/// The audit log: every step of every restart, in the state database.
+struct Audit<'a> {
+    history: Option<&'a History>,
+    pipeline: &'a str,
+    restart_id: &'a str,
+}
+
+/// The audit action that starts a restart; the budget counts these.
+pub const RESTART_ACTION: &str = "restart";
+
+impl Audit<'_> {
+    async fn record(&self, action: &str, at: Timestamp, detail: serde_json::Value) {
+        let Some(h) = self.history else { return };
+        let mut detail = detail;
+        detail["restart_id"] = self.restart_id.into();
+        if let Err(e) = h
+            .record_action(self.pipeline, at, action, &detail.to_string())
+            .await
+        {
+            // The restart goes on: a stopped job left half-restarted is worse than a gap in the log.
+            tracing::error!(pipeline = %self.pipeline, error = %error_chain(&e), "Cannot write the audit log.");
+        }
+    }
+}
+
+/// A restart about to run: what it acts on and with what.
+pub struct Restart<'a, C, K, P> {
+    /// The pipeline.
+    pub pipeline: &'a PipelineConfig,
+    /// The cluster (follows the leader).
+    pub control: &'a C,
+    /// Oracle, for killing an orphaned session (with `[pipeline.remediation] kill_procedure`).
+    pub oracle: Option<&'a K>,
+    /// Observations for the verification.
+    pub probe: &'a P,
+    /// The state database (audit log).
+    pub history: Option<&'a History>,
+    /// Where progress is shown.
+    pub progress: &'a dyn Progress,
+    /// The bounds of the steps.
+    pub bounds: Bounds,
+}
+
+/// The plan a restart follows, one line per step, for `restart` without `--apply`.
+pub fn plan(p: &PipelineConfig, gate: &GateReport, bounds: &Bounds) -> Vec<String> {
+    let r = &p.remediation;
+    let secs = |d: Duration| humantime::format_duration(d).to_string();
+    let mut lines = vec![format!(
+        "Check the gate ({} checks; every one must PASS).",
+        gate.checks.len()
+    )];
+    let target = r
+        .savepoint_dir
+        .clone()
+        .unwrap_or_else(|| "the cluster's state.savepoints.dir".into());
+    match &gate.resume {
+        Some(Resume::StopWithSavepoint { job_id, fallback }) => {
+            lines.push(format!(
+                "Stop job {job_id} with a savepoint into {target}, without drain (at most {}).",
+                secs(bounds.stop)
+            ));
+            lines.push(if *fallback {
+                format!("If that fails: cancel job {job_id} (at most {}) and take its newest retained checkpoint or savepoint (its checkpoints are retained on cancel).", secs(bounds.running))
+            } else {
+                "If that fails: stop and report; no cancel, since its checkpoints are not retained on cancel.".into()
+            });
+        }
+        Some(Resume::Retained {
+            job_id,
+            state,
+            path,
+        }) => lines.push(format!(
+            "Job {job_id} is {state}: take its newest retained checkpoint or savepoint (last seen {path})."
+        )),
+        Some(Resume::Given { path }) => lines.push(format!("Resume from {path} (given).")),
+        None => lines.push("No state to resume from: the gate blocks the restart.".into()),
+    }
+    match &r.resubmit {
+        Some(s) => lines.push(format!(
+            "Submit {} (entry class {}, parallelism {}, arguments {:?}) with the fixed job id {} from that state, to the leading JobManager; upload the jar first if it lacks it.",
+            s.jar.display(),
+            s.entry_class,
+            s.parallelism,
+            s.program_args,
+            s.job_id
+        )),
+        None => lines.push("Submit: no [pipeline.remediation.resubmit] configured; the doctor cannot submit.".into()),
+    }
+    lines.push(format!(
+        "Wait until job is RUNNING (at most {}).",
+        secs(bounds.running)
+    ));
+    let scn = gate
+        .restart_scn
+        .map_or("the restart SCN".to_string(), |s| format!("SCN {s}"));
+    lines.push(format!(
+        "Verify (at most {}): the connector's mining session back and its heartbeat rising; when changes are pending, committed output past {scn}.",
+        secs(bounds.verify)
+    ));
+    lines.push(match &r.kill_procedure {
+        Some(k) => format!("Kill the connector's orphaned session, if one lingers, with {k}."),
+        None => {
+            "Report an orphaned connector session, if one lingers (no kill_procedure configured)."
+                .into()
+        }
+    });
+    lines
+}
+
+/// A failure inside a step: the error and what to do.
+struct StepFailure {
+    step: Step,
+    error: String,
+    what_to_do: Vec<String>,
+}
+
+impl StepFailure {
+    fn new(step: Step, error: impl Into<String>) -> Self {
+        StepFailure {
+            step,
+            error: error.into(),
+            what_to_do: vec![],
+        }
+    }
+    fn todo(mut self, t: impl Into<String>) -> Self {
+        self.what_to_do.push(t.into());
+        self
+    }
+}
+
+impl<C, K, P> Restart<'_, C, K, P>
+where
+    C: FlinkControl,
+    K: OracleControl,
+    P: Probe,
+{
+    /// Executes the restart the gate planned. The gate must have passed: this only refuses
+    /// (as a failed step) when it did not.
+    pub async fn execute(&self, gate: &GateReport, window: &[Observation]) -> RestartReport {
+        let p = self.pipeline;
+        let restart_id = new_trigger_id();
+        let audit = Audit {
+            history: self.history,
+            pipeline: &p.name,
+            restart_id: &restart_id,
+        };
+        let mut report = RestartReport {
+            pipeline: p.name.clone(),
+            restart_id: restart_id.clone(),
+            old_job_id: None,
+            new_job_id: None,
+            state_path: None,
+            restart_scn: gate.restart_scn,
+            steps: vec![],
+            outcome: Outcome::Succeeded {
+                proof: String::new(),
+            },
+        };
+        let begun = self.probe.now();
+        audit
+            .record(
+                RESTART_ACTION,
+                begun,
+                serde_json::json!({"gate": gate.checks, "restart_scn": gate.restart_scn, "resume": gate.resume}),
+            )
+            .await;
+        let result = self.steps(gate, window, begun, &audit, &mut report).await;
+        report.outcome = match result {
+            Ok(proof) => Outcome::Succeeded { proof },
+            Err(f) => {
+                let job_state = self.describe_jobs(&report).await;
+                Outcome::Failed {
+                    step: f.step,
+                    error: f.error,
+                    job_state,
+                    what_to_do: f.what_to_do,
+                }
+            }
+        };
+        audit
+            .record(
+                "restart.end",
+                self.probe.now(),
+                serde_json::to_value(&report.outcome).unwrap_or_default(),
+            )
+            .await;
+        report
+    }
+
+    async fn steps(
+        &self,
+        gate: &GateReport,
+        window: &[Observation],
+        begun: Timestamp,
+        audit: &Audit<'_>,
+        report: &mut RestartReport,
+    ) -> Result<String, StepFailure> {
+        let resubmit = match (&self.pipeline.remediation.resubmit, gate.passed()) {
+            (Some(r), true) => r,
+            _ => {
+                return Err(StepFailure::new(Step::Stop, "the gate did not pass")
+                    .todo("Run `logminer-doctor gate` and fix what it reports."))
+            }
+        };
+        let resume = gate.resume.clone().ok_or_else(|| {
+            StepFailure::new(Step::Stop, "no state to resume from")
+                .todo("Name one with `restart --savepoint PATH`.")
+        })?;
+        // 1-2. The state to resume from.
+        let state = match &resume {
+            Resume::StopWithSavepoint { job_id, fallback } => {
+                report.old_job_id = Some(job_id.clone());
+                self.stop(job_id, *fallback, audit, report).await?
+            }
+            Resume::Retained { job_id, path, .. } => {
+                report.old_job_id = Some(job_id.clone());
+                self.progress.begin(
+                    Step::Fallback,
+                    &format!("newest retained state of job {job_id}"),
+                );
+                let newest = self
+                    .control
+                    .latest_restore_point(job_id)
+                    .await
+                    .ok()
+                    .flatten();
+                let path = newest.map_or(path.clone(), |r| r.path);
+                self.done(
+                    audit,
+                    report,
+                    Step::Fallback,
+                    true,
+                    format!("resuming job {job_id} from {path}"),
+                )
+                .await;
+                path
+            }
+            Resume::Given { path } => path.clone(),
+        };
+        report.state_path = Some(state.clone());
+        // 3. Resubmit.
+        let new_id = self.submit(resubmit, &state, audit, report).await?;
+        report.new_job_id = Some(new_id.clone());
+        // 4. RUNNING.
+        self.progress
+            .begin(Step::WaitRunning, &format!("job {new_id} to run"));
+        match super::wait_for_state(
+            self.control,
+            &new_id,
+            &["RUNNING"],
+            self.bounds.running,
+            self.bounds.poll,
+        )
+        .await
+        {
+            Ok(_) => {
+                self.done(
+                    audit,
+                    report,
+                    Step::WaitRunning,
+                    true,
+                    format!("job {new_id} RUNNING"),
+                )
+                .await
+            }
+            Err(e) => {
+                let e = error_chain(&e);
+                self.done(audit, report, Step::WaitRunning, false, e.clone())
+                    .await;
+                return Err(StepFailure::new(Step::WaitRunning, e)
+                    .todo(format!("Read the job's exceptions: GET /jobs/{new_id}/exceptions; the state is in {state}."))
+                    .todo("Do not resubmit by hand while the job exists: Flink refuses its id twice; cancel it first."));
+            }
+        }
+        // 5. Verify, killing an orphaned session on the way.
+        self.verify(gate, window, begun, &new_id, audit, report)
+            .await
+    }
+
+    async fn done(
+        &self,
+        audit: &Audit<'_>,
+        report: &mut RestartReport,
+        step: Step,
+        ok: bool,
+        detail: String,
+    ) {
+        self.progress.end(step, ok, &detail);
+        let at = self.probe.now();
+        audit
+            .record(
+                &format!("restart.{}", step.as_str()),
+                at,
+                serde_json::json!({"ok": ok, "detail": detail}),
+            )
+            .await;
+        report.steps.push(StepRecord {
+            step,
+            ok,
+            detail,
+            at,
+        });
+    }
+
+    /// Stop with a savepoint; on failure, the fallback when allowed. Returns the state's path.
+    async fn stop(
+        &self,
+        job_id: &str,
+        fallback: bool,
+        audit: &Audit<'_>,
+        report: &mut RestartReport,
+    ) -> Result<String, StepFailure> {
+        let dir = self.pipeline.remediation.savepoint_dir.as_deref();
+        self.progress.begin(
+            Step::Stop,
+            &format!("stop job {job_id} with a savepoint (no drain)"),
+        );
+        let trigger = new_trigger_id();
+        let stopped = match self
+            .control
+            .stop_with_savepoint(job_id, dir, &trigger)
+            .await
+        {
+            Ok(id) => self.await_savepoint(job_id, &id).await,
+            Err(e) => Err(error_chain(&e)),
+        };
+        let why = match stopped {
+            Ok(location) => {
+                // The savepoint is written; the job ends right after it.
+                match super::wait_for_state(
+                    self.control,
+                    job_id,
+                    &["FINISHED", "CANCELED"],
+                    self.bounds.running,
+                    self.bounds.poll,
+                )
+                .await
+                {
+                    Ok(s) => {
+                        self.done(
+                            audit,
+                            report,
+                            Step::Stop,
+                            true,
+                            format!("job {job_id} {s}; savepoint {location}"),
+                        )
+                        .await;
+                        return Ok(location);
+                    }
+                    Err(e) => format!(
+                        "the savepoint {location} was written but the job did not end: {}",
+                        error_chain(&e)
+                    ),
+                }
+            }
+            Err(why) => why,
+        };
+        self.done(audit, report, Step::Stop, false, why.clone())
+            .await;
+        if !fallback {
+            return Err(StepFailure::new(Step::Stop, format!("stop-with-savepoint failed: {why}"))
+                .todo("The job was not cancelled: its checkpoints are not retained on cancel, so cancelling would lose its state.")
+                .todo(format!("Take a savepoint by hand (flink stop --savepointPath DIR {job_id}) or retain checkpoints on cancel (execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION), then restart again.")));
+        }
+        self.fallback(job_id, audit, report).await
+    }
+
+    /// Polls a savepoint operation until it completes, fails or the stop bound passes.
+    async fn await_savepoint(&self, job_id: &str, trigger: &str) -> Result<String, String> {
+        let deadline = tokio::time::Instant::now() + self.bounds.stop;
+        let mut last;
+        loop {
+            match self.control.savepoint_status(job_id, trigger).await {
+                Ok(SavepointStatus::Completed { location }) => return Ok(location),
+                Ok(SavepointStatus::Failed { cause }) => {
+                    return Err(format!("the savepoint failed: {cause}"))
+                }
+                Ok(SavepointStatus::InProgress) => last = "still in progress".into(),
+                Err(e) => last = error_chain(&e),
+            }
+            if tokio::time::Instant::now() + self.bounds.poll > deadline {
+                return Err(format!(
+                    "not done within {} ({last})",
+                    humantime::format_duration(self.bounds.stop)
+                ));
+            }
+            tokio::time::sleep(self.bounds.poll).await;
+        }
+    }
+
+    /// Cancel, wait for the job to end, take its newest retained checkpoint or savepoint.
+    async fn fallback(
+        &self,
+        job_id: &str,
+        audit: &Audit<'_>,
+        report: &mut RestartReport,
+    ) -> Result<String, StepFailure> {
+        self.progress.begin(
+            Step::Fallback,
+            &format!("cancel job {job_id} and take its newest retained state"),
+        );
+        let state = self.control.job_state(job_id).await.unwrap_or_default();
+        if !is_terminal_state(&state) {
+            if let Err(e) = self.control.cancel(job_id).await {
+                let e = error_chain(&e);
+                self.done(
+                    audit,
+                    report,
+                    Step::Fallback,
+                    false,
+                    format!("cancel failed: {e}"),
+                )
+                .await;
+                return Err(StepFailure::new(Step::Fallback, format!("cancel of job {job_id} failed: {e}"))
+                    .todo(format!("Cancel it by hand (flink cancel {job_id}) once a JobManager leads, then run `logminer-doctor restart --apply` again.")));
+            }
+        }
+        let ended = super::wait_for_state(
+            self.control,
+            job_id,
+            &["CANCELED", "FINISHED", "FAILED"],
+            self.bounds.running,
+            self.bounds.poll,
+        )
+        .await;
+        let ended = match ended {
+            Ok(s) => s,
+            // FAILED is terminal but wanted here; wait_for_state reports it as Terminal.
+            Err(super::WaitError::Terminal { state, .. }) => state,
+            Err(e) => {
+                let e = error_chain(&e);
+                self.done(audit, report, Step::Fallback, false, e.clone())
+                    .await;
+                return Err(StepFailure::new(Step::Fallback, format!("job {job_id} did not end after the cancel: {e}"))
+                    .todo("A task that ignores cancellation is killed by Flink after task.cancellation.timeout (3 min); check the TaskManager.")
+                    .todo("Run `logminer-doctor restart --apply` again once the job has ended: its retained checkpoint is resumed then."));
+            }
+        };
+        match self.control.latest_restore_point(job_id).await {
+            Ok(Some(RestorePoint {
+                id,
+                path,
+                savepoint,
+            })) => {
+                let kind = if savepoint { "savepoint" } else { "checkpoint" };
+                self.done(
+                    audit,
+                    report,
+                    Step::Fallback,
+                    true,
+                    format!("job {job_id} {ended}; newest retained {kind} {id} at {path}"),
+                )
+                .await;
+                Ok(path)
+            }
+            Ok(None) => {
+                let msg = format!("job {job_id} {ended}, but it has no retained checkpoint");
+                self.done(audit, report, Step::Fallback, false, msg.clone())
+                    .await;
+                Err(StepFailure::new(Step::Fallback, msg)
+                    .todo("Find the newest chk-* directory under the job's checkpoint directory and run `logminer-doctor restart --apply --savepoint PATH`.")
+                    .todo("Never submit without a state: the connector would start from its configured startup mode and skip or repeat changes."))
+            }
+            Err(e) => {
+                let e = error_chain(&e);
+                self.done(audit, report, Step::Fallback, false, e.clone())
+                    .await;
+                Err(StepFailure::new(Step::Fallback, format!("job {job_id} {ended}; its checkpoints cannot be read: {e}"))
+                    .todo("Find the newest chk-* directory under the job's checkpoint directory and run `logminer-doctor restart --apply --savepoint PATH`."))
+            }
+        }
+    }
+
+    /// Submits the jar from `state` with the fixed job id. A submission whose answer is lost
+    /// (a failover) is looked up by that id before it is tried again, and Flink refuses a
+    /// second job with it: the job can never run twice.
+    async fn submit(
+        &self,
+        r: &ResubmitConfig,
+        state: &str,
+        audit: &Audit<'_>,
+        report: &mut RestartReport,
+    ) -> Result<String, StepFailure> {
+        let run = JarRun {
+            entry_class: r.entry_class.clone(),
+            program_args: r.program_args.clone(),
+            parallelism: r.parallelism.get(),
+            job_id: Some(r.job_id.clone()),
+            savepoint_path: Some(state.to_string()),
+            allow_non_restored_state: false,
+        };
+        self.progress.begin(
+            Step::Submit,
+            &format!(
+                "submit {} as job {} from {state}",
+                r.jar.display(),
+                r.job_id
+            ),
+        );
+        let deadline = tokio::time::Instant::now() + self.bounds.running;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let error = match self.control.submit_jar(&r.jar, &run).await {
+                Ok(id) => {
+                    self.done(
+                        audit,
+                        report,
+                        Step::Submit,
+                        true,
+                        format!("job {id} submitted from {state}"),
+                    )
+                    .await;
+                    return Ok(id);
+                }
+                Err(e) => e,
+            };
+            let text = error_chain(&error);
+            // Did it go through anyway? The old job with this id (if any) has ended, so a job
+            // with the fixed id that is not ended is the one just submitted.
+            match self.control.job_state(&r.job_id).await {
+                Ok(s) if !is_terminal_state(&s) => {
+                    self.done(audit, report, Step::Submit, true, format!("job {} {s}: the submission went through though its answer was lost ({text})", r.job_id))
+                        .await;
+                    return Ok(r.job_id.clone());
+                }
+                _ => {}
+            }
+            // Retry only what may pass later: no answer, an election, or the ended job's result
+            // entry still holding the id. Any other refusal is final.
+            let retryable = error.is_transient() || error.is_duplicate_job();
+            let retry = retryable && tokio::time::Instant::now() + self.bounds.poll < deadline;
+            audit
+                .record(
+                    "restart.submit_attempt",
+                    self.probe.now(),
+                    serde_json::json!({"attempt": attempt, "error": text, "retry": retry}),
+                )
+                .await;
+            if !retry {
+                self.done(audit, report, Step::Submit, false, text.clone())
+                    .await;
+                return Err(StepFailure::new(Step::Submit, text)
+                    .todo(format!("The job is not running; its state is kept in {state}."))
+                    .todo(format!(
+                        "Submit it by hand from that state with the same job id: flink run -s {state} -c {} {}, or fix the cause and run `logminer-doctor restart --apply --savepoint {state}`.",
+                        r.entry_class,
+                        r.jar.display()
+                    )));
+            }
+            tracing::warn!(pipeline = %self.pipeline.name, attempt, error = %text, "Submission failed; trying again once a JobManager leads.");
+            tokio::time::sleep(self.bounds.poll).await;
+        }
+    }
+
+    /// Observes until the restart is proven, or the bound passes.
+    async fn verify(
+        &self,
+        gate: &GateReport,
+        window: &[Observation],
+        begun: Timestamp,
+        new_id: &str,
+        audit: &Audit<'_>,
+        report: &mut RestartReport,
+    ) -> Result<String, StepFailure> {
+        let p = self.pipeline;
+        self.progress.begin(
+            Step::Verify,
+            "the connector mining again and output resuming",
+        );
+        // Sessions present before the restart: once a new one mines, these are orphans.
+        let before: HashSet<(u32, u32, u32)> = window
+            .last()
+            .and_then(|o| o.oracle.value())
+            .and_then(|o| o.sessions.value())
+            .map(|s| s.iter().map(ConnectorSession::key).collect())
+            .unwrap_or_default();
+        let pending_before = activity_rose(window.iter());
+        let deadline = tokio::time::Instant::now() + self.bounds.verify;
+        let mut seen: Vec<Observation> = vec![];
+        let mut killed: HashSet<(u32, u32, u32)> = HashSet::new();
+        let mut last_state;
+        loop {
+            let obs = self.probe.probe(p).await.observation;
+            let v = judge(&obs, seen.last(), new_id, &before, begun, gate.restart_scn);
+            seen.push(obs);
+            let pending = pending_before || activity_rose(seen.iter());
+            last_state = v.describe(pending);
+            // Orphans go once the new session mines: killing earlier could hit the only miner.
+            if v.mining_new {
+                for s in &v.orphans {
+                    if killed.insert(s.key()) {
+                        self.kill_orphan(s, audit, report).await;
+                    }
+                }
+            }
+            if v.running && v.mining_new && v.heartbeat_rising && (!pending || v.output_past) {
+                let proof = if pending {
+                    format!("job {new_id} RUNNING, connector mining with its heartbeat rising, committed output past SCN {}", gate.restart_scn.unwrap_or_default())
+                } else {
+                    format!("job {new_id} RUNNING, connector mining with its heartbeat rising (no change pending: the source is idle)")
+                };
+                self.done(audit, report, Step::Verify, true, proof.clone())
+                    .await;
+                return Ok(proof);
+            }
+            if tokio::time::Instant::now() + self.bounds.poll > deadline {
+                break;
+            }
+            tokio::time::sleep(self.bounds.poll).await;
+        }
+        let msg = format!(
+            "not proven within {}: {last_state}",
+            humantime::format_duration(self.bounds.verify)
+        );
+        self.done(audit, report, Step::Verify, false, msg.clone())
+            .await;
+        Err(StepFailure::new(Step::Verify, msg)
+            .todo("Do not restart again: the job runs; find out why the connector does not mine (`logminer-doctor diagnose`, the TaskManager log).")
+            .todo("Escalate to the DBA if the connector's session does not appear on the database."))
+    }
+
+    async fn kill_orphan(
+        &self,
+        s: &ConnectorSession,
+        audit: &Audit<'_>,
+        report: &mut RestartReport,
+    ) {
+        let who = format!("session {},{},@{}", s.sid, s.serial, s.instance);
+        let (Some(procedure), Some(oracle)) =
+            (&self.pipeline.remediation.kill_procedure, self.oracle)
+        else {
+            self.done(audit, report, Step::KillOrphan, false, format!("orphaned connector {who} lingers; no kill_procedure configured: ask the DBA to kill it (ALTER SYSTEM KILL SESSION '{},{},@{}' IMMEDIATE)", s.sid, s.serial, s.instance))
+                .await;
+            return;
+        };
+        self.progress.begin(
+            Step::KillOrphan,
+            &format!("kill the orphaned connector {who}"),
+        );
+        match oracle
+            .kill_session(procedure, s.instance, s.sid, s.serial)
+            .await
+        {
+            Ok(()) => {
+                self.done(
+                    audit,
+                    report,
+                    Step::KillOrphan,
+                    true,
+                    format!("killed {who} with {procedure}"),
+                )
+                .await
+            }
+            Err(e) => {
+                self.done(
+                    audit,
+                    report,
+                    Step::KillOrphan,
+                    false,
+                    format!("{procedure} did not kill {who}: {}", error_chain(&e)),
+                )
+                .await
+            }
+        }
+    }
+
+    /// The states of the old and the new job, for a failed restart's report.
+    async fn describe_jobs(&self, report: &RestartReport) -> String {
+        let mut parts = vec![];
+        let ids = [report.old_job_id.as_deref(), report.new_job_id.as_deref()];
+        let fixed = self
+            .pipeline
+            .remediation
+            .resubmit
+            .as_ref()
+            .map(|r| r.job_id.as_str());
+        let mut seen = HashSet::new();
+        for id in ids.into_iter().flatten().chain(fixed) {
+            if !seen.insert(id.to_string()) {
+                continue;
+            }
+            let s = match self.control.job_state(id).await {
+                Ok(s) => s,
+                Err(e) => format!("unknown ({})", error_chain(&e)),
+            };
+            parts.push(format!("job {id} {s}"));
+        }
+        if parts.is_empty() {
+            "no job".into()
+        } else {
+            parts.join("; ")
+        }
+    }
+}
+
+/// Whether the captured tables changed within these observations (their block-change counter
+/// rose): changes are pending, so output must resume, not only mining.
+fn activity_rose<'a>(obs: impl Iterator<Item = &'a Observation>) -> bool {
+    let counts: Vec<u64> = obs
+        .filter_map(|o| {
+            o.oracle
+                .value()?
+                .table_activity
+                .value()
+                .map(|a| a.db_block_changes)
+        })
+        .collect();
+    match (counts.iter().min(), counts.last()) {
+        (Some(first), Some(last)) => last > first,
+        _ => false,
+    }
+}
+
+/// What one verification observation shows.
+struct Verification {
+    running: bool,
+    job_state: String,
+    mining_new: bool,
+    heartbeat_rising: bool,
+    output_past: bool,
+    last_scn: Option<u64>,
+    orphans: Vec<ConnectorSession>,
+}
+
+impl Verification {
+    fn describe(&self, pending: bool) -> String {
+        let mut parts = vec![format!("job {}", self.job_state)];
+        parts.push(if self.mining_new {
+            "a new mining session".into()
+        } else {
+            "no new mining session".into()
+        });
+        parts.push(if self.heartbeat_rising {
+            "heartbeat rising".into()
+        } else {
+            "heartbeat not rising".into()
+        });
+        if pending {
+            parts.push(match (self.output_past, self.last_scn) {
+                (true, _) => "output past the restart SCN".into(),
+                (false, Some(s)) => format!("changes pending but output still at SCN {s}"),
+                (false, None) => "changes pending, no SCN in the output".into(),
+            });
+        }
+        parts.join(", ")
+    }
+}
+
+fn judge(
+    o: &Observation,
+    previous: Option<&Observation>,
+    new_id: &str,
+    before: &HashSet<(u32, u32, u32)>,
+    begun: Timestamp,
+    restart_scn: Option<u64>,
+) -> Verification {
+    let job = o
+        .flink
+        .value()
+        .and_then(|f| f.job.as_ref())
+        .filter(|j| j.id == new_id);
+    let running = job.is_some_and(|j| j.state == "RUNNING" && j.tasks_running == j.tasks_total);
+    let job_state = job.map_or_else(|| "not seen".into(), |j| j.state.clone());
+    let sessions: Vec<ConnectorSession> = o
+        .oracle
+        .value()
+        .and_then(|x| x.sessions.value())
+        .cloned()
+        .unwrap_or_default();
+    let is_new = |s: &ConnectorSession| !before.contains(&s.key()) || s.logon_time >= begun;
+    let mining_new = sessions.iter().any(|s| is_new(s) && s.is_mining());
+    let orphans = sessions.iter().filter(|s| !is_new(s)).cloned().collect();
+    let flush = |o: &Observation| {
+        o.oracle
+            .value()
+            .and_then(|x| x.flush_table_scn.value().copied())
+    };
+    let heartbeat_rising = match (previous.and_then(flush), flush(o)) {
+        (Some(a), Some(b)) => b > a,
+        _ => false,
+    };
+    let last_scn = o
+        .output
+        .value()
+        .and_then(|x| x.last_scn.value().copied().flatten());
+    let output_past = match (last_scn, restart_scn) {
+        (Some(now), Some(r)) => now > r,
+        _ => false,
+    };
+    Verification {
+        running,
+        job_state,
+        mining_new,
+        heartbeat_rising,
+        output_past,
+        last_scn,
+        orphans,
+    }
+}
