@@ -57,6 +57,35 @@ pub enum Command {
         #[arg(long)]
         replay: Option<PathBuf>,
     },
+    /// Pre-restart verification: each check PASS, FAIL or UNKNOWN with its fact. Exit 0 only
+    /// when every check passes, 2 when one fails, 3 when one cannot be decided.
+    Gate {
+        /// Only this pipeline.
+        #[arg(short = 'p', long = "pipeline")]
+        pipeline: Option<String>,
+        /// The lowest SCN a restart must be able to resume from (e.g. from the connector's logs).
+        #[arg(long)]
+        from_scn: Option<u64>,
+        /// Resume from this savepoint or checkpoint path instead of the job's own.
+        #[arg(long)]
+        savepoint: Option<String>,
+    },
+    /// Prints the restart plan and the gate; with --apply executes it: stop with savepoint (or
+    /// the newest retained checkpoint), resubmit with the fixed job id, verify output resumed.
+    Restart {
+        /// The pipeline (needed when the config has several).
+        #[arg(short = 'p', long = "pipeline")]
+        pipeline: Option<String>,
+        /// Execute the plan (without it nothing is changed).
+        #[arg(long)]
+        apply: bool,
+        /// The lowest SCN a restart must be able to resume from (e.g. from the connector's logs).
+        #[arg(long)]
+        from_scn: Option<u64>,
+        /// Resume from this savepoint or checkpoint path instead of the job's own.
+        #[arg(long)]
+        savepoint: Option<String>,
+    },
     /// Classifies an error text or stack trace (FILE, or standard input when FILE is `-` or absent).
     Explain {
         /// The file holding the text.

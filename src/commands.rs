@@ -107,6 +107,33 @@ pub async fn run(cli: Cli) -> Result<Exit, CommandError> {
             }
         }
         Command::Explain { file } => explain_cmd(file.as_deref(), cli.format),
+        Command::Gate {
+            pipeline,
+            from_scn,
+            savepoint,
+        } => {
+            let args = crate::remediation::commands::Args {
+                pipeline,
+                from_scn,
+                savepoint,
+                apply: false,
+            };
+            crate::remediation::commands::gate(&cli.config, args, cli.format).await
+        }
+        Command::Restart {
+            pipeline,
+            apply,
+            from_scn,
+            savepoint,
+        } => {
+            let args = crate::remediation::commands::Args {
+                pipeline,
+                from_scn,
+                savepoint,
+                apply,
+            };
+            crate::remediation::commands::restart(&cli.config, args, cli.format).await
+        }
         Command::CheckConfig => check_config(&cli.config, cli.format).await,
         Command::Watch => crate::agent::commands::watch(&cli.config).await,
         Command::History { pipeline, since } => {

@@ -24,7 +24,22 @@ pub async fn watch(config_path: &Path) -> Result<Exit, CommandError> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| CommandError::Listen { addr, source })?;
-    let deps = Deps::from_config(probe, &config);
+    let mut deps = Deps::from_config(probe, &config);
+    // Oracle for the kill procedure, only where the agent may restart on its own.
+    let oracles = config
+        .pipelines
+        .iter()
+        .filter(|p| p.remediation.auto)
+        .map(|p| {
+            (
+                p.name.clone(),
+                crate::collectors::oracle::OracleCollector::new(p.oracle.clone()),
+            )
+        })
+        .collect();
+    deps.remediator = Some(std::sync::Arc::new(
+        super::remediate::ClusterRemediator::new(deps.probe.clone(), oracles),
+    ));
     super::run(config, deps, listener, crate::signal::shutdown()).await?;
     Ok(Exit::Ok)
 }

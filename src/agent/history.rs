@@ -122,6 +122,17 @@ pub struct Silence {
     pub created: Timestamp,
 }
 
+/// Who holds a pipeline's lock in the state database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockHolder {
+    /// The holder (host, process, token).
+    pub owner: String,
+    /// Since when.
+    pub acquired: Timestamp,
+    /// Until when, should it never release it.
+    pub expires: Timestamp,
+}
+
 /// The history database (cheap to clone).
 #[derive(Debug, Clone)]
 pub struct History {
@@ -477,6 +488,57 @@ impl History {
         .await
     }
 
+    /// Takes the pipeline's lock for `owner` until `now + ttl`, when nobody holds it, its holder's
+    /// time ran out (a doctor that died), or `owner` holds it already. One statement: atomic
+    /// against every other process using the same file. Otherwise returns the holder.
+    pub async fn try_lock(
+        &self,
+        pipeline: &str,
+        owner: &str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> Result<Result<(), LockHolder>, HistoryError> {
+        let (p, o) = (pipeline.to_owned(), owner.to_owned());
+        let expires = now.plus(ttl);
+        self.with("take a lock", move |c| {
+            let taken = c.execute(
+                "INSERT INTO locks (pipeline, owner, acquired, expires) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (pipeline) DO UPDATE SET
+                     owner = excluded.owner, acquired = excluded.acquired, expires = excluded.expires
+                 WHERE locks.expires < ?3 OR locks.owner = ?2",
+                params![p, o, now.unix_millis(), expires.unix_millis()],
+            )?;
+            if taken == 1 {
+                return Ok(Ok(()));
+            }
+            c.query_row(
+                "SELECT owner, acquired, expires FROM locks WHERE pipeline = ?1",
+                params![p],
+                |r| {
+                    Ok(Err(LockHolder {
+                        owner: r.get(0)?,
+                        acquired: Timestamp::from_unix_millis(r.get(1)?),
+                        expires: Timestamp::from_unix_millis(r.get(2)?),
+                    }))
+                },
+            )
+        })
+        .await
+    }
+
+    /// Releases the pipeline's lock when `owner` holds it; returns whether it did.
+    pub async fn unlock(&self, pipeline: &str, owner: &str) -> Result<bool, HistoryError> {
+        let (p, o) = (pipeline.to_owned(), owner.to_owned());
+        self.with("release a lock", move |c| {
+            c.execute(
+                "DELETE FROM locks WHERE pipeline = ?1 AND owner = ?2",
+                params![p, o],
+            )
+            .map(|n| n > 0)
+        })
+        .await
+    }
+
     /// How many `action`s `pipeline` had since `since` (the restart budget counts restarts).
     pub async fn actions_since(
         &self,
@@ -539,6 +601,9 @@ CREATE TABLE IF NOT EXISTS alert_state (pipeline TEXT PRIMARY KEY, json TEXT NOT
 CREATE TABLE IF NOT EXISTS silences (
     id INTEGER PRIMARY KEY, pipeline TEXT NOT NULL, until INTEGER NOT NULL,
     reason TEXT NOT NULL, created INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS locks (
+    pipeline TEXT PRIMARY KEY, owner TEXT NOT NULL, acquired INTEGER NOT NULL,
+    expires INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS actions (
     id INTEGER PRIMARY KEY, pipeline TEXT NOT NULL, at INTEGER NOT NULL,
     action TEXT NOT NULL, detail TEXT NOT NULL);

@@ -382,6 +382,15 @@ impl Metrics {
         }
     }
 
+    /// Counts a restart the doctor performed (it submitted the job again).
+    pub fn restarted(&self, pipeline: &str) {
+        self.restarts
+            .get_or_create(&PipelineLabels {
+                pipeline: pipeline.into(),
+            })
+            .inc();
+    }
+
     /// Counts a tick skipped because the pipeline's previous probe still ran.
     pub fn tick_missed(&self, pipeline: &str) {
         self.ticks_missed

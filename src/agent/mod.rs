@@ -12,6 +12,7 @@ pub mod history;
 pub mod http;
 pub mod metrics;
 pub mod probe;
+pub mod remediate;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::future::{Future, IntoFuture};
@@ -27,6 +28,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use crate::config::{AgentConfig, Config, PipelineConfig};
 use crate::diagnose::{diagnose, DiagnoseOptions, Diagnosis};
 use crate::observation::{error_chain, Observation};
+use crate::remediation::auto::{self, AutoDecision};
 use alerts::dedup::{self, AlertState, Policy};
 use alerts::{AlertMessage, Channel};
 use history::{History, HistoryError, Retention};
@@ -41,6 +43,8 @@ pub struct Deps<P> {
     pub channels: Vec<Arc<dyn Channel>>,
     /// First delay between delivery retries (doubled each time).
     pub retry_backoff: Duration,
+    /// Runs the gated restart of `auto = true` pipelines (none: they are only alerted).
+    pub remediator: Option<Arc<dyn remediate::Remediator>>,
 }
 
 impl<P> Deps<P> {
@@ -88,6 +92,7 @@ impl<P> Deps<P> {
             probe: Arc::new(probe),
             channels,
             retry_backoff: Duration::from_secs(1),
+            remediator: None,
         }
     }
 }
@@ -116,6 +121,8 @@ pub struct Shared {
     /// Pipelines that completed their first probe.
     probed: AtomicUsize,
     pipelines: usize,
+    /// Restarts running now (shutdown waits for them: a half-done restart leaves a stopped job).
+    restarts_in_flight: AtomicUsize,
 }
 
 impl Shared {
@@ -126,6 +133,7 @@ impl Shared {
             latest: Mutex::new(BTreeMap::new()),
             probed: AtomicUsize::new(0),
             pipelines,
+            restarts_in_flight: AtomicUsize::new(0),
         }
     }
 
@@ -205,6 +213,7 @@ pub async fn run_with<P: Probe>(
             deliveries: deliveries.clone(),
             permits: permits.clone(),
             retry_backoff: deps.retry_backoff,
+            remediator: deps.remediator.clone(),
         };
         tasks.spawn(ctx.run(stop_rx.clone()));
     }
@@ -230,8 +239,15 @@ pub async fn run_with<P: Probe>(
     let drained =
         tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
     if drained.is_err() {
-        tracing::warn!(grace = %humantime::format_duration(grace), "Probes still running after the grace period; abandoning them.");
-        tasks.abort_all();
+        if shared.restarts_in_flight.load(Ordering::Acquire) > 0 {
+            // Abandoning a restart between its stop and its submission would leave the job
+            // stopped: let it finish (every step of it is bounded).
+            tracing::warn!("A restart is in progress; waiting for it to finish before stopping.");
+            while tasks.join_next().await.is_some() {}
+        } else {
+            tracing::warn!(grace = %humantime::format_duration(grace), "Probes still running after the grace period; abandoning them.");
+            tasks.abort_all();
+        }
     }
     if !server_done
         && tokio::time::timeout(Duration::from_secs(1), &mut server)
@@ -257,6 +273,7 @@ struct PipelineTask<P> {
     deliveries: Arc<Mutex<JoinSet<()>>>,
     permits: Arc<Semaphore>,
     retry_backoff: Duration,
+    remediator: Option<Arc<dyn remediate::Remediator>>,
 }
 
 impl<P: Probe> PipelineTask<P> {
@@ -415,55 +432,125 @@ impl<P: Probe> PipelineTask<P> {
                 }
             }
         }
+        // Auto-remediation acts once per incident, when it first pages: never in a loop.
+        let firing = sends
+            .iter()
+            .find(|s| s.notice == dedup::Notice::Firing)
+            .copied();
+        let decision = match firing {
+            Some(_) if p.remediation.auto => Some(auto::decide(&d, &observations)),
+            _ => None,
+        };
+        let note = match &decision {
+            Some(AutoDecision::Restart) if self.remediator.is_some() => {
+                Some("restarting after the gate; the outcome follows in a new message".to_string())
+            }
+            Some(AutoDecision::Restart) => {
+                Some("not available in this process: restart by hand with `logminer-doctor restart --apply`".to_string())
+            }
+            Some(AutoDecision::Refuse(why)) => Some(why.clone()),
+            _ => None,
+        };
         for send in sends {
-            let m = Arc::new(AlertMessage::new(&d, send, a.alerts.renotify));
-            tracing::info!(pipeline = %p.name, cause = %m.cause, notice = ?m.notice, "Alerting.");
-            for channel in self.channels.iter() {
-                // Each delivery is a task of its own: a slow or failing channel delays neither
-                // the probing nor the other channels.
-                let (channel, m, shared, history) = (
-                    channel.clone(),
-                    m.clone(),
-                    self.shared.clone(),
-                    self.history.clone(),
-                );
-                let (retries, backoff) = (a.alerts.retries, self.retry_backoff);
-                let mut deliveries = lock(&self.deliveries);
-                // Finished deliveries are reaped here, so the set never grows.
-                while deliveries.try_join_next().is_some() {}
-                deliveries.spawn(async move {
-                    let r = alerts::deliver(channel.as_ref(), &m, retries, backoff).await;
-                    shared.metrics.alert(channel.name(), r.is_ok());
-                    let error = r.as_ref().err().map(|e| error_chain(e));
-                    if let Some(e) = &error {
-                        tracing::error!(pipeline = %m.pipeline, channel = channel.name(), error = %e, "Alert not delivered after every retry.");
-                    }
-                    if let Some(h) = history {
-                        if let Err(e) = h
-                            .record_alert(
-                                &m.pipeline,
-                                m.at,
-                                channel.name(),
-                                m.notice,
-                                m.cause,
-                                error,
-                            )
-                            .await
-                        {
-                            shared.metrics.history_error(e.kind());
-                            tracing::error!(error = %error_chain(&e), "Cannot record a sent alert.");
-                        }
-                    }
-                });
+            let mut m = AlertMessage::new(&d, send, a.alerts.renotify);
+            if send.notice == dedup::Notice::Firing {
+                if let Some(n) = &note {
+                    m = m.with_action(n.clone());
+                }
+            }
+            self.dispatch(Arc::new(m));
+        }
+        if let (Some(AutoDecision::Restart), Some(r), Some(send)) =
+            (&decision, &self.remediator, firing)
+        {
+            self.shared
+                .restarts_in_flight
+                .fetch_add(1, Ordering::AcqRel);
+            tracing::warn!(pipeline = %p.name, cause = %d.cause, "Auto-remediation: restarting.");
+            let result = r
+                .restart(p, observations.clone(), self.history.clone())
+                .await;
+            self.shared
+                .restarts_in_flight
+                .fetch_sub(1, Ordering::AcqRel);
+            if result
+                .restart
+                .as_ref()
+                .is_some_and(|r| r.new_job_id.is_some())
+            {
+                self.shared.metrics.restarted(&p.name);
+            }
+            let text = restart_outcome(&result);
+            tracing::warn!(pipeline = %p.name, outcome = %text, "Auto-remediation done.");
+            let m = AlertMessage::new(&d, send, a.alerts.renotify).with_action(text);
+            self.dispatch(Arc::new(m));
+            if result.restart.is_some() {
+                // The observations describe the job before the restart: the next verdict
+                // rests on the new one only.
+                window.clear();
             }
         }
         self.shared.publish(self.index, d);
         next
     }
 
+    /// Sends `m` on every channel, each delivery in a task of its own: a slow or failing channel
+    /// delays neither the probing nor the other channels.
+    fn dispatch(&self, m: Arc<AlertMessage>) {
+        let a = &self.agent;
+        tracing::info!(pipeline = %self.pipeline.name, cause = %m.cause, notice = ?m.notice, "Alerting.");
+        for channel in self.channels.iter() {
+            let (channel, m, shared, history) = (
+                channel.clone(),
+                m.clone(),
+                self.shared.clone(),
+                self.history.clone(),
+            );
+            let (retries, backoff) = (a.alerts.retries, self.retry_backoff);
+            let mut deliveries = lock(&self.deliveries);
+            // Finished deliveries are reaped here, so the set never grows.
+            while deliveries.try_join_next().is_some() {}
+            deliveries.spawn(async move {
+                let r = alerts::deliver(channel.as_ref(), &m, retries, backoff).await;
+                shared.metrics.alert(channel.name(), r.is_ok());
+                let error = r.as_ref().err().map(|e| error_chain(e));
+                if let Some(e) = &error {
+                    tracing::error!(pipeline = %m.pipeline, channel = channel.name(), error = %e, "Alert not delivered after every retry.");
+                }
+                if let Some(h) = history {
+                    if let Err(e) = h
+                        .record_alert(&m.pipeline, m.at, channel.name(), m.notice, m.cause, error)
+                        .await
+                    {
+                        shared.metrics.history_error(e.kind());
+                        tracing::error!(error = %error_chain(&e), "Cannot record a sent alert.");
+                    }
+                }
+            });
+        }
+    }
+
     fn history_failed(&self, e: &HistoryError) {
         self.shared.metrics.history_error(e.kind());
         tracing::error!(pipeline = %self.pipeline.name, kind = e.kind(), error = %error_chain(e), "History database failed; probing goes on.");
+    }
+}
+
+/// What a gated restart did, in one line for the alert.
+fn restart_outcome(r: &crate::remediation::restart::GatedRestart) -> String {
+    match &r.restart {
+        None => format!(
+            "did not restart: the gate blocked it: {}",
+            r.gate.blockers().join("; ")
+        ),
+        Some(rep) => match &rep.outcome {
+            crate::remediation::restart::Outcome::Succeeded { .. } => rep.summary(),
+            crate::remediation::restart::Outcome::Failed { what_to_do, .. } => format!(
+                "{}; no further automatic restart for this incident. {}",
+                rep.summary(),
+                what_to_do.join(" ")
+            ),
+        },
     }
 }
 

@@ -11,7 +11,9 @@
 
 pub mod auto;
 pub mod cluster;
+pub mod commands;
 pub mod gate;
+pub mod lock;
 pub mod restart;
 
 use std::future::Future;

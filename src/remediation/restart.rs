@@ -802,7 +802,7 @@ where
                 let proof = if pending {
                     format!("job {new_id} RUNNING, connector mining with its heartbeat rising, committed output past SCN {}", gate.restart_scn.unwrap_or_default())
                 } else {
-                    format!("job {new_id} RUNNING, connector mining with its heartbeat rising (no change pending: the source is idle)")
+                    format!("job {new_id} RUNNING, connector mining with its heartbeat rising (no captured-table change seen pending in the observed window: judged idle)")
                 };
                 self.done(audit, report, Step::Verify, true, proof.clone())
                     .await;
@@ -1000,5 +1000,124 @@ fn judge(
         output_past,
         last_scn,
         orphans,
+    }
+}
+
+/// What a gated restart was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// Execute (`--apply`, or `auto = true` in the agent); otherwise only gate and plan.
+    pub apply: bool,
+    /// An SCN the operator gives as the restart point.
+    pub from_scn: Option<u64>,
+    /// A savepoint or checkpoint path the operator names.
+    pub given_state: Option<String>,
+}
+
+/// The gate, and the restart when it was asked for and the gate passed.
+#[derive(Debug, Clone, Serialize)]
+pub struct GatedRestart {
+    /// The gate's verdict.
+    pub gate: GateReport,
+    /// The plan, one line per step.
+    pub plan: Vec<String>,
+    /// The restart, when it ran.
+    pub restart: Option<RestartReport>,
+}
+
+impl<C, K, P> Restart<'_, C, K, P>
+where
+    C: FlinkControl,
+    K: OracleControl,
+    P: Probe,
+{
+    /// Takes the pipeline's lock (held for the whole restart; without `apply` only tested and
+    /// released), counts the budget, runs the gate on the newest of `window`, and, when asked
+    /// and every check passed, executes the restart. A gate that does not pass is audited too.
+    pub async fn gated(&self, window: &[Observation], req: &Request) -> GatedRestart {
+        let p = self.pipeline;
+        let now = self.probe.now();
+        let ttl = super::gate::lock_ttl(&self.bounds.all());
+        let acquired = super::lock::acquire(
+            self.history,
+            p.zookeeper.as_ref(),
+            &p.name,
+            &p.flink.job_name,
+            ttl,
+            now,
+        )
+        .await;
+        let (held, lock) = match acquired {
+            Ok(l) => {
+                let checked = l.describe();
+                (Some(l), super::gate::LockState::Free { checked })
+            }
+            Err(super::lock::LockError::Held { by, holder, .. }) => {
+                (None, super::gate::LockState::Held { by, holder })
+            }
+            Err(e) => (
+                None,
+                super::gate::LockState::Unchecked {
+                    why: error_chain(&e),
+                },
+            ),
+        };
+        let restarts_in_window = match self.history {
+            Some(h) => h
+                .actions_since(
+                    &p.name,
+                    RESTART_ACTION,
+                    now.minus(p.remediation.budget_window),
+                )
+                .await
+                .map(|n| n.min(u32::MAX as u64) as u32)
+                .map_err(|e| error_chain(&e)),
+            None => Err("no state database".into()),
+        };
+        // The gate judges an observation taken under the lock: one taken before could show a
+        // job another doctor has restarted since.
+        let mut window = window.to_vec();
+        window.push(self.probe.probe(p).await.observation);
+        let newest = window
+            .iter()
+            .max_by_key(|o| o.observed_at)
+            .cloned()
+            .unwrap_or_else(|| crate::agent::probe::missing(&p.name, now, "no observation taken"));
+        let gate = super::gate::evaluate(&super::gate::GateInput {
+            pipeline: p,
+            observation: &newest,
+            from_scn: req.from_scn,
+            restarts_in_window,
+            lock,
+            given_state: req.given_state.clone(),
+        });
+        let plan = plan(p, &gate, &self.bounds);
+        let mut restart = None;
+        if req.apply {
+            if gate.passed() {
+                restart = Some(self.execute(&gate, &window).await);
+            } else {
+                let audit = Audit {
+                    history: self.history,
+                    pipeline: &p.name,
+                    restart_id: "",
+                };
+                audit
+                    .record(
+                        "restart.refused",
+                        now,
+                        serde_json::json!({"blockers": gate.blockers()}),
+                    )
+                    .await;
+            }
+        }
+        if let Some(l) = held {
+            l.release().await;
+        }
+        GatedRestart {
+            gate,
+            plan,
+            restart,
+        }
     }
 }

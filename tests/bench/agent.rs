@@ -121,6 +121,7 @@ async fn run(n: usize, interval_s: u64, seconds: u64) -> Result<(), Box<dyn Erro
         probe: Arc::new(probe),
         channels: Vec::new(),
         retry_backoff: Duration::from_secs(1),
+        remediator: None,
     };
     let (cpu0, _) = usage();
     let t0 = Instant::now();

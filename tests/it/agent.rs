@@ -272,6 +272,7 @@ pub async fn start(
         probe,
         channels,
         retry_backoff: Duration::from_secs(1),
+        remediator: None,
     };
     let handle = tokio::spawn(agent::run_with(
         config,

@@ -173,6 +173,7 @@ fn message(notice: Notice) -> AlertMessage {
         since: Timestamp::from_unix_millis(1_700_000_000_000),
         at: Timestamp::from_unix_millis(1_700_000_060_000),
         ends_at: Timestamp::from_unix_millis(1_700_000_960_000),
+        action: None,
     }
 }
 

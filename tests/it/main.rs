@@ -24,6 +24,8 @@ mod flink;
 mod config;
 // The alert decision (pure): hold-down, dedup, re-notify, silences.
 mod dedup;
+// The pre-restart gate, the auto-remediation policy and the plan, on saved observations.
+mod gate;
 // The decision table on saved observation bundles, one row per cause and trap.
 mod diagnose;
 // explain on invented texts and on the corpus of real error texts.
@@ -32,6 +34,10 @@ mod explain;
 mod output;
 // The real Flink and ZooKeeper collectors, Flink control and diagnose on the real HA cluster.
 mod real_flink;
+// gate, restart and watch's auto-remediation end to end on the real cluster.
+mod remediation;
+// The pipeline lock: the state database's row and ZooKeeper's node.
+mod locks;
 // The real-cluster harness: ZooKeeper, Flink HA, the feed, the committed output.
 mod support;
 // The Oracle collector on fixtures and a test driver: mapping, errors, deadline, backoff, SQL.

@@ -61,6 +61,9 @@ struct Fake {
     login: Option<DbFailure>,
     client: (u32, u32),
     logins: Arc<AtomicUsize>,
+    /// What `execute` answers (the kill procedure), and every call it got.
+    execute_fails: Option<DbFailure>,
+    executed: Executed,
 }
 
 fn fail(ora: Option<i32>, dpi: Option<i32>, text: &str) -> DbFailure {
@@ -96,6 +99,9 @@ impl Fake {
 
 struct FakeConn(Fake);
 
+/// Every `execute` call: the SQL and its binds.
+type Executed = Arc<std::sync::Mutex<Vec<(String, Vec<(String, String)>)>>>;
+
 /// The file a query came from: its header's first line is unique.
 fn file_of(sql: &str) -> &'static str {
     queries::ALL
@@ -129,6 +135,22 @@ impl DbConnection for FakeConn {
                 None,
                 "ORA-00942: table or view does not exist",
             )),
+        }
+    }
+    fn execute(
+        &mut self,
+        sql: &str,
+        binds: &[(String, String)],
+        _timeout: Duration,
+    ) -> Result<(), DbFailure> {
+        self.0
+            .executed
+            .lock()
+            .unwrap()
+            .push((sql.to_string(), binds.to_vec()));
+        match &self.0.execute_fails {
+            Some(f) => Err(f.clone()),
+            None => Ok(()),
         }
     }
     fn server_version(&mut self) -> Result<(u32, u32, String), DbFailure> {
@@ -823,4 +845,82 @@ async fn rows_saved_by_the_capture_script_are_accepted_as_they_are() {
         .observe()
         .await;
     assert_eq!(Some(s), want.value());
+}
+
+#[tokio::test]
+async fn the_kill_procedure_is_called_with_binds_and_its_refusals_are_worded() {
+    use logminer_doctor::collectors::oracle::KillError;
+    use logminer_doctor::remediation::OracleControl;
+    let fake = Fake {
+        client: (19, 3),
+        ..Fake::default()
+    };
+    let executed = fake.executed.clone();
+    let c = OracleCollector::with_driver(config(), fake, settings());
+    c.kill_session("SYSTEM.LMD_KILL_CONNECTOR_SESSION", 2, 245, 31887)
+        .await
+        .unwrap();
+    let calls = executed.lock().unwrap().clone();
+    assert_eq!(
+        calls,
+        vec![(
+            "BEGIN SYSTEM.LMD_KILL_CONNECTOR_SESSION(:sid, :serial, :inst); END;".to_string(),
+            vec![
+                ("sid".to_string(), "245".to_string()),
+                ("serial".to_string(), "31887".to_string()),
+                ("inst".to_string(), "2".to_string()),
+            ]
+        )]
+    );
+    for (ora, text, wording) in [
+        (
+            20001,
+            "ORA-20001: lmd_kill_connector_session: not a connector session",
+            "it is not a session of the connector user (ORA-20001)",
+        ),
+        (
+            20002,
+            "ORA-20002: lmd_kill_connector_session: no such session",
+            "no longer exists (ORA-20002",
+        ),
+    ] {
+        let fake = Fake {
+            client: (19, 3),
+            execute_fails: Some(fail(Some(ora), None, text)),
+            ..Fake::default()
+        };
+        let c = OracleCollector::with_driver(config(), fake, settings());
+        let e = c
+            .kill_session("SYSTEM.LMD_KILL_CONNECTOR_SESSION", 1, 245, 31887)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                KillError::NotConnector { .. } | KillError::NoSuchSession { .. }
+            ),
+            "{e:?}"
+        );
+        let msg = e.to_string();
+        assert!(
+            msg.contains(wording) && msg.contains("245,31887,@1"),
+            "{msg}"
+        );
+    }
+    // Without the EXECUTE grant: Oracle's own error, classified.
+    let fake = Fake {
+        client: (19, 3),
+        execute_fails: Some(fail(Some(6550), None, "ORA-06550: line 1, column 7: PLS-00201: identifier 'SYSTEM.LMD_KILL_CONNECTOR_SESSION' must be declared")),
+        ..Fake::default()
+    };
+    let c = OracleCollector::with_driver(config(), fake, settings());
+    let e = c
+        .kill_session("SYSTEM.LMD_KILL_CONNECTOR_SESSION", 1, 245, 31887)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, KillError::Oracle(_)), "{e:?}");
+    assert!(
+        logminer_doctor::observation::error_chain(&e).contains("PLS-00201"),
+        "{e}"
+    );
 }

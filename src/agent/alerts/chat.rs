@@ -540,6 +540,7 @@ mod tests {
             since: Timestamp::from_unix_millis(1_700_000_000_000),
             at: Timestamp::from_unix_millis(1_700_000_060_000),
             ends_at: Timestamp::from_unix_millis(1_700_000_960_000),
+            action: None,
         }
     }
 

@@ -45,6 +45,9 @@ pub struct AlertMessage {
     /// When the alert stops firing unless re-sent (Alertmanager's `endsAt`): `at` on a
     /// resolution, else `at` plus the re-notify interval and a margin.
     pub ends_at: Timestamp,
+    /// What auto-remediation did or why it did not act (`auto = true` pipelines only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
 }
 
 impl AlertMessage {
@@ -80,7 +83,18 @@ impl AlertMessage {
             } else {
                 d.observed_at.plus(renotify + Duration::from_secs(15 * 60))
             },
+            action: None,
         }
+    }
+
+    /// The message with what auto-remediation did: in `action`, and as the first line of what
+    /// to do, so that every channel shows it.
+    pub fn with_action(mut self, action: impl Into<String>) -> AlertMessage {
+        let action = action.into();
+        self.remediation
+            .insert(0, format!("Auto-remediation: {action}"));
+        self.action = Some(action);
+        self
     }
 }
 
@@ -179,6 +193,7 @@ impl Alertmanager {
                 "evidence": m.evidence.join("\n"),
                 "remediation": m.remediation.join("\n"),
                 "verdict_severity": m.severity.as_str(),
+                "auto_remediation": m.action.clone().unwrap_or_default(),
             },
             "startsAt": m.since.to_string(),
             "endsAt": m.ends_at.to_string(),

@@ -139,6 +139,7 @@ pub fn merge(messages: &[AlertMessage]) -> AlertMessage {
             since: crate::observation::Timestamp::from_unix_millis(0),
             at: crate::observation::Timestamp::from_unix_millis(0),
             ends_at: crate::observation::Timestamp::from_unix_millis(0),
+            action: None,
         };
     };
     if sorted.len() == 1 {
@@ -215,6 +216,7 @@ mod tests {
             since: Timestamp::from_unix_millis(0),
             at: Timestamp::from_unix_millis(0),
             ends_at: Timestamp::from_unix_millis(0),
+            action: None,
         }
     }
 

@@ -459,6 +459,101 @@ impl<D: Driver> OracleCollector<D> {
     }
 }
 
+/// Why the kill procedure did not kill a session.
+#[derive(Debug, thiserror::Error)]
+pub enum KillError {
+    /// ORA-20001 from the procedure: the session is not the connector user's.
+    #[error("{procedure} refused to kill session {sid},{serial},@{instance}: it is not a session of the connector user (ORA-20001)")]
+    NotConnector {
+        /// The procedure.
+        procedure: String,
+        /// The session.
+        sid: u32,
+        /// Its serial#.
+        serial: u32,
+        /// Its instance.
+        instance: u32,
+    },
+    /// ORA-20002 from the procedure: the session is gone already.
+    #[error("session {sid},{serial},@{instance} no longer exists (ORA-20002 from {procedure})")]
+    NoSuchSession {
+        /// The procedure.
+        procedure: String,
+        /// The session.
+        sid: u32,
+        /// Its serial#.
+        serial: u32,
+        /// Its instance.
+        instance: u32,
+    },
+    /// Any other failure (connecting, a missing grant, a timeout).
+    #[error(transparent)]
+    Oracle(#[from] OracleError),
+}
+
+impl<D: Driver> crate::remediation::OracleControl for OracleCollector<D> {
+    type Error = KillError;
+
+    /// One direct login and one call: `BEGIN <procedure>(:sid, :serial, :inst); END;`. The
+    /// procedure's name is validated by the config (unquoted identifiers only), the numbers
+    /// are binds.
+    async fn kill_session(
+        &self,
+        procedure: &str,
+        instance: u32,
+        sid: u32,
+        serial: u32,
+    ) -> Result<(), KillError> {
+        self.gate()?;
+        let shared = self.shared.clone();
+        let budget = shared.settings.budget;
+        let sql = kill_sql(procedure);
+        let binds = vec![
+            ("sid".to_string(), sid.to_string()),
+            ("serial".to_string(), serial.to_string()),
+            ("inst".to_string(), instance.to_string()),
+        ];
+        let timeout = shared.cfg.call_timeout;
+        let out = pool::run_blocking(&self.stuck, budget, move || {
+            let mut conn = login(&shared)?;
+            Ok::<_, OracleError>(conn.conn.execute(&sql, &binds, timeout))
+        })
+        .await;
+        let called = match out {
+            Some(r) => r?,
+            None => {
+                return Err(KillError::Oracle(OracleError::TimedOut {
+                    what: "killing a session".into(),
+                    target: self.shared.target.clone(),
+                    detail: format!("no answer within {}", humantime::format_duration(budget)),
+                }))
+            }
+        };
+        let procedure = procedure.to_string();
+        match called {
+            Ok(()) => Ok(()),
+            Err(f) if f.ora == Some(20001) => Err(KillError::NotConnector {
+                procedure,
+                sid,
+                serial,
+                instance,
+            }),
+            Err(f) if f.ora == Some(20002) => Err(KillError::NoSuchSession {
+                procedure,
+                sid,
+                serial,
+                instance,
+            }),
+            Err(f) => Err(KillError::Oracle(self.shared.failure(None, &f))),
+        }
+    }
+}
+
+/// The PL/SQL block that calls the kill procedure (`procedure` is a validated `OWNER.NAME`).
+pub fn kill_sql(procedure: &str) -> String {
+    format!("BEGIN {procedure}(:sid, :serial, :inst); END;")
+}
+
 /// One direct login, then the client-version check. A credentials error backs off.
 fn login<D: Driver>(shared: &Shared<D>) -> Result<Guarded<D::Conn>, OracleError> {
     let manager = Manager::new(shared.driver.clone(), shared.logins.clone());

@@ -61,6 +61,13 @@ pub trait DbConnection: Send + 'static {
         binds: &[(String, String)],
         timeout: Duration,
     ) -> Result<Vec<Row>, DbFailure>;
+    /// Executes a PL/SQL block or statement with named `binds` under a call timeout.
+    fn execute(
+        &mut self,
+        sql: &str,
+        binds: &[(String, String)],
+        timeout: Duration,
+    ) -> Result<(), DbFailure>;
     /// The server's version as (major, minor, full text), e.g. (19, 0, "19.3.0.0.0").
     fn server_version(&mut self) -> Result<(u32, u32, String), DbFailure>;
     /// The connection is known dead without a round trip.
@@ -166,6 +173,23 @@ impl DbConnection for ::oracle::Connection {
             out.push(r);
         }
         Ok(out)
+    }
+
+    fn execute(
+        &mut self,
+        sql: &str,
+        binds: &[(String, String)],
+        timeout: Duration,
+    ) -> Result<(), DbFailure> {
+        self.set_call_timeout(Some(timeout.max(Duration::from_millis(1))))
+            .map_err(|e| failure(&e))?;
+        let named: Vec<(&str, &dyn ::oracle::sql_type::ToSql)> = binds
+            .iter()
+            .map(|(n, v)| (n.as_str(), v as &dyn ::oracle::sql_type::ToSql))
+            .collect();
+        self.execute_named(sql, &named)
+            .map(drop)
+            .map_err(|e| failure(&e))
     }
 
     fn server_version(&mut self) -> Result<(u32, u32, String), DbFailure> {

@@ -39,6 +39,18 @@ pub struct Feed {
     froms: Arc<Mutex<Vec<u64>>>,
     last_scn: Mutex<u64>,
     stop: Arc<AtomicBool>,
+    link: Arc<Mutex<Link>>,
+}
+
+/// The job's current connection as the feed (the database side) sees it.
+#[derive(Debug, Clone, Default)]
+pub struct Link {
+    /// Connections accepted so far.
+    pub connections: usize,
+    /// The current connection is attached and being served.
+    pub live: bool,
+    /// The current connection is held open but nothing is sent on it (half-open).
+    pub half_open: bool,
 }
 
 impl Feed {
@@ -48,6 +60,7 @@ impl Feed {
         let (tx, rx) = channel::<Cmd>();
         let froms = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
+        let link = Arc::new(Mutex::new(Link::default()));
 
         // Accepts connections, reads their FROM line, hands them to the writer.
         {
@@ -82,7 +95,9 @@ impl Feed {
         }
 
         // Owns the current connection and the history; does every write.
+        let link_w = link.clone();
         std::thread::spawn(move || {
+            let link = link_w;
             let mut history: Vec<Line> = Vec::new();
             let mut conn: Option<TcpStream> = None;
             let mut silent = false;
@@ -95,6 +110,7 @@ impl Feed {
                     }
                     if stream.write_all(buf.as_bytes()).is_err() {
                         *conn = None;
+                        link.lock().unwrap().live = false;
                     }
                 }
             };
@@ -112,6 +128,12 @@ impl Feed {
                         }
                         conn = Some(stream);
                         silent = false;
+                        {
+                            let mut l = link.lock().unwrap();
+                            l.connections += 1;
+                            l.live = true;
+                            l.half_open = false;
+                        }
                         let replay: Vec<Line> = history
                             .iter()
                             .filter(|l| {
@@ -129,8 +151,16 @@ impl Feed {
                         if let Some(old) = conn.take() {
                             let _ = old.shutdown(Shutdown::Both);
                         }
+                        let mut l = link.lock().unwrap();
+                        l.live = false;
+                        l.half_open = false;
                     }
-                    Cmd::Silent => silent = true,
+                    Cmd::Silent => {
+                        silent = true;
+                        let mut l = link.lock().unwrap();
+                        l.live = false;
+                        l.half_open = true;
+                    }
                     Cmd::Shutdown => {
                         if let Some(old) = conn.take() {
                             let _ = old.shutdown(Shutdown::Both);
@@ -147,7 +177,18 @@ impl Feed {
             froms,
             last_scn: Mutex::new(0),
             stop,
+            link,
         }
+    }
+
+    /// The job's connection as the database side sees it.
+    pub fn link(&self) -> Link {
+        self.link.lock().unwrap().clone()
+    }
+
+    /// The highest SCN sent so far.
+    pub fn last_scn(&self) -> u64 {
+        *self.last_scn.lock().unwrap()
     }
 
     /// `host:port` for the job's `--feed`.

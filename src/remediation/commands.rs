@@ -1,0 +1,340 @@
+//! The remediation commands: `gate` (the pre-restart checks, exit 0 only when every one
+//! passes) and `restart` (the plan; with `--apply` the gated restart). Wiring and printing
+//! only; the decisions are in `gate` and `restart`.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal as _;
+use std::path::Path;
+use std::time::Duration;
+
+use super::cluster::ClusterControl;
+use super::gate::{GateReport, Status};
+use super::restart::{
+    Bounds, GatedRestart, LogProgress, Outcome, Progress, Request, Restart, Step,
+};
+use crate::agent::history::History;
+use crate::agent::CollectorProbe;
+use crate::clock::SystemClock;
+use crate::collectors::flink::FlinkRestClient;
+use crate::collectors::oracle::OracleCollector;
+use crate::collectors::sample;
+use crate::collectors::zookeeper::ZooKeeperCollector;
+use crate::commands::{real_collectors, select, CommandError};
+use crate::config::{Config, PipelineConfig, ProcessEnv};
+use crate::exit::Exit;
+use crate::observation::{error_chain, Observation};
+use crate::report::Format;
+
+/// What `gate` and `restart` were asked.
+#[derive(Debug, Clone)]
+pub struct Args {
+    /// Only this pipeline.
+    pub pipeline: Option<String>,
+    /// The restart point the operator gives.
+    pub from_scn: Option<u64>,
+    /// A savepoint or checkpoint path the operator names.
+    pub savepoint: Option<String>,
+    /// Execute (`restart --apply`).
+    pub apply: bool,
+}
+
+/// The cluster control of a pipeline: every JobManager, led by the one ZooKeeper names.
+pub fn cluster_control(p: &PipelineConfig) -> ClusterControl {
+    ClusterControl::new(
+        p.flink
+            .jobmanagers
+            .iter()
+            .map(|u| FlinkRestClient::new(u.clone(), p.flink.request_timeout))
+            .collect(),
+        p.zookeeper.clone().map(ZooKeeperCollector::new),
+    )
+}
+
+/// The observations a gate judges: what `watch` recorded recently and one new sample, or two
+/// new samples 5 s apart when there is no history (so that pending changes can be told).
+async fn observe(config: &Config, p: &PipelineConfig) -> Vec<Observation> {
+    let prior = crate::agent::commands::recent_history(config, p).await;
+    let samples = if prior.is_empty() { 2 } else { 1 };
+    let collectors = real_collectors(p);
+    let new = sample(
+        &p.name,
+        &collectors,
+        &SystemClock,
+        samples,
+        Duration::from_secs(5),
+        crate::agent::probe_deadline(p),
+    )
+    .await;
+    prior.into_iter().chain(new).collect()
+}
+
+async fn one(
+    config: &Config,
+    p: &PipelineConfig,
+    req: &Request,
+    progress: &dyn Progress,
+) -> GatedRestart {
+    let history = match History::open(&config.agent.state_dir) {
+        Ok(h) => Some(h),
+        Err(e) => {
+            // The gate then reports the budget and the lock as UNKNOWN: never a silent PASS.
+            tracing::error!(error = %error_chain(&e), "Cannot open the state database.");
+            None
+        }
+    };
+    let window = observe(config, p).await;
+    let mut probe = CollectorProbe::new(SystemClock);
+    probe.insert(&p.name, real_collectors(p), crate::agent::probe_deadline(p));
+    let control = cluster_control(p);
+    let oracle = OracleCollector::new(p.oracle.clone());
+    let restart = Restart {
+        pipeline: p,
+        control: &control,
+        oracle: Some(&oracle),
+        probe: &probe,
+        history: history.as_ref(),
+        progress,
+        bounds: Bounds::of(p),
+    };
+    restart.gated(&window, req).await
+}
+
+/// `gate [-p NAME] [--from-scn N] [--savepoint PATH]`.
+pub async fn gate(config_path: &Path, args: Args, format: Format) -> Result<Exit, CommandError> {
+    let config = Config::load(config_path, &ProcessEnv)?;
+    let pipelines = select(&config, args.pipeline.as_deref())?;
+    let req = Request {
+        apply: false,
+        from_scn: args.from_scn,
+        given_state: args.savepoint.clone(),
+    };
+    let mut reports = vec![];
+    for p in pipelines {
+        let progress = LogProgress {
+            pipeline: p.name.clone(),
+        };
+        reports.push(one(&config, p, &req, &progress).await.gate);
+    }
+    match format {
+        Format::Json => println!("{}", json(&reports)),
+        Format::Text => {
+            for r in &reports {
+                print!("{}", gate_text(r));
+            }
+        }
+    }
+    Ok(worst(reports.iter().map(GateReport::exit)))
+}
+
+/// The most urgent of several gate exits: a FAIL anywhere is 2, else an UNKNOWN is 3.
+fn worst(exits: impl Iterator<Item = Exit>) -> Exit {
+    let exits: Vec<Exit> = exits.collect();
+    if exits.contains(&Exit::Critical) {
+        Exit::Critical
+    } else if exits.contains(&Exit::Unknown) || exits.is_empty() {
+        Exit::Unknown
+    } else {
+        Exit::Ok
+    }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+/// The gate for people: the verdict, then one line per check.
+pub fn gate_text(r: &GateReport) -> String {
+    let mut s = String::new();
+    let verdict = match r.exit() {
+        Exit::Ok => "PASS: a restart is safe now",
+        Exit::Critical => "FAIL: do not restart now",
+        _ => "UNKNOWN: the gate cannot decide; do not restart",
+    };
+    let _ = writeln!(s, "gate {}: {verdict}", r.pipeline);
+    let width = r.checks.iter().map(|c| c.title.len()).max().unwrap_or(0);
+    for c in &r.checks {
+        let _ = writeln!(
+            s,
+            "  {:<7} {:<width$}  {}",
+            c.status.as_str(),
+            c.title,
+            c.fact
+        );
+    }
+    s
+}
+
+/// `restart [-p NAME] [--apply] [--from-scn N] [--savepoint PATH]`.
+pub async fn restart(config_path: &Path, args: Args, format: Format) -> Result<Exit, CommandError> {
+    let config = Config::load(config_path, &ProcessEnv)?;
+    let pipelines = select(&config, args.pipeline.as_deref())?;
+    let [p] = pipelines.as_slice() else {
+        return Err(CommandError::Usage(format!(
+            "restart acts on one pipeline: name it with -p ({})",
+            config
+                .pipelines
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    };
+    let req = Request {
+        apply: args.apply,
+        from_scn: args.from_scn,
+        given_state: args.savepoint.clone(),
+    };
+    let terminal = std::io::stdout().is_terminal() && format == Format::Text;
+    let progress: Box<dyn Progress> = if terminal {
+        Box::new(BarProgress::new())
+    } else if format == Format::Text {
+        Box::new(LineProgress)
+    } else {
+        Box::new(LogProgress {
+            pipeline: p.name.clone(),
+        })
+    };
+    if format == Format::Text && args.apply {
+        println!("restart {}: gate, then the plan below", p.name);
+    }
+    let result = one(&config, p, &req, progress.as_ref()).await;
+    match format {
+        Format::Json => println!("{}", json(&result)),
+        Format::Text => print!("{}", restart_text(&result, args.apply)),
+    }
+    Ok(match &result.restart {
+        Some(r) if r.succeeded() => Exit::Ok,
+        Some(_) => Exit::Critical,
+        None if args.apply => match result.gate.exit() {
+            Exit::Ok => Exit::Critical,
+            e => e,
+        },
+        None => result.gate.exit(),
+    })
+}
+
+/// The plan, the gate and, after `--apply`, what happened.
+pub fn restart_text(r: &GatedRestart, applied: bool) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "Plan for {}:", r.gate.pipeline);
+    for (i, line) in r.plan.iter().enumerate() {
+        let _ = writeln!(s, "  {}. {line}", i + 1);
+    }
+    s.push_str(&gate_text(&r.gate));
+    match (&r.restart, applied) {
+        (_, false) => {
+            let _ = writeln!(
+                s,
+                "Nothing was changed: this was the plan. Run `restart --apply` to execute it."
+            );
+        }
+        (None, true) => {
+            let _ = writeln!(
+                s,
+                "Nothing was changed: the gate did not pass ({}).",
+                r.gate
+                    .checks
+                    .iter()
+                    .filter(|c| c.status != Status::Pass)
+                    .map(|c| c.key)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        (Some(rep), true) => {
+            for st in &rep.steps {
+                let _ = writeln!(
+                    s,
+                    "  {} {:<12} {}",
+                    if st.ok { "ok  " } else { "FAIL" },
+                    st.step.as_str(),
+                    st.detail
+                );
+            }
+            match &rep.outcome {
+                Outcome::Succeeded { proof } => {
+                    let _ = writeln!(s, "Restart succeeded: {proof}.");
+                }
+                Outcome::Failed {
+                    step,
+                    error,
+                    job_state,
+                    what_to_do,
+                } => {
+                    let _ = writeln!(s, "Restart STOPPED at {}: {error}", step.as_str());
+                    let _ = writeln!(s, "Job state now: {job_state}");
+                    for t in what_to_do {
+                        let _ = writeln!(s, "  - {t}");
+                    }
+                }
+            }
+            let _ = writeln!(s, "Audit log: restart id {}", rep.restart_id);
+        }
+    }
+    s
+}
+
+/// Plain progress lines (not a terminal).
+struct LineProgress;
+
+impl Progress for LineProgress {
+    fn begin(&self, step: Step, what: &str) {
+        println!("[{}] {what} …", step.as_str());
+    }
+    fn end(&self, step: Step, ok: bool, detail: &str) {
+        println!(
+            "[{}] {}: {detail}",
+            step.as_str(),
+            if ok { "done" } else { "FAILED" }
+        );
+    }
+}
+
+/// A spinner per step on a terminal (indicatif).
+struct BarProgress {
+    current: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+}
+
+impl BarProgress {
+    fn new() -> Self {
+        BarProgress {
+            current: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl Progress for BarProgress {
+    fn begin(&self, step: Step, what: &str) {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} [{elapsed}] {prefix}: {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.set_prefix(step.as_str());
+        bar.set_message(what.to_string());
+        bar.enable_steady_tick(Duration::from_millis(120));
+        if let Some(old) = self
+            .current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .replace(bar)
+        {
+            old.finish_and_clear();
+        }
+    }
+    fn end(&self, step: Step, ok: bool, detail: &str) {
+        let bar = self
+            .current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let line = format!("{} {}: {detail}", if ok { "✔" } else { "✘" }, step.as_str());
+        match bar {
+            Some(b) => {
+                b.finish_and_clear();
+                println!("{line}");
+            }
+            None => println!("{line}"),
+        }
+    }
+}

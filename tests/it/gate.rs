@@ -1,0 +1,502 @@
+//! The pre-restart gate (pure) on saved observations: every check PASS, FAIL or UNKNOWN for the
+//! right reason, the exit code it gives, and what a restart would resume from. Also the
+//! auto-remediation policy and the restart plan's text.
+
+use std::path::{Path, PathBuf};
+
+use logminer_doctor::config::{Config, Env};
+use logminer_doctor::diagnose::{diagnose, Cause, DiagnoseOptions};
+use logminer_doctor::observation::{Bundle, Observation, Signal};
+use logminer_doctor::remediation::auto::{decide, AutoDecision};
+use logminer_doctor::remediation::gate::{
+    evaluate, GateInput, GateReport, LockState, Resume, Status,
+};
+use logminer_doctor::remediation::restart::{plan, Bounds};
+
+struct NoEnv;
+impl Env for NoEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        (name == "LMD_PASSWORD").then(|| "Gate-Test-Secret-3".into())
+    }
+    fn read_file(&self, path: &Path) -> std::io::Result<String> {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            path.display().to_string(),
+        ))
+    }
+}
+
+/// A config whose resubmit jar exists (in `dir`), with `extra` lines in [pipeline.remediation].
+fn config(dir: &Path, extra: &str) -> Config {
+    let jar = dir.join("orders-cdc.jar");
+    std::fs::write(&jar, b"PK").unwrap();
+    let text = format!(
+        r#"
+[[pipeline]]
+name = "orders"
+[pipeline.oracle]
+connect_string = "db:1521/ORCLPDB1"
+user = "LMD_MONITOR"
+password_env = "LMD_PASSWORD"
+connector_user = "CDC"
+captured_tables = ["SHOP.ORDERS"]
+[pipeline.flink]
+jobmanagers = ["http://127.0.0.1:9"]
+job_name = "orders-cdc"
+[pipeline.output]
+dir = {out:?}
+format = "csv"
+csv_scn_column = 0
+[pipeline.remediation]
+{extra}
+[pipeline.remediation.resubmit]
+jar = {jar:?}
+entry_class = "lmd.standin.CdcStandIn"
+parallelism = 1
+job_id = "a3f5c0d2e4b6478890abcdef12345678"
+"#,
+        out = dir.join("out").display().to_string(),
+        jar = jar.display().to_string(),
+    );
+    Config::from_toml(&text, &dir.join("doctor.toml"), &NoEnv)
+        .unwrap_or_else(|e| panic!("{}", e.report()))
+}
+
+fn observations(name: &str) -> Vec<Observation> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/observations")
+        .join(format!("{name}.json"));
+    let b: Bundle = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    b.pipelines.into_iter().next().unwrap().observations
+}
+
+fn bundle(name: &str) -> (Vec<Observation>, logminer_doctor::diagnose::Thresholds) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/observations")
+        .join(format!("{name}.json"));
+    let b: Bundle = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let p = b.pipelines.into_iter().next().unwrap();
+    (p.observations, p.thresholds)
+}
+
+fn last(name: &str) -> Observation {
+    observations(name).pop().unwrap()
+}
+
+fn free() -> LockState {
+    LockState::Free {
+        checked: "state database".into(),
+    }
+}
+
+fn gate_with(cfg: &Config, o: &Observation, f: impl FnOnce(&mut GateInput<'_>)) -> GateReport {
+    let mut input = GateInput {
+        pipeline: &cfg.pipelines[0],
+        observation: o,
+        from_scn: None,
+        restarts_in_window: Ok(0),
+        lock: free(),
+        given_state: None,
+    };
+    f(&mut input);
+    evaluate(&input)
+}
+
+fn status(r: &GateReport, key: &str) -> Status {
+    r.check(key)
+        .unwrap_or_else(|| panic!("no check {key}"))
+        .status
+}
+
+/// Every check but `except` passes.
+fn only(r: &GateReport, except: &[&str]) {
+    for c in &r.checks {
+        if !except.contains(&c.key) {
+            assert_eq!(c.status, Status::Pass, "{}: {}", c.key, c.fact);
+        }
+    }
+}
+
+#[test]
+fn a_dead_connection_on_a_healthy_cluster_passes_every_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "");
+    let o = last("real_feed_closed_dead_connection");
+    let r = gate_with(&cfg, &o, |_| {});
+    only(&r, &[]);
+    assert!(r.passed());
+    assert_eq!(r.exit().code(), 0);
+    assert_eq!(r.checks.len(), 9);
+    assert!(
+        matches!(
+            r.resume,
+            Some(Resume::StopWithSavepoint { fallback: true, .. })
+        ),
+        "{:?}",
+        r.resume
+    );
+    let redo = r.check("redo").unwrap();
+    assert!(
+        redo.fact
+            .starts_with(&format!("restart SCN {}", r.restart_scn.unwrap())),
+        "{}",
+        redo.fact
+    );
+    assert!(
+        r.check("leader").unwrap().fact.contains("ZooKeeper names"),
+        "{:?}",
+        r.check("leader")
+    );
+}
+
+#[test]
+fn each_blocking_condition_fails_its_own_check_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "");
+    let cases: [(&str, &str); 5] = [
+        ("failover_in_progress", "leader"),
+        ("jobmanagers_disagree", "leader"),
+        ("real_duplicate", "job"),
+        ("missing_redo", "redo"),
+        ("oracle_unreachable", "oracle"),
+    ];
+    for (fixture, key) in cases {
+        let o = last(fixture);
+        let r = gate_with(&cfg, &o, |_| {});
+        assert_eq!(
+            status(&r, key),
+            Status::Fail,
+            "{fixture}: {:?}",
+            r.check(key)
+        );
+        assert_eq!(r.exit().code(), 2, "{fixture}");
+        assert!(!r.passed());
+        assert!(
+            r.blockers().iter().any(|b| b.starts_with("FAIL")),
+            "{fixture}"
+        );
+    }
+}
+
+#[test]
+fn archive_log_mode_and_supplemental_logging_are_required() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "");
+    for (log_mode, supplemental) in [("NOARCHIVELOG", true), ("ARCHIVELOG", false)] {
+        let mut o = last("real_feed_closed_dead_connection");
+        if let Signal::Observed { value } = &mut o.oracle {
+            if let Signal::Observed { value: db } = &mut value.database {
+                db.log_mode = log_mode.into();
+                db.supplemental_logging_min = supplemental;
+            }
+        }
+        let r = gate_with(&cfg, &o, |_| {});
+        assert_eq!(
+            status(&r, "prerequisites"),
+            Status::Fail,
+            "{log_mode} {supplemental}"
+        );
+        assert!(r.check("prerequisites").unwrap().fact.contains(log_mode));
+        only(&r, &["prerequisites"]);
+    }
+}
+
+#[test]
+fn the_restart_scn_is_the_lowest_known_never_the_flush_scn() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "");
+    let o = last("real_feed_closed_dead_connection");
+    let output_scn = o.output.value().unwrap().last_scn.value().unwrap().unwrap();
+    let flush = *o.oracle.value().unwrap().flush_table_scn.value().unwrap();
+    assert!(
+        flush > output_scn,
+        "the fixture's heartbeat is ahead of the output"
+    );
+    assert_eq!(gate_with(&cfg, &o, |_| {}).restart_scn, Some(output_scn));
+    // --from-scn lower than the output wins, and is then checked against redo.
+    let r = gate_with(&cfg, &o, |i| i.from_scn = Some(output_scn - 10));
+    assert_eq!(r.restart_scn, Some(output_scn - 10));
+    // Redo that starts above it fails the check.
+    let mut o2 = o.clone();
+    if let Signal::Observed { value } = &mut o2.oracle {
+        if let Signal::Observed { value: redo } = &mut value.redo {
+            redo.threads[0].oldest_scn = output_scn - 5;
+        }
+    }
+    let r = gate_with(&cfg, &o2, |i| i.from_scn = Some(output_scn - 10));
+    assert_eq!(status(&r, "redo"), Status::Fail);
+    assert!(r
+        .check("redo")
+        .unwrap()
+        .fact
+        .contains(&format!("SCN given with --from-scn {}", output_scn - 10)));
+    // Without the operator's SCN the output's is covered.
+    assert_eq!(status(&gate_with(&cfg, &o2, |_| {}), "redo"), Status::Pass);
+}
+
+#[test]
+fn what_cannot_be_decided_is_unknown_and_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "");
+    let mut o = last("real_feed_closed_dead_connection");
+    // No SCN in the output and no open transaction: no restart SCN.
+    if let Signal::Observed { value } = &mut o.output {
+        value.last_scn = Signal::observed(None);
+    }
+    let r = gate_with(&cfg, &o, |_| {});
+    assert_eq!(status(&r, "redo"), Status::Unknown);
+    assert!(r.check("redo").unwrap().fact.contains("--from-scn"));
+    assert_eq!(r.exit().code(), 3);
+    // --from-scn decides it.
+    assert_eq!(
+        status(&gate_with(&cfg, &o, |i| i.from_scn = Some(5)), "redo"),
+        Status::Pass
+    );
+    // The budget cannot be counted, the lock cannot be checked: UNKNOWN, never PASS.
+    let o = last("real_feed_closed_dead_connection");
+    let r = gate_with(&cfg, &o, |i| {
+        i.restarts_in_window = Err("database is locked".into());
+        i.lock = LockState::Unchecked {
+            why: "ZooKeeper unreachable".into(),
+        };
+    });
+    assert_eq!(status(&r, "budget"), Status::Unknown);
+    assert_eq!(status(&r, "lock"), Status::Unknown);
+    assert_eq!(r.exit().code(), 3);
+    // A FAIL outranks an UNKNOWN.
+    let r = gate_with(&cfg, &o, |i| {
+        i.restarts_in_window = Err("database is locked".into());
+        i.lock = LockState::Held {
+            by: "ZooKeeper /logminer-doctor/locks/x/orders-cdc".into(),
+            holder: "host-b pid 42".into(),
+        };
+    });
+    assert_eq!(status(&r, "lock"), Status::Fail);
+    assert!(r.check("lock").unwrap().fact.contains("host-b pid 42"));
+    assert_eq!(r.exit().code(), 2);
+    // Flink not observed.
+    let mut o = last("real_feed_closed_dead_connection");
+    o.flink = Signal::missing("connection refused");
+    let r = gate_with(&cfg, &o, |_| {});
+    for key in ["leader", "job", "state"] {
+        assert_eq!(status(&r, key), Status::Unknown, "{key}");
+    }
+}
+
+#[test]
+fn the_budget_counts_restarts_in_its_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "budget_restarts = 3\nbudget_window = \"1h\"");
+    let o = last("real_feed_closed_dead_connection");
+    assert_eq!(
+        status(
+            &gate_with(&cfg, &o, |i| i.restarts_in_window = Ok(2)),
+            "budget"
+        ),
+        Status::Pass
+    );
+    let r = gate_with(&cfg, &o, |i| i.restarts_in_window = Ok(3));
+    assert_eq!(status(&r, "budget"), Status::Fail);
+    assert!(r
+        .check("budget")
+        .unwrap()
+        .fact
+        .contains("3 of 3 restarts used in the last 1h"));
+}
+
+#[test]
+fn an_ended_job_resumes_from_its_retained_checkpoint_only_when_retained() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "");
+    // FAILED: externalized checkpoints survive a failure whatever the retention.
+    let o = last("real_failed");
+    let r = gate_with(&cfg, &o, |_| {});
+    assert_eq!(status(&r, "state"), Status::Pass, "{:?}", r.check("state"));
+    assert!(
+        matches!(&r.resume, Some(Resume::Retained { state, path, .. }) if state == "FAILED" && path.contains("chk-")),
+        "{:?}",
+        r.resume
+    );
+    // CANCELED without retention on cancel: nothing to resume from.
+    let mut o = last("real_failed");
+    if let Signal::Observed { value } = &mut o.flink {
+        let j = value.job.as_mut().unwrap();
+        j.state = "CANCELED".into();
+        if let Signal::Observed { value: cp } = &mut j.checkpoints {
+            cp.retained_on_cancel = false;
+        }
+        for s in &mut value.jobs {
+            s.state = "CANCELED".into();
+        }
+    }
+    let r = gate_with(&cfg, &o, |_| {});
+    assert_eq!(status(&r, "state"), Status::Fail, "{:?}", r.check("state"));
+    assert!(r.resume.is_none());
+    // ... unless the operator names a path.
+    let r = gate_with(&cfg, &o, |i| {
+        i.given_state = Some("file:///sp/savepoint-1".into())
+    });
+    assert_eq!(status(&r, "state"), Status::Pass);
+    assert_eq!(
+        r.resume,
+        Some(Resume::Given {
+            path: "file:///sp/savepoint-1".into()
+        })
+    );
+    // A running job whose checkpoints are deleted on cancel: stop with a savepoint, no fallback.
+    let mut o = last("real_feed_closed_dead_connection");
+    if let Signal::Observed { value } = &mut o.flink {
+        if let Signal::Observed { value: cp } = &mut value.job.as_mut().unwrap().checkpoints {
+            cp.retained_on_cancel = false;
+        }
+    }
+    let r = gate_with(&cfg, &o, |_| {});
+    assert!(matches!(
+        r.resume,
+        Some(Resume::StopWithSavepoint {
+            fallback: false,
+            ..
+        })
+    ));
+    assert!(r.check("state").unwrap().fact.contains("no fallback"));
+    // RESTARTING: no savepoint can be taken now.
+    let mut o = last("real_feed_closed_dead_connection");
+    if let Signal::Observed { value } = &mut o.flink {
+        value.job.as_mut().unwrap().state = "RESTARTING".into();
+    }
+    assert_eq!(status(&gate_with(&cfg, &o, |_| {}), "state"), Status::Fail);
+}
+
+#[test]
+fn without_a_way_to_resubmit_the_gate_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = last("real_feed_closed_dead_connection");
+    let cfg = config(dir.path(), "mode = \"advise_only\"");
+    let r = gate_with(&cfg, &o, |_| {});
+    assert_eq!(status(&r, "resubmit"), Status::Fail);
+    assert!(r.check("resubmit").unwrap().fact.contains("advise_only"));
+    let cfg = config(dir.path(), "");
+    std::fs::remove_file(dir.path().join("orders-cdc.jar")).unwrap();
+    let r = gate_with(&cfg, &o, |_| {});
+    assert_eq!(status(&r, "resubmit"), Status::Fail);
+    assert!(r.check("resubmit").unwrap().fact.contains("does not exist"));
+}
+
+#[test]
+fn the_plan_names_every_step_with_its_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        "stop_timeout = \"45s\"\nkill_procedure = \"system.lmd_kill_connector_session\"",
+    );
+    let p = &cfg.pipelines[0];
+    assert_eq!(
+        p.remediation.kill_procedure.as_deref(),
+        Some("SYSTEM.LMD_KILL_CONNECTOR_SESSION")
+    );
+    let o = last("real_feed_closed_dead_connection");
+    let r = gate_with(&cfg, &o, |_| {});
+    let lines = plan(p, &r, &Bounds::of(p));
+    let text = lines.join("\n");
+    for needle in [
+        "without drain (at most 45s)",
+        "cancel job",
+        "fixed job id a3f5c0d2e4b6478890abcdef12345678",
+        "RUNNING",
+        &format!("committed output past SCN {}", r.restart_scn.unwrap()),
+        "SYSTEM.LMD_KILL_CONNECTOR_SESSION",
+    ] {
+        assert!(text.contains(needle), "{needle:?} not in:\n{text}");
+    }
+}
+
+#[test]
+fn auto_remediation_restarts_only_what_a_restart_fixes() {
+    let judge = |name: &str| {
+        let (obs, thresholds) = bundle(name);
+        let d = diagnose(&obs, &thresholds, &DiagnoseOptions::default());
+        (d.clone(), decide(&d, &obs))
+    };
+    for name in [
+        "dead_connection",
+        "logminer_stuck",
+        "job_not_running",
+        "real_feed_closed_dead_connection",
+    ] {
+        let (d, decision) = judge(name);
+        assert_eq!(decision, AutoDecision::Restart, "{name}: {:?}", d.cause);
+    }
+    for (name, cause) in [
+        ("missing_redo", Cause::MissingRedo),
+        ("leader_problem", Cause::LeaderProblem),
+        ("oracle_unreachable", Cause::OracleUnreachable),
+        ("misconfigured", Cause::Misconfigured),
+        ("resource_exhausted", Cause::ResourceExhausted),
+    ] {
+        let (d, decision) = judge(name);
+        assert_eq!(d.cause, cause, "{name}");
+        match decision {
+            AutoDecision::Refuse(why) => {
+                assert!(why.starts_with("not restarting"), "{name}: {why}")
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    for name in ["healthy", "idle_source"] {
+        assert_eq!(judge(name).1, AutoDecision::Nothing, "{name}");
+    }
+}
+
+#[test]
+fn a_stalled_sink_is_restarted_only_when_its_checkpoints_keep_failing() {
+    let (obs, thresholds) = bundle("sink_stalled");
+    let d = diagnose(&obs, &thresholds, &DiagnoseOptions::default());
+    assert_eq!(d.cause, Cause::SinkStalled);
+    let counts = |obs: &[Observation]| {
+        obs.iter()
+            .filter_map(|o| {
+                let c = o.flink.value()?.job.as_ref()?.checkpoints.value()?;
+                Some((c.completed, c.failed))
+            })
+            .collect::<Vec<_>>()
+    };
+    let c = counts(&obs);
+    let failing = c.last().unwrap().1 >= c.first().unwrap().1 + 2
+        && c.last().unwrap().0 == c.first().unwrap().0;
+    let decision = decide(&d, &obs);
+    // Whatever the fixture holds, the decision follows the checkpoints.
+    assert_eq!(
+        matches!(decision, AutoDecision::Restart),
+        failing,
+        "{c:?} {decision:?}"
+    );
+    // Make them fail: two more failures, no completion.
+    let mut failing_obs = obs.clone();
+    let (base_c, base_f) = c[0];
+    for (i, o) in failing_obs.iter_mut().enumerate() {
+        if let Signal::Observed { value } = &mut o.flink {
+            if let Some(j) = value.job.as_mut() {
+                if let Signal::Observed { value: cp } = &mut j.checkpoints {
+                    cp.completed = base_c;
+                    cp.failed = base_f + 2 * i as u64;
+                }
+            }
+        }
+    }
+    assert_eq!(decide(&d, &failing_obs), AutoDecision::Restart);
+    // Completing checkpoints: refused, with the reason.
+    let mut completing = obs;
+    for (i, o) in completing.iter_mut().enumerate() {
+        if let Signal::Observed { value } = &mut o.flink {
+            if let Some(j) = value.job.as_mut() {
+                if let Signal::Observed { value: cp } = &mut j.checkpoints {
+                    cp.completed = base_c + i as u64;
+                    cp.failed = base_f;
+                }
+            }
+        }
+    }
+    assert!(
+        matches!(decide(&d, &completing), AutoDecision::Refuse(w) if w.contains("checkpoints complete"))
+    );
+}
