@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use logminer_doctor::config::{Config, Env};
+use logminer_doctor::config::Config;
 use logminer_doctor::diagnose::{diagnose, Cause, DiagnoseOptions};
 use logminer_doctor::observation::{Bundle, Observation, Signal};
 use logminer_doctor::remediation::auto::{decide, AutoDecision};
@@ -12,19 +12,6 @@ use logminer_doctor::remediation::gate::{
     evaluate, GateInput, GateReport, LockState, Resume, Status,
 };
 use logminer_doctor::remediation::restart::{plan, Bounds};
-
-struct NoEnv;
-impl Env for NoEnv {
-    fn var(&self, name: &str) -> Option<String> {
-        (name == "LMD_PASSWORD").then(|| "Gate-Test-Secret-3".into())
-    }
-    fn read_file(&self, path: &Path) -> std::io::Result<String> {
-        Err(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            path.display().to_string(),
-        ))
-    }
-}
 
 /// A config whose resubmit jar exists (in `dir`), with `extra` lines in [pipeline.remediation].
 fn config(dir: &Path, extra: &str) -> Config {
@@ -58,8 +45,12 @@ job_id = "a3f5c0d2e4b6478890abcdef12345678"
         out = dir.join("out").display().to_string(),
         jar = jar.display().to_string(),
     );
-    Config::from_toml(&text, &dir.join("doctor.toml"), &NoEnv)
-        .unwrap_or_else(|e| panic!("{}", e.report()))
+    Config::from_toml(
+        &text,
+        &dir.join("doctor.toml"),
+        &crate::support::sim_oracle::PasswordEnv("Gate-Test-Secret-3"),
+    )
+    .unwrap_or_else(|e| panic!("{}", e.report()))
 }
 
 fn observations(name: &str) -> Vec<Observation> {

@@ -21,9 +21,8 @@ use logminer_doctor::config::{
 };
 use logminer_doctor::diagnose::{diagnose, Cause, DiagnoseOptions, Diagnosis, Thresholds};
 use logminer_doctor::observation::{
-    Bundle, BundlePipeline, ConnectorSession, DatabaseState, JobManagerStatus, Observation,
-    OpenTransactions, OracleSnapshot, RecoveryArea, RedoAvailability, RedoThread, Signal,
-    SourceThreadState, SqlKind, SqlStats, TableActivity, TableLogging, Timestamp,
+    Bundle, BundlePipeline, ConnectorSession, JobManagerStatus, Observation, OracleSnapshot,
+    Signal, SourceThreadState, SqlKind, SqlStats, Timestamp,
 };
 use logminer_doctor::remediation::{
     new_trigger_id, wait_for_state, FlinkControl, JarRun, SavepointStatus,
@@ -99,45 +98,13 @@ impl OracleSource for SimOracle {
             Miner::Gone => vec![],
             Miner::IdleFor(s) => vec![session("INACTIVE", s)],
         };
-        Signal::observed(OracleSnapshot {
-            database: Signal::observed(DatabaseState {
-                current_scn: 10_000_000,
-                database_time: now,
-                version: "19.0.0.0.0".into(),
-                log_mode: "ARCHIVELOG".into(),
-                supplemental_logging_min: true,
-                supplemental_logging_all: false,
-                open_mode: "READ WRITE".into(),
-                role: "PRIMARY".into(),
-                archive_dest_errors: vec![],
-                pga_limit_bytes: None,
-            }),
-            recovery_area: Signal::observed(RecoveryArea {
-                limit_bytes: 100 << 30,
-                used_bytes: 30 << 30,
-            }),
-            table_logging: Signal::observed(vec![TableLogging {
-                table: "SHOP.ORDERS".into(),
-                all_columns: true,
-            }]),
-            sessions: Signal::observed(sessions),
-            flush_table_scn: Signal::observed(flush),
-            redo: Signal::observed(RedoAvailability {
-                threads: vec![RedoThread {
-                    thread: 1,
-                    oldest_scn: 0,
-                    oldest_time: now.minus(Duration::from_secs(48 * 3600)),
-                }],
-                log_switches_last_hour: Some(4),
-            }),
-            table_activity: Signal::observed(TableActivity {
-                db_block_changes: 1_000,
-            }),
-            open_transactions: Signal::observed(OpenTransactions {
-                count: 0,
-                oldest_start_scn: None,
-                oldest_start_time: None,
-            }),
+        crate::support::sim_oracle::snapshot(crate::support::sim_oracle::Db {
+            now,
+            current_scn: 10_000_000,
+            sessions,
+            heartbeat: flush,
+            oldest_redo: 0,
+            activity: 1_000,
         })
     }
 }

@@ -20,11 +20,8 @@ use logminer_doctor::collectors::flink::FlinkCollector;
 use logminer_doctor::collectors::output::FileSinkCollector;
 use logminer_doctor::collectors::zookeeper::ZooKeeperCollector;
 use logminer_doctor::collectors::{sample, Collectors, OracleSource};
-use logminer_doctor::config::{Config, Env, PipelineConfig};
-use logminer_doctor::observation::{
-    ConnectorSession, DatabaseState, OpenTransactions, OracleSnapshot, RecoveryArea,
-    RedoAvailability, RedoThread, Signal, SqlKind, TableActivity, TableLogging, Timestamp,
-};
+use logminer_doctor::config::{Config, PipelineConfig};
+use logminer_doctor::observation::{ConnectorSession, OracleSnapshot, Signal, SqlKind, Timestamp};
 use logminer_doctor::remediation::commands::cluster_control;
 use logminer_doctor::remediation::restart::{
     Bounds, GatedRestart, LogProgress, Outcome, Progress, Request, Restart, Step,
@@ -36,6 +33,7 @@ use tokio::time::Instant;
 use crate::support::feed::Feed;
 use crate::support::flink::{ClusterTest, ENTRY_CLASS, TERMINAL};
 use crate::support::output::{assert_exactly_once, committed_scns, wait_committed};
+use crate::support::sim_oracle::{snapshot, Db, PasswordEnv};
 use crate::support::{report, secs, wait_for};
 
 const RUNNING_WITHIN: Duration = Duration::from_secs(90);
@@ -155,46 +153,14 @@ impl OracleSource for FeedOracle {
         let now = Timestamp::from_system_time(SystemTime::now());
         let (sessions, heartbeat) = self.sync(now);
         let sent = self.feed.last_scn();
-        Signal::observed(OracleSnapshot {
-            database: Signal::observed(DatabaseState {
-                current_scn: 10_000_000 + sent * 10,
-                database_time: now,
-                version: "19.0.0.0.0".into(),
-                log_mode: "ARCHIVELOG".into(),
-                supplemental_logging_min: true,
-                supplemental_logging_all: false,
-                open_mode: "READ WRITE".into(),
-                role: "PRIMARY".into(),
-                archive_dest_errors: vec![],
-                pga_limit_bytes: None,
-            }),
-            recovery_area: Signal::observed(RecoveryArea {
-                limit_bytes: 100 << 30,
-                used_bytes: 30 << 30,
-            }),
-            table_logging: Signal::observed(vec![TableLogging {
-                table: "SHOP.ORDERS".into(),
-                all_columns: true,
-            }]),
-            sessions: Signal::observed(sessions),
-            flush_table_scn: Signal::observed(heartbeat),
-            redo: Signal::observed(RedoAvailability {
-                threads: vec![RedoThread {
-                    thread: 1,
-                    oldest_scn: self.oldest_redo.load(Ordering::SeqCst),
-                    oldest_time: now.minus(Duration::from_secs(48 * 3600)),
-                }],
-                log_switches_last_hour: Some(4),
-            }),
-            // Every change the feed sent touched the captured table.
-            table_activity: Signal::observed(TableActivity {
-                db_block_changes: 1_000 + sent * 10,
-            }),
-            open_transactions: Signal::observed(OpenTransactions {
-                count: 0,
-                oldest_start_scn: None,
-                oldest_start_time: None,
-            }),
+        // Every change the feed sent touched the captured table.
+        snapshot(Db {
+            now,
+            current_scn: 10_000_000 + sent * 10,
+            sessions,
+            heartbeat,
+            oldest_redo: self.oldest_redo.load(Ordering::SeqCst),
+            activity: 1_000 + sent * 10,
         })
     }
 }
@@ -231,18 +197,7 @@ impl OracleControl for FeedOracle {
 // The pipeline: the stand-in job, its feed, its config
 // ---------------------------------------------------------------------------------------------
 
-struct TestEnv;
-impl Env for TestEnv {
-    fn var(&self, name: &str) -> Option<String> {
-        (name == "LMD_PASSWORD").then(|| "Remediation-Test-Secret-5".to_string())
-    }
-    fn read_file(&self, path: &Path) -> std::io::Result<String> {
-        Err(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            path.display().to_string(),
-        ))
-    }
-}
+const TEST_ENV: PasswordEnv = PasswordEnv("Remediation-Test-Secret-5");
 
 struct Pipe {
     feed: Arc<Feed>,
@@ -427,7 +382,7 @@ async fn start(
         extra_remediation,
         agent,
     );
-    let config = Config::from_toml(&text, &dir.path().join("doctor.toml"), &TestEnv)
+    let config = Config::from_toml(&text, &dir.path().join("doctor.toml"), &TEST_ENV)
         .unwrap_or_else(|e| panic!("{}", e.report()));
     Pipe {
         oracle: FeedOracle::new(feed.clone()),
@@ -1080,7 +1035,7 @@ async fn measure_detection_and_recovery_with_the_default_thresholds() {
         "auto = true",
         "",
     ));
-    p.config = Config::from_toml(&text, &p._dir.path().join("defaults.toml"), &TestEnv).unwrap();
+    p.config = Config::from_toml(&text, &p._dir.path().join("defaults.toml"), &TEST_ENV).unwrap();
     let pl = p.pipeline();
     assert_eq!(
         (

@@ -10,6 +10,7 @@ pub mod feed;
 pub mod flink;
 pub mod output;
 pub mod procs;
+pub mod sim_oracle;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
