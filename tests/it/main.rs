@@ -36,6 +36,8 @@ mod output;
 mod real_flink;
 // gate, restart and watch's auto-remediation end to end on the real cluster.
 mod remediation;
+// The restart executor's failure paths against a scripted cluster.
+mod restart_paths;
 // The pipeline lock: the state database's row and ZooKeeper's node.
 mod locks;
 // The real-cluster harness: ZooKeeper, Flink HA, the feed, the committed output.

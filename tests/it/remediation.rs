@@ -702,19 +702,32 @@ async fn watch_restarts_a_half_open_connection_through_the_fallback() {
     watch_restarts_a_dead_connection("auto_half_open", true).await;
 }
 
+/// watch → dead_connection on an idle source (nothing pending) → restart judged a success once
+/// the connector mines again, without waiting for output that will not come.
 #[tokio::test]
 async fn on_an_idle_source_mining_again_is_success() {
-    let t = ClusterTest::begin("restart_idle").await;
-    let p = start(&t, "restart_idle", &["1..=100"], "", "").await;
+    let t = ClusterTest::begin("auto_idle").await;
+    let p = start(&t, "auto_idle", &["1..=100"], "auto = true", "").await;
+    let inbox = Inbox::default();
+    let w = watch(&t, &p, &inbox).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
     p.feed.close();
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let r = restart_now(&t, &p, apply(), &LogProgress::default()).await;
-    assert!(r.gate.passed(), "{:?}", r.gate.blockers());
-    let rep = r.restart.expect("restarted");
-    match &rep.outcome {
-        Outcome::Succeeded { proof } => assert!(proof.contains("judged idle"), "{proof}"),
-        other => panic!("{other:?}"),
-    }
+    let (alerted, _) = inbox
+        .wait("the dead_connection alert", Duration::from_secs(120), |v| {
+            is_firing(v, "dead_connection")
+        })
+        .await;
+    let (ended, outcome) = inbox
+        .wait("the restart's outcome", Duration::from_secs(240), |v| {
+            v["notice"] == "firing" && action(v).starts_with("restarted")
+        })
+        .await;
+    assert!(action(&outcome).contains("judged idle"), "{outcome}");
+    report(&format!(
+        "[auto_idle] restart on an idle source (alert → outcome): {}",
+        secs(ended - alerted)
+    ));
+    w.stop().await;
     // Nothing new was written (nothing was pending) and nothing was repeated.
     assert_exactly_once(&committed_scns(&p.output), 100);
     assert_eq!(p.feed.froms().len(), 2);
@@ -722,6 +735,12 @@ async fn on_an_idle_source_mining_again_is_success() {
         live_jobs(&t, &p.job_name).await,
         vec![(p.fixed_id.clone(), "RUNNING".to_string())]
     );
+    let log = audit(&p).await;
+    let verify = log
+        .iter()
+        .find(|(a, _)| a == "restart.verify")
+        .expect("verified");
+    assert_eq!(verify.1["ok"], true, "{log:?}");
     cleanup(&t, &p).await;
 }
 

@@ -1,0 +1,436 @@
+//! The restart's failure paths, which a healthy real cluster does not produce on demand: a
+//! scripted `FlinkControl` (Flink's own error shapes, as `FlinkError`) stops, cancels and
+//! submits as each test says; the executor must stop at the failing step, report the job's
+//! state and what to do, never loop and never submit twice.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use logminer_doctor::agent::{Probe, ProbeResult};
+use logminer_doctor::collectors::flink::FlinkError;
+use logminer_doctor::config::{Config, PipelineConfig};
+use logminer_doctor::observation::{Bundle, Observation, Signal, Timestamp};
+use logminer_doctor::remediation::gate::{evaluate, GateInput, LockState};
+use logminer_doctor::remediation::restart::{
+    Bounds, LogProgress, Outcome, Restart, RestartReport, Step,
+};
+use logminer_doctor::remediation::{
+    FlinkControl, JarRun, OracleControl, RestorePoint, SavepointStatus,
+};
+
+use crate::support::sim_oracle::PasswordEnv;
+
+const FIXED: &str = "a3f5c0d2e4b6478890abcdef12345678";
+
+#[derive(Clone, Copy, PartialEq)]
+enum Stop {
+    Completes,
+    Fails,
+    Hangs,
+}
+
+#[derive(Clone, PartialEq)]
+enum Submit {
+    Accepted,
+    Rejected,
+    /// The request got no answer, but the job was submitted.
+    AnswerLost,
+    /// Refused `n` times because the ended job's result still holds the id.
+    StillRecorded(usize),
+}
+
+/// A cluster that does what the test scripts.
+struct Scripted {
+    stop: Stop,
+    submit: Mutex<Submit>,
+    /// The state the submitted job reaches.
+    new_job_state: &'static str,
+    states: Mutex<HashMap<String, String>>,
+    calls: Mutex<Vec<String>>,
+}
+
+impl Scripted {
+    fn new(old_job: &str, stop: Stop, submit: Submit, new_job_state: &'static str) -> Scripted {
+        Scripted {
+            stop,
+            submit: Mutex::new(submit),
+            new_job_state,
+            states: Mutex::new(HashMap::from([(
+                old_job.to_string(),
+                "RUNNING".to_string(),
+            )])),
+            calls: Mutex::new(vec![]),
+        }
+    }
+    fn call(&self, c: impl Into<String>) {
+        self.calls.lock().unwrap().push(c.into());
+    }
+    fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap().clone()
+    }
+    fn count(&self, prefix: &str) -> usize {
+        self.calls()
+            .iter()
+            .filter(|c| c.starts_with(prefix))
+            .count()
+    }
+    fn set(&self, id: &str, state: &str) {
+        self.states.lock().unwrap().insert(id.into(), state.into());
+    }
+}
+
+fn status(status: u16, message: &str) -> FlinkError {
+    FlinkError::Status {
+        op: "POST /jars/x/run".into(),
+        jobmanager: "http://jm1:8081".into(),
+        status,
+        message: message.into(),
+    }
+}
+
+impl FlinkControl for Scripted {
+    type Error = FlinkError;
+    async fn trigger_savepoint(
+        &self,
+        _: &str,
+        _: Option<&str>,
+        _: &str,
+    ) -> Result<String, FlinkError> {
+        unreachable!("a restart stops with a savepoint, it never only triggers one")
+    }
+    async fn stop_with_savepoint(
+        &self,
+        job: &str,
+        _: Option<&str>,
+        trigger: &str,
+    ) -> Result<String, FlinkError> {
+        self.call(format!("stop {job}"));
+        if self.stop == Stop::Completes {
+            self.set(job, "FINISHED");
+        }
+        Ok(trigger.to_string())
+    }
+    async fn savepoint_status(&self, _: &str, _: &str) -> Result<SavepointStatus, FlinkError> {
+        self.call("savepoint_status");
+        Ok(match self.stop {
+            Stop::Completes => SavepointStatus::Completed {
+                location: "file:/sp/savepoint-1".into(),
+            },
+            Stop::Fails => SavepointStatus::Failed {
+                cause: "java.util.concurrent.TimeoutException: checkpoint expired".into(),
+            },
+            Stop::Hangs => SavepointStatus::InProgress,
+        })
+    }
+    async fn cancel(&self, job: &str) -> Result<(), FlinkError> {
+        self.call(format!("cancel {job}"));
+        self.set(job, "CANCELED");
+        Ok(())
+    }
+    async fn list_jars(&self) -> Result<Vec<(String, String)>, FlinkError> {
+        unreachable!("submit_jar is overridden")
+    }
+    async fn upload_jar(&self, _: &Path) -> Result<String, FlinkError> {
+        unreachable!("submit_jar is overridden")
+    }
+    async fn run_jar(&self, _: &str, _: &JarRun) -> Result<String, FlinkError> {
+        unreachable!("submit_jar is overridden")
+    }
+    async fn submit_jar(&self, _: &Path, run: &JarRun) -> Result<String, FlinkError> {
+        self.call(format!(
+            "submit from {}",
+            run.savepoint_path.clone().unwrap_or_default()
+        ));
+        assert_eq!(run.job_id.as_deref(), Some(FIXED));
+        assert!(!run.allow_non_restored_state);
+        let mut s = self.submit.lock().unwrap();
+        match &mut *s {
+            Submit::Accepted => {
+                self.set(FIXED, self.new_job_state);
+                Ok(FIXED.into())
+            }
+            Submit::Rejected => Err(status(400, "org.apache.flink.runtime.client.JobSubmissionException: savepoint path does not exist")),
+            Submit::AnswerLost => {
+                self.set(FIXED, self.new_job_state);
+                Err(FlinkError::LeaderElection {
+                    op: "POST /jars/x/run".into(),
+                    jobmanager: "http://jm1:8081".into(),
+                })
+            }
+            Submit::StillRecorded(n) if *n > 0 => {
+                *n -= 1;
+                Err(status(500, "DuplicateJobSubmissionException: Job has already reached a globally-terminal state"))
+            }
+            Submit::StillRecorded(_) => {
+                self.set(FIXED, self.new_job_state);
+                Ok(FIXED.into())
+            }
+        }
+    }
+    async fn job_state(&self, job: &str) -> Result<String, FlinkError> {
+        match self.states.lock().unwrap().get(job) {
+            Some(s) => Ok(s.clone()),
+            None => Err(status(404, "NotFoundException: Job could not be found.")),
+        }
+    }
+    async fn latest_restore_point(&self, job: &str) -> Result<Option<RestorePoint>, FlinkError> {
+        self.call(format!("restore_point {job}"));
+        Ok(Some(RestorePoint {
+            id: 41,
+            path: "file:/chk/chk-41".into(),
+            savepoint: false,
+        }))
+    }
+}
+
+/// No Oracle call is expected in these tests.
+struct NoOracle;
+impl OracleControl for NoOracle {
+    type Error = std::io::Error;
+    async fn kill_session(&self, _: &str, _: u32, _: u32, _: u32) -> Result<(), std::io::Error> {
+        unreachable!("no orphan in these observations")
+    }
+}
+
+/// Observations that never show the new job: the verification cannot succeed.
+struct Frozen(Observation);
+impl Probe for Frozen {
+    async fn probe(&self, _: &PipelineConfig) -> ProbeResult {
+        ProbeResult {
+            observation: self.0.clone(),
+            durations: vec![],
+        }
+    }
+    fn now(&self) -> Timestamp {
+        Timestamp::from_system_time(std::time::SystemTime::now())
+    }
+}
+
+fn fixture(retained: bool) -> Observation {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/observations/real_feed_closed_dead_connection.json"
+    );
+    let b: Bundle = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut o = b.pipelines[0].observations.last().unwrap().clone();
+    if let Signal::Observed { value } = &mut o.flink {
+        if let Signal::Observed { value: cp } = &mut value.job.as_mut().unwrap().checkpoints {
+            cp.retained_on_cancel = retained;
+        }
+    }
+    o
+}
+
+fn config(dir: &Path) -> Config {
+    let jar = dir.join("job.jar");
+    std::fs::write(&jar, b"PK").unwrap();
+    let text = format!(
+        r#"
+[[pipeline]]
+name = "orders"
+[pipeline.oracle]
+connect_string = "db:1521/ORCLPDB1"
+user = "LMD_MONITOR"
+password_env = "LMD_PASSWORD"
+connector_user = "CDC"
+captured_tables = ["SHOP.ORDERS"]
+[pipeline.flink]
+jobmanagers = ["http://127.0.0.1:9"]
+job_name = "orders-cdc"
+[pipeline.output]
+dir = {out:?}
+format = "csv"
+csv_scn_column = 0
+[pipeline.remediation.resubmit]
+jar = {jar:?}
+entry_class = "lmd.standin.CdcStandIn"
+job_id = "{FIXED}"
+"#,
+        out = dir.join("out").display().to_string(),
+        jar = jar.display().to_string(),
+    );
+    Config::from_toml(&text, &dir.join("d.toml"), &PasswordEnv("Paths-Secret-1")).unwrap()
+}
+
+/// Runs the gate (it must pass) and the restart against `flink`, with short bounds.
+async fn run(flink: &Scripted, retained: bool) -> RestartReport {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path());
+    let p = &cfg.pipelines[0];
+    let o = fixture(retained);
+    let gate = evaluate(&GateInput {
+        pipeline: p,
+        observation: &o,
+        from_scn: None,
+        restarts_in_window: Ok(0),
+        lock: LockState::Free {
+            checked: "test".into(),
+        },
+        given_state: None,
+    });
+    assert!(gate.passed(), "{:?}", gate.blockers());
+    let probe = Frozen(o.clone());
+    let progress = LogProgress::default();
+    let r = Restart::<_, NoOracle, _> {
+        pipeline: p,
+        control: flink,
+        oracle: None,
+        probe: &probe,
+        history: None,
+        progress: &progress,
+        bounds: Bounds {
+            stop: Duration::from_millis(300),
+            running: Duration::from_millis(600),
+            verify: Duration::from_millis(300),
+            poll: Duration::from_millis(50),
+        },
+    };
+    r.execute(&gate, &[o]).await
+}
+
+fn old_job() -> String {
+    fixture(true)
+        .flink
+        .value()
+        .unwrap()
+        .job
+        .as_ref()
+        .unwrap()
+        .id
+        .clone()
+}
+
+fn failed(r: &RestartReport) -> (Step, String, String, Vec<String>) {
+    match &r.outcome {
+        Outcome::Failed {
+            step,
+            error,
+            job_state,
+            what_to_do,
+        } => (*step, error.clone(), job_state.clone(), what_to_do.clone()),
+        other => panic!("expected a failure: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_failed_stop_without_retention_cancels_nothing_and_says_what_to_do() {
+    let old = old_job();
+    let flink = Scripted::new(&old, Stop::Fails, Submit::Accepted, "RUNNING");
+    let r = run(&flink, false).await;
+    let (step, error, job_state, todo) = failed(&r);
+    assert_eq!(step, Step::Stop);
+    assert!(error.contains("checkpoint expired"), "{error}");
+    assert!(
+        job_state.contains(&format!("job {old} RUNNING")),
+        "{job_state}"
+    );
+    assert!(todo[0].contains("not cancelled"), "{todo:?}");
+    assert_eq!(flink.count("cancel"), 0);
+    assert_eq!(flink.count("submit"), 0);
+}
+
+#[tokio::test]
+async fn a_hanging_stop_falls_back_to_the_retained_checkpoint_and_a_failed_verification_stops() {
+    let old = old_job();
+    let flink = Scripted::new(&old, Stop::Hangs, Submit::Accepted, "RUNNING");
+    let r = run(&flink, true).await;
+    let calls = flink.calls();
+    let at = |c: &str| {
+        calls
+            .iter()
+            .position(|x| x.starts_with(c))
+            .unwrap_or_else(|| panic!("no {c}: {calls:?}"))
+    };
+    assert!(
+        at("stop") < at("cancel")
+            && at("cancel") < at("restore_point")
+            && at("restore_point") < at("submit"),
+        "{calls:?}"
+    );
+    assert!(
+        calls.contains(&"submit from file:/chk/chk-41".to_string()),
+        "{calls:?}"
+    );
+    assert_eq!(flink.count("submit"), 1);
+    assert_eq!(r.state_path.as_deref(), Some("file:/chk/chk-41"));
+    // The verification never sees the new job mine: it stops after its bound, once.
+    let (step, error, job_state, todo) = failed(&r);
+    assert_eq!(step, Step::Verify);
+    assert!(error.contains("not proven within"), "{error}");
+    assert!(
+        job_state.contains(&format!("job {FIXED} RUNNING")),
+        "{job_state}"
+    );
+    assert!(todo[0].starts_with("Do not restart again"), "{todo:?}");
+    let steps: Vec<(Step, bool)> = r.steps.iter().map(|s| (s.step, s.ok)).collect();
+    assert_eq!(
+        steps,
+        [
+            (Step::Stop, false),
+            (Step::Fallback, true),
+            (Step::Submit, true),
+            (Step::WaitRunning, true),
+            (Step::Verify, false)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_submission_is_not_retried_and_names_the_state() {
+    let old = old_job();
+    let flink = Scripted::new(&old, Stop::Completes, Submit::Rejected, "RUNNING");
+    let r = run(&flink, true).await;
+    let (step, error, job_state, todo) = failed(&r);
+    assert_eq!(step, Step::Submit);
+    assert!(error.contains("HTTP 400"), "{error}");
+    assert_eq!(flink.count("submit"), 1, "a refusal is final");
+    assert!(
+        job_state.contains(&format!("job {old} FINISHED")),
+        "{job_state}"
+    );
+    assert!(
+        todo.iter().any(|t| t.contains("file:/sp/savepoint-1")),
+        "{todo:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_submission_whose_answer_is_lost_is_found_by_its_id_not_sent_again() {
+    let old = old_job();
+    let flink = Scripted::new(&old, Stop::Completes, Submit::AnswerLost, "RUNNING");
+    let r = run(&flink, true).await;
+    assert_eq!(flink.count("submit"), 1);
+    assert_eq!(r.new_job_id.as_deref(), Some(FIXED));
+    let submit = r.steps.iter().find(|s| s.step == Step::Submit).unwrap();
+    assert!(
+        submit.ok && submit.detail.contains("answer was lost"),
+        "{}",
+        submit.detail
+    );
+}
+
+#[tokio::test]
+async fn an_id_still_held_by_the_ended_job_is_tried_again_within_the_bound() {
+    let old = old_job();
+    let flink = Scripted::new(&old, Stop::Completes, Submit::StillRecorded(2), "RUNNING");
+    let r = run(&flink, true).await;
+    assert_eq!(flink.count("submit"), 3);
+    assert!(r.steps.iter().any(|s| s.step == Step::Submit && s.ok));
+}
+
+#[tokio::test]
+async fn a_resubmitted_job_that_fails_stops_the_restart() {
+    let old = old_job();
+    let flink = Scripted::new(&old, Stop::Completes, Submit::Accepted, "FAILED");
+    let r = run(&flink, true).await;
+    let (step, error, job_state, _) = failed(&r);
+    assert_eq!(step, Step::WaitRunning);
+    assert!(error.contains("FAILED"), "{error}");
+    assert!(
+        job_state.contains(&format!("job {FIXED} FAILED")),
+        "{job_state}"
+    );
+    assert_eq!(flink.count("submit"), 1);
+}
