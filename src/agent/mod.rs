@@ -234,12 +234,15 @@ pub async fn run_with<P: Probe>(
     };
     let _ = stop_tx.send(true);
     let grace = config.agent.shutdown_grace;
+    let stopping = Instant::now();
     // The endpoints answer until the probes are drained, then close their connections.
     let server_done = server.is_finished();
     let drained =
         tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+    let mut waited_for_restart = false;
     if drained.is_err() {
         if shared.restarts_in_flight.load(Ordering::Acquire) > 0 {
+            waited_for_restart = true;
             // Abandoning a restart between its stop and its submission would leave the job
             // stopped: let it finish (every step of it is bounded).
             tracing::warn!("A restart is in progress; waiting for it to finish before stopping.");
@@ -248,6 +251,24 @@ pub async fn run_with<P: Probe>(
             tracing::warn!(grace = %humantime::format_duration(grace), "Probes still running after the grace period; abandoning them.");
             tasks.abort_all();
         }
+    }
+    // Alerts still being delivered (a restart's outcome, a resolution) get the rest of the grace
+    // period; rate-limited ones go out at once, merged.
+    for c in channels.iter() {
+        c.shutting_down();
+    }
+    let mut pending = std::mem::take(&mut *lock(&deliveries));
+    // After a restart that outlived the grace, its outcome alert still gets a full grace.
+    let left = if waited_for_restart {
+        grace
+    } else {
+        grace.saturating_sub(stopping.elapsed())
+    };
+    let delivered =
+        tokio::time::timeout(left, async { while pending.join_next().await.is_some() {} }).await;
+    if delivered.is_err() {
+        tracing::error!(undelivered = pending.len(), grace = %humantime::format_duration(grace), "Alerts still undelivered after the grace period; abandoning them.");
+        pending.abort_all();
     }
     if !server_done
         && tokio::time::timeout(Duration::from_secs(1), &mut server)

@@ -300,8 +300,17 @@ pub struct EmailConfig {
     pub from: lettre::message::Mailbox,
     /// The recipients (at least one).
     pub to: Vec<lettre::message::Mailbox>,
+    /// Extra trusted root certificates (PEM) for the server's TLS certificate, e.g. a
+    /// company CA; the system's roots are trusted as well.
+    pub ca_file: Option<PathBuf>,
     /// Message language.
     pub language: Language,
+}
+
+/// Parses an email address (`Name <a@b>` or `a@b`).
+pub fn mailbox(s: &str) -> Result<lettre::message::Mailbox, String> {
+    s.parse::<lettre::message::Mailbox>()
+        .map_err(|e| format!("{s:?} is not an email address: {e}"))
 }
 
 /// The language of a channel's messages.

@@ -290,6 +290,7 @@ pub(super) struct RawEmail {
     pub from: String,
     pub to: Vec<String>,
     pub language: Option<String>,
+    pub ca_file: Option<String>,
 }
 
 /// `[agent.slack]`, `[agent.dingtalk]`, `[agent.wecom]`, `[agent.feishu]`.

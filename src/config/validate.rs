@@ -594,27 +594,33 @@ impl Check<'_> {
                 .password(raw.password_env, raw.password_file, at)
                 .map(Some),
         };
-        let from = self.parsed(
-            crate::agent::alerts::email::mailbox(&raw.from),
-            &key(at, "from"),
-        );
+        let from = self.parsed(super::mailbox(&raw.from), &key(at, "from"));
         let mut to = Some(Vec::new());
         if raw.to.is_empty() {
             self.problem(&key(at, "to"), "name at least one recipient");
             to = None;
         }
         for (i, r) in raw.to.iter().enumerate() {
-            let m = self.parsed(
-                crate::agent::alerts::email::mailbox(r),
-                &format!("{}[{i}]", key(at, "to")),
-            );
+            let m = self.parsed(super::mailbox(r), &format!("{}[{i}]", key(at, "to")));
             match (m, to.as_mut()) {
                 (Some(m), Some(v)) => v.push(m),
                 _ => to = None,
             }
         }
         let language = self.language(raw.language, at);
+        let ca_file = match raw.ca_file {
+            None => Some(None),
+            Some(f) => self.path(Some(f), &key(at, "ca_file")).map(Some),
+        };
+        if let (Some(Some(f)), Some(SmtpTls::None)) = (&ca_file, tls) {
+            let msg = format!(
+                "{} is given but tls = \"none\": no certificate is checked without TLS",
+                f.display()
+            );
+            self.problem(&key(at, "ca_file"), msg);
+        }
         Some(EmailConfig {
+            ca_file: ca_file?,
             host: host?,
             port: port?,
             tls: tls?,

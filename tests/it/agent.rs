@@ -801,3 +801,48 @@ async fn metrics_are_openmetrics_when_the_scraper_asks_for_it() {
     assert!(text.contains("# TYPE logminer_doctor_probes counter"));
     assert!(text.contains("logminer_doctor_probes_total{pipeline=\"orders\"} 1"));
 }
+
+/// Shares a recorder behind another channel (a rate limiter).
+struct Shared2(Arc<Recorder>);
+impl Channel for Shared2 {
+    fn name(&self) -> &'static str {
+        self.0.name
+    }
+    fn send<'a>(&'a self, m: &'a AlertMessage) -> SendFuture<'a> {
+        self.0.send(m)
+    }
+}
+
+/// Alerts a rate limit holds back are not lost when the agent stops: they go out at once,
+/// merged, within the shutdown grace.
+#[tokio::test(start_paused = true)]
+async fn alerts_held_back_by_a_rate_limit_go_out_merged_at_shutdown() {
+    use logminer_doctor::agent::alerts::rate::RateLimited;
+    let (_dir, config, probe) = setup(&["a", "b"], "shutdown_grace = \"5s\"");
+    let rec = Recorder::new("limited");
+    // One message an hour: the second pipeline's alert has to wait.
+    let limited: Arc<dyn Channel> = Arc::new(RateLimited::new(
+        Shared2(rec.clone()),
+        vec![(1, Duration::from_secs(3600))],
+    ));
+    let running = start(config, probe.clone(), vec![limited]).await;
+    minutes(5).await;
+    probe.world("a").checkpoints_fail = true;
+    probe.world("b").checkpoints_fail = true;
+    minutes(20).await;
+    assert_eq!(
+        rec.got.lock().unwrap().len(),
+        1,
+        "the limit holds the second alert back"
+    );
+    let stopping = Instant::now();
+    running.stop().await;
+    assert!(stopping.elapsed() <= Duration::from_secs(5) + Duration::from_secs(2));
+    let got = rec.got.lock().unwrap().clone();
+    assert_eq!(got.len(), 2, "{got:#?}");
+    let pipelines: Vec<&str> = got.iter().map(|m| m.pipeline.as_str()).collect();
+    assert!(
+        pipelines.contains(&"a") && pipelines.contains(&"b"),
+        "{pipelines:?}"
+    );
+}

@@ -330,3 +330,210 @@ async fn a_failing_chat_channel_is_retried_with_backoff() {
     assert!(matches!(e, AlertError::Status { status: 500, .. }), "{e:?}");
     assert!(!format!("{e} {e:?}").contains(TOKEN));
 }
+
+/// Every channel `[agent]` can configure, built by `Deps::from_config` and driven by the agent
+/// itself on a simulated pipeline (in real time, the simulation 60 times faster): each
+/// receiver gets the incident's firing alert and its resolution, in its own format.
+#[tokio::test]
+async fn the_agent_alerts_every_configured_channel_and_resolves_them() {
+    use logminer_doctor::config::{ChatConfig, EmailConfig, SmtpTls};
+    let (base, rx) = receiver().await;
+    let smtp = crate::email::start_smtp();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = crate::agent::config(dir.path(), &["orders"], "");
+    config.pipelines[0].interval = Duration::from_millis(500);
+    let a = &mut config.agent.alerts;
+    a.retries = 2;
+    let chat_config =
+        |url: String, language: Language, s: Option<Secret>, kw: Option<&str>| ChatConfig {
+            url: url.parse().unwrap(),
+            language,
+            secret: s,
+            keyword: kw.map(str::to_owned),
+        };
+    a.slack = Some(chat_config(
+        format!("{base}/services/{TOKEN}"),
+        Language::En,
+        None,
+        None,
+    ));
+    a.dingtalk = Some(chat_config(
+        format!("{base}/robot/send?access_token={TOKEN}"),
+        Language::Zh,
+        secret(DING_SECRET),
+        Some("告警"),
+    ));
+    a.wecom = Some(chat_config(
+        format!("{base}/cgi-bin/webhook/send?key={TOKEN}"),
+        Language::Zh,
+        None,
+        None,
+    ));
+    a.feishu = Some(chat_config(
+        format!("{base}/open-apis/bot/v2/hook/{TOKEN}"),
+        Language::En,
+        secret(FEISHU_SECRET),
+        None,
+    ));
+    a.email = Some(EmailConfig {
+        host: "127.0.0.1".into(),
+        port: smtp.port,
+        tls: SmtpTls::None,
+        username: Some("alerts".into()),
+        password: secret(crate::email::SMTP_PASSWORD),
+        from: logminer_doctor::config::mailbox("doctor@example.com").unwrap(),
+        to: vec![logminer_doctor::config::mailbox("oncall@example.com").unwrap()],
+        language: Language::En,
+        ca_file: None,
+    });
+    let mut probe = crate::agent::SimProbe::new(dir.path(), &["orders"]);
+    probe.speed = 60;
+    let probe = Arc::new(probe);
+    let channels = logminer_doctor::agent::Deps::from_config((), &config).channels;
+    let names: Vec<&str> = channels.iter().map(|c| c.name()).collect();
+    assert_eq!(names, ["slack", "dingtalk", "wecom", "feishu", "email"]);
+    let running = crate::agent::start(config, probe.clone(), channels).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    probe.world("orders").checkpoints_fail = true;
+    let seen = |rx: &Rx, service: &str, needle: &str| {
+        rx.got
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(s, b)| s == service && b.to_string().contains(needle))
+    };
+    crate::support::wait_for(
+        "a firing alert on every chat service",
+        Duration::from_secs(60),
+        Duration::from_millis(200),
+        || async {
+            ["slack", "dingtalk", "wecom", "feishu"]
+                .iter()
+                .all(|s| {
+                    seen(&rx, s, "sink_stalled") || seen(&rx, s, "Sink") || seen(&rx, s, "下游")
+                })
+                .then_some(())
+        },
+    )
+    .await;
+    probe.world("orders").checkpoints_fail = false;
+    crate::support::wait_for(
+        "a resolution on every chat service and by email",
+        Duration::from_secs(90),
+        Duration::from_millis(200),
+        || async {
+            let chats = seen(&rx, "slack", "RESOLVED")
+                && seen(&rx, "feishu", "RESOLVED")
+                && seen(&rx, "dingtalk", "已恢复")
+                && seen(&rx, "wecom", "已恢复");
+            let mails = crate::email::received(&smtp);
+            let mail = mails.iter().any(|m| {
+                m["data"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("Subject: [RESOLVED]")
+            }) && mails.iter().any(|m| {
+                m["data"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("Subject: [CRITICAL]")
+            });
+            (chats && mail).then_some(())
+        },
+    )
+    .await;
+    // Every delivery passed the service's own checks (format, signature, keyword): none failed.
+    let exposition = running.shared.metrics.encode_text();
+    running.stop().await;
+    for channel in ["slack", "dingtalk", "wecom", "feishu", "email"] {
+        let failed =
+            format!("logminer_doctor_alerts_total{{channel=\"{channel}\",outcome=\"failed\"}} 0");
+        assert!(exposition.contains(&failed), "{channel}: {exposition}");
+    }
+    // No secret went out.
+    for (service, body) in rx.got.lock().unwrap().iter() {
+        let text = body.to_string();
+        assert!(
+            !text.contains(DING_SECRET) && !text.contains(FEISHU_SECRET),
+            "{service}: {text}"
+        );
+    }
+    for m in crate::email::received(&smtp) {
+        assert!(!m["data"]
+            .as_str()
+            .unwrap()
+            .contains(crate::email::SMTP_PASSWORD));
+        assert_eq!(m["authenticated"], true);
+    }
+}
+
+/// Chinese messages carry their evidence in Chinese too: every fact the decision table writes
+/// for the common verdicts, numbers and ids unchanged.
+#[test]
+fn chinese_messages_translate_the_evidence_of_every_common_verdict() {
+    use logminer_doctor::agent::alerts::chat::parts;
+    use logminer_doctor::agent::alerts::dedup::Send;
+    use logminer_doctor::diagnose::{diagnose, DiagnoseOptions};
+    use logminer_doctor::observation::Bundle;
+    assert!(logminer_doctor::agent::alerts::zh::shapes_compile());
+    let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let mut untranslated = vec![];
+    for name in [
+        "dead_connection",
+        "real_feed_closed_dead_connection",
+        "real_half_open_dead_connection",
+        "logminer_stuck",
+        "missing_redo",
+        "sink_stalled",
+        "job_not_running",
+        "real_failed",
+        "misconfigured",
+        "resource_exhausted",
+        "leader_problem",
+        "oracle_unreachable",
+    ] {
+        let path = format!(
+            "{}/tests/fixtures/observations/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let b: Bundle = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let p = &b.pipelines[0];
+        let d = diagnose(&p.observations, &p.thresholds, &DiagnoseOptions::default());
+        let send = Send {
+            notice: Notice::Firing,
+            cause: d.cause,
+            since: d.observed_at,
+        };
+        let m = AlertMessage::new(&d, send, Duration::from_secs(3600))
+            .with_action("restarted: job a3f5 from file:/sp/1");
+        let zh = parts(&m, Language::Zh, None);
+        assert!(!zh.evidence.is_empty(), "{name}");
+        for (en, line) in d.evidence.iter().zip(&zh.evidence) {
+            if !cjk(line) {
+                untranslated.push(format!("{name}: {line}"));
+            }
+            // Every number of the fact survives the translation.
+            for n in en
+                .fact
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|n| n.len() >= 3)
+            {
+                assert!(
+                    line.contains(n),
+                    "{name}: {n} lost in {line:?} (from {:?})",
+                    en.fact
+                );
+            }
+        }
+        assert!(
+            zh.todo[0].starts_with("自动处置：restarted: job a3f5"),
+            "{name}: {:?}",
+            zh.todo
+        );
+    }
+    assert!(
+        untranslated.is_empty(),
+        "evidence left in English:\n{}",
+        untranslated.join("\n")
+    );
+}

@@ -1078,3 +1078,73 @@ secret_env = "LMD_PASSWORD"
         "{found:#?}"
     );
 }
+
+// -- email alerts (issue 6) --------------------------------------------------------------------
+
+fn with_email(body: &str) -> String {
+    format!("{MINIMAL}\n[agent.email]\n{body}\n")
+}
+
+#[test]
+fn email_loads_with_default_ports_per_tls_mode_and_a_password_from_the_environment() {
+    for (tls, port) in [
+        ("", 587),
+        ("tls = \"starttls\"", 587),
+        ("tls = \"implicit\"", 465),
+        ("tls = \"none\"", 25),
+    ] {
+        let c = parse(&with_email(&format!(
+            "host = \"smtp.example.com\"\n{tls}\nusername = \"alerts\"\npassword_env = \"LMD_PASSWORD\"\nfrom = \"logminer-doctor <doctor@example.com>\"\nto = [\"oncall@example.com\", \"DBA <dba@example.com>\"]\nlanguage = \"zh\""
+        )))
+        .unwrap();
+        let e = c.agent.alerts.email.as_ref().unwrap();
+        assert_eq!(e.port, port, "{tls}");
+        assert_eq!(e.password.as_ref().unwrap().expose(), PASSWORD);
+        assert_eq!(e.to.len(), 2);
+        assert_eq!(e.from.email.to_string(), "doctor@example.com");
+        assert_eq!(e.language, logminer_doctor::config::Language::Zh);
+        assert!(!format!("{c:?}").contains(PASSWORD));
+    }
+    let c = parse(&with_email(
+        "host = \"smtp.example.com\"\nport = 2525\nfrom = \"d@example.com\"\nto = [\"o@example.com\"]\nca_file = \"certs/relay-ca.pem\"",
+    ))
+    .unwrap();
+    let e = c.agent.alerts.email.as_ref().unwrap();
+    assert_eq!(e.port, 2525);
+    assert!(e.username.is_none() && e.password.is_none());
+    // Relative to the config file's directory, like every path.
+    assert!(
+        e.ca_file.as_ref().unwrap().ends_with("certs/relay-ca.pem"),
+        "{:?}",
+        e.ca_file
+    );
+}
+
+#[test]
+fn every_email_mistake_is_named_by_its_key() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("from = \"d@example.com\"\nto = [\"o@example.com\"]", "agent.email", "host"),
+        ("host = \"h\"\nto = [\"o@example.com\"]", "agent.email", "from"),
+        ("host = \"h\"\nfrom = \"d@example.com\"", "agent.email", "to"),
+        ("host = \"h\"\nfrom = \"d@example.com\"\nto = []", "agent.email.to", "at least one recipient"),
+        ("host = \"h\"\nfrom = \"not an address\"\nto = [\"o@example.com\"]", "agent.email.from", "not an email address"),
+        ("host = \"h\"\nfrom = \"d@example.com\"\nto = [\"o@example.com\", \"@@\"]", "agent.email.to[1]", "not an email address"),
+        ("host = \"h\"\nfrom = \"d@example.com\"\nto = [\"o@example.com\"]\npassword_env = \"LMD_PASSWORD\"", "agent.email", "needs a username"),
+        ("host = \"h\"\nfrom = \"d@example.com\"\nto = [\"o@example.com\"]\ntls = \"ssl\"", "agent.email.tls", "not a TLS mode"),
+        ("host = \"h\"\nfrom = \"d@example.com\"\nto = [\"o@example.com\"]\nport = 70000", "agent.email.port", "not a port"),
+        ("host = \"h\"\nfrom = \"d@example.com\"\nto = [\"o@example.com\"]\nusername = \"u\"\npassword_env = \"NOPE_UNSET\"", "agent.email", "NOPE_UNSET"),
+        ("host = \"h\"\nfrom = \"d@example.com\"\nto = [\"o@example.com\"]\ntls = \"none\"\nca_file = \"ca.pem\"", "agent.email.ca_file", "no certificate is checked"),
+        ("host = \"h\"\nfrom = \"d@example.com\"\nto = [\"o@example.com\"]\nlanguage = \"de\"", "agent.email.language", "\"de\""),
+        ("host = \"h\"\nfrom = \"d@example.com\"\nto = [\"o@example.com\"]\nsubject = \"x\"", "agent.email", "subject"),
+    ];
+    for (body, key, says) in cases {
+        let found = problems(&with_email(body));
+        assert!(
+            found
+                .iter()
+                .any(|p| p.key.starts_with(key)
+                    && (p.message.contains(says) || p.key.contains(says))),
+            "{body:?}: expected {key} to say {says:?}; got {found:#?}"
+        );
+    }
+}

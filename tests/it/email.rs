@@ -13,12 +13,12 @@ use logminer_doctor::config::{EmailConfig, Language, Secret, SecretSource, SmtpT
 use logminer_doctor::diagnose::{Cause, Severity};
 use logminer_doctor::observation::Timestamp;
 
-const SMTP_PASSWORD: &str = "smtp-pw-5e6f7a";
+pub const SMTP_PASSWORD: &str = "smtp-pw-5e6f7a";
 
 /// aiosmtpd on a free port, killed (by pid) on drop.
-struct Smtp {
+pub struct Smtp {
     child: Child,
-    port: u16,
+    pub port: u16,
     out: tempfile::TempDir,
 }
 
@@ -29,7 +29,31 @@ impl Drop for Smtp {
     }
 }
 
-fn start_smtp() -> Smtp {
+pub fn start_smtp() -> Smtp {
+    start_smtp_with(&[])
+}
+
+/// A self-signed certificate for `localhost` and 127.0.0.1 (PEM certificate, PEM key), written
+/// into `dir`: what a company's own mail relay often presents.
+fn self_signed(dir: &std::path::Path) -> (PathBuf, PathBuf) {
+    let c =
+        rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+    let (cert, key) = (dir.join("smtp.crt"), dir.join("smtp.key"));
+    std::fs::write(&cert, c.cert.pem()).unwrap();
+    std::fs::write(&key, c.key_pair.serialize_pem()).unwrap();
+    (cert, key)
+}
+
+/// aiosmtpd with TLS: `mode` is "starttls" or "implicit".
+fn start_smtp_tls(mode: &str, cert: &std::path::Path, key: &std::path::Path) -> Smtp {
+    start_smtp_with(&[
+        mode.to_string(),
+        cert.display().to_string(),
+        key.display().to_string(),
+    ])
+}
+
+fn start_smtp_with(tls: &[String]) -> Smtp {
     let cache = std::env::var("LMD_CACHE")
         .map(PathBuf::from)
         .unwrap_or_else(|_| {
@@ -56,6 +80,7 @@ fn start_smtp() -> Smtp {
         .arg("alerts")
         .arg(SMTP_PASSWORD)
         .arg(out.path())
+        .args(tls)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -84,6 +109,7 @@ fn config(port: u16, password: &str) -> EmailConfig {
             mailbox("DBA team <dba@example.com>").unwrap(),
         ],
         language: Language::En,
+        ca_file: None,
     }
 }
 
@@ -103,7 +129,7 @@ fn message() -> AlertMessage {
     }
 }
 
-fn received(smtp: &Smtp) -> Vec<serde_json::Value> {
+pub fn received(smtp: &Smtp) -> Vec<serde_json::Value> {
     let mut v = Vec::new();
     for e in std::fs::read_dir(smtp.out.path()).unwrap() {
         let p = e.unwrap().path();
@@ -152,17 +178,80 @@ async fn an_alert_email_reaches_every_recipient_as_plain_text_and_html() {
 #[tokio::test]
 async fn a_wrong_smtp_password_fails_without_showing_it() {
     let smtp = start_smtp();
-    let email = Email::new(
-        &config(smtp.port, "wrong-pw-1a2b"),
-        None,
-        Duration::from_secs(5),
-    );
+    // A long timeout: the refusal must come from the server's 535, not from the clock.
+    let timeout = Duration::from_secs(30);
+    let email = Email::new(&config(smtp.port, "wrong-pw-1a2b"), None, timeout);
+    let started = tokio::time::Instant::now();
     let e = email.send(&message()).await.unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        took < timeout / 2,
+        "the refusal took {took:?}: it waited for a timeout"
+    );
+    let chain = logminer_doctor::observation::error_chain(&e);
+    assert!(
+        chain.contains("535") || chain.to_lowercase().contains("authentication"),
+        "{chain}"
+    );
     let shown = format!(
         "{e} {e:?} {}",
         logminer_doctor::observation::error_chain(&e)
     );
     assert!(shown.contains("127.0.0.1"), "{shown}");
     assert!(!shown.contains("wrong-pw-1a2b"), "{shown}");
+    assert!(received(&smtp).is_empty());
+}
+
+/// STARTTLS (required before AUTH) and implicit TLS against aiosmtpd with a self-signed
+/// certificate the channel trusts through `ca_file`; without it the certificate is refused.
+#[tokio::test]
+async fn alerts_go_over_starttls_and_implicit_tls_with_a_private_ca() {
+    let certs = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed(certs.path());
+    for (mode, tls) in [
+        ("starttls", SmtpTls::StartTls),
+        ("implicit", SmtpTls::Implicit),
+    ] {
+        let smtp = start_smtp_tls(mode, &cert, &key);
+        let mut c = config(smtp.port, SMTP_PASSWORD);
+        c.host = "localhost".into();
+        c.tls = tls;
+        // Without the private CA the server's certificate is not trusted: refused, not sent.
+        let untrusted = Email::new(&c, None, Duration::from_secs(10));
+        let e = untrusted.send(&message()).await.unwrap_err();
+        let chain = logminer_doctor::observation::error_chain(&e);
+        assert!(
+            chain.to_lowercase().contains("certificate")
+                || chain.contains("tls")
+                || chain.contains("TLS"),
+            "{mode}: {chain}"
+        );
+        assert!(received(&smtp).is_empty(), "{mode}");
+        c.ca_file = Some(cert.clone());
+        let email = Email::new(&c, None, Duration::from_secs(10));
+        deliver(&email, &message(), 1, Duration::from_millis(50))
+            .await
+            .unwrap_or_else(|e| {
+                panic!("{mode}: {}", logminer_doctor::observation::error_chain(&e))
+            });
+        let got = received(&smtp);
+        assert_eq!(got.len(), 1, "{mode}");
+        assert_eq!(got[0]["tls"], mode);
+        assert_eq!(got[0]["authenticated"], true, "{mode}");
+        assert!(got[0]["data"].as_str().unwrap().contains("81234567"));
+    }
+}
+
+/// A server that offers no STARTTLS while the config requires it: refused before any password
+/// is sent.
+#[tokio::test]
+async fn starttls_is_required_never_optional() {
+    let smtp = start_smtp();
+    let mut c = config(smtp.port, SMTP_PASSWORD);
+    c.tls = SmtpTls::StartTls;
+    let email = Email::new(&c, None, Duration::from_secs(10));
+    let e = email.send(&message()).await.unwrap_err();
+    let chain = logminer_doctor::observation::error_chain(&e);
+    assert!(chain.to_lowercase().contains("tls"), "{chain}");
     assert!(received(&smtp).is_empty());
 }

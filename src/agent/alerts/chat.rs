@@ -190,12 +190,20 @@ pub fn parts(m: &AlertMessage, lang: Language, link: Option<&Url>) -> Parts {
                 m.summary.clone()
             },
             evidence_heading: "证据",
-            evidence: m.evidence.clone(),
+            evidence: m.evidence.iter().map(|e| super::zh::evidence(e)).collect(),
             todo_heading: "处理建议",
-            todo: if resolved {
-                Vec::new()
-            } else {
-                todo_zh(m.cause)
+            todo: {
+                let mut todo = if resolved {
+                    Vec::new()
+                } else {
+                    todo_zh(m.cause)
+                };
+                // What auto-remediation did is news, not advice: it comes first, as reported
+                // (restart ids, paths and SCNs read the same in any language).
+                if let Some(a) = &m.action {
+                    todo.insert(0, format!("自动处置：{a}"));
+                }
+                todo
             },
             footer: {
                 let mut f = format!("开始于 {}；本次 {}", m.since, m.at);

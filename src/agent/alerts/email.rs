@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
-use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::message::{header::ContentType, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::chat::{fit_bytes, parts, Parts};
@@ -114,6 +115,40 @@ pub fn html(p: &Parts) -> String {
     fit_bytes(&s, EMAIL_PART_BYTES)
 }
 
+/// The SMTP transport for `c`: TLS as configured, trusting the system's roots and `ca_file`'s.
+fn transport(
+    c: &EmailConfig,
+    timeout: Duration,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    let tls = |c: &EmailConfig| -> Result<TlsParameters, String> {
+        let mut b = TlsParameters::builder(c.host.clone());
+        if let Some(path) = &c.ca_file {
+            let pem = std::fs::read(path)
+                .map_err(|e| format!("cannot read ca_file {}: {e}", path.display()))?;
+            let cert = Certificate::from_pem(&pem)
+                .map_err(|e| format!("ca_file {} is not a PEM certificate: {e}", path.display()))?;
+            b = b.add_root_certificate(cert);
+        }
+        b.build().map_err(|e| e.to_string())
+    };
+    let b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&c.host)
+        .port(c.port)
+        .timeout(Some(timeout));
+    let b = match c.tls {
+        // STARTTLS is required, never optional: a server that does not offer it is refused
+        // rather than sent the password in clear.
+        SmtpTls::StartTls => b.tls(Tls::Required(tls(c)?)),
+        SmtpTls::Implicit => b.tls(Tls::Wrapper(tls(c)?)),
+        SmtpTls::None => b.tls(Tls::None),
+    };
+    Ok(match (&c.username, &c.password) {
+        (Some(u), Some(p)) => b
+            .credentials(Credentials::new(u.clone(), p.expose().to_owned()))
+            .build(),
+        _ => b.build(),
+    })
+}
+
 /// Email alerts through one SMTP server.
 pub struct Email {
     config: EmailConfig,
@@ -126,22 +161,7 @@ impl Email {
     /// The channel for `config`; `link` is the doctor's status page.
     pub fn new(config: &EmailConfig, link: Option<url::Url>, timeout: Duration) -> Email {
         let c = config;
-        let builder = match c.tls {
-            SmtpTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&c.host),
-            SmtpTls::Implicit => AsyncSmtpTransport::<Tokio1Executor>::relay(&c.host),
-            SmtpTls::None => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
-                &c.host,
-            )),
-        };
-        let transport = builder.map_err(|e| e.to_string()).map(|b| {
-            let b = b.port(c.port).timeout(Some(timeout));
-            match (&c.username, &c.password) {
-                (Some(u), Some(p)) => b
-                    .credentials(Credentials::new(u.clone(), p.expose().to_owned()))
-                    .build(),
-                _ => b.build(),
-            }
-        });
+        let transport = transport(c, timeout);
         Email {
             config: config.clone(),
             link,
@@ -229,8 +249,4 @@ impl Channel for Email {
     }
 }
 
-/// Parses an address for the config (`Name <a@b>` or `a@b`).
-pub fn mailbox(s: &str) -> Result<Mailbox, String> {
-    s.parse::<Mailbox>()
-        .map_err(|e| format!("{s:?} is not an email address: {e}"))
-}
+pub use crate::config::mailbox;

@@ -9,6 +9,7 @@ pub mod chat;
 pub mod dedup;
 pub mod email;
 pub mod rate;
+pub mod zh;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -148,6 +149,9 @@ pub trait Channel: Send + Sync {
     fn name(&self) -> &'static str;
     /// Delivers one message (one attempt).
     fn send<'a>(&'a self, m: &'a AlertMessage) -> SendFuture<'a>;
+    /// The agent is stopping: send what waits now instead of holding it back (a rate limiter
+    /// sends its waiting alerts merged into one message at once).
+    fn shutting_down(&self) {}
 }
 
 /// Prometheus Alertmanager, API v2.

@@ -41,6 +41,10 @@ pub struct RateLimited<C> {
     inner: C,
     limits: Vec<(usize, Duration)>,
     state: Mutex<State>,
+    /// Set at shutdown: the waiting alerts go out now, merged, rather than be lost with the
+    /// process (one message over the limit at worst, which the service may refuse and the
+    /// delivery then reports).
+    flush: std::sync::atomic::AtomicBool,
 }
 
 impl<C: Channel> RateLimited<C> {
@@ -50,6 +54,7 @@ impl<C: Channel> RateLimited<C> {
             inner,
             limits,
             state: Mutex::new(State::default()),
+            flush: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -79,7 +84,8 @@ impl<C: Channel> RateLimited<C> {
                 }
                 let mine = s.waiting.iter().any(|(i, _)| *i == id);
                 let now = Instant::now();
-                if mine && self.free(&mut s, now) {
+                let flushing = self.flush.load(std::sync::atomic::Ordering::SeqCst);
+                if mine && (flushing || self.free(&mut s, now)) {
                     s.sent.push_back(now);
                     Some(std::mem::take(&mut s.waiting))
                 } else {
@@ -180,6 +186,10 @@ impl<C: Channel> Channel for RateLimited<C> {
 
     fn send<'a>(&'a self, m: &'a AlertMessage) -> SendFuture<'a> {
         Box::pin(self.send_limited(m))
+    }
+
+    fn shutting_down(&self) {
+        self.flush.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
