@@ -73,9 +73,59 @@ pub async fn history(
             serde_json::to_string_pretty(&entries)
                 .map_err(|e| CommandError::Demo(e.to_string()))?
         ),
-        Format::Text => print!("{}", timeline_text(&entries, since)),
+        Format::Text => {
+            print!("{}", timeline_text(&entries, since));
+            // What the doctor did (restarts, refusals) beside what it saw.
+            let names: Vec<&str> = match pipeline {
+                Some(n) => vec![n],
+                None => config.pipelines.iter().map(|p| p.name.as_str()).collect(),
+            };
+            for name in names {
+                let actions = h.actions(name, SystemClock.now().minus(since)).await?;
+                print!("{}", actions_text(name, &actions));
+            }
+        }
     }
     Ok(Exit::Ok)
+}
+
+/// The audit log for people: one line per action, oldest first (nothing when there is none).
+pub fn actions_text(
+    pipeline: &str,
+    actions: &[(crate::observation::Timestamp, String, String)],
+) -> String {
+    let mut s = String::new();
+    if actions.is_empty() {
+        return s;
+    }
+    let _ = writeln!(s, "Actions on {pipeline} (audit log):");
+    for (at, action, detail) in actions {
+        let v: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
+        let what = match (
+            v.get("ok").and_then(|o| o.as_bool()),
+            v.get("detail").and_then(|d| d.as_str()),
+        ) {
+            (Some(ok), Some(d)) => format!("{} {d}", if ok { "ok:" } else { "FAILED:" }),
+            _ => match v.get("result").and_then(|r| r.as_str()) {
+                Some(r) => format!(
+                    "{r} {}",
+                    v.get("proof")
+                        .or(v.get("error"))
+                        .and_then(|x| x.as_str())
+                        .unwrap_or_default()
+                ),
+                None => match v.get("blockers") {
+                    Some(b) => format!("refused by the gate: {b}"),
+                    None => match v.get("restart_scn") {
+                        Some(scn) => format!("began (gate passed; restart SCN {scn})"),
+                        None => detail.clone(),
+                    },
+                },
+            },
+        };
+        let _ = writeln!(s, "  {at}  {action:<22} {}", what.trim());
+    }
+    s
 }
 
 /// The timeline for people: one block per change of verdict, oldest first.

@@ -667,6 +667,25 @@ async fn watch_restarts_a_dead_connection(name: &str, half_open: bool) {
     assert!(actions.contains(&"restart.submit") && actions.contains(&"restart.verify"));
     assert_eq!(actions.last(), Some(&"restart.end"));
     assert_eq!(log.last().unwrap().1["result"], "succeeded", "{log:?}");
+    // What `history` prints of it.
+    let h = History::open(&p.state_dir).unwrap();
+    let text = logminer_doctor::agent::commands::actions_text(
+        "orders",
+        &h.actions("orders", Timestamp::from_unix_millis(0))
+            .await
+            .unwrap(),
+    );
+    eprintln!("{text}");
+    assert!(text.starts_with("Actions on orders (audit log):"), "{text}");
+    assert!(text.contains("began (gate passed; restart SCN"), "{text}");
+    assert!(
+        text.contains("restart.submit") && text.contains("ok: job"),
+        "{text}"
+    );
+    assert!(
+        text.contains("restart.end") && text.contains("succeeded job"),
+        "{text}"
+    );
     let step_ok = |s: &str| {
         log.iter()
             .find(|(a, _)| a == s)
