@@ -14,7 +14,7 @@ use logminer_doctor::remediation::gate::{
 use logminer_doctor::remediation::restart::{plan, Bounds};
 
 /// A config whose resubmit jar exists (in `dir`), with `extra` lines in [pipeline.remediation].
-fn config(dir: &Path, extra: &str) -> Config {
+pub fn config(dir: &Path, extra: &str) -> Config {
     let jar = dir.join("orders-cdc.jar");
     std::fs::write(&jar, b"PK").unwrap();
     let text = format!(

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use logminer_doctor::agent::{Probe, ProbeResult};
 use logminer_doctor::collectors::flink::FlinkError;
-use logminer_doctor::config::{Config, PipelineConfig};
+use logminer_doctor::config::PipelineConfig;
 use logminer_doctor::observation::{Bundle, Observation, Signal, Timestamp};
 use logminer_doctor::remediation::gate::{evaluate, GateInput, LockState};
 use logminer_doctor::remediation::restart::{
@@ -19,8 +19,6 @@ use logminer_doctor::remediation::restart::{
 use logminer_doctor::remediation::{
     FlinkControl, JarRun, OracleControl, RestorePoint, SavepointStatus,
 };
-
-use crate::support::sim_oracle::PasswordEnv;
 
 const FIXED: &str = "a3f5c0d2e4b6478890abcdef12345678";
 
@@ -223,41 +221,11 @@ fn fixture(retained: bool) -> Observation {
     o
 }
 
-fn config(dir: &Path) -> Config {
-    let jar = dir.join("job.jar");
-    std::fs::write(&jar, b"PK").unwrap();
-    let text = format!(
-        r#"
-[[pipeline]]
-name = "orders"
-[pipeline.oracle]
-connect_string = "db:1521/ORCLPDB1"
-user = "LMD_MONITOR"
-password_env = "LMD_PASSWORD"
-connector_user = "CDC"
-captured_tables = ["SHOP.ORDERS"]
-[pipeline.flink]
-jobmanagers = ["http://127.0.0.1:9"]
-job_name = "orders-cdc"
-[pipeline.output]
-dir = {out:?}
-format = "csv"
-csv_scn_column = 0
-[pipeline.remediation.resubmit]
-jar = {jar:?}
-entry_class = "lmd.standin.CdcStandIn"
-job_id = "{FIXED}"
-"#,
-        out = dir.join("out").display().to_string(),
-        jar = jar.display().to_string(),
-    );
-    Config::from_toml(&text, &dir.join("d.toml"), &PasswordEnv("Paths-Secret-1")).unwrap()
-}
-
 /// Runs the gate (it must pass) and the restart against `flink`, with short bounds.
 async fn run(flink: &Scripted, retained: bool) -> RestartReport {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = config(dir.path());
+    // gate.rs's pipeline: its resubmission uses the fixed id FIXED.
+    let cfg = crate::gate::config(dir.path(), "");
     let p = &cfg.pipelines[0];
     let o = fixture(retained);
     let gate = evaluate(&GateInput {
