@@ -13,11 +13,10 @@ use super::restart::{
     Bounds, GatedRestart, LogProgress, Outcome, Progress, Request, Restart, Step,
 };
 use crate::agent::history::History;
-use crate::agent::CollectorProbe;
+use crate::agent::{CollectorProbe, Probe};
 use crate::clock::SystemClock;
 use crate::collectors::flink::FlinkRestClient;
 use crate::collectors::oracle::OracleCollector;
-use crate::collectors::sample;
 use crate::collectors::zookeeper::ZooKeeperCollector;
 use crate::commands::{real_collectors, select, CommandError};
 use crate::config::{Config, PipelineConfig, ProcessEnv};
@@ -50,22 +49,17 @@ pub fn cluster_control(p: &PipelineConfig) -> ClusterControl {
     )
 }
 
-/// The observations a gate judges: what `watch` recorded recently and one new sample, or two
-/// new samples 5 s apart when there is no history (so that pending changes can be told).
-async fn observe(config: &Config, p: &PipelineConfig) -> Vec<Observation> {
-    let prior = crate::agent::commands::recent_history(config, p).await;
-    let samples = if prior.is_empty() { 2 } else { 1 };
-    let collectors = real_collectors(p);
-    let new = sample(
-        &p.name,
-        &collectors,
-        &SystemClock,
-        samples,
-        Duration::from_secs(5),
-        crate::agent::probe_deadline(p),
-    )
-    .await;
-    prior.into_iter().chain(new).collect()
+/// The observations a gate judges before its own fresh one: what `watch` recorded recently, or
+/// else one taken now, 5 s before the gate's (two observations, so the heartbeat and the
+/// tables' activity can be compared). One probe serves both, and the verification after: the
+/// monitoring account logs in once.
+async fn observe<P: Probe>(config: &Config, p: &PipelineConfig, probe: &P) -> Vec<Observation> {
+    let mut window = crate::agent::commands::recent_history(config, p).await;
+    if window.is_empty() {
+        window.push(probe.probe(p).await.observation);
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+    window
 }
 
 async fn one(
@@ -82,9 +76,9 @@ async fn one(
             None
         }
     };
-    let window = observe(config, p).await;
     let mut probe = CollectorProbe::new(SystemClock);
     probe.insert(&p.name, real_collectors(p), crate::agent::probe_deadline(p));
+    let window = observe(config, p, &probe).await;
     let control = cluster_control(p);
     let oracle = OracleCollector::new(p.oracle.clone());
     let restart = Restart {
