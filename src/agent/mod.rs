@@ -504,12 +504,9 @@ impl<P: Probe> PipelineTask<P> {
             let text = restart_outcome(&result);
             tracing::warn!(pipeline = %p.name, outcome = %text, "Auto-remediation done.");
             let m = AlertMessage::new(&d, send, a.alerts.renotify).with_action(text);
+            // The window keeps the observations from before the restart: the next verdicts see
+            // the recovery as they see any other (a one-observation window would not decide).
             self.dispatch(Arc::new(m));
-            if result.restart.is_some() {
-                // The observations describe the job before the restart: the next verdict
-                // rests on the new one only.
-                window.clear();
-            }
         }
         self.shared.publish(self.index, d);
         next

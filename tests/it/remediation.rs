@@ -643,6 +643,12 @@ async fn watch_restarts_a_dead_connection(name: &str, half_open: bool) {
         })
         .await;
     assert!(action(&outcome).starts_with("restarted: job"), "{outcome}");
+    // The agent then sees the recovery: the incident resolves.
+    inbox
+        .wait("the incident's resolution", Duration::from_secs(120), |v| {
+            v["notice"] == "resolved" && v["cause"] == "dead_connection"
+        })
+        .await;
     let recovery_at = wait_committed(&p.output, 200).await;
     let _ = recovery_at;
     let recovered = Instant::now();
