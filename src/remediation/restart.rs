@@ -786,7 +786,15 @@ where
         let mut last_state;
         loop {
             let obs = self.probe.probe(p).await.observation;
-            let v = judge(&obs, seen.last(), new_id, &before, begun, gate.restart_scn);
+            let v = judge(
+                &obs,
+                seen.last(),
+                new_id,
+                &before,
+                begun,
+                gate.restart_scn,
+                p.thresholds.mining_call_gap,
+            );
             seen.push(obs);
             let pending = pending_before || activity_rose(seen.iter());
             last_state = v.describe(pending);
@@ -958,6 +966,7 @@ fn judge(
     before: &HashSet<(u32, u32, u32)>,
     begun: Timestamp,
     restart_scn: Option<u64>,
+    orphan_idle: Duration,
 ) -> Verification {
     let job = o
         .flink
@@ -974,7 +983,14 @@ fn judge(
         .unwrap_or_default();
     let is_new = |s: &ConnectorSession| !before.contains(&s.key()) || s.logon_time >= begun;
     let mining_new = sessions.iter().any(|s| is_new(s) && s.is_mining());
-    let orphans = sessions.iter().filter(|s| !is_new(s)).cloned().collect();
+    // An orphan is a session from before the restart that has made no call for longer than the
+    // mining loop's gap: another connector sharing the user (a second pipeline) calls every few
+    // seconds and is never taken for one.
+    let orphans = sessions
+        .iter()
+        .filter(|s| !is_new(s) && !s.is_active() && s.last_call_et_s >= orphan_idle.as_secs())
+        .cloned()
+        .collect();
     let flush = |o: &Observation| {
         o.oracle
             .value()

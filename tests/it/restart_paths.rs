@@ -402,3 +402,166 @@ async fn a_resubmitted_job_that_fails_stops_the_restart() {
     );
     assert_eq!(flink.count("submit"), 1);
 }
+
+/// Verification observations: the new job running, a new mining session with its heartbeat
+/// rising, and two sessions from before the restart.
+struct AfterRestart {
+    base: Observation,
+    heartbeat: std::sync::atomic::AtomicU64,
+}
+
+fn session(
+    sid: u32,
+    last_call_et_s: u64,
+    logon: Timestamp,
+) -> logminer_doctor::observation::ConnectorSession {
+    logminer_doctor::observation::ConnectorSession {
+        instance: 1,
+        sid,
+        serial: 1000 + sid,
+        status: "INACTIVE".into(),
+        last_call_et_s,
+        event: "SQL*Net message from client".into(),
+        sql: None,
+        prev_sql: Some(logminer_doctor::observation::SqlKind::MiningQuery),
+        sql_stats: None,
+        pga_bytes: None,
+        logon_time: logon,
+        machine: "flink-tm-1".into(),
+        port: None,
+    }
+}
+
+fn with_sessions(
+    o: &mut Observation,
+    sessions: Vec<logminer_doctor::observation::ConnectorSession>,
+    heartbeat: u64,
+) {
+    if let Signal::Observed { value } = &mut o.oracle {
+        value.sessions = Signal::observed(sessions);
+        value.flush_table_scn = Signal::observed(heartbeat);
+    }
+}
+
+impl Probe for AfterRestart {
+    async fn probe(&self, _: &PipelineConfig) -> ProbeResult {
+        let now = self.now();
+        let mut o = self.base.clone();
+        o.observed_at = now;
+        if let Signal::Observed { value } = &mut o.flink {
+            let j = value.job.as_mut().unwrap();
+            j.id = FIXED.into();
+            j.state = "RUNNING".into();
+            j.tasks_running = j.tasks_total;
+        }
+        let hb = self
+            .heartbeat
+            .fetch_add(500, std::sync::atomic::Ordering::SeqCst);
+        let old = now.minus(Duration::from_secs(3600));
+        with_sessions(
+            &mut o,
+            vec![
+                session(300, 1, now),
+                session(245, 400, old),
+                session(246, 2, old),
+            ],
+            hb,
+        );
+        ProbeResult {
+            observation: o,
+            durations: vec![],
+        }
+    }
+    fn now(&self) -> Timestamp {
+        Timestamp::from_system_time(std::time::SystemTime::now())
+    }
+}
+
+/// Records the kill procedure's calls.
+#[derive(Default)]
+struct Kills(Mutex<Vec<(String, u32, u32, u32)>>);
+impl OracleControl for Kills {
+    type Error = std::io::Error;
+    async fn kill_session(
+        &self,
+        procedure: &str,
+        instance: u32,
+        sid: u32,
+        serial: u32,
+    ) -> Result<(), std::io::Error> {
+        self.0
+            .lock()
+            .unwrap()
+            .push((procedure.into(), instance, sid, serial));
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn only_a_silent_session_from_before_the_restart_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = crate::gate::config(
+        dir.path(),
+        "kill_procedure = \"system.lmd_kill_connector_session\"",
+    );
+    let p = &cfg.pipelines[0];
+    // Before: the stalled connector's session (idle 400 s) and another pipeline's connector
+    // sharing the user (it called 2 s ago).
+    let mut before = fixture(true);
+    let old = before.observed_at.minus(Duration::from_secs(3600));
+    with_sessions(
+        &mut before,
+        vec![session(245, 340, old), session(246, 1, old)],
+        9_000,
+    );
+    let gate = evaluate(&GateInput {
+        pipeline: p,
+        observation: &before,
+        from_scn: None,
+        restarts_in_window: Ok(0),
+        lock: LockState::Free {
+            checked: "test".into(),
+        },
+        given_state: None,
+    });
+    assert!(gate.passed(), "{:?}", gate.blockers());
+    let flink = Scripted::new(&old_job(), Stop::Completes, Submit::Accepted, "RUNNING");
+    let probe = AfterRestart {
+        base: before.clone(),
+        heartbeat: std::sync::atomic::AtomicU64::new(10_000),
+    };
+    let kills = Kills::default();
+    let progress = LogProgress::default();
+    let r = Restart {
+        pipeline: p,
+        control: &flink,
+        oracle: Some(&kills),
+        probe: &probe,
+        history: None,
+        progress: &progress,
+        bounds: Bounds {
+            stop: Duration::from_millis(300),
+            running: Duration::from_millis(600),
+            verify: Duration::from_secs(2),
+            poll: Duration::from_millis(50),
+        },
+    }
+    .execute(&gate, &[before])
+    .await;
+    assert!(r.succeeded(), "{}", r.summary());
+    assert_eq!(
+        *kills.0.lock().unwrap(),
+        vec![(
+            "SYSTEM.LMD_KILL_CONNECTOR_SESSION".to_string(),
+            1,
+            245,
+            1245
+        )]
+    );
+    let kill = r.steps.iter().find(|s| s.step == Step::KillOrphan).unwrap();
+    assert!(
+        kill.ok && kill.detail.contains("245,1245,@1"),
+        "{}",
+        kill.detail
+    );
+}
