@@ -11,10 +11,11 @@ use logminer_doctor::config::{OracleConfig, Secret, SecretSource, TableName};
 #[tokio::test]
 async fn oracle_live() {
     let Ok(cs) = std::env::var("LMD_TEST_ORACLE") else {
-        println!(
+        // Uncaptured: a skipped test says so in cargo test's output, also when it passes.
+        crate::support::report(
             "oracle_live SKIPPED: LMD_TEST_ORACLE is not set. Set it to a connect string, with \
              LMD_TEST_ORACLE_USER, LMD_TEST_ORACLE_PASSWORD, LMD_TEST_ORACLE_CONNECTOR_USER and \
-             LMD_TEST_ORACLE_TABLES=OWNER.TABLE,...; it needs Oracle Instant Client 19."
+             LMD_TEST_ORACLE_TABLES=OWNER.TABLE,...; it needs Oracle Instant Client 19.",
         );
         return;
     };

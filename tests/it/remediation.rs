@@ -1093,7 +1093,7 @@ async fn the_gate_and_restart_commands_block_when_oracle_does_not_answer() {
 #[tokio::test]
 async fn measure_detection_and_recovery_with_the_default_thresholds() {
     if std::env::var_os("LMD_MEASURE_DEFAULTS").is_none() {
-        eprintln!("remediation::measure_detection_and_recovery_with_the_default_thresholds: NOT RUN (a measurement of ~8 min): set LMD_MEASURE_DEFAULTS=1 to run it");
+        report("remediation::measure_detection_and_recovery_with_the_default_thresholds: NOT RUN (a measurement of ~8 min): set LMD_MEASURE_DEFAULTS=1 to run it");
         return;
     }
     let t = ClusterTest::begin("measure_defaults").await;
