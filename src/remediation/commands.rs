@@ -210,6 +210,11 @@ pub async fn restart(config_path: &Path, args: Args, format: Format) -> Result<E
 /// The plan, the gate and, after `--apply`, what happened.
 pub fn restart_text(r: &GatedRestart, applied: bool) -> String {
     let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Verdict now: {}",
+        crate::report::status_line(&r.diagnosis)
+    );
     let _ = writeln!(s, "Plan for {}:", r.gate.pipeline);
     for (i, line) in r.plan.iter().enumerate() {
         let _ = writeln!(s, "  {}. {line}", i + 1);

@@ -1033,6 +1033,8 @@ pub struct Request {
 /// The gate, and the restart when it was asked for and the gate passed.
 #[derive(Debug, Clone, Serialize)]
 pub struct GatedRestart {
+    /// What the decision table makes of the same observations: why a restart is wanted at all.
+    pub diagnosis: crate::diagnose::Diagnosis,
     /// The gate's verdict.
     pub gate: GateReport,
     /// The plan, one line per step.
@@ -1107,6 +1109,17 @@ where
             lock,
             given_state: req.given_state.clone(),
         });
+        let mut diagnosis = crate::diagnose::diagnose(
+            &window,
+            &p.thresholds,
+            &crate::diagnose::DiagnoseOptions {
+                from_scn: req.from_scn,
+                rolling_interval: p.output.rolling_interval,
+            },
+        );
+        if diagnosis.pipeline.is_empty() {
+            diagnosis.pipeline = p.name.clone();
+        }
         let plan = plan(p, &gate, &self.bounds);
         let mut restart = None;
         if req.apply {
@@ -1131,6 +1144,7 @@ where
             l.release().await;
         }
         GatedRestart {
+            diagnosis,
             gate,
             plan,
             restart,

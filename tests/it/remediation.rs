@@ -1062,6 +1062,9 @@ async fn the_gate_and_restart_commands_block_when_oracle_does_not_answer() {
         out.contains("Plan for orders:") && out.contains("Nothing was changed: this was the plan"),
         "{out}"
     );
+    // Why a restart would be wanted: the decision table's verdict on the same observations
+    // (the feed is open and idle here).
+    assert!(out.starts_with("Verdict now: LOGMINER-DOCTOR "), "{out}");
     assert!(
         out.contains(&format!("fixed job id {}", p.fixed_id)),
         "{out}"
