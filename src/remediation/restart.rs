@@ -361,6 +361,23 @@ where
             },
         };
         let begun = self.probe.now();
+        if !gate.passed() {
+            // Refused before anything happens: not a restart, so not counted in the budget.
+            audit
+                .record(
+                    "restart.refused",
+                    begun,
+                    serde_json::json!({"blockers": gate.blockers()}),
+                )
+                .await;
+            report.outcome = Outcome::Failed {
+                step: Step::Stop,
+                error: "the gate did not pass".into(),
+                job_state: self.describe_jobs(&report).await,
+                what_to_do: vec!["Run `logminer-doctor gate` and fix what it reports.".into()],
+            };
+            return report;
+        }
         audit
             .record(
                 RESTART_ACTION,
@@ -399,12 +416,10 @@ where
         audit: &Audit<'_>,
         report: &mut RestartReport,
     ) -> Result<String, StepFailure> {
-        let resubmit = match (&self.pipeline.remediation.resubmit, gate.passed()) {
-            (Some(r), true) => r,
-            _ => {
-                return Err(StepFailure::new(Step::Stop, "the gate did not pass")
-                    .todo("Run `logminer-doctor gate` and fix what it reports."))
-            }
+        // The gate passed, so a resubmission is configured.
+        let Some(resubmit) = &self.pipeline.remediation.resubmit else {
+            return Err(StepFailure::new(Step::Submit, "no resubmission configured")
+                .todo("Add [pipeline.remediation.resubmit] to the config."));
         };
         let resume = gate.resume.clone().ok_or_else(|| {
             StepFailure::new(Step::Stop, "no state to resume from")

@@ -565,3 +565,60 @@ async fn only_a_silent_session_from_before_the_restart_is_killed() {
         kill.detail
     );
 }
+
+/// A restart whose gate did not pass does nothing and is not counted against the budget.
+#[tokio::test]
+async fn a_restart_whose_gate_failed_does_nothing_and_costs_no_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = crate::gate::config(dir.path(), "");
+    let p = &cfg.pipelines[0];
+    let o = fixture(true);
+    let gate = evaluate(&GateInput {
+        pipeline: p,
+        observation: &o,
+        from_scn: None,
+        restarts_in_window: Ok(3),
+        lock: LockState::Free {
+            checked: "test".into(),
+        },
+        given_state: None,
+    });
+    assert!(!gate.passed());
+    let flink = Scripted::new(&old_job(), Stop::Completes, Submit::Accepted, "RUNNING");
+    let history =
+        logminer_doctor::agent::history::History::open(&dir.path().join("state")).unwrap();
+    let probe = Frozen(o.clone());
+    let progress = LogProgress::default();
+    let r = Restart::<_, NoOracle, _> {
+        pipeline: p,
+        control: &flink,
+        oracle: None,
+        probe: &probe,
+        history: Some(&history),
+        progress: &progress,
+        bounds: Bounds::of(p),
+    }
+    .execute(&gate, &[o])
+    .await;
+    let (step, error, _, _) = failed(&r);
+    assert_eq!(
+        (step, error.as_str()),
+        (Step::Stop, "the gate did not pass")
+    );
+    assert!(flink.calls().is_empty(), "{:?}", flink.calls());
+    let since = Timestamp::from_unix_millis(0);
+    assert_eq!(
+        history
+            .actions_since("orders", "restart", since)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        history
+            .actions_since("orders", "restart.refused", since)
+            .await
+            .unwrap(),
+        1
+    );
+}
