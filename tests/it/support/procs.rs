@@ -18,19 +18,23 @@ impl Procs {
     /// Starts the reaper that watches this test binary and kills the pids listed in `pid_file`.
     pub fn new(pid_file: PathBuf) -> Procs {
         File::create(&pid_file).expect("create the pid file");
-        let script = r#"while kill -0 "$0" 2>/dev/null; do sleep 1; done
-for p in $(cat "$1" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done"#;
-        let reaper = Command::new("sh")
+        // The reaper waits for EOF on a pipe whose only writer is this process (Rust opens
+        // pipes close-on-exec, so no child inherits it): the kernel closes it when this process
+        // ends, however it ends. Polling the pid instead is fooled when the pid is reused.
+        let script = r#"cat >/dev/null
+for p in $(cat "$0" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done"#;
+        let mut reaper = Command::new("sh")
             .arg("-c")
             .arg(script)
-            .arg(std::process::id().to_string())
             .arg(&pid_file)
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start the reaper (sh)");
-        // The reaper outlives us on purpose; it is not waited for.
+        // The write end stays open for the life of this process, on purpose; the reaper
+        // outlives us and is not waited for.
+        std::mem::forget(reaper.stdin.take());
         drop(reaper);
         Procs {
             pid_file,
@@ -69,7 +73,9 @@ pub fn kill9(child: &mut Child) {
 }
 
 /// Removes the temp dirs of earlier runs whose test binary is gone (their logs are kept until
-/// the next run so that a failure can be inspected).
+/// the next run so that a failure can be inspected). A process of such a run that is still
+/// alive — its reaper may not have read the pid file yet, or died — is killed first, but only
+/// when its command line names that run's dir: a pid reused by an unrelated process is left.
 pub fn remove_stale_dirs(parent: &Path, prefix: &str) {
     let Ok(entries) = std::fs::read_dir(parent) else {
         return;
@@ -81,7 +87,17 @@ pub fn remove_stale_dirs(parent: &Path, prefix: &str) {
         };
         let pid = pid.split('-').next().unwrap_or("");
         if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
-            let _ = std::fs::remove_dir_all(entry.path());
+            let dir = entry.path();
+            let listed = std::fs::read_to_string(dir.join("pids")).unwrap_or_default();
+            for p in listed.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
+                let cmdline = std::fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default();
+                let cmdline = String::from_utf8_lossy(&cmdline);
+                if cmdline.contains(&*dir.to_string_lossy()) {
+                    eprintln!("harness: killing pid {p} left running by an earlier run ({name})");
+                    let _ = Command::new("kill").arg("-9").arg(p.to_string()).status();
+                }
+            }
+            let _ = std::fs::remove_dir_all(&dir);
         }
     }
 }
