@@ -432,8 +432,13 @@ pub struct FlinkSnapshot {
     pub jobmanagers: Vec<JobManagerProbe>,
     /// Every job with the configured name, as the answering JobManagers list them.
     pub jobs: Vec<JobSummary>,
-    /// Details of the job being judged (the newest non-terminal one, else the newest).
+    /// Details of the job being judged: the configured fixed job id when it is listed, else the
+    /// copy that still runs, else the copy that stopped last (see `copies`).
     pub job: Option<JobDetail>,
+    /// Set when several stopped copies of the job are plausible and none is clearly the one to
+    /// resume: the ids and why. The gate then refuses to choose ("which copy?").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ambiguous_copies: Option<String>,
 }
 
 /// One JobManager's answer.
@@ -485,6 +490,10 @@ pub struct JobSummary {
     pub state: String,
     /// `start-time`.
     pub start_time: Timestamp,
+    /// `end-time` of a job in a terminal state (Flink reports -1 while it runs): a CANCELED or
+    /// FAILED copy is dated by when it stopped, not by when it started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<Timestamp>,
 }
 
 impl JobSummary {
@@ -509,8 +518,11 @@ pub struct JobDetail {
     pub id: String,
     /// `state`.
     pub state: String,
-    /// `start-time`.
+    /// `start-time`: for a job restored after a JobManager failover, the restore.
     pub start_time: Timestamp,
+    /// `end-time`, when the job is in a terminal state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<Timestamp>,
     /// Tasks RUNNING / total (a job is fully up only when all its tasks run).
     pub tasks_running: u32,
     /// Total tasks.
@@ -659,6 +671,13 @@ pub struct OutputSnapshot {
     pub in_progress_files: u64,
     /// Modification time of the oldest in-progress file.
     pub oldest_in_progress_at: Option<Timestamp>,
+    /// Total size of the in-progress files: growing between samples, it proves that records
+    /// reach the sink even while a time-based rolling policy commits nothing yet.
+    #[serde(default)]
+    pub in_progress_bytes: u64,
+    /// Modification time of the most recently written in-progress file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newest_in_progress_at: Option<Timestamp>,
     /// The SCN of the last change in the newest committed file that has one.
     pub last_scn: Signal<Option<u64>>,
 }

@@ -31,12 +31,17 @@ pub fn text(d: &Diagnosis) -> String {
     if !d.evidence.is_empty() {
         s.push_str("Evidence:\n");
         for e in &d.evidence {
+            // Proof and hints are marked: a reader must see what convicts and what only fits.
+            let label = match e.strength.label() {
+                "" => String::new(),
+                l => format!("({l}) "),
+            };
             match &e.threshold {
                 Some(t) => {
-                    let _ = writeln!(s, "  - {} [{} = {}]", e.fact, t.key, t.value);
+                    let _ = writeln!(s, "  - {label}{} [{} = {}]", e.fact, t.key, t.value);
                 }
                 None => {
-                    let _ = writeln!(s, "  - {}", e.fact);
+                    let _ = writeln!(s, "  - {label}{}", e.fact);
                 }
             }
         }

@@ -4,8 +4,8 @@
 //! just before it was listed and that listing began `RACY_WINDOW` or more after the mtime; every
 //! directory is still stat'ed on every scan, in-progress files only as needed.
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, HashMap};
+use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom};
@@ -165,8 +165,6 @@ struct FileRef {
 struct InProgress {
     path: PathBuf,
     mtime: SystemTime,
-    /// The scan in which `mtime` was last read from disk.
-    checked_in: u64,
 }
 
 struct CachedScn {
@@ -324,8 +322,8 @@ fn scan_tree(
     newest.sort_by(newest_first);
     newest.truncate(1 + LOOKBACK_FILES);
 
-    let oldest_in_progress_at =
-        oldest_in_progress(&mut state.dirs, generation, stats).map(Timestamp::from_system_time);
+    let (oldest_in_progress, newest_in_progress, in_progress_bytes) =
+        in_progress_now(&mut state.dirs, stats);
     let last_scn = last_scn(&mut state.scns, &newest, format, stats);
 
     Ok(OutputSnapshot {
@@ -337,7 +335,9 @@ fn scan_tree(
         committed_files,
         committed_bytes,
         in_progress_files,
-        oldest_in_progress_at,
+        oldest_in_progress_at: oldest_in_progress.map(Timestamp::from_system_time),
+        in_progress_bytes,
+        newest_in_progress_at: newest_in_progress.map(Timestamp::from_system_time),
         last_scn,
     })
 }
@@ -452,7 +452,6 @@ fn list_dir(
             Kind::InProgress => listing.in_progress.push(InProgress {
                 path: entry.path(),
                 mtime: file_mtime,
-                checked_in: generation,
             }),
             Kind::Other => {}
         }
@@ -479,47 +478,34 @@ fn keep_newest(newest: &mut Vec<FileRef>, file: FileRef) {
     newest.insert(at, file);
 }
 
-/// The oldest in-progress mtime, re-stat'ing only the current candidate.
+/// What the in-progress part files look like now: (oldest mtime, newest mtime, total bytes).
 ///
-/// Writes only move an in-progress file's mtime forward (and do not touch its directory's
-/// mtime), so the smallest cached mtime is a lower bound: when the file holding it still
-/// shows that mtime, it is the true minimum.
-fn oldest_in_progress(
+/// Every in-progress file is stat'ed on every scan: writes move its size and mtime without
+/// touching its directory's mtime, so the cached listing cannot tell whether records still
+/// reach the sink. There are few of them (one per writer subtask and open bucket, plus orphans).
+fn in_progress_now(
     dirs: &mut HashMap<String, DirListing>,
-    generation: u64,
     stats: &mut ScanStats,
-) -> Option<SystemTime> {
-    let mut heap = BinaryHeap::new();
-    for (key, listing) in dirs.iter() {
-        for (i, file) in listing.in_progress.iter().enumerate() {
-            heap.push(Reverse((file.mtime, key.clone(), i)));
-        }
-    }
-    while let Some(Reverse((mtime, key, i))) = heap.pop() {
-        let Some(listing) = dirs.get_mut(&key) else {
-            continue;
-        };
-        let Some(file) = listing.in_progress.get_mut(i) else {
-            continue;
-        };
-        if file.checked_in == generation {
-            return Some(mtime);
-        }
-        stats.files_stated += 1;
-        match fs::metadata(&file.path) {
-            Ok(meta) => {
-                file.mtime = meta.modified().unwrap_or(mtime);
-                file.checked_in = generation;
-                if file.mtime == mtime {
-                    return Some(mtime);
+) -> (Option<SystemTime>, Option<SystemTime>, u64) {
+    let (mut oldest, mut newest, mut bytes) = (None::<SystemTime>, None::<SystemTime>, 0u64);
+    for listing in dirs.values_mut() {
+        let mut vanished = false;
+        for file in listing.in_progress.iter_mut() {
+            stats.files_stated += 1;
+            match fs::metadata(&file.path) {
+                Ok(meta) => {
+                    file.mtime = meta.modified().unwrap_or(file.mtime);
+                    bytes = bytes.saturating_add(meta.len());
+                    oldest = Some(oldest.map_or(file.mtime, |o| o.min(file.mtime)));
+                    newest = Some(newest.map_or(file.mtime, |n| n.max(file.mtime)));
                 }
-                heap.push(Reverse((file.mtime, key, i)));
+                // Committed or removed since the listing; its directory is listed again next scan.
+                Err(_) => vanished = true,
             }
-            // Committed or removed since the listing; its directory is listed again next scan.
-            Err(_) => listing.dirty = true,
         }
+        listing.dirty |= vanished;
     }
-    None
+    (oldest, newest, bytes)
 }
 
 fn last_scn(

@@ -726,6 +726,7 @@ impl Check<'_> {
         self.positive(t.stall_window, &key(at, "stall_window"));
         self.positive(t.mining_call_gap, &key(at, "mining_call_gap"));
         self.positive(t.long_logminer_call, &key(at, "long_logminer_call"));
+        self.positive(t.metric_refresh, &key(at, "metric_refresh"));
         self.at_least_one(t.crash_loop_restarts, &key(at, "crash_loop_restarts"));
         self.at_least_one(t.checkpoint_failures, &key(at, "checkpoint_failures"));
         // Flink reports backpressure as milliseconds per second.

@@ -153,7 +153,35 @@ pub struct ThresholdUse {
     pub value: String,
 }
 
-/// One fact that led to the verdict, with its numbers.
+/// How much a fact weighs (DESIGN.md §2 "Evidence strength").
+///
+/// A CRITICAL verdict rests on at least one `Proof`; a `Hint` only corroborates (a thread dump
+/// in a socket read looks the same for an idle reader and a dead socket), and `Context` is
+/// what the operator needs to read the verdict (output age, counters, thresholds in force).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strength {
+    /// Enough on its own to convict the cause it is listed under.
+    Proof,
+    /// Consistent with the cause, and with healthy or idle behaviour too.
+    Hint,
+    /// Background for the reader; proves nothing by itself.
+    #[default]
+    Context,
+}
+
+impl Strength {
+    /// The label printed after a fact in text reports ("" for context).
+    pub fn label(self) -> &'static str {
+        match self {
+            Strength::Proof => "proof",
+            Strength::Hint => "hint only",
+            Strength::Context => "",
+        }
+    }
+}
+
+/// One fact that led to the verdict, with its numbers and its strength.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     /// The fact, e.g. "mining session 1/245 INACTIVE for 1843 s".
@@ -161,6 +189,29 @@ pub struct Evidence {
     /// The threshold it was compared against, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold: Option<ThresholdUse>,
+    /// Proof, hint or context.
+    #[serde(default)]
+    pub strength: Strength,
+}
+
+impl Evidence {
+    /// A fact of the given strength, without a threshold.
+    pub fn new(strength: Strength, fact: impl Into<String>) -> Self {
+        Evidence {
+            fact: fact.into(),
+            threshold: None,
+            strength,
+        }
+    }
+
+    /// The same fact, compared against the threshold `key` in force at `value`.
+    pub fn vs(mut self, key: &str, value: String) -> Self {
+        self.threshold = Some(ThresholdUse {
+            key: key.into(),
+            value,
+        });
+        self
+    }
 }
 
 /// A step of the decision table that could not run, and the signal it lacked.

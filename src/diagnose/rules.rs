@@ -8,7 +8,9 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use super::explain::{explain, Explanation};
-use super::{Cause, Diagnosis, Evidence, MissingSignal, Severity, ThresholdUse, Thresholds};
+use super::{
+    Cause, Diagnosis, Evidence, MissingSignal, Severity, Strength, ThresholdUse, Thresholds,
+};
 use crate::observation::{
     is_terminal_state, ConnectorSession, FlinkSnapshot, JobDetail, JobManagerStatus, Observation,
     OracleSnapshot, OutputSnapshot, Signal, SourceThreadState, SqlKind, Timestamp,
@@ -50,18 +52,20 @@ pub fn diagnose(
     let mut notes = Notes::default();
     ctx.general_warnings(&mut notes);
 
-    let steps: [fn(&Ctx, &mut Notes) -> Option<Verdict>; 11] = [
+    let steps: [fn(&Ctx, &mut Notes) -> Option<Verdict>; 13] = [
         step_leader_problem,
         step_job_state,
         step_missing_redo,
         step_misconfigured,
         step_resource_exhausted,
+        step_connection_lost_early,
         step_healthy,
         step_oracle_unreachable,
         step_sink_stalled,
         step_dead_connection,
         step_logminer_stuck,
         step_idle_source,
+        step_idle_or_dead,
     ];
     let verdict = steps
         .iter()
@@ -101,6 +105,8 @@ struct Verdict {
     remediation: Vec<String>,
     /// Warnings that belong to this verdict (they make a healthy verdict a WARNING).
     warnings: Vec<String>,
+    /// A severity other than the cause's base severity (a failover in progress is a WARNING).
+    severity: Option<Severity>,
 }
 
 impl Verdict {
@@ -111,14 +117,31 @@ impl Verdict {
             evidence: vec![],
             remediation: vec![],
             warnings: vec![],
+            severity: None,
         }
     }
 
-    fn fact(mut self, fact: impl Into<String>) -> Self {
+    fn with(mut self, strength: Strength, fact: impl Into<String>) -> Self {
         self.evidence.push(Evidence {
             fact: fact.into(),
             threshold: None,
+            strength,
         });
+        self
+    }
+
+    /// Background the operator needs to read the verdict.
+    fn fact(self, fact: impl Into<String>) -> Self {
+        self.with(Strength::Context, fact)
+    }
+
+    /// A fact that convicts the verdict's cause on its own.
+    fn proof(self, fact: impl Into<String>) -> Self {
+        self.with(Strength::Proof, fact)
+    }
+
+    fn severity(mut self, severity: Severity) -> Self {
+        self.severity = Some(severity);
         self
     }
 
@@ -127,13 +150,22 @@ impl Verdict {
         self
     }
 
-    fn fact_vs(mut self, fact: impl Into<String>, key: &str, value: String) -> Self {
+    fn fact_vs(self, fact: impl Into<String>, key: &str, value: String) -> Self {
+        self.with_vs(Strength::Context, fact, key, value)
+    }
+
+    fn proof_vs(self, fact: impl Into<String>, key: &str, value: String) -> Self {
+        self.with_vs(Strength::Proof, fact, key, value)
+    }
+
+    fn with_vs(mut self, strength: Strength, fact: impl Into<String>, key: &str, value: String) -> Self {
         self.evidence.push(Evidence {
             fact: fact.into(),
             threshold: Some(ThresholdUse {
                 key: key.into(),
                 value,
             }),
+            strength,
         });
         self
     }
@@ -196,10 +228,11 @@ fn finish(ctx: &Ctx, last: &Observation, v: Verdict, mut notes: Notes) -> Diagno
     for w in &v.warnings {
         notes.warn(w.clone());
     }
-    let severity = match v.cause.base_severity() {
+    let v = unproven_is_unknown(v, &notes);
+    let severity = v.severity.unwrap_or(match v.cause.base_severity() {
         Severity::Ok if !notes.warnings.is_empty() => Severity::Warning,
         s => s,
-    };
+    });
     let mut evidence = v.evidence;
     for e in notes.context {
         if !evidence.contains(&e) {
@@ -228,6 +261,32 @@ fn finish(ctx: &Ctx, last: &Observation, v: Verdict, mut notes: Notes) -> Diagno
     }
 }
 
+/// A CRITICAL verdict rests on proof (DESIGN.md §2 "Evidence strength"): one whose facts are
+/// only hints and context becomes `unknown`, naming the suspicion and keeping its facts, so a
+/// rule that forgets to weigh its evidence can never page anyone for a hunch.
+fn unproven_is_unknown(v: Verdict, notes: &Notes) -> Verdict {
+    let critical = v.severity.unwrap_or(v.cause.base_severity()) == Severity::Critical;
+    if !critical || v.evidence.iter().any(|e| e.strength == Strength::Proof) {
+        return v;
+    }
+    let mut u = Verdict::new(
+        Cause::Unknown,
+        format!("{} suspected, not proven: {}", v.cause, v.summary),
+    );
+    u.evidence = v.evidence;
+    u = u.todo(format!(
+        "Nothing proves {} yet (only hints): diagnose again, and provide the signals below.",
+        v.cause
+    ));
+    for m in &notes.missing {
+        u = u.todo(format!(
+            "Provide {} (needed for {}): {}",
+            m.signal, m.step, m.why
+        ));
+    }
+    u
+}
+
 /// How the committed output moved over the observed window.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum OutputState {
@@ -237,6 +296,22 @@ enum OutputState {
     Stale,
     /// Nothing committed yet, but the job started within the stall window: too early to tell.
     JustStarted,
+    /// Nothing committed within the stall window, but records reach the sink (in-progress
+    /// part files grow, or the source's counter rose) since less than the stall window: a
+    /// sink rolling by time commits them later. Too early to call a stall.
+    Flowing,
+}
+
+/// Records observed moving through one stage (the source's counter, or the sink's in-progress
+/// part files) after the newest commit.
+#[derive(Debug, Clone)]
+struct Flow {
+    /// The last sample before the move: the records moved after this instant.
+    before: Timestamp,
+    /// The first sample that shows the move.
+    seen: Timestamp,
+    /// What moved, for the evidence ("source records 175 -> 198").
+    what: String,
 }
 
 /// The observations and everything derived from them that several steps read.
@@ -329,14 +404,11 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Did committed output advance within the stall window?
+    /// Did committed output advance within the stall window, and if not, do records still
+    /// reach the sink?
     fn assess_output(&self) -> Result<(OutputState, Vec<Evidence>), String> {
-        let window_ev = |fact: String| Evidence {
-            fact,
-            threshold: Some(ThresholdUse {
-                key: "stall_window".into(),
-                value: self.window_value(),
-            }),
+        let window_ev = |fact: String| {
+            Evidence::new(Strength::Context, fact).vs("stall_window", self.window_value())
         };
         let now = self.last.observed_at;
         match (&self.first.output, &self.last.output) {
@@ -348,8 +420,9 @@ impl<'a> Ctx<'a> {
                         || last.committed_bytes > f.committed_bytes
                 });
                 if let Some(f) = first.filter(|_| self.obs.len() > 1) {
-                    ev.push(Evidence {
-                        fact: format!(
+                    ev.push(Evidence::new(
+                        Strength::Context,
+                        format!(
                             "committed output {} files / {} bytes -> {} files / {} bytes over {}",
                             f.committed_files,
                             f.committed_bytes,
@@ -357,14 +430,13 @@ impl<'a> Ctx<'a> {
                             last.committed_bytes,
                             secs(self.span())
                         ),
-                        threshold: None,
-                    });
+                    ));
                 }
                 if let Signal::Missing { error } = &last.last_scn {
-                    ev.push(Evidence {
-                        fact: format!("last SCN in the output not read: {error}"),
-                        threshold: None,
-                    });
+                    ev.push(Evidence::new(
+                        Strength::Context,
+                        format!("last SCN in the output not read: {error}"),
+                    ));
                 }
                 let age = last
                     .newest_committed
@@ -382,14 +454,45 @@ impl<'a> Ctx<'a> {
                 if grew || age.is_some_and(|a| a <= self.window) {
                     return Ok((OutputState::Advancing, ev));
                 }
+                // Records that reach the sink now are not a stall, whatever the rolling
+                // policy makes them wait for (DefaultRollingPolicy: 60 s; SQL row formats:
+                // 30 min). Records the source reads are not one either, until they have had
+                // the stall window to be committed.
+                let written = self.in_progress_writes();
+                let read = self.source_flow();
+                if let Some(w) = &written {
+                    // Context, not proof: these facts are listed under every verdict on a stale
+                    // output, and only a verdict's own facts may convict.
+                    ev.push(Evidence::new(
+                        Strength::Context,
+                        format!(
+                            "{} {} ago: records reach the sink",
+                            w.what,
+                            secs(now.since(w.seen))
+                        ),
+                    ));
+                }
+                if let Some(r) = &read {
+                    ev.push(Evidence::new(
+                        Strength::Context,
+                        format!(
+                            "{} after the newest commit, first seen {} ago",
+                            r.what,
+                            secs(now.since(r.seen))
+                        ),
+                    ));
+                }
+                if written.is_some() || read.is_some_and(|r| now.since(r.seen) <= self.window) {
+                    return Ok((OutputState::Flowing, ev));
+                }
                 // After a (re)start the sink has had no chance to commit yet.
                 if let Some(job) = self.job().filter(|j| !is_terminal_state(&j.state)) {
                     let up = now.since(job.start_time);
                     if up <= self.window && age.is_none_or(|a| a > up) {
-                        ev.push(Evidence {
-                            fact: format!("job {} started {} ago", job.id, secs(up)),
-                            threshold: None,
-                        });
+                        ev.push(Evidence::new(
+                            Strength::Context,
+                            format!("job {} started {} ago", job.id, secs(up)),
+                        ));
                         return Ok((OutputState::JustStarted, ev));
                     }
                 }
@@ -413,13 +516,13 @@ impl<'a> Ctx<'a> {
                         "output: {error}; one observation cannot show progress"
                     ));
                 }
-                let ev = vec![Evidence {
-                    fact: format!(
+                let ev = vec![Evidence::new(
+                    Strength::Context,
+                    format!(
                         "output unreadable ({error}); sink records {} -> {}, completed checkpoints {} -> {}",
                         s1.records, s2.records, c1.completed, c2.completed
                     ),
-                    threshold: None,
-                }];
+                )];
                 if s2.records > s1.records && c2.completed > c1.completed {
                     Ok((OutputState::Advancing, ev))
                 } else {
@@ -427,6 +530,91 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
+    }
+
+    /// The observations of the current attempt of the judged job: same id and same start
+    /// time. A job restored after a failover or a restart counts its records from zero again,
+    /// so counters are only compared within one attempt.
+    fn attempt(&self) -> Vec<&'a Observation> {
+        let Some(job) = self.job() else {
+            return vec![];
+        };
+        self.obs
+            .iter()
+            .copied()
+            .filter(|o| {
+                self.flink(o)
+                    .and_then(|f| f.job.as_ref())
+                    .is_some_and(|j| j.id == job.id && j.start_time == job.start_time)
+            })
+            .collect()
+    }
+
+    /// The first rise of the source's record counter that began after the newest commit.
+    ///
+    /// Flink answers metric queries with its previous fetch (`metric_refresh`), so only samples
+    /// that far apart are compared, and a sample counts as "after the commit" only when it was
+    /// taken a refresh after it. A zero read in the first refreshes of an attempt may be a
+    /// JobManager that has not fetched yet, not a count.
+    fn source_flow(&self) -> Option<Flow> {
+        let job = self.job()?;
+        let refresh = self.t.metric_refresh;
+        let committed = self.newest_committed_at();
+        let samples: Vec<(Timestamp, u64)> = self
+            .attempt()
+            .iter()
+            .filter_map(|o| {
+                let j = self.flink(o)?.job.as_ref()?;
+                Some((o.observed_at, j.source.value()?.records))
+            })
+            .collect();
+        for (i, &(ta, ra)) in samples.iter().enumerate() {
+            if committed.is_some_and(|c| ta < c.plus(refresh)) {
+                continue;
+            }
+            if ra == 0 && ta.since(job.start_time) < refresh * 2 {
+                continue;
+            }
+            let Some(&(tb, rb)) = samples[i + 1..].iter().find(|(t, _)| t.since(ta) >= refresh)
+            else {
+                break;
+            };
+            if rb > ra {
+                return Some(Flow {
+                    before: ta,
+                    seen: tb,
+                    what: format!("source records {ra} -> {rb}"),
+                });
+            }
+        }
+        None
+    }
+
+    /// The newest write to an in-progress part file seen between two samples after the newest
+    /// commit, when it is at most a stall window old.
+    fn in_progress_writes(&self) -> Option<Flow> {
+        let committed = self.newest_committed_at();
+        let samples: Vec<(Timestamp, &OutputSnapshot)> = self
+            .obs
+            .iter()
+            .filter_map(|o| Some((o.observed_at, self.out(o)?)))
+            .collect();
+        samples.windows(2).rev().find_map(|w| {
+            let ((ta, a), (tb, b)) = (w[0], w[1]);
+            if committed.is_some_and(|c| ta < c) || self.last.observed_at.since(tb) > self.window {
+                return None;
+            }
+            let wrote = b.in_progress_bytes > a.in_progress_bytes
+                || b.newest_in_progress_at > a.newest_in_progress_at;
+            wrote.then(|| Flow {
+                before: ta,
+                seen: tb,
+                what: format!(
+                    "in-progress part files written ({} -> {} bytes in {} file(s))",
+                    a.in_progress_bytes, b.in_progress_bytes, b.in_progress_files
+                ),
+            })
+        })
     }
 
     fn output_state(&self) -> Option<OutputState> {
@@ -532,6 +720,48 @@ impl<'a> Ctx<'a> {
         Ok((pick(self.first)?, pick(self.last)?))
     }
 
+    /// The flush-table heartbeat between the newest observation at least `mining_call_gap`
+    /// before the latest one (else the earliest) and the latest: (then, now, how far apart).
+    /// Recent, so that a heartbeat that rose early in a long window and froze since is frozen.
+    fn recent_heartbeat(&self) -> Result<(u64, u64, Duration), String> {
+        let pick = |o: &Observation| -> Result<u64, String> {
+            match o.oracle.value().map(|x| &x.flush_table_scn) {
+                Some(Signal::Observed { value }) => Ok(*value),
+                Some(other) => Err(other.error().unwrap_or_default().to_string()),
+                None => Err(o.oracle.error().unwrap_or("oracle missing").to_string()),
+            }
+        };
+        if self.obs.len() < 2 {
+            return Err("one observation cannot show the heartbeat moving".into());
+        }
+        let then = self
+            .obs
+            .iter()
+            .rev()
+            .find(|o| self.last.observed_at.since(o.observed_at) >= self.t.mining_call_gap)
+            .copied()
+            .unwrap_or(self.first);
+        Ok((
+            pick(then)?,
+            pick(self.last)?,
+            self.last.observed_at.since(then.observed_at),
+        ))
+    }
+
+    /// The captured tables changed over the window (segment statistics rose): changes are
+    /// waiting for the connector. `None` when they did not, or were not measured.
+    fn changes_pending(&self) -> Option<String> {
+        let a = self.oracle(self.first)?.table_activity.value()?;
+        let b = self.oracle(self.last)?.table_activity.value()?;
+        let d = b.db_block_changes.checked_sub(a.db_block_changes)?;
+        (d > 0).then(|| {
+            format!(
+                "the captured tables changed over the last {} (db block changes +{d}): changes are waiting",
+                secs(self.span())
+            )
+        })
+    }
+
     /// Restarts counted between the first and the last observation of the judged job.
     fn restart_delta(&self) -> Option<(u64, u64)> {
         let a = *self.job_first()?.restarts.value()?;
@@ -571,9 +801,18 @@ impl<'a> Ctx<'a> {
 /// (HTTP 503) or a dead leader (HTTP 500 RecipientUnreachable), or ZooKeeper naming a leader
 /// that does not answer.
 fn in_failover(o: &Observation) -> bool {
+    // ZooKeeper answering with no leader elected: an election is under way, whatever the
+    // JobManagers' REST endpoints answer meanwhile (they may wait for the new leader, or time out).
+    let zk_no_leader = o
+        .zookeeper
+        .value()
+        .is_some_and(|z| z.leader_rest_url.is_none() && z.servers.iter().any(|s| s.ok));
     let Some(f) = o.flink.value() else {
-        return false;
+        return zk_no_leader;
     };
+    if zk_no_leader {
+        return true;
+    }
     let electing = f.jobmanagers.iter().any(|j| {
         matches!(
             j.status,
@@ -590,6 +829,17 @@ fn in_failover(o: &Observation) -> bool {
             })
         });
     electing || zk_leader_dead
+}
+
+/// How long ago the newest observation in failover was, when one was seen within
+/// `failover_grace` of the latest observation (which is not itself in failover).
+fn recent_failover(ctx: &Ctx) -> Option<Duration> {
+    ctx.obs
+        .iter()
+        .rev()
+        .find(|o| in_failover(o))
+        .map(|o| ctx.last.observed_at.since(o.observed_at))
+        .filter(|ago| *ago <= ctx.t.failover_grace)
 }
 
 fn same_url(a: &str, b: &str) -> bool {
@@ -615,9 +865,11 @@ fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     let jm_facts: Vec<Evidence> = f
         .jobmanagers
         .iter()
-        .map(|j| Evidence {
-            fact: format!("JobManager {}: {}", j.url, describe_jm(&j.status)),
-            threshold: None,
+        .map(|j| {
+            Evidence::new(
+                Strength::Proof,
+                format!("JobManager {}: {}", j.url, describe_jm(&j.status)),
+            )
         })
         .collect();
     let any_up = f.jobmanagers.iter().any(|j| j.status.is_up());
@@ -648,7 +900,7 @@ fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                     format!("no JobManager has led for {}", secs(lasted)),
                 )
                 .facts(jm_facts)
-                .fact_vs(
+                .proof_vs(
                     format!("leader election seen for {}", secs(lasted)),
                     "failover_grace",
                     secs(ctx.t.failover_grace),
@@ -657,12 +909,45 @@ fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                 .todo("Never restart the job into a cluster without a leader."),
             );
         }
-        notes.warn(format!(
+        let failover = format!(
             "JobManager failover in progress for at least {} (failover_grace {}): not a fault yet",
             secs(lasted),
             secs(ctx.t.failover_grace)
-        ));
-        notes.context.extend(jm_facts.clone());
+        );
+        if !matches!(
+            ctx.output_state(),
+            Some(OutputState::Advancing | OutputState::Flowing)
+        ) {
+            // While no JobManager leads, the job and its counters cannot be read: the failover
+            // itself is the answer, a WARNING that names it, never a guess at the job.
+            return Some(
+                Verdict::new(
+                    Cause::LeaderProblem,
+                    format!("JobManager failover in progress for {}", secs(lasted)),
+                )
+                .severity(Severity::Warning)
+                .facts(jm_facts.into_iter().map(|mut e| {
+                    e.strength = Strength::Context;
+                    e
+                }))
+                .fact_vs(
+                    format!("leader election seen for {}", secs(lasted)),
+                    "failover_grace",
+                    secs(ctx.t.failover_grace),
+                )
+                .facts(ctx.output_evidence())
+                .todo("Wait for the standby JobManager to take over and restore the job from its latest checkpoint; do not restart anything during the election.")
+                .todo(format!(
+                    "If no JobManager leads after failover_grace ({}), check the JobManager logs and ZooKeeper.",
+                    secs(ctx.t.failover_grace)
+                )),
+            );
+        }
+        notes.warn(failover);
+        notes.context.extend(jm_facts.iter().cloned().map(|mut e| {
+            e.strength = Strength::Context;
+            e
+        }));
     }
 
     // JobManagers that both answer must see the same jobs, in every observation where both
@@ -707,8 +992,8 @@ fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         if let Some((a, b)) = disagree(ctx.last) {
             return Some(
                 Verdict::new(Cause::LeaderProblem, "the JobManagers disagree about the job: two clusters?")
-                    .fact(a)
-                    .fact(b)
+                    .proof(a)
+                    .proof(b)
                     .facts(jm_facts)
                     .todo("Check which JobManager ZooKeeper names as leader and whether both use the same high-availability.cluster-id and ZooKeeper root.")
                     .todo("Never restart the job into a split cluster: fix the HA configuration first."),
@@ -723,7 +1008,7 @@ fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             format!("the job runs {} times", live.len()),
         );
         for j in &live {
-            v = v.fact(format!("job {} {} since {}", j.id, j.state, j.start_time));
+            v = v.proof(format!("job {} {} since {}", j.id, j.state, j.start_time));
         }
         let youngest = live
             .iter()
@@ -788,9 +1073,29 @@ fn step_job_state(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             );
             return None;
         }
+        if let Some(ago) = recent_failover(ctx) {
+            // The new leader recovers the job from ZooKeeper and its HA storage a few seconds
+            // after the election: not listed yet is the failover still finishing.
+            return Some(
+                Verdict::new(
+                    Cause::LeaderProblem,
+                    format!(
+                        "the job is not listed yet {} after a JobManager failover",
+                        secs(ago)
+                    ),
+                )
+                .severity(Severity::Warning)
+                .fact_vs(
+                    format!("a leader election was seen {} ago", secs(ago)),
+                    "failover_grace",
+                    secs(ctx.t.failover_grace),
+                )
+                .todo("Wait for the new leader to recover the job; if it is still missing after failover_grace, resubmit it from its latest checkpoint after the gate."),
+            );
+        }
         return Some(
             Verdict::new(Cause::JobNotRunning, "the job is not on the cluster")
-                .fact("no job with the configured name on any JobManager")
+                .proof("no job with the configured name on any JobManager")
                 .todo("Resubmit the job from its latest savepoint or retained checkpoint (flink run -s <path>), after checking that redo still covers its restart SCN."),
         );
     }
@@ -843,7 +1148,14 @@ fn step_job_state(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     }
 
     let state_fact = if terminal {
-        format!("job {} is {} (since {})", job.id, job.state, job.start_time)
+        // A stopped copy is dated by when it stopped: its start says nothing about the stop.
+        match job.end_time {
+            Some(end) => format!(
+                "job {} is {} since {} (started {})",
+                job.id, job.state, end, job.start_time
+            ),
+            None => format!("job {} is {} (started {})", job.id, job.state, job.start_time),
+        }
     } else if looping {
         format!(
             "job {} restarting: {} restarts in {} ({} in total, state {})",
@@ -860,14 +1172,19 @@ fn step_job_state(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         )
     };
     let mut v = if looping {
-        Verdict::new(Cause::JobNotRunning, "").fact_vs(
+        Verdict::new(Cause::JobNotRunning, "").proof_vs(
             state_fact.clone(),
             "crash_loop_restarts",
             ctx.t.crash_loop_restarts.to_string(),
         )
     } else {
-        Verdict::new(Cause::JobNotRunning, "").fact(state_fact.clone())
+        Verdict::new(Cause::JobNotRunning, "").proof(state_fact.clone())
     };
+    if let Some(copies) = f.ambiguous_copies.as_deref() {
+        v = v.fact(format!("which copy? {copies}")).todo(
+            "Several stopped copies of the job are plausible: name the one to resume (restart --savepoint <its checkpoint>) after checking which one committed the newest output.",
+        );
+    }
 
     match job.exceptions.value() {
         Some(list) => {
@@ -882,7 +1199,7 @@ fn step_job_state(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                     format!(" ({})", x.codes.join(", "))
                 };
                 v.cause = x.cause;
-                v = v.fact(format!(
+                v = v.proof(format!(
                     "latest named exception at {}: {}{}",
                     e.timestamp, e.name, codes
                 ));
@@ -1032,12 +1349,14 @@ fn step_missing_redo(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     let thread_facts: Vec<Evidence> = redo
         .threads
         .iter()
-        .map(|t| Evidence {
-            fact: format!(
-                "redo thread {}: oldest available SCN {} (from {})",
-                t.thread, t.oldest_scn, t.oldest_time
-            ),
-            threshold: None,
+        .map(|t| {
+            Evidence::new(
+                Strength::Proof,
+                format!(
+                    "redo thread {}: oldest available SCN {} (from {})",
+                    t.thread, t.oldest_scn, t.oldest_time
+                ),
+            )
         })
         .collect();
     if !uncovered.is_empty() {
@@ -1050,7 +1369,7 @@ fn step_missing_redo(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                     threads.join(", ")
                 ),
             )
-            .fact(format!("restart SCN {scn} = lowest of: {}", sources.join("; ")))
+            .proof(format!("restart SCN {scn} = lowest of: {}", sources.join("; ")))
             .facts(thread_facts)
             .todo("Do NOT restart from the checkpoint or savepoint: the connector would fail with ORA-01291 or skip changes.")
             .todo(format!(
@@ -1069,18 +1388,16 @@ fn step_missing_redo(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         if elapsed > 0.0 && scns > 0.0 {
             let headroom =
                 Duration::from_secs_f64((scn - binding.oldest_scn) as f64 * elapsed / scns);
-            let e = Evidence {
-                fact: format!(
+            let e = Evidence::new(
+                Strength::Context,
+                format!(
                     "restart SCN {scn} ages out of redo in about {} (redo kept about {}; thread {})",
                     secs(headroom),
                     secs(Duration::from_secs_f64(elapsed)),
                     binding.thread
                 ),
-                threshold: Some(ThresholdUse {
-                    key: "redo_headroom_warning".into(),
-                    value: secs(ctx.t.redo_headroom_warning),
-                }),
-            };
+            )
+            .vs("redo_headroom_warning", secs(ctx.t.redo_headroom_warning));
             notes.redo_headroom = Some(headroom);
             if headroom < ctx.t.redo_headroom_warning {
                 notes.warn(format!(
@@ -1114,19 +1431,19 @@ fn step_misconfigured(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             Signal::Observed { value: db } => {
                 if !db.log_mode.eq_ignore_ascii_case("ARCHIVELOG") {
                     problems.push(format!("the database is in {} mode", db.log_mode));
-                    v = v.fact(format!("V$DATABASE.LOG_MODE = {}", db.log_mode)).todo(
+                    v = v.proof(format!("V$DATABASE.LOG_MODE = {}", db.log_mode)).todo(
                         "Enable archive-log mode (SHUTDOWN IMMEDIATE; STARTUP MOUNT; ALTER DATABASE ARCHIVELOG; ALTER DATABASE OPEN;): LogMiner needs archived redo.",
                     );
                 }
                 if !db.supplemental_logging_min {
                     problems.push("minimal supplemental logging is off".into());
-                    v = v.fact("V$DATABASE.SUPPLEMENTAL_LOG_DATA_MIN = NO").todo(
+                    v = v.proof("V$DATABASE.SUPPLEMENTAL_LOG_DATA_MIN = NO").todo(
                         "ALTER DATABASE ADD SUPPLEMENTAL LOG DATA; (then restart the connector so it re-reads the tables)",
                     );
                 }
                 for e in &db.archive_dest_errors {
                     problems.push("an archive destination is in error".into());
-                    v = v.fact(format!("archive destination in error: {e}")).todo(
+                    v = v.proof(format!("archive destination in error: {e}")).todo(
                         "Fix the archive destination (V$ARCHIVE_DEST_STATUS): while it fails, logs are not archived and redo runs out.",
                     );
                 }
@@ -1149,7 +1466,7 @@ fn step_misconfigured(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                         t.table
                     ));
                     v = v
-                        .fact(format!(
+                        .proof(format!(
                             "{}: no ALL COLUMNS supplemental log group",
                             t.table
                         ))
@@ -1180,7 +1497,7 @@ fn step_misconfigured(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         for (signal, err) in parts {
             if let Some(err) = err.filter(|e| missing_grant(e)) {
                 problems.push(format!("a grant is missing for {signal}"));
-                v = v.fact(format!("{signal}: {err}"));
+                v = v.proof(format!("{signal}: {err}"));
             }
         }
         if problems.iter().any(|p| p.starts_with("a grant")) {
@@ -1195,7 +1512,7 @@ fn step_misconfigured(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     }
     if let Some(e) = ctx.recent_exception(Cause::Misconfigured) {
         problems.push(format!("the job failed with {}", e.name));
-        v = v.fact(e.fact()).todo(e.x.remediation.clone());
+        v = v.proof(e.fact()).todo(e.x.remediation.clone());
     }
     if problems.is_empty() {
         return None;
@@ -1216,7 +1533,7 @@ fn step_resource_exhausted(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                             Cause::ResourceExhausted,
                             format!("the recovery area is {pct:.1}% full: archiving stops (ORA-00257)"),
                         )
-                        .fact_vs(
+                        .proof_vs(
                             format!(
                                 "recovery area {} of {} bytes used ({pct:.1}%)",
                                 fra.used_bytes, fra.limit_bytes
@@ -1268,7 +1585,7 @@ fn step_resource_exhausted(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                 Cause::ResourceExhausted,
                 format!("the job failed: {}", e.x.summary),
             )
-            .fact(e.fact())
+            .proof(e.fact())
             .todo(e.x.remediation.clone()),
         );
     }
@@ -1292,16 +1609,28 @@ fn step_healthy(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         }
     };
     trend_warnings(ctx, notes);
-    if state != OutputState::Advancing {
-        return None;
-    }
+    let summary = match state {
+        OutputState::Advancing => "committed output advances",
+        // Checkpoints that keep failing mean the records reaching the sink are never
+        // committed: the sink-stall step decides that.
+        OutputState::Flowing if checkpoints_failing(ctx).is_none() => {
+            if let Some(age) = ctx.newest_committed_at().map(|t| ctx.last.observed_at.since(t)) {
+                notes.warn(format!(
+                    "records reach the sink but nothing was committed for {} (stall_window {}): a rolling interval longer than the configured rolling_interval, or checkpoints that do not complete?",
+                    secs(age),
+                    ctx.window_value()
+                ));
+            }
+            "records reach the sink; it commits them when its part files roll"
+        }
+        _ => return None,
+    };
     if let Some(e) = ctx.last.oracle.error() {
         notes.warn(format!(
             "cannot reach Oracle ({e}): the database-side checks (redo, sessions, prerequisites) were not done"
         ));
     }
-    let mut v =
-        Verdict::new(Cause::Healthy, "committed output advances").facts(ctx.output_evidence());
+    let mut v = Verdict::new(Cause::Healthy, summary).facts(ctx.output_evidence());
     if let (Some(scn), Some(db)) = (
         ctx.last
             .output
@@ -1434,11 +1763,47 @@ fn long_call_progress(ctx: &Ctx) -> Option<LongCall> {
 // Steps 6 to 10: why a stale pipeline is stale
 // ---------------------------------------------------------------------------------------------
 
+/// Committed output older than the stall window, no records on their way to the sink, and the
+/// job up longer than the window: only then may steps 6 to 10 call it a stall.
 fn stale(ctx: &Ctx) -> bool {
-    matches!(
-        ctx.output_state(),
-        Some(OutputState::Stale | OutputState::JustStarted)
-    )
+    ctx.output_state() == Some(OutputState::Stale)
+}
+
+/// Checkpoints of the current attempt that do not complete: `checkpoint_failures` or more
+/// failed over the window with none completing, or none completed for longer than the stall
+/// window while they fail or hang. A FileSink commits only on a completed checkpoint, so either
+/// way nothing reaches the output. Returns the fact and the job.
+fn checkpoints_failing<'a>(ctx: &Ctx<'a>) -> Option<(String, &'a JobDetail)> {
+    let attempt = ctx.attempt();
+    let first = attempt.first()?;
+    let j1 = ctx.flink(first)?.job.as_ref()?;
+    let j2 = ctx.job()?;
+    let (a, b) = (j1.checkpoints.value()?, j2.checkpoints.value()?);
+    if b.completed != a.completed || b.interval.is_zero() {
+        return None;
+    }
+    let now = ctx.last.observed_at;
+    let failed = b.failed.saturating_sub(a.failed);
+    let over = secs(now.since(first.observed_at));
+    if failed >= ctx.t.checkpoint_failures {
+        return Some((format!("checkpoints: {failed} failed, 0 completed over {over}"), j2));
+    }
+    let since = b
+        .last_completed
+        .as_ref()
+        .map_or(j2.start_time, |c| c.completed_at);
+    let none_for = now.since(since);
+    (none_for > ctx.window && (failed > 0 || b.in_progress > 0)).then(|| {
+        (
+            format!(
+                "no checkpoint completed for {} (checkpoint interval {}); {failed} failed and {} in progress over {over}",
+                secs(none_for),
+                secs(b.interval),
+                b.in_progress
+            ),
+            j2,
+        )
+    })
 }
 
 fn step_oracle_unreachable(ctx: &Ctx, _notes: &mut Notes) -> Option<Verdict> {
@@ -1452,7 +1817,7 @@ fn step_oracle_unreachable(ctx: &Ctx, _notes: &mut Notes) -> Option<Verdict> {
     }
     Some(
         Verdict::new(Cause::OracleUnreachable, "output is stale and the doctor cannot reach Oracle")
-            .fact(format!("Oracle: {error}"))
+            .proof(format!("Oracle: {error}"))
             .facts(ctx.output_evidence())
             .todo("Check the listener (lsnrctl status), the database (open mode) and the network path from this host and from the TaskManagers.")
             .todo("If the monitoring account is locked (ORA-28000), unlock it; the doctor waits minutes after a failed login so it never locks it itself.")
@@ -1461,16 +1826,29 @@ fn step_oracle_unreachable(ctx: &Ctx, _notes: &mut Notes) -> Option<Verdict> {
 }
 
 fn step_sink_stalled(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
-    if !stale(ctx) {
+    let flowing = ctx.output_state() == Some(OutputState::Flowing);
+    if !stale(ctx) && !flowing {
         return None;
     }
-    let (Some(j1), Some(j2)) = (ctx.job_first(), ctx.job()) else {
+    let Some(job) = ctx.job() else {
         notes.not_checked(Cause::SinkStalled, "flink.job", "no job details");
         return None;
     };
     let mut v = Verdict::new(Cause::SinkStalled, "").facts(ctx.output_evidence());
-    match (j1.source.value(), j2.source.value()) {
-        (Some(a), Some(b)) => {
+    if let Some((fact, j2)) = checkpoints_failing(ctx) {
+        v.summary = "checkpoints do not complete: nothing is committed".into();
+        v = v.proof_vs(
+            fact,
+            "checkpoint_failures",
+            ctx.t.checkpoint_failures.to_string(),
+        );
+        return Some(sink_remedies(ctx, v, j2));
+    }
+    if flowing {
+        return None;
+    }
+    match job.source.value() {
+        Some(b) => {
             if let Some(bp) = b
                 .backpressured_ms_per_s
                 .filter(|bp| *bp >= ctx.t.backpressure_ms_per_s)
@@ -1478,7 +1856,7 @@ fn step_sink_stalled(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                 v.summary =
                     format!("the source is backpressured {bp:.0} ms/s: the sink does not keep up");
                 return Some(
-                    v.fact_vs(
+                    v.proof_vs(
                         format!("source backPressuredTimeMsPerSecond {bp:.0}"),
                         "backpressure_ms_per_s",
                         format!("{}", ctx.t.backpressure_ms_per_s),
@@ -1487,45 +1865,30 @@ fn step_sink_stalled(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                     .todo("A backpressured source stops mining and freezes the heartbeat: do not mistake it for a dead connection."),
                 );
             }
-            if ctx.obs.len() >= 2 && b.records > a.records {
+            // Records read after the newest commit, longer than the stall window ago, and
+            // none of them in the sink's files: they are held between source and sink.
+            if let Some(flow) = ctx.source_flow() {
+                let waited = ctx.last.observed_at.since(flow.before);
                 v.summary = format!(
-                    "the source read {} records but nothing was committed",
-                    b.records - a.records
+                    "the source read records {} ago and none reached the output",
+                    secs(waited)
                 );
-                v = v.fact(format!(
-                    "source records {} -> {} over {}",
-                    a.records,
-                    b.records,
-                    secs(ctx.span())
-                ));
-                return Some(sink_remedies(ctx, v, j2));
+                v = v.proof_vs(
+                    format!(
+                        "{} between {} and {}, after the newest commit; nothing committed or written to in-progress files since",
+                        flow.what, flow.before, flow.seen
+                    ),
+                    "stall_window",
+                    ctx.window_value(),
+                );
+                return Some(sink_remedies(ctx, v, job));
             }
         }
-        _ => notes.not_checked(
+        None => notes.not_checked(
             Cause::SinkStalled,
             "flink.job.source",
-            j2.source.error().unwrap_or("missing").to_string(),
+            job.source.error().unwrap_or("missing").to_string(),
         ),
-    }
-    if let (Some(a), Some(b)) = (j1.checkpoints.value(), j2.checkpoints.value()) {
-        let failed = b.failed.saturating_sub(a.failed);
-        if failed >= ctx.t.checkpoint_failures && b.completed == a.completed {
-            v.summary =
-                format!("{failed} checkpoints failed and none completed: nothing is committed");
-            v = v.fact_vs(
-                format!(
-                    "checkpoints: {failed} failed, 0 completed over {}{}",
-                    secs(ctx.span()),
-                    b.last_failure
-                        .as_ref()
-                        .map(|f| format!("; last failure: {}", f.message))
-                        .unwrap_or_default()
-                ),
-                "checkpoint_failures",
-                ctx.t.checkpoint_failures.to_string(),
-            );
-            return Some(sink_remedies(ctx, v, j2));
-        }
     }
     None
 }
@@ -1544,38 +1907,56 @@ fn sink_remedies(ctx: &Ctx, v: Verdict, job: &JobDetail) -> Verdict {
         .todo("Restart only if checkpoints keep failing; a restart re-reads from the last completed checkpoint and loses nothing.")
 }
 
+/// Step 8, and the early path of strong evidence: the connector's mining connection is dead.
+///
+/// On stale output any proof convicts. Before the output has aged past the stall window, only
+/// the database's own view does (the session gone in two observations in a row, or silent past
+/// `mining_call_gap` with the heartbeat frozen, or killed), and only while the captured tables
+/// change, so a busy pipeline whose connection dropped pages within a minute or two instead of
+/// a stall window. A thread dump in a socket read is a hint in both: an idle line reader and
+/// Debezium's healthy LogMiner fetch wait there too.
+fn step_connection_lost_early(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
+    dead_connection(ctx, notes, true)
+}
+
 fn step_dead_connection(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
-    if !stale(ctx) {
+    dead_connection(ctx, notes, false)
+}
+
+fn dead_connection(ctx: &Ctx, notes: &mut Notes, early: bool) -> Option<Verdict> {
+    let job = ctx.job().filter(|j| !is_terminal_state(&j.state))?;
+    let stale = stale(ctx);
+    let pending = ctx.changes_pending();
+    if early == stale || (early && pending.is_none()) {
         return None;
     }
-    let job = ctx.job().filter(|j| !is_terminal_state(&j.state))?;
-    // Every proof found is listed, client side and server side, so the operator sees the
-    // whole picture; any one of them is enough.
+    // A (re)started connector needs a moment to log on and start mining: sessions seen (or
+    // missed) before that say nothing about the new attempt.
+    let up = ctx.last.observed_at.since(job.start_time);
+    let settled = up > ctx.t.mining_call_gap;
     let mut proofs: Vec<(String, Evidence)> = vec![];
-    let plain = |fact: String| Evidence {
-        fact,
-        threshold: None,
-    };
+    let mut hints: Vec<Evidence> = vec![];
 
     // The server side first: a call running on the server, or a rising heartbeat, means the
     // client waiting in a read is normal (a long LogMiner fetch), not a half-open socket.
-    let heartbeat = ctx.heartbeat();
-    let hb_rising = matches!(heartbeat, Ok((a, b)) if b > a);
+    let heartbeat = ctx.recent_heartbeat();
+    let hb_rising = matches!(heartbeat, Ok((a, b, _)) if b > a);
+    let hb_frozen = matches!(heartbeat, Ok((a, b, _)) if b == a);
     let judged = ctx.judged_session();
     let server_call_running = judged.is_some_and(|s| s.is_active());
 
-    // Client side: the source thread sits in a socket read across two thread dumps.
     match &job.source_thread {
         Signal::Observed {
             value: SourceThreadState::BlockedInSocketRead,
-        } if server_call_running || hb_rising => notes.context.push(plain(
-            "the source thread waits in a socket read while the server runs its call: a long fetch, not a dead socket".into(),
+        } if server_call_running || hb_rising => notes.context.push(Evidence::new(
+            Strength::Context,
+            "the source thread waits in a socket read while the server runs its call: a long fetch, not a dead socket",
         )),
         Signal::Observed {
             value: SourceThreadState::BlockedInSocketRead,
-        } => proofs.push((
-            "the source thread is blocked in a socket read (half-open connection)".into(),
-            plain("TaskManager thread dumps: the source reader thread sits in a socket read in two dumps".into()),
+        } => hints.push(Evidence::new(
+            Strength::Hint,
+            "TaskManager thread dumps: the source reader thread sits in a socket read in two dumps (an idle reader and a running LogMiner fetch wait there too)",
         )),
         Signal::Observed { .. } => {}
         other => notes.not_checked(
@@ -1584,20 +1965,18 @@ fn step_dead_connection(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             other.error().unwrap_or_default(),
         ),
     }
-    if let Some(e) = ctx.recent_exception(Cause::DeadConnection) {
-        proofs.push((
-            format!("the connection died: {}", e.x.summary),
-            plain(e.fact()),
-        ));
+    if stale {
+        if let Some(e) = ctx.recent_exception(Cause::DeadConnection) {
+            proofs.push((
+                format!("the connection died: {}", e.x.summary),
+                Evidence::new(Strength::Proof, e.fact()),
+            ));
+        }
     }
 
-    // Server side: the connector's sessions and the flush-table heartbeat.
     let hb_fact = match &heartbeat {
-        Ok((a, b)) if b > a => format!("flush-table heartbeat rising {a} -> {b}"),
-        Ok((a, _)) => format!(
-            "flush-table heartbeat frozen at {a} over {}",
-            secs(ctx.span())
-        ),
+        Ok((a, b, over)) if b > a => format!("flush-table heartbeat rising {a} -> {b} over {}", secs(*over)),
+        Ok((a, _, over)) => format!("flush-table heartbeat frozen at {a} over {}", secs(*over)),
         Err(e) => {
             notes.not_checked(Cause::DeadConnection, "oracle.flush_table_scn", e.clone());
             format!("flush-table heartbeat not checked: {e}")
@@ -1620,33 +1999,56 @@ fn step_dead_connection(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                 // Not while the connector snapshots: judged by the snapshot's own counters.
                 return snapshot_verdict(ctx, notes, sessions);
             }
-            if sessions.is_empty() {
-                proofs.push((
-                    "the job runs but the connector has no session on any instance".into(),
-                    plain(format!(
-                        "no session of the connector user on any instance while job {} is {}",
-                        job.id, job.state
-                    )),
-                ));
+            if !settled {
+                notes.not_checked(
+                    Cause::DeadConnection,
+                    "oracle.sessions",
+                    format!(
+                        "the job (re)started {} ago, within mining_call_gap ({}): its connector may still be logging on",
+                        secs(up),
+                        secs(gap)
+                    ),
+                );
+            } else if sessions.is_empty() {
+                // Early, the session must be missing twice in a row after one was seen mining
+                // (a reconnect shows a new session at once; a wrong username shows none ever).
+                let before = ctx.obs.len().checked_sub(2).map(|i| ctx.obs[i]);
+                let gone_twice = before
+                    .and_then(|o| ctx.oracle(o).and_then(|x| x.sessions.value()))
+                    .is_some_and(|ss| ss.is_empty());
+                if stale || (gone_twice && !ctx.mining_keys().is_empty()) {
+                    proofs.push((
+                        "the job runs but the connector has no session on any instance".into(),
+                        Evidence::new(
+                            Strength::Proof,
+                            format!(
+                                "no session of the connector user on any instance while job {} is {}",
+                                job.id, job.state
+                            ),
+                        ),
+                    ));
+                }
             } else if mining.is_empty() {
                 let all_idle = sessions
                     .iter()
                     .all(|s| !s.is_active() && Duration::from_secs(s.last_call_et_s) > gap);
-                if all_idle && !hb_rising {
+                if stale && all_idle && !hb_rising {
                     proofs.push((
                         "no mining session, and the connector's sessions stopped calling".into(),
-                        Evidence {
-                            fact: format!(
+                        Evidence::new(
+                            Strength::Proof,
+                            format!(
                                 "{} session(s) of the connector user, none mining, all idle longer than the gap",
                                 sessions.len()
                             ),
-                            threshold: Some(ThresholdUse {
-                                key: "mining_call_gap".into(),
-                                value: secs(gap),
-                            }),
-                        },
+                        )
+                        .vs("mining_call_gap", secs(gap)),
                     ));
-                    server_facts.extend(sessions.iter().map(|s| plain(session_fact(s))));
+                    server_facts.extend(
+                        sessions
+                            .iter()
+                            .map(|s| Evidence::new(Strength::Context, session_fact(s))),
+                    );
                 } else {
                     notes.not_checked(
                         Cause::DeadConnection,
@@ -1659,29 +2061,25 @@ fn step_dead_connection(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                 if matches!(s.status.to_ascii_uppercase().as_str(), "KILLED" | "SNIPED") {
                     proofs.push((
                         format!("the mining session was {} on the server", s.status),
-                        plain(session_fact(s)),
+                        Evidence::new(Strength::Proof, session_fact(s)),
                     ));
-                } else if !s.is_active() && idle_for > gap && !hb_rising {
+                } else if !s.is_active() && idle_for > gap && (hb_frozen || (stale && !hb_rising)) {
                     proofs.push((
                         format!(
                             "the mining session has not called for {} and its heartbeat is frozen",
                             secs(idle_for)
                         ),
-                        Evidence {
-                            fact: session_fact(s),
-                            threshold: Some(ThresholdUse {
-                                key: "mining_call_gap".into(),
-                                value: secs(gap),
-                            }),
-                        },
+                        Evidence::new(Strength::Proof, session_fact(s)).vs("mining_call_gap", secs(gap)),
                     ));
                 } else {
-                    server_facts.push(plain(session_fact(s)));
+                    server_facts.push(Evidence::new(Strength::Context, session_fact(s)));
                 }
             }
         }
     }
     if proofs.is_empty() {
+        // A hint alone never convicts: it is shown under whatever the table decides.
+        notes.context.extend(hints);
         return None;
     }
     if hb_rising {
@@ -1690,12 +2088,19 @@ fn step_dead_connection(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             "{hb_fact}: another connection of the connector still mines (shared username?)"
         ));
     }
-    let summary = proofs[0].0.clone();
+    let mut summary = proofs[0].0.clone();
+    if !stale {
+        summary.push_str(" while changes wait");
+    }
     let mut v = Verdict::new(Cause::DeadConnection, summary)
         .facts(proofs.into_iter().map(|p| p.1))
+        .facts(hints)
         .facts(server_facts)
-        .fact(hb_fact)
-        .facts(ctx.output_evidence());
+        .fact(hb_fact);
+    if let Some(p) = pending {
+        v = v.fact(p);
+    }
+    v = v.facts(ctx.output_evidence());
     v = dead_remedies(v, judged);
     Some(v)
 }
@@ -1800,7 +2205,7 @@ fn step_logminer_stuck(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                     repeated.len()
                 ),
             )
-            .fact(repeated[0].fact())
+            .proof(repeated[0].fact())
             .facts(ctx.output_evidence())
             .todo("Restart the job so the connector starts a fresh LogMiner session.")
             .todo(LOG_MINING_SETTINGS),
@@ -1812,7 +2217,7 @@ fn step_logminer_stuck(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                 Cause::LogminerStuck,
                 format!("the LogMiner call has run {} with flat statistics", secs(running)),
             )
-            .fact_vs(
+            .proof_vs(
                 format!("session {session} ACTIVE on the LogMiner SQL for {}", secs(running)),
                 "long_logminer_call",
                 secs(ctx.t.long_logminer_call),
@@ -1889,12 +2294,12 @@ fn step_idle_source(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         (Some(a), Some(b)) => {
             let d = b.db_block_changes.saturating_sub(a.db_block_changes);
             if d > 0 {
-                notes.context.push(Evidence {
-                    fact: format!(
+                notes.context.push(Evidence::new(
+                    Strength::Context,
+                    format!(
                         "captured tables changed (db block changes +{d}) yet nothing was committed while the connector mines"
                     ),
-                    threshold: None,
-                });
+                ));
                 notes.not_checked(
                     Cause::IdleSource,
                     "oracle.table_activity",
@@ -1937,6 +2342,47 @@ fn step_idle_source(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         .todo(aging)
         .todo("Keep the connector's offset moving on quiet tables: set heartbeat.interval.ms (Flink CDC embeds Debezium 1.9.8; do NOT set heartbeat.action.query with the incremental source, it fails there), so a later restart does not land on purged redo."),
     )
+}
+
+/// Stale output of a running job, and no view of the connector on the database: from Flink and
+/// the files an idle source and a dead connection look the same, so the answer is `unknown`,
+/// naming both and what would decide. It pages only because the output is past the stall
+/// window; a thread dump in a socket read, listed as a hint, does not tip it either way.
+fn step_idle_or_dead(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
+    if !stale(ctx) || ctx.sessions().is_some() {
+        return None;
+    }
+    let job = ctx.job().filter(|j| !is_terminal_state(&j.state))?;
+    let why = ctx
+        .oracle(ctx.last)
+        .and_then(|o| o.sessions.error())
+        .or(ctx.last.oracle.error())
+        .unwrap_or("not collected");
+    let age = ctx
+        .newest_committed_at()
+        .map_or_else(|| "no committed output".to_string(), |t| {
+            format!("no committed output for {}", secs(ctx.last.observed_at.since(t)))
+        });
+    let mut v = Verdict::new(
+        Cause::Unknown,
+        format!(
+            "{age} and the database side is not observed: an idle source and a dead connection look the same from Flink and the files"
+        ),
+    )
+    .facts(ctx.output_evidence())
+    .fact(format!("job {} {} since {}", job.id, job.state, job.start_time))
+    .fact(format!("the connector's session and heartbeat: {why}"))
+    .fact("hypothesis idle_source: the captured tables did not change, and the connector waits for changes")
+    .fact("hypothesis dead_connection: the connector's connection died (closed or half-open) and nothing reconnected")
+    .todo("What decides is the database's view of the connector (its session, the flush-table heartbeat, the captured tables' activity): grant the monitoring account (sql/grants.sql) and give this host Oracle Instant Client (DPI-1047 without it), then diagnose again.")
+    .todo("Meanwhile, check on the database whether the captured tables changed since the newest committed file; if they did, the connection is dead: restart the job with its state (restart --apply after the gate).");
+    for m in &notes.missing {
+        v = v.todo(format!(
+            "Provide {} (needed for {}): {}",
+            m.signal, m.step, m.why
+        ));
+    }
+    Some(v)
 }
 
 /// Nothing matched, but the job started within the stall window: too early to call it stalled.

@@ -37,6 +37,14 @@ pub struct Thresholds {
     pub recovery_area_critical_pct: f64,
     /// `pga_warning_ratio`: warn when the mining session's PGA reaches this share of the limit.
     pub pga_warning_ratio: f64,
+    /// `metric_refresh`: Flink's `metrics.fetcher.update-interval`. The REST API answers with
+    /// the previous fetch, so counters are compared only between samples this far apart.
+    #[serde(with = "humantime_serde", default = "default_metric_refresh")]
+    pub metric_refresh: Duration,
+}
+
+fn default_metric_refresh() -> Duration {
+    Duration::from_secs(10)
 }
 
 /// One threshold's documentation: its key, its default as written in TOML, and why.
@@ -122,6 +130,13 @@ pub const THRESHOLD_DOCS: &[ThresholdDoc] = &[
         reason: "LogMiner's session PGA grows on long sessions; past 80% of \
                  pga_aggregate_limit ORA-04036 is near (bound it with log.mining.session.max.ms).",
     },
+    ThresholdDoc {
+        key: "metric_refresh",
+        default: "10s",
+        reason: "Flink's web monitor fetches operator metrics at most every \
+                 metrics.fetcher.update-interval (10 s) and answers with the previous fetch: two \
+                 samples closer than that can show a flat counter while records flow.",
+    },
 ];
 
 impl Default for Thresholds {
@@ -138,6 +153,7 @@ impl Default for Thresholds {
             recovery_area_warning_pct: 85.0,
             recovery_area_critical_pct: 97.0,
             pga_warning_ratio: 0.8,
+            metric_refresh: default_metric_refresh(),
         }
     }
 }

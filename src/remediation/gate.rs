@@ -181,7 +181,7 @@ fn check(key: &'static str, title: &'static str, status: Status, fact: impl Into
 pub fn evaluate(input: &GateInput<'_>) -> GateReport {
     let o = input.observation;
     let p = input.pipeline;
-    let (job_check, job) = job_once(o);
+    let (job_check, job) = job_once(o, input.given_state.is_some());
     let restart = RestartScn::of(o, input.from_scn);
     let (state_check, resume) = resume_state(o, job, input.given_state.as_deref());
     let checks = vec![
@@ -307,8 +307,11 @@ fn leader(o: &Observation) -> Check {
 
 const JOB: &str = "the job found exactly once";
 
-/// The job check, and the job a restart acts on (the running copy, else the newest ended one).
-fn job_once(o: &Observation) -> (Check, Option<&JobDetail>) {
+/// The job check, and the job a restart acts on (the running copy, else the copy the collector
+/// chose among the stopped ones). When several stopped copies are plausible and the operator
+/// named no state (`--savepoint`), it FAILs asking which copy: resuming the wrong one would
+/// restore another job's state.
+fn job_once(o: &Observation, state_given: bool) -> (Check, Option<&JobDetail>) {
     let Some(f) = o.flink.value() else {
         return (
             check("job", JOB, Status::Unknown, "Flink not observed"),
@@ -317,6 +320,18 @@ fn job_once(o: &Observation) -> (Check, Option<&JobDetail>) {
     };
     let live: Vec<_> = f.jobs.iter().filter(|j| !j.is_terminal()).collect();
     match live.len() {
+        0 if f.ambiguous_copies.is_some() && !state_given => (
+            check(
+                "job",
+                JOB,
+                Status::Fail,
+                format!(
+                    "which copy? {}; name the state to resume with --savepoint PATH",
+                    f.ambiguous_copies.as_deref().unwrap_or_default()
+                ),
+            ),
+            None,
+        ),
         0 => match &f.job {
             Some(j) => (
                 check(

@@ -614,6 +614,7 @@ impl World {
                 ],
                 jobs: vec![],
                 job: None,
+                ambiguous_copies: None,
             });
         }
         let other_view = if self.split_brain {
@@ -630,6 +631,7 @@ impl World {
             id: j.id.clone(),
             state: j.state.clone(),
             start_time: j.start_time,
+            end_time: None,
             tasks_running: if running { 2 } else { 0 },
             tasks_total: 2,
             restarts: Signal::observed(j.restarts),
@@ -673,6 +675,7 @@ impl World {
             ],
             jobs,
             job: Some(detail),
+            ambiguous_copies: None,
         })
     }
 
@@ -695,6 +698,7 @@ fn summary(j: &SimJob) -> JobSummary {
         name: "oracle-cdc-orders".into(),
         state: j.state.clone(),
         start_time: j.start_time,
+        end_time: None,
     }
 }
 

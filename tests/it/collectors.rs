@@ -28,6 +28,8 @@ impl OutputSource for QuickOutput {
             committed_bytes: 700,
             in_progress_files: 0,
             oldest_in_progress_at: None,
+            in_progress_bytes: 0,
+            newest_in_progress_at: None,
             last_scn: Signal::observed(None),
         })
     }

@@ -28,6 +28,8 @@ mod dedup;
 mod gate;
 // The decision table on saved observation bundles, one row per cause and trap.
 mod diagnose;
+// Evidence strength: hints never convict, strong proof decides early (issue 11's traps).
+mod evidence;
 // explain on invented texts and on the corpus of real error texts.
 mod explain;
 // The FileSink output collector on real directories.

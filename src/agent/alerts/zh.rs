@@ -16,7 +16,7 @@ const SHAPES: &[(&str, &str)] = &[
         "最新提交的输出文件 $1 已 $2 未更新",
     ),
     (
-        r"^no committed file in the output yet$",
+        r"^no committed output file yet$",
         "输出目录中还没有已提交的文件",
     ),
     (
@@ -24,8 +24,49 @@ const SHAPES: &[(&str, &str)] = &[
         "刷新表（flush table）心跳 SCN 停在 $1，已持续 $2",
     ),
     (
-        r"^flush-table heartbeat rose (.+)$",
-        "刷新表（flush table）心跳 SCN 在上升：$1",
+        r"^flush-table heartbeat rising (\d+) -> (\d+) over (.+)$",
+        "刷新表（flush table）心跳 SCN 在上升：$1 -> $2（$3 内）",
+    ),
+    (
+        r"^flush-table heartbeat rising (\d+) -> (\d+)$",
+        "刷新表（flush table）心跳 SCN 在上升：$1 -> $2",
+    ),
+    (
+        r"^the captured tables changed over the last (.+) \(db block changes \+(\d+)\): changes are waiting$",
+        "捕获表在最近 $1 内有变更（db block changes +$2）：有变更等待抽取",
+    ),
+    (
+        r"^in-progress part files written \((\d+) -> (\d+) bytes in (\d+) file\(s\)\) (.+) ago: records reach the sink$",
+        "进行中的 part 文件在 $4 前仍有写入（$1 -> $2 字节，共 $3 个文件）：数据正在到达 Sink",
+    ),
+    (
+        r"^source records (\d+) -> (\d+) after the newest commit, first seen (.+) ago$",
+        "最近一次提交之后源算子输出记录数 $1 -> $2，首次发现于 $3 前",
+    ),
+    (
+        r"^source records (\d+) -> (\d+) between (.+) and (.+), after the newest commit; nothing committed or written to in-progress files since$",
+        "最近一次提交之后（$3 至 $4 之间）源算子输出记录数 $1 -> $2；此后既没有提交，也没有写入进行中的文件",
+    ),
+    (
+        r"^no checkpoint completed for (.+) \(checkpoint interval (.+)\); (\d+) failed and (\d+) in progress over (.+)$",
+        "已 $1 没有检查点成功（检查点间隔 $2）；$5 内失败 $3 个，进行中 $4 个",
+    ),
+    (
+        r"^a leader election was seen (.+) ago$",
+        "$1 前出现过 JobManager 选主",
+    ),
+    (r"^which copy\? (.+)$", "该恢复哪一个作业副本？$1"),
+    (
+        r"^hypothesis idle_source: .+$",
+        "假设一 idle_source：捕获表没有变更，连接器在等待变更",
+    ),
+    (
+        r"^hypothesis dead_connection: .+$",
+        "假设二 dead_connection：连接器的数据库连接已断开（关闭或半开），且没有重连",
+    ),
+    (
+        r"^the connector's session and heartbeat: (.+)$",
+        "连接器的会话与心跳：$1",
     ),
     (
         r"^restart SCN (\d+) = lowest of: (.+)$",
@@ -94,8 +135,12 @@ const SHAPES: &[(&str, &str)] = &[
         "源线程在等待 socket 读取，而数据库端的调用仍在执行：这是一次耗时的取数，不是断开的连接",
     ),
     (
-        r"^job (\S+) is (\S+) \(since (.+)\)$",
-        "Flink 作业 $1 状态为 $2（自 $3 起）",
+        r"^job (\S+) is (\S+) \(started (.+)\)$",
+        "Flink 作业 $1 状态为 $2（启动于 $3）",
+    ),
+    (
+        r"^job (\S+) is (\S+) since (.+) \(started (.+)\)$",
+        "Flink 作业 $1 自 $3 起状态为 $2（启动于 $4）",
     ),
     (
         r"^source backPressuredTimeMsPerSecond (\d+)$",

@@ -60,6 +60,9 @@ pub struct FlinkCollector {
     clients: Vec<FlinkRestClient>,
     /// Pause between the two thread dumps that prove a blocked read.
     dump_gap: Duration,
+    /// The fixed job id a restart submits with (`[pipeline.remediation.resubmit] job_id`): the
+    /// copy to judge whenever it is listed.
+    fixed_job_id: Option<String>,
 }
 
 impl FlinkCollector {
@@ -74,7 +77,14 @@ impl FlinkCollector {
             config,
             clients,
             dump_gap: Duration::from_secs(1),
+            fixed_job_id: None,
         }
+    }
+
+    /// Judges the job with this id whenever Flink lists it (the id restarts submit with).
+    pub fn with_fixed_job_id(mut self, id: Option<String>) -> Self {
+        self.fixed_job_id = id.map(|i| i.to_ascii_lowercase());
+        self
     }
 
     /// Sets the pause between the two thread dumps (default 1 s).
@@ -171,6 +181,7 @@ impl FlinkCollector {
             id: id.clone(),
             state: job.state.clone(),
             start_time: Timestamp::from_unix_millis(job.start_time),
+            end_time: end_time(job),
             tasks_running: job.tasks.running,
             tasks_total: job.tasks.total,
             restarts,
@@ -424,6 +435,107 @@ fn summary(j: &JobOverview) -> JobSummary {
         name: j.name.clone(),
         state: j.state.clone(),
         start_time: Timestamp::from_unix_millis(j.start_time),
+        end_time: end_time(j),
+    }
+}
+
+/// Flink reports -1 (or 0) as the end time of a job that has not ended.
+fn end_time(j: &JobOverview) -> Option<Timestamp> {
+    (j.end_time > 0 && is_terminal_state(&j.state)).then(|| Timestamp::from_unix_millis(j.end_time))
+}
+
+/// When a copy of the job last ran: its end time once it stopped, else its start.
+fn last_ran(j: &JobOverview) -> i64 {
+    if is_terminal_state(&j.state) && j.end_time > 0 {
+        j.end_time
+    } else {
+        j.start_time
+    }
+}
+
+impl FlinkCollector {
+    /// Which copy of the job to judge, and whether the choice among stopped copies is unsure.
+    ///
+    /// The configured fixed job id wins; else the copy that still runs (two running copies are
+    /// the decision table's leader problem); else the copy that stopped last, provided it also
+    /// holds the newest completed checkpoint. When it does not, or a copy's checkpoints cannot
+    /// be read, the copies are ambiguous: resuming the wrong one would restore another job's
+    /// state, so the gate asks "which copy?" instead of choosing.
+    async fn choose_job(
+        &self,
+        jobs: &[JobOverview],
+        c: Option<&FlinkRestClient>,
+    ) -> (Option<JobOverview>, Option<String>) {
+        if let Some(fixed) = &self.fixed_job_id {
+            if let Some(j) = jobs.iter().find(|j| j.jid.eq_ignore_ascii_case(fixed)) {
+                return (Some(j.clone()), None);
+            }
+        }
+        if let Some(live) = jobs
+            .iter()
+            .filter(|j| !is_terminal_state(&j.state))
+            .max_by_key(|j| j.start_time)
+        {
+            return (Some(live.clone()), None);
+        }
+        let Some(last) = jobs.iter().max_by_key(|j| last_ran(j)).cloned() else {
+            return (None, None);
+        };
+        let (Some(c), true) = (c, jobs.len() > 1) else {
+            return (Some(last), None);
+        };
+        let newest = join_all(jobs.iter().map(|j| async move {
+            let cps = self.checkpoints(c, &j.jid).await;
+            let at = cps
+                .value()
+                .map(|cp| cp.last_completed.as_ref().map(|l| l.completed_at));
+            (j, at)
+        }))
+        .await;
+        let unreadable: Vec<&str> = newest
+            .iter()
+            .filter(|(_, at)| at.is_none())
+            .map(|(j, _)| j.jid.as_str())
+            .collect();
+        let holder = newest
+            .iter()
+            .filter_map(|(j, at)| at.flatten().map(|t| (t, *j)))
+            .max_by_key(|(t, _)| *t);
+        let describe = || {
+            newest
+                .iter()
+                .map(|(j, at)| {
+                    let ckpt = match at {
+                        Some(Some(t)) => format!("newest completed checkpoint {t}"),
+                        Some(None) => "no completed checkpoint".to_string(),
+                        None => "checkpoints not readable".to_string(),
+                    };
+                    let ended = end_time(j)
+                        .map_or_else(|| "?".to_string(), |t| t.to_string());
+                    format!("{} {} at {ended}, {ckpt}", j.jid, j.state)
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let ambiguous = if !unreadable.is_empty() {
+            Some(format!(
+                "{} stopped copies of the job and the checkpoints of {} could not be read: {}",
+                jobs.len(),
+                unreadable.join(", "),
+                describe()
+            ))
+        } else {
+            match holder {
+                Some((_, h)) if h.jid != last.jid => Some(format!(
+                    "the copy that stopped last ({}) is not the one with the newest completed checkpoint ({}): {}",
+                    last.jid,
+                    h.jid,
+                    describe()
+                )),
+                _ => None,
+            }
+        };
+        (Some(last), ambiguous)
     }
 }
 
@@ -438,19 +550,13 @@ impl FlinkSource for FlinkCollector {
                 }
             }
         }
-        // Judge the newest job that still runs, else the newest one.
-        let judged = jobs
-            .iter()
-            .filter(|j| !is_terminal_state(&j.state))
-            .max_by_key(|j| j.start_time)
-            .or_else(|| jobs.iter().max_by_key(|j| j.start_time))
-            .cloned();
         let answering = self
             .clients
             .iter()
             .zip(&probes)
             .find(|(_, (status, _))| status.is_up())
             .map(|(c, _)| c);
+        let (judged, ambiguous_copies) = self.choose_job(&jobs, answering).await;
         let job = match (judged, answering) {
             (Some(j), Some(c)) => Some(self.detail(c, &j).await),
             _ => None,
@@ -468,6 +574,7 @@ impl FlinkSource for FlinkCollector {
             jobmanagers,
             jobs: jobs.iter().map(summary).collect(),
             job,
+            ambiguous_copies,
         })
     }
 }

@@ -34,9 +34,16 @@ pub struct JobOverview {
     /// Start time, epoch ms.
     #[serde(rename = "start-time", default)]
     pub start_time: i64,
+    /// End time, epoch ms; -1 while the job has not reached a terminal state.
+    #[serde(rename = "end-time", default = "not_ended")]
+    pub end_time: i64,
     /// Task counts by state (keys are lower-case execution states, plus `total`).
     #[serde(default)]
     pub tasks: TaskCounts,
+}
+
+fn not_ended() -> i64 {
+    -1
 }
 
 /// Task counts of a job.
