@@ -34,6 +34,8 @@ mod evidence;
 mod explain;
 // The FileSink output collector on real directories.
 mod output;
+// The CDC stand-in's poller source and DefaultRollingPolicy on the real cluster.
+mod standin_modes;
 // The real Flink and ZooKeeper collectors, Flink control and diagnose on the real HA cluster.
 mod real_flink;
 // gate, restart and watch's auto-remediation end to end on the real cluster.

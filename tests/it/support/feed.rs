@@ -8,8 +8,16 @@
 //! SCN above its `FROM` again, and the control lines sent after that point, so nothing is lost.
 //!
 //! All socket writes happen on one writer thread, so a test never blocks on a backpressured job.
+//!
+//! What the job sends after `FROM` is read too, by a reader thread per connection that ends with
+//! the connection: a `--source poller` job writes `POLL <scn>` after each empty read, the mining
+//! query reaching the database. `Link::polls` and `Link::last_poll` count them on the current
+//! connection, so a simulated Oracle can show the session's LAST_CALL_ET and a heartbeat that
+//! rises only while polls arrive. While the feed is silent (half-open) nothing reaches the
+//! database: the reader stops reading, the job's writes sit in the socket buffers and are never
+//! counted.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Cursor, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::ops::RangeInclusive;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,9 +25,12 @@ use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 enum Cmd {
     Lines(Vec<Line>),
-    Attach(TcpStream, u64),
+    /// A new connection, its FROM, and what its BufReader had read past the FROM line.
+    Attach(TcpStream, u64, Vec<u8>),
     Close,
     Silent,
     Shutdown,
@@ -39,7 +50,18 @@ pub struct Feed {
     froms: Arc<Mutex<Vec<u64>>>,
     last_scn: Mutex<u64>,
     stop: Arc<AtomicBool>,
-    link: Arc<Mutex<Link>>,
+    link: Arc<Mutex<Shared>>,
+}
+
+/// The link and which connection is current, shared by the writer and the reader threads.
+#[derive(Default)]
+struct Shared {
+    link: Link,
+    /// Bumped whenever the current connection ends or is replaced: a reader thread serving an
+    /// older generation ends.
+    generation: u64,
+    /// The current connection is half-open: nothing is read from it either.
+    silent: bool,
 }
 
 /// The job's current connection as the feed (the database side) sees it.
@@ -51,6 +73,13 @@ pub struct Link {
     pub live: bool,
     /// The current connection is held open but nothing is sent on it (half-open).
     pub half_open: bool,
+    /// When the current connection attached (its `FROM`, the session's first call).
+    pub attached_at: Option<Instant>,
+    /// `POLL` lines received on the current connection since it attached (not while silent).
+    pub polls: u64,
+    /// When the latest of those `POLL` lines arrived (None before the first): the session's last
+    /// call, so LAST_CALL_ET is `last_poll.or(attached_at)` to now.
+    pub last_poll: Option<Instant>,
 }
 
 impl Feed {
@@ -60,7 +89,7 @@ impl Feed {
         let (tx, rx) = channel::<Cmd>();
         let froms = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let link = Arc::new(Mutex::new(Link::default()));
+        let link = Arc::new(Mutex::new(Shared::default()));
 
         // Accepts connections, reads their FROM line, hands them to the writer.
         {
@@ -75,9 +104,13 @@ impl Feed {
                     let Ok(stream) = stream else { continue };
                     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
                     let mut first = String::new();
-                    let read = stream
-                        .try_clone()
-                        .map(|s| BufReader::new(s).read_line(&mut first));
+                    let mut rest = Vec::new();
+                    let read = stream.try_clone().map(|s| {
+                        let mut reader = BufReader::new(s);
+                        let read = reader.read_line(&mut first);
+                        rest = reader.buffer().to_vec();
+                        read
+                    });
                     let from = match (read, first.trim().strip_prefix("FROM ")) {
                         (Ok(Ok(_)), Some(n)) => n.trim().parse::<u64>().ok(),
                         _ => None,
@@ -87,7 +120,7 @@ impl Feed {
                         continue;
                     };
                     froms.lock().unwrap().push(from);
-                    if tx.send(Cmd::Attach(stream, from)).is_err() {
+                    if tx.send(Cmd::Attach(stream, from, rest)).is_err() {
                         break;
                     }
                 }
@@ -96,8 +129,14 @@ impl Feed {
 
         // Owns the current connection and the history; does every write.
         let link_w = link.clone();
+        let stop_w = stop.clone();
         std::thread::spawn(move || {
             let link = link_w;
+            // The current connection ended (closed, replaced, failed): its reader thread ends.
+            let end_conn = |l: &mut Shared| {
+                l.generation += 1;
+                l.silent = false;
+            };
             let mut history: Vec<Line> = Vec::new();
             let mut conn: Option<TcpStream> = None;
             let mut silent = false;
@@ -110,7 +149,9 @@ impl Feed {
                     }
                     if stream.write_all(buf.as_bytes()).is_err() {
                         *conn = None;
-                        link.lock().unwrap().live = false;
+                        let mut l = link.lock().unwrap();
+                        l.link.live = false;
+                        end_conn(&mut l);
                     }
                 }
             };
@@ -122,17 +163,33 @@ impl Feed {
                             write(&mut conn, &lines);
                         }
                     }
-                    Cmd::Attach(stream, from) => {
+                    Cmd::Attach(stream, from, rest) => {
                         if let Some(old) = conn.take() {
                             let _ = old.shutdown(Shutdown::Both);
                         }
+                        let reader = stream.try_clone();
                         conn = Some(stream);
                         silent = false;
-                        {
+                        let generation = {
                             let mut l = link.lock().unwrap();
-                            l.connections += 1;
-                            l.live = true;
-                            l.half_open = false;
+                            end_conn(&mut l);
+                            l.link.connections += 1;
+                            l.link.live = true;
+                            l.link.half_open = false;
+                            l.link.attached_at = Some(Instant::now());
+                            l.link.polls = 0;
+                            l.link.last_poll = None;
+                            l.generation
+                        };
+                        match reader {
+                            Ok(reader) => {
+                                let link = link.clone();
+                                let stop = stop_w.clone();
+                                std::thread::spawn(move || {
+                                    read_client(reader, rest, generation, &link, &stop)
+                                });
+                            }
+                            Err(e) => eprintln!("feed: cannot read the connection: {e}"),
                         }
                         let replay: Vec<Line> = history
                             .iter()
@@ -152,19 +209,22 @@ impl Feed {
                             let _ = old.shutdown(Shutdown::Both);
                         }
                         let mut l = link.lock().unwrap();
-                        l.live = false;
-                        l.half_open = false;
+                        end_conn(&mut l);
+                        l.link.live = false;
+                        l.link.half_open = false;
                     }
                     Cmd::Silent => {
                         silent = true;
                         let mut l = link.lock().unwrap();
-                        l.live = false;
-                        l.half_open = true;
+                        l.silent = conn.is_some();
+                        l.link.live = false;
+                        l.link.half_open = true;
                     }
                     Cmd::Shutdown => {
                         if let Some(old) = conn.take() {
                             let _ = old.shutdown(Shutdown::Both);
                         }
+                        end_conn(&mut link.lock().unwrap());
                         break;
                     }
                 }
@@ -183,7 +243,7 @@ impl Feed {
 
     /// The job's connection as the database side sees it.
     pub fn link(&self) -> Link {
-        self.link.lock().unwrap().clone()
+        self.link.lock().unwrap().link.clone()
     }
 
     /// The highest SCN sent so far.
@@ -254,5 +314,63 @@ impl Drop for Feed {
         let _ = self.tx.send(Cmd::Shutdown);
         // Wakes the accept loop so that it sees the stop flag.
         let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
+    }
+}
+
+/// Reads what the client sends on one connection after its FROM (`rest`: what the FROM line's
+/// reader had already buffered), counting `POLL` lines into the link. Ends when the connection
+/// ends (EOF, an error, or the writer ending or replacing it) or the feed stops. While the
+/// connection is silent it does not read at all, so the client's writes stay in the buffers.
+fn read_client(
+    stream: TcpStream,
+    rest: Vec<u8>,
+    generation: u64,
+    link: &Mutex<Shared>,
+    stop: &AtomicBool,
+) {
+    // Short reads, so that a closed or replaced connection is noticed without traffic.
+    if stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .is_err()
+    {
+        return;
+    }
+    let mut reader = BufReader::new(Cursor::new(rest).chain(stream));
+    // A line read only in part before a timeout stays here (read_until keeps what it read).
+    let mut line = Vec::new();
+    loop {
+        {
+            let l = link.lock().unwrap();
+            if stop.load(Ordering::SeqCst) || l.generation != generation {
+                return;
+            }
+            if l.silent {
+                drop(l);
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+        }
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => return,
+            Ok(_) if line.ends_with(b"\n") => {
+                let text = String::from_utf8_lossy(&line).trim().to_string();
+                line.clear();
+                if text == "POLL" || text.starts_with("POLL ") {
+                    let mut l = link.lock().unwrap();
+                    // Gone silent (or replaced) while this read was in flight: not received.
+                    if l.generation == generation && !l.silent {
+                        l.link.polls += 1;
+                        l.link.last_poll = Some(Instant::now());
+                    }
+                } else if !text.is_empty() {
+                    eprintln!("feed: the client sent {text:?}");
+                }
+            }
+            // EOF in the middle of a line.
+            Ok(_) => return,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return,
+        }
     }
 }

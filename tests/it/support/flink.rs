@@ -612,12 +612,28 @@ impl ClusterTest {
         output: &Path,
         savepoint: Option<&str>,
     ) -> String {
+        self.submit_with(url, job_name, feed, output, savepoint, &[])
+            .await
+    }
+
+    /// `submit` with more program arguments after the usual ones, e.g.
+    /// `&["--source", "poller", "--rolling", "default", "--rollover-ms", "4000"]` (see the
+    /// stand-in's Javadoc for all of them).
+    pub async fn submit_with(
+        &self,
+        url: &str,
+        job_name: &str,
+        feed: &str,
+        output: &Path,
+        savepoint: Option<&str>,
+        extra_args: &[&str],
+    ) -> String {
         let jar_id = self
             .rest
             .upload_jar(url, &self.ha.installed.job_jar)
             .await
             .unwrap_or_else(|e| panic!("upload the job jar to {url}: {e}"));
-        let args = vec![
+        let mut args = vec![
             "--feed".to_string(),
             feed.to_string(),
             "--output".to_string(),
@@ -627,6 +643,7 @@ impl ClusterTest {
             "--checkpoint-ms".to_string(),
             "2000".to_string(),
         ];
+        args.extend(extra_args.iter().map(|a| a.to_string()));
         let mut body = json!({
             "entryClass": ENTRY_CLASS,
             "programArgsList": args,
@@ -649,7 +666,10 @@ impl ClusterTest {
             .as_str()
             .unwrap_or_else(|| panic!("no jobid in {resp}"))
             .to_string();
-        eprintln!("[{}] submitted job {job_name} as {id} on {url}", self.name);
+        eprintln!(
+            "[{}] submitted job {job_name} as {id} on {url} {extra_args:?}",
+            self.name
+        );
         id
     }
 }
