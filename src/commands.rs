@@ -207,12 +207,8 @@ pub(crate) fn real_collectors(
 ) -> Collectors<OracleCollector, FlinkCollector, Option<ZooKeeperCollector>, FileSinkCollector> {
     Collectors {
         oracle: OracleCollector::new(p.oracle.clone()),
-        flink: FlinkCollector::new(p.flink.clone()).with_fixed_job_id(
-            p.remediation
-                .resubmit
-                .as_ref()
-                .map(|r| r.job_id.clone()),
-        ),
+        flink: FlinkCollector::new(p.flink.clone())
+            .with_fixed_job_id(p.remediation.resubmit.as_ref().map(|r| r.job_id.clone())),
         zookeeper: p.zookeeper.clone().map(ZooKeeperCollector::new),
         output: FileSinkCollector::new(p.output.clone()),
     }

@@ -158,7 +158,13 @@ impl Verdict {
         self.with_vs(Strength::Proof, fact, key, value)
     }
 
-    fn with_vs(mut self, strength: Strength, fact: impl Into<String>, key: &str, value: String) -> Self {
+    fn with_vs(
+        mut self,
+        strength: Strength,
+        fact: impl Into<String>,
+        key: &str,
+        value: String,
+    ) -> Self {
         self.evidence.push(Evidence {
             fact: fact.into(),
             threshold: Some(ThresholdUse {
@@ -415,7 +421,14 @@ impl<'a> Ctx<'a> {
             (_, Signal::Observed { value: last }) => {
                 let first = self.out(self.first);
                 let mut ev = vec![];
-                let grew = first.is_some_and(|f| {
+                // Committed output that grew within the stall window (compared with the
+                // earliest sample inside it, not the window of history, which can be longer).
+                let recent = self
+                    .obs
+                    .iter()
+                    .find(|o| now.since(o.observed_at) <= self.window)
+                    .and_then(|o| self.out(o));
+                let grew = recent.is_some_and(|f| {
                     last.committed_files > f.committed_files
                         || last.committed_bytes > f.committed_bytes
                 });
@@ -575,7 +588,9 @@ impl<'a> Ctx<'a> {
             if ra == 0 && ta.since(job.start_time) < refresh * 2 {
                 continue;
             }
-            let Some(&(tb, rb)) = samples[i + 1..].iter().find(|(t, _)| t.since(ta) >= refresh)
+            let Some(&(tb, rb)) = samples[i + 1..]
+                .iter()
+                .find(|(t, _)| t.since(ta) >= refresh)
             else {
                 break;
             };
@@ -1154,7 +1169,10 @@ fn step_job_state(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                 "job {} is {} since {} (started {})",
                 job.id, job.state, end, job.start_time
             ),
-            None => format!("job {} is {} (started {})", job.id, job.state, job.start_time),
+            None => format!(
+                "job {} is {} (started {})",
+                job.id, job.state, job.start_time
+            ),
         }
     } else if looping {
         format!(
@@ -1614,7 +1632,10 @@ fn step_healthy(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         // Checkpoints that keep failing mean the records reaching the sink are never
         // committed: the sink-stall step decides that.
         OutputState::Flowing if checkpoints_failing(ctx).is_none() => {
-            if let Some(age) = ctx.newest_committed_at().map(|t| ctx.last.observed_at.since(t)) {
+            if let Some(age) = ctx
+                .newest_committed_at()
+                .map(|t| ctx.last.observed_at.since(t))
+            {
                 notes.warn(format!(
                     "records reach the sink but nothing was committed for {} (stall_window {}): a rolling interval longer than the configured rolling_interval, or checkpoints that do not complete?",
                     secs(age),
@@ -1786,7 +1807,10 @@ fn checkpoints_failing<'a>(ctx: &Ctx<'a>) -> Option<(String, &'a JobDetail)> {
     let failed = b.failed.saturating_sub(a.failed);
     let over = secs(now.since(first.observed_at));
     if failed >= ctx.t.checkpoint_failures {
-        return Some((format!("checkpoints: {failed} failed, 0 completed over {over}"), j2));
+        return Some((
+            format!("checkpoints: {failed} failed, 0 completed over {over}"),
+            j2,
+        ));
     }
     let since = b
         .last_completed
@@ -1932,8 +1956,13 @@ fn dead_connection(ctx: &Ctx, notes: &mut Notes, early: bool) -> Option<Verdict>
     }
     // A (re)started connector needs a moment to log on and start mining: sessions seen (or
     // missed) before that say nothing about the new attempt.
+    // It has, once the attempt read records or committed output: it was connected then.
     let up = ctx.last.observed_at.since(job.start_time);
-    let settled = up > ctx.t.mining_call_gap;
+    let connected_once = job.source.value().is_some_and(|s| s.records > 0)
+        || ctx
+            .newest_committed_at()
+            .is_some_and(|t| t > job.start_time);
+    let settled = up > ctx.t.mining_call_gap || connected_once;
     let mut proofs: Vec<(String, Evidence)> = vec![];
     let mut hints: Vec<Evidence> = vec![];
 
@@ -1975,7 +2004,10 @@ fn dead_connection(ctx: &Ctx, notes: &mut Notes, early: bool) -> Option<Verdict>
     }
 
     let hb_fact = match &heartbeat {
-        Ok((a, b, over)) if b > a => format!("flush-table heartbeat rising {a} -> {b} over {}", secs(*over)),
+        Ok((a, b, over)) if b > a => format!(
+            "flush-table heartbeat rising {a} -> {b} over {}",
+            secs(*over)
+        ),
         Ok((a, _, over)) => format!("flush-table heartbeat frozen at {a} over {}", secs(*over)),
         Err(e) => {
             notes.not_checked(Cause::DeadConnection, "oracle.flush_table_scn", e.clone());
@@ -2069,7 +2101,8 @@ fn dead_connection(ctx: &Ctx, notes: &mut Notes, early: bool) -> Option<Verdict>
                             "the mining session has not called for {} and its heartbeat is frozen",
                             secs(idle_for)
                         ),
-                        Evidence::new(Strength::Proof, session_fact(s)).vs("mining_call_gap", secs(gap)),
+                        Evidence::new(Strength::Proof, session_fact(s))
+                            .vs("mining_call_gap", secs(gap)),
                     ));
                 } else {
                     server_facts.push(Evidence::new(Strength::Context, session_fact(s)));
@@ -2358,11 +2391,15 @@ fn step_idle_or_dead(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         .and_then(|o| o.sessions.error())
         .or(ctx.last.oracle.error())
         .unwrap_or("not collected");
-    let age = ctx
-        .newest_committed_at()
-        .map_or_else(|| "no committed output".to_string(), |t| {
-            format!("no committed output for {}", secs(ctx.last.observed_at.since(t)))
-        });
+    let age = ctx.newest_committed_at().map_or_else(
+        || "no committed output".to_string(),
+        |t| {
+            format!(
+                "no committed output for {}",
+                secs(ctx.last.observed_at.since(t))
+            )
+        },
+    );
     let mut v = Verdict::new(
         Cause::Unknown,
         format!(

@@ -192,7 +192,11 @@ fn without_growing_files_a_just_started_job_is_still_too_early_to_convict() {
         thread_blocked(o);
     });
     let d = judge(&obs);
-    assert_eq!((d.cause, d.severity), (Cause::Healthy, Severity::Ok), "{d:#?}");
+    assert_eq!(
+        (d.cause, d.severity),
+        (Cause::Healthy, Severity::Ok),
+        "{d:#?}"
+    );
 }
 
 #[test]
@@ -205,8 +209,16 @@ fn an_idle_source_without_the_database_is_unknown_naming_both_hypotheses() {
         source_records(o, 500);
     });
     let d = judge(&obs);
-    assert_eq!((d.cause, d.severity), (Cause::Unknown, Severity::Unknown), "{d:#?}");
-    assert!(d.summary.contains("idle source and a dead connection"), "{}", d.summary);
+    assert_eq!(
+        (d.cause, d.severity),
+        (Cause::Unknown, Severity::Unknown),
+        "{d:#?}"
+    );
+    assert!(
+        d.summary.contains("idle source and a dead connection"),
+        "{}",
+        d.summary
+    );
     let text = logminer_doctor::report::text(&d);
     assert!(text.contains("hypothesis idle_source"), "{text}");
     assert!(text.contains("hypothesis dead_connection"), "{text}");
@@ -218,7 +230,10 @@ fn an_idle_source_without_the_database_is_unknown_naming_both_hypotheses() {
         .find(|e| e.fact.contains("thread dumps"))
         .expect("the thread dump is listed");
     assert_eq!(dump.strength, Strength::Hint);
-    assert!(text.contains("(hint only) TaskManager thread dumps"), "{text}");
+    assert!(
+        text.contains("(hint only) TaskManager thread dumps"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -234,7 +249,9 @@ fn flow_that_resumed_within_a_rolling_interval_is_not_a_sink_stall() {
     assert_not_critical(&d);
     assert_eq!(d.cause, Cause::Healthy, "{d:#?}");
     assert!(
-        d.evidence.iter().any(|e| e.fact.contains("source records 500 -> 523")),
+        d.evidence
+            .iter()
+            .any(|e| e.fact.contains("source records 500 -> 523")),
         "{d:#?}"
     );
 }
@@ -267,7 +284,11 @@ fn records_read_longer_than_the_stall_window_ago_and_never_written_are_a_sink_st
     });
     let d = judge_with(&obs, &t);
     assert_proven_critical(&d, Cause::SinkStalled);
-    assert!(d.summary.contains("none reached the output"), "{}", d.summary);
+    assert!(
+        d.summary.contains("none reached the output"),
+        "{}",
+        d.summary
+    );
 }
 
 #[test]
@@ -289,7 +310,11 @@ fn a_failover_in_progress_is_a_warning_that_names_it() {
         }
     });
     let d = judge(&obs);
-    assert_eq!((d.cause, d.severity), (Cause::LeaderProblem, Severity::Warning), "{d:#?}");
+    assert_eq!(
+        (d.cause, d.severity),
+        (Cause::LeaderProblem, Severity::Warning),
+        "{d:#?}"
+    );
     assert!(d.summary.contains("failover in progress"), "{}", d.summary);
 }
 
@@ -385,7 +410,11 @@ fn a_half_open_session_while_changes_wait_pages_after_the_call_gap() {
         tables_change(o, i);
         let idle = 75u64.saturating_sub(back);
         silent_session(o, idle.max(1));
-        oracle(o).flush_table_scn = Signal::observed(if back > 75 { 48_040_000 - back } else { 48_040_000 - 76 });
+        oracle(o).flush_table_scn = Signal::observed(if back > 75 {
+            48_040_000 - back
+        } else {
+            48_040_000 - 76
+        });
     });
     let d = judge(&obs);
     assert_proven_critical(&d, Cause::DeadConnection);
@@ -425,5 +454,8 @@ fn a_stopped_job_is_dated_by_its_end_time() {
     let d = judge(&obs);
     assert_proven_critical(&d, Cause::JobNotRunning);
     let fact = &d.evidence[0].fact;
-    assert!(fact.contains(&format!("CANCELED since {}", ago(600))), "{fact}");
+    assert!(
+        fact.contains(&format!("CANCELED since {}", ago(600))),
+        "{fact}"
+    );
 }

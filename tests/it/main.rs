@@ -38,6 +38,8 @@ mod output;
 mod standin_modes;
 // The real Flink and ZooKeeper collectors, Flink control and diagnose on the real HA cluster.
 mod real_flink;
+// watch through scripted phases of known truth on the real cluster: no false CRITICAL.
+mod realism;
 // gate, restart and watch's auto-remediation end to end on the real cluster.
 mod remediation;
 // The restart executor's failure paths against a scripted cluster.

@@ -579,13 +579,17 @@ fn the_oldest_in_progress_file_is_checked_again_when_written_to() {
     let snap = c.scan().unwrap();
     let stats = c.last_scan_stats();
     assert_eq!(stats.dirs_listed, 0);
-    // The candidate, then the next oldest.
+    // Every in-progress file is stat'ed on every scan (their sizes prove that records reach
+    // the sink), and nothing else.
     assert_eq!(stats.files_stated, 2);
     assert_close(snap.oldest_in_progress_at.unwrap(), ms(ago(2 * HOUR)));
+    assert_close(snap.newest_in_progress_at.unwrap(), ms(written_at));
+    assert_eq!(snap.in_progress_bytes, 12);
 
-    // Nothing changed: one stat confirms the oldest.
-    c.scan().unwrap();
-    assert_eq!(c.last_scan_stats().files_stated, 1);
+    // Nothing changed: the same two stats, the same answer.
+    let again = c.scan().unwrap();
+    assert_eq!(c.last_scan_stats().files_stated, 2);
+    assert_eq!(again.in_progress_bytes, 12);
 }
 
 #[test]

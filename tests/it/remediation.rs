@@ -1170,6 +1170,60 @@ async fn measure_detection_and_recovery_with_the_default_thresholds() {
     cleanup(&t, &p).await;
 }
 
+/// Detection of a half-open connection on a busy source with the shipped defaults: the session
+/// lingers silent and its heartbeat freezes; the doctor may convict after `mining_call_gap`
+/// (60 s), then holds the verdict for four probes of 15 s. Target: within mining_call_gap +
+/// hold-down + two intervals (150 s), long before the stall window (5 min) would.
+/// `LMD_MEASURE_DEFAULTS=1 cargo test --test it remediation::measure -- --nocapture`.
+#[tokio::test]
+async fn measure_half_open_detection_with_the_default_thresholds() {
+    if std::env::var_os("LMD_MEASURE_DEFAULTS").is_none() {
+        report("remediation::measure_half_open_detection_with_the_default_thresholds: NOT RUN (a measurement of ~4 min): set LMD_MEASURE_DEFAULTS=1 to run it");
+        return;
+    }
+    let t = ClusterTest::begin("measure_half_open").await;
+    let mut p = start(&t, "measure_half_open", &["1..=10"], "", "").await;
+    let text = with_defaults(&config_text(
+        &t,
+        "measure_half_open",
+        &p.job_name,
+        &p.feed.address(),
+        &p.output,
+        &p.state_dir,
+        &p.fixed_id,
+        "",
+        "",
+    ));
+    p.config = Config::from_toml(&text, &p._dir.path().join("defaults.toml"), &TEST_ENV).unwrap();
+    let feed = p.feed.clone();
+    let sender = tokio::spawn(async move {
+        let mut next = 11u64;
+        loop {
+            feed.send(next..=next + 9);
+            next += 10;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+    let inbox = Inbox::default();
+    let w = watch(&t, &p, &inbox).await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let silent = Instant::now();
+    p.feed.go_silent();
+    let (alerted, firing) = inbox
+        .wait("the dead_connection alert", Duration::from_secs(900), |v| {
+            v["notice"] == "firing" && v["cause"] == "dead_connection"
+        })
+        .await;
+    sender.abort();
+    report(&format!(
+        "[measure_half_open] defaults (interval 15s, mining_call_gap 60s, stall_window 5m, hold-down 4): detection (half-open → alert) {}; first alert: {}",
+        secs(alerted - silent),
+        firing["summary"]
+    ));
+    w.stop().await;
+    cleanup(&t, &p).await;
+}
+
 /// Two doctors on two hosts (two state databases, one ZooKeeper) restart the same pipeline at
 /// the same moment: exactly one restarts, the other's gate names the holder.
 #[tokio::test]

@@ -510,8 +510,7 @@ impl FlinkCollector {
                         Some(None) => "no completed checkpoint".to_string(),
                         None => "checkpoints not readable".to_string(),
                     };
-                    let ended = end_time(j)
-                        .map_or_else(|| "?".to_string(), |t| t.to_string());
+                    let ended = end_time(j).map_or_else(|| "?".to_string(), |t| t.to_string());
                     format!("{} {} at {ended}, {ckpt}", j.jid, j.state)
                 })
                 .collect::<Vec<_>>()
