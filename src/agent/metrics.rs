@@ -286,7 +286,7 @@ impl Metrics {
         let p = PipelineLabels {
             pipeline: pipeline.clone(),
         };
-        for cause in Cause::ALL {
+        for &cause in Cause::ALL {
             self.verdict
                 .get_or_create(&VerdictLabels {
                     pipeline: pipeline.clone(),

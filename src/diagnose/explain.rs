@@ -49,6 +49,7 @@ use std::sync::LazyLock;
 use regex::{Regex, RegexSet};
 use serde::Serialize;
 
+use super::cause::FIX_REDO_GONE;
 use super::Cause;
 
 /// What an error text means.
@@ -269,10 +270,6 @@ const fn rule(
 use Cause::*;
 use Weight::{Condition, Symptom};
 
-const FIX_REDO_GONE: &str = "Do NOT restart from the checkpoint or savepoint: the redo it would \
-    resume from is gone, so the restart fails or skips changes. Restore the missing archived \
-    logs (RMAN) or re-snapshot; then keep archived logs longer than the longest quiet period and \
-    set heartbeat.interval.ms so the offset SCN moves on idle tables.";
 const FIX_OVERWRITTEN: &str = "Check in V$ARCHIVED_LOG whether the required sequence was \
     archived: if it was, a fresh LogMiner session (restart the job) reads it from the archive; if \
     not, that redo is lost: restore it or re-snapshot. More or larger online redo log groups, or \
@@ -1371,70 +1368,12 @@ fn quote(s: &str) -> String {
     }
 }
 
-/// Root causes first (module doc, Precedence). `healthy`, `idle_source` and `unknown` never win.
+/// Conditions outrank the symptoms they cause when a text matches several equally.
 fn rank(cause: Cause) -> u8 {
-    match cause {
-        MissingRedo => 9,
-        Misconfigured => 8,
-        ResourceExhausted => 7,
-        LeaderProblem => 6,
-        OracleUnreachable => 5,
-        DeadConnection => 4,
-        LogminerStuck => 3,
-        SinkStalled => 2,
-        JobNotRunning => 1,
-        Healthy | IdleSource | Unknown => 0,
-    }
+    cause.spec().explain_rank
 }
 
 /// DESIGN.md §2's default remediation for each cause.
 fn default_fix(cause: Cause) -> &'static str {
-    match cause {
-        DeadConnection => {
-            "Restart the job from a savepoint (or the latest retained checkpoint) and kill the \
-             orphaned Oracle session if one lingers; then make dead sockets fail fast: \
-             (ENABLE=broken) in the connection URL with an OS tcp_keepalive_time below the \
-             firewall/load-balancer idle timeout, or a driver read timeout (oracle.jdbc.ReadTimeout) \
-             longer than the slowest LogMiner call."
-        }
-        LogminerStuck => {
-            "Restart the job so the connector opens a fresh LogMiner session, and review the \
-             log.mining.* settings (strategy, session.max.ms); if the same error returns, look \
-             for the ORA- code underneath."
-        }
-        MissingRedo => FIX_REDO_GONE,
-        SinkStalled => {
-            "Look at the job's checkpoint history and its backpressured operator: fix the slow \
-             sink or raise the checkpoint timeout; restart only if checkpoints keep failing. A \
-             source that already failed also fails checkpoints: check the earlier exceptions."
-        }
-        JobNotRunning => {
-            "Find the first exception in the job's exception history for the reason; once the \
-             restart gate passes, resubmit from the latest savepoint or retained checkpoint (and \
-             configure a restart strategy if restarts are disabled)."
-        }
-        LeaderProblem => {
-            "Fix the Flink cluster first: check ZooKeeper and which JobManager holds the leader \
-             node; never restart or resubmit the job into a cluster whose JobManagers disagree, \
-             and if the job runs twice, cancel the younger one."
-        }
-        OracleUnreachable => {
-            "Database or network action: check the listener (lsnrctl status), the instance, and \
-             the route and firewall from the TaskManager host to the listener port; the restart \
-             gate stays closed until Oracle answers."
-        }
-        Misconfigured => {
-            "A restart will not fix this: correct the setting or grant the message names, then \
-             restart from the latest savepoint."
-        }
-        ResourceExhausted => {
-            "Free or enlarge the exhausted resource the message names (memory, recovery area, \
-             tablespace, disk) before restarting."
-        }
-        Healthy | IdleSource | Unknown => {
-            "Look for the innermost \"Caused by:\" and any ORA-/TNS-/DPI- code in the full \
-             trace, or run `logminer-doctor diagnose` on the pipeline to decide from live \
-             observations."
-        }
-    }
+    cause.spec().default_fix
 }

@@ -3,114 +3,19 @@
 //! Everything under `diagnose/` is pure: no I/O, no clock. `rules` holds the decision table over
 //! observations, `explain` classifies error texts into the same vocabulary.
 
+pub mod cause;
 pub mod explain;
 pub mod rules;
 pub mod thresholds;
 
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 use crate::observation::Timestamp;
+pub use cause::{AutoPolicy, Cause, CauseSpec};
 pub use rules::{diagnose, DiagnoseOptions, RestartScn};
 pub use thresholds::Thresholds;
-
-/// Why a pipeline is (not) producing. Snake_case in JSON; stable, other programs parse it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Cause {
-    /// Output advances as the source changes.
-    Healthy,
-    /// No change on the captured tables, and the connector demonstrably alive.
-    IdleSource,
-    /// The job runs but its connector's mining connection is dead.
-    DeadConnection,
-    /// The mining session exists but its LogMiner call no longer progresses.
-    LogminerStuck,
-    /// The SCN a restart would resume from is older than the oldest available redo.
-    MissingRedo,
-    /// The source reads but nothing is committed downstream.
-    SinkStalled,
-    /// The job is absent, terminal, or restarting in a loop for an unnamed reason.
-    JobNotRunning,
-    /// No JobManager leads, they disagree, or the job runs more than once.
-    LeaderProblem,
-    /// The doctor cannot reach Oracle while output is stale.
-    OracleUnreachable,
-    /// Something a restart cannot fix: archive-log mode, supplemental logging, a grant.
-    Misconfigured,
-    /// PGA, recovery area, memory or disk exhausted.
-    ResourceExhausted,
-    /// No step of the decision table could decide.
-    Unknown,
-}
-
-impl Cause {
-    /// Every cause, in the vocabulary's order.
-    pub const ALL: [Cause; 12] = [
-        Cause::Healthy,
-        Cause::IdleSource,
-        Cause::DeadConnection,
-        Cause::LogminerStuck,
-        Cause::MissingRedo,
-        Cause::SinkStalled,
-        Cause::JobNotRunning,
-        Cause::LeaderProblem,
-        Cause::OracleUnreachable,
-        Cause::Misconfigured,
-        Cause::ResourceExhausted,
-        Cause::Unknown,
-    ];
-
-    /// The snake_case name used in JSON, on the command line and in metrics labels.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Cause::Healthy => "healthy",
-            Cause::IdleSource => "idle_source",
-            Cause::DeadConnection => "dead_connection",
-            Cause::LogminerStuck => "logminer_stuck",
-            Cause::MissingRedo => "missing_redo",
-            Cause::SinkStalled => "sink_stalled",
-            Cause::JobNotRunning => "job_not_running",
-            Cause::LeaderProblem => "leader_problem",
-            Cause::OracleUnreachable => "oracle_unreachable",
-            Cause::Misconfigured => "misconfigured",
-            Cause::ResourceExhausted => "resource_exhausted",
-            Cause::Unknown => "unknown",
-        }
-    }
-
-    /// The severity this cause has when nothing softens or sharpens it.
-    pub fn base_severity(self) -> Severity {
-        match self {
-            Cause::Healthy | Cause::IdleSource => Severity::Ok,
-            Cause::Unknown => Severity::Unknown,
-            _ => Severity::Critical,
-        }
-    }
-}
-
-impl fmt::Display for Cause {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Cause {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Cause::ALL
-            .iter()
-            .copied()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Cause::ALL.iter().map(|c| c.as_str()).collect();
-                format!("unknown cause {s:?}; expected one of {}", names.join(", "))
-            })
-    }
-}
 
 /// Monitoring-plugin severity (Nagios/Icinga): OK, WARNING, CRITICAL, UNKNOWN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

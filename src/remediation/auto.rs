@@ -5,7 +5,7 @@
 //! misconfiguration or an exhausted resource, and it would only hide a slow sink. A stalled
 //! sink is restarted only when its checkpoints keep failing (a stuck commit a restart clears).
 
-use crate::diagnose::{Cause, Diagnosis, Severity};
+use crate::diagnose::{AutoPolicy, Diagnosis, Severity};
 use crate::observation::Observation;
 
 /// What the agent does about a verdict.
@@ -24,32 +24,16 @@ pub fn decide(d: &Diagnosis, window: &[Observation]) -> AutoDecision {
     if d.severity != Severity::Critical {
         return AutoDecision::Nothing;
     }
-    let refuse = |s: &str| AutoDecision::Refuse(s.to_string());
-    match d.cause {
-        Cause::DeadConnection | Cause::LogminerStuck | Cause::JobNotRunning => AutoDecision::Restart,
-        Cause::SinkStalled => match checkpoints_keep_failing(window) {
-            Some(_) => AutoDecision::Restart,
-            None => refuse(
-                "not restarting a stalled sink whose checkpoints complete: the sink is slow, and a restart would only replay the same backlog into it",
-            ),
-        },
-        Cause::MissingRedo => refuse(
-            "not restarting: the restart SCN is older than the available redo, so the connector would fail with ORA-01291 or skip changes; restore the archived logs first",
-        ),
-        Cause::LeaderProblem => refuse(
-            "not restarting into a cluster without exactly one leader: fix the JobManagers and their HA configuration first",
-        ),
-        Cause::OracleUnreachable => refuse(
-            "not restarting: the database does not answer, so a restarted connector could not connect either",
-        ),
-        Cause::Misconfigured => refuse(
-            "not restarting: a restart does not fix a missing prerequisite or grant",
-        ),
-        Cause::ResourceExhausted => refuse(
-            "not restarting: a restart does not free the exhausted resource and may make it worse",
-        ),
-        Cause::Unknown => refuse("not restarting: the doctor restarts only for a known cause"),
-        Cause::Healthy | Cause::IdleSource => AutoDecision::Nothing,
+    match d.cause.spec().auto {
+        AutoPolicy::Restart => AutoDecision::Restart,
+        AutoPolicy::RestartWhenCheckpointsKeepFailing(otherwise) => {
+            match checkpoints_keep_failing(window) {
+                Some(_) => AutoDecision::Restart,
+                None => AutoDecision::Refuse(otherwise.to_string()),
+            }
+        }
+        AutoPolicy::Refuse(why) => AutoDecision::Refuse(why.to_string()),
+        AutoPolicy::Nothing => AutoDecision::Nothing,
     }
 }
 

@@ -243,7 +243,7 @@ fn every_fixture_gives_its_verdict() {
 #[test]
 fn every_cause_but_unknown_has_a_simulator_scenario_and_a_fixture() {
     let fixtures: Vec<Cause> = rows().iter().map(|r| r.cause).collect();
-    for cause in Cause::ALL {
+    for &cause in Cause::ALL {
         assert!(fixtures.contains(&cause), "no fixture for {cause}");
         if cause != Cause::Unknown {
             assert!(

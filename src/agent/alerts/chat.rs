@@ -72,79 +72,19 @@ pub struct Parts {
 /// The verdict in the field's own words.
 pub fn verdict(cause: Cause, lang: Language) -> &'static str {
     match lang {
-        Language::En => match cause {
-            Cause::Healthy => "healthy",
-            Cause::IdleSource => "source idle (no changes on the captured tables)",
-            Cause::DeadConnection => "the connector's LogMiner connection is dead",
-            Cause::LogminerStuck => "LogMiner stuck: the mined SCN no longer advances",
-            Cause::MissingRedo => {
-                "redo missing: the restart SCN is older than the oldest archived log"
-            }
-            Cause::SinkStalled => "sink stalled: checkpoints do not complete",
-            Cause::JobNotRunning => "the Flink job is not running",
-            Cause::LeaderProblem => "JobManager leadership problem",
-            Cause::OracleUnreachable => "Oracle unreachable",
-            Cause::Misconfigured => {
-                "misconfigured (archive-log mode, supplemental logging or a grant)"
-            }
-            Cause::ResourceExhausted => "resource exhausted (PGA, recovery area, memory or disk)",
-            Cause::Unknown => "undetermined",
-        },
-        Language::Zh => match cause {
-            Cause::Healthy => "正常",
-            Cause::IdleSource => "源端空闲（采集表无变更）",
-            Cause::DeadConnection => "连接器的 LogMiner 连接已断开",
-            Cause::LogminerStuck => "LogMiner 卡住：挖掘的 SCN 不再推进",
-            Cause::MissingRedo => "日志缺失：重启所需 SCN 早于最早的归档日志",
-            Cause::SinkStalled => "下游写入停滞：检查点无法完成",
-            Cause::JobNotRunning => "Flink 作业未在运行",
-            Cause::LeaderProblem => "JobManager 主节点（leader）异常",
-            Cause::OracleUnreachable => "无法连接 Oracle",
-            Cause::Misconfigured => "配置问题（归档模式、补充日志或权限）",
-            Cause::ResourceExhausted => "资源耗尽（PGA、快速恢复区、内存或磁盘）",
-            Cause::Unknown => "无法判定",
-        },
+        Language::En => cause.spec().title_en,
+        Language::Zh => cause.spec().title_zh,
     }
 }
 
 /// What to do, in Chinese, per cause (the diagnosis's own steps are English).
 fn todo_zh(cause: Cause) -> Vec<String> {
-    let steps: &[&str] = match cause {
-        Cause::Healthy | Cause::IdleSource => &[],
-        Cause::DeadConnection => &[
-            "从最近的检查点或保存点重启作业，让连接器重建 LogMiner 会话",
-            "检查 Oracle 告警日志与监听器，确认连接为何断开",
-        ],
-        Cause::LogminerStuck => &[
-            "查看 v$session 中挖掘会话的等待事件",
-            "从保存点重启作业；切勿丢弃状态后重启，否则会丢数据",
-        ],
-        Cause::MissingRedo => &[
-            "不要直接重启：重启点 SCN 所需的归档日志已被删除",
-            "从备份（RMAN）恢复缺失的归档日志后再从保存点重启；无法恢复则需重新做全量快照",
-            "延长归档日志保留时间，使其覆盖最长的停机时间",
-        ],
-        Cause::SinkStalled => &[
-            "检查下游（sink）是否可写，以及检查点失败的原因",
-            "下游恢复后作业会从最近的检查点继续；必要时从保存点重启",
-        ],
-        Cause::JobNotRunning => &[
-            "查看 Flink 作业的异常历史，找出失败原因",
-            "修复后从最近的检查点或保存点重启作业",
-        ],
-        Cause::LeaderProblem => {
-            &["检查 ZooKeeper 与 JobManager 的高可用状态，确保只有一个 leader 和一个作业实例"]
-        }
-        Cause::OracleUnreachable => &["检查到 Oracle 的网络、监听器和账号状态"],
-        Cause::Misconfigured => {
-            &["按证据修正配置：开启归档模式、补充日志或授予所需权限；重启无法解决此问题"]
-        }
-        Cause::ResourceExhausted => {
-            &["扩充耗尽的资源（PGA、快速恢复区、内存或磁盘），清理后再从检查点重启"]
-        }
-        Cause::Unknown => &["按证据人工排查；可运行 logminer-doctor explain 查看判定过程"],
-    };
-    steps.iter().map(|s| (*s).to_owned()).collect()
+    cause
+        .spec()
+        .todo_zh
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
 }
 
 /// The parts of `m` in `lang`; `link` is the doctor's status page, when configured.
