@@ -214,11 +214,6 @@ pub(crate) fn real_collectors(
     }
 }
 
-/// How long one collector may take in one probe: the slowest configured call plus a margin.
-fn probe_deadline(p: &PipelineConfig) -> Duration {
-    p.oracle.call_timeout.max(p.flink.request_timeout) + Duration::from_secs(5)
-}
-
 async fn diagnose_live(req: DiagnoseRequest, format: Format) -> Result<Exit, CommandError> {
     let config = Config::load(&req.config, &ProcessEnv)?;
     let pipelines = select(&config, req.pipeline.as_deref())?;
@@ -237,7 +232,7 @@ async fn diagnose_live(req: DiagnoseRequest, format: Format) -> Result<Exit, Com
                 &SystemClock,
                 samples,
                 interval,
-                probe_deadline(&p),
+                p.probe_deadline(),
             )
             .await;
             (i, p, prior.into_iter().chain(obs).collect::<Vec<_>>())

@@ -34,16 +34,21 @@ impl Exit {
     /// The exit of several diagnoses: the most urgent wins (CRITICAL > UNKNOWN > WARNING > OK),
     /// so one broken pipeline is never hidden by an undecided one.
     pub fn worst(severities: impl IntoIterator<Item = Severity>) -> Exit {
-        let rank = |s: Severity| match s {
-            Severity::Ok => 0,
-            Severity::Warning => 1,
-            Severity::Unknown => 2,
-            Severity::Critical => 3,
+        Exit::most_urgent(severities.into_iter().map(Exit::from_severity))
+    }
+
+    /// The most urgent of several exits (CRITICAL > UNKNOWN > WARNING > OK); none is UNKNOWN.
+    pub fn most_urgent(exits: impl IntoIterator<Item = Exit>) -> Exit {
+        let rank = |e: Exit| match e {
+            Exit::Ok => 0,
+            Exit::Warning => 1,
+            Exit::Unknown => 2,
+            Exit::Critical => 3,
         };
-        severities
+        exits
             .into_iter()
-            .max_by_key(|s| rank(*s))
-            .map_or(Exit::Unknown, Exit::from_severity)
+            .max_by_key(|e| rank(*e))
+            .unwrap_or(Exit::Unknown)
     }
 
     /// The process exit code.

@@ -18,7 +18,7 @@ pub async fn watch(config_path: &Path) -> Result<Exit, CommandError> {
     let config = Config::load(config_path, &ProcessEnv)?;
     let mut probe = CollectorProbe::new(SystemClock);
     for p in &config.pipelines {
-        probe.insert(&p.name, real_collectors(p), super::probe_deadline(p));
+        probe.insert(&p.name, real_collectors(p), p.probe_deadline());
     }
     let addr = config.agent.listen;
     let listener = tokio::net::TcpListener::bind(addr)

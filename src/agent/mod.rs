@@ -357,7 +357,7 @@ impl<P: Probe> PipelineTask<P> {
     /// gets a little more, so that a probe that hangs anyway is abandoned.
     async fn probe_bounded(&self) -> ProbeResult {
         let p = &self.pipeline;
-        let limit = probe_deadline(p) + Duration::from_secs(5);
+        let limit = p.probe_deadline() + Duration::from_secs(5);
         match tokio::time::timeout(limit, self.probe.probe(p)).await {
             Ok(r) => r,
             Err(_) => {
@@ -574,9 +574,4 @@ fn restart_outcome(r: &crate::remediation::restart::GatedRestart) -> String {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// How long one collector may take in one probe: the slowest configured call plus a margin.
-pub fn probe_deadline(p: &PipelineConfig) -> Duration {
-    p.oracle.call_timeout.max(p.flink.request_timeout) + Duration::from_secs(5)
 }

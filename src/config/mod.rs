@@ -70,6 +70,13 @@ pub struct PipelineConfig {
     pub interval: Duration,
 }
 
+impl PipelineConfig {
+    /// How long one collector may take in one probe: the slowest configured call plus a margin.
+    pub fn probe_deadline(&self) -> Duration {
+        self.oracle.call_timeout.max(self.flink.request_timeout) + Duration::from_secs(5)
+    }
+}
+
 /// How to reach the database with the monitoring account, and what the connector does there.
 #[derive(Debug, Clone)]
 pub struct OracleConfig {

@@ -5,6 +5,7 @@
 
 pub mod cause;
 pub mod explain;
+pub mod questions;
 pub mod rules;
 pub mod thresholds;
 

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use super::explain::{explain, Explanation};
+use super::questions::{disagreement, in_failover, redo_coverage, RedoCoverage};
 use super::{
     Cause, Diagnosis, Evidence, MissingSignal, Severity, Strength, ThresholdUse, Thresholds,
 };
@@ -763,18 +764,24 @@ impl<'a> Ctx<'a> {
         ))
     }
 
-    /// The captured tables changed over the window (segment statistics rose): changes are
-    /// waiting for the connector. `None` when they did not, or were not measured.
+    /// The captured tables changed within the last stall window (segment statistics rose):
+    /// changes are waiting for the connector. `None` when they did not, or were not measured.
     fn changes_pending(&self) -> Option<String> {
-        let a = self.oracle(self.first)?.table_activity.value()?;
+        let from = self.obs_since(self.last.observed_at.minus(self.window))?;
+        let a = self.oracle(from)?.table_activity.value()?;
         let b = self.oracle(self.last)?.table_activity.value()?;
         let d = b.db_block_changes.checked_sub(a.db_block_changes)?;
         (d > 0).then(|| {
             format!(
                 "the captured tables changed over the last {} (db block changes +{d}): changes are waiting",
-                secs(self.span())
+                secs(self.last.observed_at.since(from.observed_at))
             )
         })
+    }
+
+    /// The earliest observation taken at or after `t` (the latest one at worst).
+    fn obs_since(&self, t: Timestamp) -> Option<&'a Observation> {
+        self.obs.iter().copied().find(|o| o.observed_at >= t)
     }
 
     /// Restarts counted between the first and the last observation of the judged job.
@@ -812,40 +819,6 @@ impl<'a> Ctx<'a> {
 // Step 1: leader problem
 // ---------------------------------------------------------------------------------------------
 
-/// A JobManager failover shows: no JobManager answering normally while one reports an election
-/// (HTTP 503) or a dead leader (HTTP 500 RecipientUnreachable), or ZooKeeper naming a leader
-/// that does not answer.
-fn in_failover(o: &Observation) -> bool {
-    // ZooKeeper answering with no leader elected: an election is under way, whatever the
-    // JobManagers' REST endpoints answer meanwhile (they may wait for the new leader, or time out).
-    let zk_no_leader = o
-        .zookeeper
-        .value()
-        .is_some_and(|z| z.leader_rest_url.is_none() && z.servers.iter().any(|s| s.ok));
-    let Some(f) = o.flink.value() else {
-        return zk_no_leader;
-    };
-    if zk_no_leader {
-        return true;
-    }
-    let electing = f.jobmanagers.iter().any(|j| {
-        matches!(
-            j.status,
-            JobManagerStatus::LeaderElection | JobManagerStatus::LeaderUnreachable
-        )
-    });
-    let zk_leader_dead = o
-        .zookeeper
-        .value()
-        .and_then(|z| z.leader_rest_url.as_deref())
-        .is_some_and(|url| {
-            f.jobmanagers.iter().any(|j| {
-                same_url(&j.url, url) && matches!(j.status, JobManagerStatus::Unreachable { .. })
-            })
-        });
-    electing || zk_leader_dead
-}
-
 /// How long ago the newest observation in failover was, when one was seen within
 /// `failover_grace` of the latest observation (which is not itself in failover).
 fn recent_failover(ctx: &Ctx) -> Option<Duration> {
@@ -856,14 +829,6 @@ fn recent_failover(ctx: &Ctx) -> Option<Duration> {
         .map(|o| ctx.last.observed_at.since(o.observed_at))
         .filter(|ago| *ago <= ctx.t.failover_grace)
 }
-
-fn same_url(a: &str, b: &str) -> bool {
-    a.trim_end_matches('/')
-        .eq_ignore_ascii_case(b.trim_end_matches('/'))
-}
-
-/// A JobManager's view of the jobs with the configured name: (id, state, start time), sorted.
-type JobView = Vec<(String, String, Timestamp)>;
 
 fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     let f = match &ctx.last.flink {
@@ -967,41 +932,7 @@ fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
 
     // JobManagers that both answer must see the same jobs, in every observation where both
     // answered (one differing snapshot can be a state change between the two calls).
-    let disagree = |o: &Observation| -> Option<(String, String)> {
-        let f = o.flink.value()?;
-        let views: Vec<(&str, JobView)> = f
-            .jobmanagers
-            .iter()
-            .filter_map(|j| match &j.status {
-                JobManagerStatus::Up { jobs, .. } => {
-                    let mut v: Vec<_> = jobs
-                        .iter()
-                        .map(|s| (s.id.clone(), s.state.clone(), s.start_time))
-                        .collect();
-                    v.sort();
-                    Some((j.url.as_str(), v))
-                }
-                _ => None,
-            })
-            .collect();
-        let (a_url, a) = views.first()?;
-        views.iter().find(|(_, v)| v != a).map(|(b_url, b)| {
-            let show = |v: &JobView| {
-                if v.is_empty() {
-                    "no such job".to_string()
-                } else {
-                    v.iter()
-                        .map(|(id, st, t)| format!("{id} {st} since {t}"))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                }
-            };
-            (
-                format!("{a_url} sees {}", show(a)),
-                format!("{b_url} sees {}", show(b)),
-            )
-        })
-    };
+    let disagree = disagreement;
     let recent: Vec<&&Observation> = ctx.obs.iter().rev().take(2).collect();
     if recent.iter().all(|o| disagree(o).is_some()) {
         if let Some((a, b)) = disagree(ctx.last) {
@@ -1318,88 +1249,59 @@ impl RestartScn {
     }
 }
 
-/// The most conservative restart SCN known and where each candidate came from.
-fn restart_scn(ctx: &Ctx, notes: &mut Notes) -> Option<(u64, Vec<String>)> {
-    let r = RestartScn::of(ctx.last, ctx.opts.from_scn);
-    if let Some(why) = &r.output_unreadable {
+fn step_missing_redo(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
+    let restart = RestartScn::of(ctx.last, ctx.opts.from_scn);
+    if let Some(why) = &restart.output_unreadable {
         notes.not_checked(Cause::MissingRedo, "output.last_scn", why);
     }
-    r.lowest()
-}
-
-fn step_missing_redo(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
-    let Some(oracle) = ctx.oracle(ctx.last) else {
-        notes.not_checked(
-            Cause::MissingRedo,
-            "oracle",
-            ctx.last.oracle.error().unwrap_or_default(),
-        );
-        return None;
-    };
-    let redo = match &oracle.redo {
-        Signal::Observed { value } if !value.threads.is_empty() => value,
-        Signal::Observed { .. } => {
-            notes.not_checked(
-                Cause::MissingRedo,
-                "oracle.redo",
-                "no enabled redo thread listed",
-            );
+    let (scn, threads) = match redo_coverage(ctx.last, &restart) {
+        RedoCoverage::RedoUnknown(why) => {
+            notes.not_checked(Cause::MissingRedo, "oracle.redo", why);
             return None;
         }
-        other => {
-            notes.not_checked(
-                Cause::MissingRedo,
-                "oracle.redo",
-                other.error().unwrap_or_default(),
-            );
+        RedoCoverage::NoRestartScn(why) => {
+            notes.not_checked(Cause::MissingRedo, "restart SCN", why);
             return None;
         }
+        RedoCoverage::Uncovered {
+            scn,
+            sources,
+            threads,
+            uncovered,
+        } => {
+            let ids: Vec<String> = uncovered.iter().map(u32::to_string).collect();
+            return Some(
+                Verdict::new(
+                    Cause::MissingRedo,
+                    format!(
+                        "restart SCN {scn} is older than the oldest available redo on thread(s) {}",
+                        ids.join(", ")
+                    ),
+                )
+                .proof(format!("restart SCN {scn} = lowest of: {}", sources.join("; ")))
+                .facts(threads.iter().map(|t| {
+                    Evidence::new(
+                        Strength::Proof,
+                        format!(
+                            "redo thread {}: oldest available SCN {} (from {})",
+                            t.thread, t.oldest_scn, t.oldest_time
+                        ),
+                    )
+                }))
+                .todo("Do NOT restart from the checkpoint or savepoint: the connector would fail with ORA-01291 or skip changes.")
+                .todo(format!(
+                    "Restore the archived logs from SCN {scn} (RMAN: RESTORE ARCHIVELOG FROM SCN {scn}) and keep them until the connector has passed them, or re-snapshot the tables."
+                ))
+                .todo("Do not restart until redo covers the restart SCN: a restart now fails or loses changes."),
+            );
+        }
+        RedoCoverage::Covered { scn, threads, .. } => (scn, threads),
     };
-    let Some((scn, sources)) = restart_scn(ctx, notes) else {
-        notes.not_checked(
-            Cause::MissingRedo,
-            "restart SCN",
-            "no SCN in the output, no open transaction and no --from-scn",
-        );
-        return None;
-    };
-    let uncovered: Vec<_> = redo.threads.iter().filter(|t| t.oldest_scn > scn).collect();
-    let thread_facts: Vec<Evidence> = redo
-        .threads
-        .iter()
-        .map(|t| {
-            Evidence::new(
-                Strength::Proof,
-                format!(
-                    "redo thread {}: oldest available SCN {} (from {})",
-                    t.thread, t.oldest_scn, t.oldest_time
-                ),
-            )
-        })
-        .collect();
-    if !uncovered.is_empty() {
-        let threads: Vec<String> = uncovered.iter().map(|t| t.thread.to_string()).collect();
-        return Some(
-            Verdict::new(
-                Cause::MissingRedo,
-                format!(
-                    "restart SCN {scn} is older than the oldest available redo on thread(s) {}",
-                    threads.join(", ")
-                ),
-            )
-            .proof(format!("restart SCN {scn} = lowest of: {}", sources.join("; ")))
-            .facts(thread_facts)
-            .todo("Do NOT restart from the checkpoint or savepoint: the connector would fail with ORA-01291 or skip changes.")
-            .todo(format!(
-                "Restore the archived logs from SCN {scn} (RMAN: RESTORE ARCHIVELOG FROM SCN {scn}) and keep them until the connector has passed them, or re-snapshot the tables."
-            ))
-            .todo("Do not restart until redo covers the restart SCN: a restart now fails or loses changes."),
-        );
-    }
+    let oracle = ctx.oracle(ctx.last)?;
     // Covered: how long until the restart SCN ages out, assuming redo is kept for a constant
     // time window and the SCN rate stays as it was (linear between the binding thread's oldest
     // log and now).
-    let binding = redo.threads.iter().max_by_key(|t| t.oldest_scn)?;
+    let binding = threads.iter().max_by_key(|t| t.oldest_scn)?;
     if let Some(db) = oracle.database.value() {
         let elapsed = db.database_time.since(binding.oldest_time).as_secs_f64();
         let scns = db.current_scn.saturating_sub(binding.oldest_scn) as f64;
@@ -2321,7 +2223,12 @@ fn step_idle_source(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             return None;
         }
     };
-    let first = ctx.oracle(ctx.first).and_then(|o| o.table_activity.value());
+    // Changes made before the newest commit were committed; only those after it are pending.
+    let since = ctx.newest_committed_at().unwrap_or(ctx.first.observed_at);
+    let first = ctx
+        .obs_since(since)
+        .and_then(|o| ctx.oracle(o))
+        .and_then(|o| o.table_activity.value());
     let last = ctx.oracle(ctx.last).and_then(|o| o.table_activity.value());
     let activity = match (first, last) {
         (Some(a), Some(b)) => {

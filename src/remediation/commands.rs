@@ -77,7 +77,7 @@ async fn one(
         }
     };
     let mut probe = CollectorProbe::new(SystemClock);
-    probe.insert(&p.name, real_collectors(p), crate::agent::probe_deadline(p));
+    probe.insert(&p.name, real_collectors(p), p.probe_deadline());
     let window = observe(config, p, &probe).await;
     let control = cluster_control(p);
     let oracle = OracleCollector::new(p.oracle.clone());
@@ -117,19 +117,7 @@ pub async fn gate(config_path: &Path, args: Args, format: Format) -> Result<Exit
             }
         }
     }
-    Ok(worst(reports.iter().map(GateReport::exit)))
-}
-
-/// The most urgent of several gate exits: a FAIL anywhere is 2, else an UNKNOWN is 3.
-fn worst(exits: impl Iterator<Item = Exit>) -> Exit {
-    let exits: Vec<Exit> = exits.collect();
-    if exits.contains(&Exit::Critical) {
-        Exit::Critical
-    } else if exits.contains(&Exit::Unknown) || exits.is_empty() {
-        Exit::Unknown
-    } else {
-        Exit::Ok
-    }
+    Ok(Exit::most_urgent(reports.iter().map(GateReport::exit)))
 }
 
 fn json<T: serde::Serialize>(v: &T) -> String {

@@ -11,11 +11,10 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::config::{PipelineConfig, RemediationMode};
+use crate::diagnose::questions::{disagreement, failover, redo_coverage, RedoCoverage};
 use crate::diagnose::RestartScn;
 use crate::exit::Exit;
-use crate::observation::{
-    is_terminal_state, JobDetail, JobManagerStatus, Observation, Signal, Timestamp,
-};
+use crate::observation::{is_terminal_state, JobDetail, Observation, Signal, Timestamp};
 
 /// A check's outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -218,57 +217,38 @@ fn leader(o: &Observation) -> Check {
             )
         }
     };
-    let electing: Vec<&str> = f
-        .jobmanagers
-        .iter()
-        .filter(|j| {
-            matches!(
-                j.status,
-                JobManagerStatus::LeaderElection | JobManagerStatus::LeaderUnreachable
-            )
-        })
-        .map(|j| j.url.as_str())
-        .collect();
-    if !electing.is_empty() {
+    // The same answers as the decision table's (diagnose::questions), on this one observation:
+    // a restart is never started into a failover or a split cluster.
+    if let Some(why) = failover(o) {
         return check(
             "leader",
             LEADER,
             Status::Fail,
-            format!(
-                "failover in progress: {} answer leader election / leader unreachable",
-                electing.join(", ")
-            ),
+            format!("failover in progress: {why}"),
         );
     }
-    let up: Vec<(&str, Vec<(String, String)>)> = f
+    let up: Vec<&str> = f
         .jobmanagers
         .iter()
-        .filter_map(|j| match &j.status {
-            JobManagerStatus::Up { jobs, .. } => {
-                let mut v: Vec<(String, String)> = jobs
-                    .iter()
-                    .map(|s| (s.id.clone(), s.state.clone()))
-                    .collect();
-                v.sort();
-                Some((j.url.as_str(), v))
-            }
-            _ => None,
-        })
+        .filter(|j| j.status.is_up())
+        .map(|j| j.url.as_str())
         .collect();
-    let Some((first_url, first)) = up.first() else {
+    if up.is_empty() {
         return check(
             "leader",
             LEADER,
             Status::Fail,
             format!("no JobManager answers ({})", f.jobmanagers.len()),
         );
-    };
-    if let Some((url, _)) = up.iter().find(|(_, v)| v != first) {
+    }
+    if let Some((a, b)) = disagreement(o) {
         return check(
             "leader",
             LEADER,
             Status::Fail,
-            format!("{first_url} and {url} list different jobs: two clusters or a split brain"),
+            format!(
+                "the JobManagers list different jobs (two clusters or a split brain): {a}; {b}"
+            ),
         );
     }
     let zk = match &o.zookeeper {
@@ -427,66 +407,55 @@ fn oracle(o: &Observation) -> Check {
 const REDO: &str = "restart SCN covered by available redo";
 
 fn redo(o: &Observation, restart: &RestartScn) -> Check {
-    let Some((scn, sources)) = restart.lowest() else {
-        let why = match &restart.output_unreadable {
-            Some(e) => format!("the output's last SCN cannot be read ({e})"),
-            None => "no SCN in the output and no open transaction".into(),
-        };
-        return check(
+    let per_thread = |threads: &[crate::observation::RedoThread]| -> String {
+        threads
+            .iter()
+            .map(|t| format!("thread {} from SCN {}", t.thread, t.oldest_scn))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match redo_coverage(o, restart) {
+        RedoCoverage::NoRestartScn(why) => check(
             "redo",
             REDO,
             Status::Unknown,
             format!("no restart SCN known: {why}; give one with --from-scn"),
-        );
-    };
-    let threads = match o.oracle.value().map(|x| &x.redo) {
-        Some(Signal::Observed { value }) if !value.threads.is_empty() => &value.threads,
-        Some(Signal::Observed { .. }) => {
-            return check(
-                "redo",
-                REDO,
-                Status::Unknown,
-                "no enabled redo thread listed",
-            )
-        }
-        Some(other) => {
-            return check(
-                "redo",
-                REDO,
-                Status::Unknown,
-                format!("redo not observed: {}", other.error().unwrap_or_default()),
-            )
-        }
-        None => return check("redo", REDO, Status::Unknown, "Oracle not observed"),
-    };
-    let per_thread: Vec<String> = threads
-        .iter()
-        .map(|t| format!("thread {} from SCN {}", t.thread, t.oldest_scn))
-        .collect();
-    let uncovered: Vec<String> = threads
-        .iter()
-        .filter(|t| t.oldest_scn > scn)
-        .map(|t| t.thread.to_string())
-        .collect();
-    let basis = format!("restart SCN {scn} (lowest of: {})", sources.join("; "));
-    if uncovered.is_empty() {
-        check(
+        ),
+        RedoCoverage::RedoUnknown(why) => check("redo", REDO, Status::Unknown, why),
+        RedoCoverage::Covered {
+            scn,
+            sources,
+            threads,
+        } => check(
             "redo",
             REDO,
             Status::Pass,
-            format!("{basis}; redo available on {}", per_thread.join(", ")),
-        )
-    } else {
-        check(
+            format!(
+                "restart SCN {scn} (lowest of: {}); redo available on {}",
+                sources.join("; "),
+                per_thread(threads)
+            ),
+        ),
+        RedoCoverage::Uncovered {
+            scn,
+            sources,
+            threads,
+            uncovered,
+        } => check(
             "redo",
             REDO,
             Status::Fail,
             format!(
-                "{basis} is older than the oldest available redo on thread(s) {} ({}): restore the archived logs first",
-                uncovered.join(", "),
-                per_thread.join(", ")
+                "restart SCN {scn} (lowest of: {}) is older than the oldest available redo on thread(s) {} ({}): restore the archived logs first",
+                sources.join("; "),
+                uncovered
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                per_thread(threads)
             ),
-        )
+        ),
     }
 }
 

@@ -459,3 +459,23 @@ fn a_stopped_job_is_dated_by_its_end_time() {
         "{fact}"
     );
 }
+
+#[test]
+fn a_source_gone_quiet_after_a_busy_spell_in_the_same_window_is_idle() {
+    // The window of history (7 min) still holds the busy spell; the changes in it were all
+    // committed (the newest file is from its end), and nothing changed since.
+    let obs = series(30, |i, back, o| {
+        started(o, 3600);
+        committed(o, 360);
+        if let Signal::Observed { value } = &mut oracle(o).table_activity {
+            value.db_block_changes = 1_000_000 + 900 * (i.min(5) as u64);
+        }
+        oracle(o).flush_table_scn = Signal::observed(48_040_000 - back);
+    });
+    let d = judge(&obs);
+    assert_eq!(
+        (d.cause, d.severity),
+        (Cause::IdleSource, Severity::Ok),
+        "{d:#?}"
+    );
+}

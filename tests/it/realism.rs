@@ -237,7 +237,8 @@ impl OracleSource for FeedDb {
         let heartbeat = self.st.lock().unwrap().heartbeat;
         snapshot(Db {
             now: at,
-            current_scn: 10_000_000 + sent * 10,
+            // The output's SCNs are the feed's: the database's clock runs just ahead of them.
+            current_scn: sent + 1,
             sessions,
             heartbeat,
             oldest_redo: 0,

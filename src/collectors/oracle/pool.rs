@@ -24,26 +24,6 @@ pub struct DbFailure {
     pub message: String,
 }
 
-impl DbFailure {
-    /// A failure with codes parsed from the message (for r2d2's pool errors, which keep only
-    /// the text of the last connection error).
-    pub fn from_text(message: impl Into<String>) -> Self {
-        let message = message.into();
-        let code = |prefix: &str, digits: usize| -> Option<i32> {
-            let at = message.find(prefix)? + prefix.len();
-            let num: String = message[at..].chars().take(digits).collect();
-            (num.len() == digits && num.chars().all(|c| c.is_ascii_digit()))
-                .then(|| num.parse().ok())
-                .flatten()
-        };
-        DbFailure {
-            ora: code("ORA-", 5),
-            dpi: code("DPI-", 4),
-            message,
-        }
-    }
-}
-
 impl fmt::Display for DbFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)

@@ -129,8 +129,3 @@ pub fn available(
     }
     Ok(out)
 }
-
-/// LogMiner can restart from `scn`: every thread's chain starts at or before it.
-pub fn covers(threads: &[RedoThread], scn: u64) -> bool {
-    !threads.is_empty() && threads.iter().all(|t| t.oldest_scn <= scn)
-}
