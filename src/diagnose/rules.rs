@@ -294,6 +294,9 @@ fn unproven_is_unknown(v: Verdict, notes: &Notes) -> Verdict {
     u
 }
 
+/// File times this far ahead of the doctor's clock are clock skew, not fresh output.
+const CLOCK_SKEW_TOLERANCE: Duration = Duration::from_secs(10);
+
 /// How the committed output moved over the observed window.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum OutputState {
@@ -452,11 +455,24 @@ impl<'a> Ctx<'a> {
                         format!("last SCN in the output not read: {error}"),
                     ));
                 }
+                // A file time ahead of the doctor's clock (clock skew between the TaskManager or
+                // an NFS server and this host) would read "0 s old" forever: then only change
+                // between samples counts (`general_warnings` says so).
                 let age = last
                     .newest_committed
                     .as_ref()
+                    .filter(|c| c.modified_at <= now.plus(CLOCK_SKEW_TOLERANCE))
                     .map(|c| now.since(c.modified_at));
-                if let (Some(age), Some(c)) = (age, &last.newest_committed) {
+                if let Some(c) = last
+                    .newest_committed
+                    .as_ref()
+                    .filter(|c| c.modified_at > now.plus(CLOCK_SKEW_TOLERANCE))
+                {
+                    ev.push(window_ev(format!(
+                        "newest committed file {} is dated {}, ahead of this host's clock: judged by change between samples",
+                        c.path, c.modified_at
+                    )));
+                } else if let (Some(age), Some(c)) = (age, &last.newest_committed) {
                     ev.push(window_ev(format!(
                         "newest committed file {} is {} old",
                         c.path,
@@ -793,6 +809,26 @@ impl<'a> Ctx<'a> {
 
     /// Warnings that hold whatever the verdict is.
     fn general_warnings(&self, notes: &mut Notes) {
+        // An unreadable output directory is named even when the sink's counters stand in, so
+        // that whoever reads the verdict fixes the path (or the doctor's access to it).
+        if let (Signal::Missing { error }, Some(_)) = (&self.last.output, &self.output) {
+            notes.not_checked(
+                Cause::Healthy,
+                "output",
+                format!("{error}; the sink's record counter and checkpoints stood in"),
+            );
+        }
+        if let Some(c) = self
+            .out(self.last)
+            .and_then(|o| o.newest_committed.as_ref())
+            .filter(|c| c.modified_at > self.last.observed_at.plus(CLOCK_SKEW_TOLERANCE))
+        {
+            notes.warn(format!(
+                "clock skew: the newest committed file is dated {}, {} ahead of this host's clock (the TaskManager's or the file server's clock differs); output freshness is judged by change between samples, not by file age",
+                c.modified_at,
+                secs(c.modified_at.since(self.last.observed_at))
+            ));
+        }
         let mining = self.mining_sessions();
         if mining.len() > 1 {
             let list: Vec<String> = mining
@@ -2298,15 +2334,14 @@ fn step_idle_or_dead(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         .and_then(|o| o.sessions.error())
         .or(ctx.last.oracle.error())
         .unwrap_or("not collected");
-    let age = ctx.newest_committed_at().map_or_else(
-        || "no committed output".to_string(),
-        |t| {
-            format!(
-                "no committed output for {}",
-                secs(ctx.last.observed_at.since(t))
-            )
-        },
-    );
+    let age = match (ctx.newest_committed_at(), ctx.last.output.failed()) {
+        (_, true) => "the output does not advance (by the sink's counters)".to_string(),
+        (Some(t), false) => format!(
+            "no committed output for {}",
+            secs(ctx.last.observed_at.since(t))
+        ),
+        (None, false) => "no committed output".to_string(),
+    };
     let mut v = Verdict::new(
         Cause::Unknown,
         format!(

@@ -479,3 +479,68 @@ fn a_source_gone_quiet_after_a_busy_spell_in_the_same_window_is_idle() {
         "{d:#?}"
     );
 }
+
+#[test]
+fn a_file_dated_in_the_future_is_clock_skew_not_fresh_output() {
+    // The file server's clock runs ahead: the newest file is dated a minute after this host's
+    // now, and nothing was committed over the samples. Its age would read "0 s" forever.
+    let obs = series(5, |_, _, o| {
+        no_database(o);
+        started(o, 3600);
+        let out = out(o);
+        out.newest_committed = Some(CommittedFile {
+            path: "2026-11-18--11/part-0-9.csv".into(),
+            modified_at: end().plus(Duration::from_secs(60)),
+            bytes: 4096,
+        });
+    });
+    let d = judge(&obs);
+    assert_ne!(d.cause, Cause::Healthy, "{d:#?}");
+    assert!(
+        d.warnings.iter().any(|w| w.starts_with("clock skew")),
+        "{:#?}",
+        d.warnings
+    );
+    // While files keep being committed, the skew does not hide the flow.
+    let flowing = series(5, |i, _, o| {
+        no_database(o);
+        started(o, 3600);
+        let out = out(o);
+        out.committed_files = 10 + i as u64;
+        out.newest_committed = Some(CommittedFile {
+            path: format!("2026-11-18--11/part-0-{i}.csv"),
+            modified_at: end().plus(Duration::from_secs(600)),
+            bytes: 4096,
+        });
+    });
+    assert_eq!(judge(&flowing).cause, Cause::Healthy);
+}
+
+#[test]
+fn an_unreadable_output_directory_is_named_in_what_to_do() {
+    // With and without the sink's counters standing in for the files.
+    for counters in [false, true] {
+        let obs = series(3, |_, _, o| {
+            no_database(o);
+            o.output = Signal::missing("/data/cdc/orders: No such file or directory (os error 2)");
+            if let Signal::Observed { value } = &mut o.flink {
+                if let Some(j) = value.job.as_mut().filter(|_| !counters) {
+                    j.sink = Signal::missing("no sink counter in this test");
+                }
+            }
+        });
+        unreadable_output_named(&judge(&obs));
+    }
+}
+
+fn unreadable_output_named(d: &Diagnosis) {
+    let text = logminer_doctor::report::text(d);
+    assert!(
+        d.missing_signals.iter().any(|m| m.signal == "output"),
+        "{text}"
+    );
+    assert!(
+        d.remediation.iter().any(|r| r.contains("/data/cdc/orders")),
+        "{text}"
+    );
+}
