@@ -562,6 +562,23 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// When records were first seen written to in-progress part files after the newest commit.
+    fn first_write_after_commit(&self) -> Option<Timestamp> {
+        let committed = self.newest_committed_at();
+        let samples: Vec<(Timestamp, &OutputSnapshot)> = self
+            .obs
+            .iter()
+            .filter_map(|o| Some((o.observed_at, self.out(o)?)))
+            .collect();
+        samples.windows(2).find_map(|w| {
+            let ((ta, a), (tb, b)) = (w[0], w[1]);
+            let after = committed.is_none_or(|c| ta >= c);
+            let wrote = b.in_progress_bytes > a.in_progress_bytes
+                || b.newest_in_progress_at > a.newest_in_progress_at;
+            (after && wrote).then_some(tb)
+        })
+    }
+
     /// The observations of the current attempt of the judged job: same id and same start
     /// time. A job restored after a failover or a restart counts its records from zero again,
     /// so counters are only compared within one attempt.
@@ -1570,10 +1587,16 @@ fn step_healthy(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         // Checkpoints that keep failing mean the records reaching the sink are never
         // committed: the sink-stall step decides that.
         OutputState::Flowing if checkpoints_failing(ctx).is_none() => {
-            if let Some(age) = ctx
-                .newest_committed_at()
-                .map(|t| ctx.last.observed_at.since(t))
-            {
+            // Records that have reached the sink for longer than the stall window and are still
+            // not committed: the sink commits later than the config says it should.
+            let flowing_for = ctx
+                .first_write_after_commit()
+                .map(|t| ctx.last.observed_at.since(t));
+            if let (Some(age), true) = (
+                ctx.newest_committed_at()
+                    .map(|t| ctx.last.observed_at.since(t)),
+                flowing_for.is_some_and(|f| f > ctx.window),
+            ) {
                 notes.warn(format!(
                     "records reach the sink but nothing was committed for {} (stall_window {}): a rolling interval longer than the configured rolling_interval, or checkpoints that do not complete?",
                     secs(age),
@@ -1584,10 +1607,14 @@ fn step_healthy(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         }
         _ => return None,
     };
-    if let Some(e) = ctx.last.oracle.error() {
-        notes.warn(format!(
-            "cannot reach Oracle ({e}): the database-side checks (redo, sessions, prerequisites) were not done"
-        ));
+    match &ctx.last.oracle {
+        Signal::Missing { error } => notes.warn(format!(
+            "cannot reach Oracle ({error}): the database-side checks (redo, sessions, prerequisites) were not done"
+        )),
+        Signal::NotCollected { .. } => notes.warn(
+            "the database side is not collected (see check-config): redo coverage, the connector's session and the prerequisites were not checked",
+        ),
+        Signal::Observed { .. } => {}
     }
     let mut v = Verdict::new(Cause::Healthy, summary).facts(ctx.output_evidence());
     if let (Some(scn), Some(db)) = (

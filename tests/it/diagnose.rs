@@ -579,3 +579,60 @@ async fn every_scenario_gives_its_cause_whatever_the_hour() {
         }
     }
 }
+
+/// The windows `watch` judged at the end of each phase of the realism suite on the real cluster
+/// (`LMD_WRITE_FIXTURES=1 cargo test --test it realism`), as decision-table rows: no CRITICAL
+/// where nothing is broken, and each fault's cause where one is.
+#[test]
+fn realism_phases_saved_from_the_real_cluster_keep_their_verdicts() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/observations");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("realism_"))
+        })
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 20,
+        "the realism suite's phases are saved as fixtures ({} found)",
+        files.len()
+    );
+    let mut failures = Vec::new();
+    for path in &files {
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(path).unwrap();
+        let b: Bundle = serde_json::from_str(&text).unwrap();
+        let d = judge(&b.pipelines[0]);
+        let with_database = name.starts_with("realism_poller_");
+        let phase = name
+            .trim_start_matches("realism_poller_")
+            .trim_start_matches("realism_reader_");
+        let expected: Option<Cause> = match phase {
+            "socket_closed" | "half_open" if with_database => Some(Cause::DeadConnection),
+            "socket_closed" | "half_open" => Some(Cause::Unknown),
+            "duplicate" => Some(Cause::LeaderProblem),
+            "original_cancelled" => Some(Cause::JobNotRunning),
+            "idle" if with_database => Some(Cause::IdleSource),
+            // An operator's stop and resubmit in progress: not scored.
+            "recover_closed" | "recover_half_open" | "copy_cancelled" => continue,
+            _ => None,
+        };
+        match expected {
+            Some(c) if d.cause != c => failures.push(format!(
+                "{name}: expected {c}, got {} {} ({})",
+                d.cause, d.severity, d.summary
+            )),
+            None if d.severity == Severity::Critical => failures.push(format!(
+                "{name}: a false CRITICAL {} ({})",
+                d.cause, d.summary
+            )),
+            _ => {}
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -21,7 +21,7 @@
 //! on a fault that was not paged, and on the gate resuming the wrong copy.
 //!
 //! `LMD_WRITE_FIXTURES=1` also saves, per phase, the window `watch` judged at the phase's end
-//! as tests/fixtures/observations/realism_<variant>_<phase>.json (decision-table rows).
+//! as tests/fixtures/observations/realism_<reader|poller>_<phase>.json (decision-table rows).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -788,7 +788,7 @@ fn save_phase(
         }],
     };
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
-        "tests/fixtures/observations/realism_{variant}_{phase}.json"
+        "tests/fixtures/observations/{variant}_{phase}.json"
     ));
     std::fs::write(&path, serde_json::to_string_pretty(&bundle).unwrap()).unwrap();
 }
