@@ -524,3 +524,109 @@ async fn a_sources_lag_metrics_are_read_where_the_job_registers_them() {
     assert_eq!(lag.idle_ms, Some(61000.0));
     assert_eq!(lag.emit_ms, None);
 }
+
+/// Two stopped copies of the job on the fake JobManager: `a` (the recorded job) and `b`, each
+/// CANCELED at `end_a`/`end_b` with its newest completed checkpoint acknowledged at `ck_a`/`ck_b`
+/// (ms after the recorded job's start).
+fn two_stopped_copies(jm: &FakeFlink, end_a: i64, end_b: i64, ck_a: i64, ck_b: i64) -> String {
+    const B: &str = "0f9e8d7c6b5a49382716051403f2e1d0";
+    let mut v: serde_json::Value = serde_json::from_str(&fixture("1.20", "jobs_overview")).unwrap();
+    let start = v["jobs"][0]["start-time"].as_i64().unwrap();
+    v["jobs"][0]["state"] = "CANCELED".into();
+    v["jobs"][0]["end-time"] = (start + end_a).into();
+    let mut b = v["jobs"][0].clone();
+    b["jid"] = B.into();
+    b["start-time"] = (start + 1000).into();
+    b["end-time"] = (start + end_b).into();
+    v["jobs"].as_array_mut().unwrap().push(b);
+    let checkpoints = |ack: i64| {
+        let mut c: serde_json::Value =
+            serde_json::from_str(&fixture("1.20", "checkpoints")).unwrap();
+        c["latest"]["completed"]["latest_ack_timestamp"] = (start + ack).into();
+        c.to_string()
+    };
+    jm.healthy_job("1.20")
+        .route("GET /jobs/overview", 200, &v.to_string())
+        .route(
+            &format!("GET /jobs/{JOB}/checkpoints"),
+            200,
+            &checkpoints(ck_a),
+        )
+        .route(
+            &format!("GET /jobs/{B}/checkpoints"),
+            200,
+            &checkpoints(ck_b),
+        )
+        .route(
+            &format!("GET /jobs/{B}/checkpoints/config"),
+            200,
+            &fixture("1.20", "checkpoints_config"),
+        );
+    B.to_string()
+}
+
+#[tokio::test]
+async fn of_stopped_copies_the_one_that_ran_last_with_the_newest_checkpoint_is_judged() {
+    // The copy b started later but was cancelled first; the original a ran on and checkpointed.
+    let jm = FakeFlink::start();
+    two_stopped_copies(&jm, 90_000, 30_000, 88_000, 28_000);
+    let s = observe(&[&jm.url]).await;
+    assert_eq!(s.job.as_ref().map(|j| j.id.as_str()), Some(JOB), "{s:#?}");
+    assert_eq!(s.ambiguous_copies, None);
+    let end = s
+        .job
+        .unwrap()
+        .end_time
+        .expect("a stopped job has its end time");
+    assert_eq!(end, s.jobs[0].end_time.unwrap());
+}
+
+#[tokio::test]
+async fn stopped_copies_that_disagree_are_ambiguous_and_the_configured_id_settles_it() {
+    // a stopped last, but b holds the newest completed checkpoint: which state is right?
+    let jm = FakeFlink::start();
+    let b = two_stopped_copies(&jm, 90_000, 30_000, 20_000, 29_000);
+    let s = observe(&[&jm.url]).await;
+    let why = s.ambiguous_copies.clone().expect("ambiguous copies");
+    assert!(why.contains(JOB) && why.contains(&b), "{why}");
+
+    // The gate refuses to choose.
+    let o = logminer_doctor::observation::Observation {
+        pipeline: "orders".into(),
+        observed_at: logminer_doctor::observation::Timestamp::from_unix_millis(0),
+        oracle: logminer_doctor::observation::Signal::not_collected("not needed"),
+        flink: logminer_doctor::observation::Signal::observed(s),
+        zookeeper: logminer_doctor::observation::Signal::not_collected("not configured"),
+        output: logminer_doctor::observation::Signal::not_collected("not needed"),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = crate::gate::config(dir.path(), "");
+    let report = logminer_doctor::remediation::gate::evaluate(
+        &logminer_doctor::remediation::gate::GateInput {
+            pipeline: &config.pipelines[0],
+            observation: &o,
+            from_scn: None,
+            restarts_in_window: Ok(0),
+            lock: logminer_doctor::remediation::gate::LockState::Free {
+                checked: "test".into(),
+            },
+            given_state: None,
+        },
+    );
+    let job = report.check("job").unwrap();
+    assert_eq!(job.status, logminer_doctor::remediation::gate::Status::Fail);
+    assert!(job.fact.starts_with("which copy?"), "{}", job.fact);
+
+    // With the fixed job id configured, that copy is judged and nothing is ambiguous.
+    let c = FlinkCollector::new(config_for(&jm.url))
+        .with_dump_gap(Duration::from_millis(10))
+        .with_fixed_job_id(Some(b.to_uppercase()));
+    let fixed = c.observe().await.value().cloned().unwrap();
+    assert_eq!(fixed.job.as_ref().map(|j| j.id.as_str()), Some(b.as_str()));
+    assert_eq!(fixed.ambiguous_copies, None);
+    drop(o);
+}
+
+fn config_for(url: &str) -> FlinkConfig {
+    config(&[url])
+}
