@@ -601,7 +601,7 @@ impl<'a> Ctx<'a> {
     ///
     /// Flink answers metric queries with its previous fetch (`metric_refresh`), so only samples
     /// that far apart are compared, and a sample counts as "after the commit" only when it was
-    /// taken a refresh after it. A zero read in the first refreshes of an attempt may be a
+    /// taken two refreshes after it (the previous fetch, itself up to a refresh old). A zero read in the first refreshes of an attempt may be a
     /// JobManager that has not fetched yet, not a count.
     fn source_flow(&self) -> Option<Flow> {
         let job = self.job()?;
@@ -616,7 +616,9 @@ impl<'a> Ctx<'a> {
             })
             .collect();
         for (i, &(ta, ra)) in samples.iter().enumerate() {
-            if committed.is_some_and(|c| ta < c.plus(refresh)) {
+            // The REST answer is the store of the previous fetch, itself up to a refresh old:
+            // a count read at `ta` may date from two refreshes before it.
+            if committed.is_some_and(|c| ta < c.plus(refresh * 2)) {
                 continue;
             }
             if ra == 0 && ta.since(job.start_time) < refresh * 2 {
