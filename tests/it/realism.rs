@@ -20,6 +20,8 @@
 //! and fails on any CRITICAL verdict or page in a healthy, idle, too-early or failover phase,
 //! on a fault that was not paged, and on the gate resuming the wrong copy.
 //!
+//! `LMD_REALISM_DEFAULTS=1` runs it with the shipped defaults (interval 15 s, stall window 5 min,
+//! mining call gap 60 s, hold-down 4): a measurement of about 50 minutes per variant.
 //! `LMD_WRITE_FIXTURES=1` also saves, per phase, the window `watch` judged at the phase's end
 //! as tests/fixtures/observations/realism_<reader|poller>_<phase>.json (decision-table rows).
 
@@ -57,12 +59,43 @@ use crate::support::{report, wait_for};
 const RUNNING_WITHIN: Duration = Duration::from_secs(90);
 const TEST_ENV: PasswordEnv = PasswordEnv("Realism-Test-Secret-11");
 
-/// The scaled thresholds of the suite (the defaults' run is a measurement, see the README).
-const STALL_WINDOW_S: u64 = 20;
-const MINING_CALL_GAP_S: u64 = 20;
-/// A verdict that carries over from the previous fault phase is the previous phase's for this
-/// long (the doctor sees a recovery only in its next probes).
-const SETTLE: Duration = Duration::from_secs(8);
+/// The thresholds the suite runs with: scaled down for CI, or the shipped defaults for the
+/// full-length measurement (`LMD_REALISM_DEFAULTS=1`, about 50 minutes per variant).
+#[derive(Clone, Copy)]
+struct Scale {
+    interval_s: u64,
+    stall_window_s: u64,
+    mining_call_gap_s: u64,
+    hold_down: u32,
+    history_samples: u32,
+    /// A verdict that carries over from the previous fault phase is the previous phase's for
+    /// this long (the doctor sees a recovery only in its next probes).
+    settle: Duration,
+}
+
+impl Scale {
+    fn get() -> Scale {
+        if std::env::var_os("LMD_REALISM_DEFAULTS").is_some() {
+            Scale {
+                interval_s: 15,
+                stall_window_s: 300,
+                mining_call_gap_s: 60,
+                hold_down: 4,
+                history_samples: 40,
+                settle: Duration::from_secs(60),
+            }
+        } else {
+            Scale {
+                interval_s: 2,
+                stall_window_s: 20,
+                mining_call_gap_s: 20,
+                hold_down: 2,
+                history_samples: 40,
+                settle: Duration::from_secs(8),
+            }
+        }
+    }
+}
 
 fn now() -> Timestamp {
     Timestamp::from_system_time(SystemTime::now())
@@ -320,6 +353,7 @@ impl Stream {
 }
 
 fn config_text(
+    sc: Scale,
     t: &ClusterTest,
     job: &str,
     output: &Path,
@@ -332,18 +366,18 @@ fn config_text(
         r#"
 [agent]
 state_dir = {state:?}
-alert_hold_down = 2
+alert_hold_down = {hold_down}
 alert_renotify = "1h"
 alert_retries = 1
 alert_timeout = "2s"
 shutdown_grace = "2s"
-history_window = "3m"
-history_samples = 40
+history_window = "30m"
+history_samples = {history_samples}
 webhook_url = "http://{webhook}/hook"
 
 [[pipeline]]
 name = "orders"
-interval = "2s"
+interval = "{interval}s"
 [pipeline.oracle]
 connect_string = "127.0.0.1:9/ORCLPDB1"
 user = "LMD_MONITOR"
@@ -367,8 +401,8 @@ format = "csv"
 csv_scn_column = 0
 rolling_interval = {rolling_interval:?}
 [pipeline.thresholds]
-stall_window = "{STALL_WINDOW_S}s"
-mining_call_gap = "{MINING_CALL_GAP_S}s"
+stall_window = "{stall}s"
+mining_call_gap = "{gap}s"
 failover_grace = "60s"
 "#,
         state = state.display().to_string(),
@@ -376,6 +410,11 @@ failover_grace = "60s"
         zk = t.ha.zk_address,
         cluster = t.ha.cluster_id,
         out = output.display().to_string(),
+        hold_down = sc.hold_down,
+        history_samples = sc.history_samples,
+        interval = sc.interval_s,
+        stall = sc.stall_window_s,
+        gap = sc.mining_call_gap_s,
     )
 }
 
@@ -440,7 +479,14 @@ where
     let job_name = format!("orders-{}", v.name);
     let inbox = Inbox::default();
     let hook = inbox.serve().await;
+    let sc = Scale::get();
+    report(&format!(
+        "[realism] {}: interval {} s, stall window {} s, mining call gap {} s, hold-down {}",
+        v.name, sc.interval_s, sc.stall_window_s, sc.mining_call_gap_s, sc.hold_down
+    ));
+    let (window, gap) = (sc.stall_window_s, sc.mining_call_gap_s);
     let text = config_text(
+        sc,
         &t,
         &job_name,
         &output,
@@ -495,18 +541,18 @@ where
         },
         Arc::new(Shared::new(1)),
     ));
-    sleep(STALL_WINDOW_S).await;
+    sleep(window).await;
 
     s.begin("busy", Truth::Healthy);
     sleep(30).await;
 
     s.begin("idle", Truth::Idle);
     stream.set(false);
-    sleep(STALL_WINDOW_S + 40).await;
+    sleep(window + 40).await;
 
     s.begin("resumed", Truth::TooEarly);
     stream.set(true);
-    sleep(STALL_WINDOW_S).await;
+    sleep(window).await;
     s.begin("busy_again", Truth::Healthy);
     sleep(15).await;
 
@@ -526,29 +572,29 @@ where
     wait_committed_past(&output, restored_past, Duration::from_secs(90)).await;
     s.begin("restored", Truth::TooEarly);
     t.ha.start_jobmanager(li);
-    sleep(STALL_WINDOW_S).await;
+    sleep(window).await;
     s.begin("busy_after_failover", Truth::Healthy);
     sleep(15).await;
 
     // The socket closes; the job swallows the error and stays RUNNING. Changes keep coming.
     s.begin("socket_closed", Truth::Fault(Cause::DeadConnection));
     feed.close();
-    sleep(STALL_WINDOW_S + 30).await;
+    sleep(window + 30).await;
     s.begin("recover_closed", Truth::Operator);
     id = recover(&t, &job_name, &feed, &output, &id, v.job_args).await;
     wait_committed_past(&output, feed.last_scn(), Duration::from_secs(90)).await;
     s.begin("after_recovery", Truth::TooEarly);
-    sleep(STALL_WINDOW_S).await;
+    sleep(window).await;
 
     // Half-open: the socket stays open and nothing arrives; changes keep coming.
     s.begin("half_open", Truth::Fault(Cause::DeadConnection));
     feed.go_silent();
-    sleep(MINING_CALL_GAP_S + STALL_WINDOW_S + 30).await;
+    sleep(gap + window + 30).await;
     s.begin("recover_half_open", Truth::Operator);
     id = recover(&t, &job_name, &feed, &output, &id, v.job_args).await;
     wait_committed_past(&output, feed.last_scn(), Duration::from_secs(90)).await;
     s.begin("after_recovery_2", Truth::TooEarly);
-    sleep(STALL_WINDOW_S).await;
+    sleep(window).await;
     s.begin("busy_before_copy", Truth::Healthy);
     sleep(10).await;
 
@@ -647,7 +693,8 @@ where
                 continue;
             };
             *counts.entry(format!("{cause}/{sev}")).or_default() += 1;
-            let carried = previous_fault == Some(cause) && o.observed_at.since(ph.from) <= SETTLE;
+            let carried =
+                previous_fault == Some(cause) && o.observed_at.since(ph.from) <= sc.settle;
             if sev == Severity::Critical && !ph.truth.may_be_critical() && !carried {
                 failures.push(format!(
                     "{}: CRITICAL {cause} at {} in a {:?} phase",
@@ -690,7 +737,7 @@ where
         {
             let critical = a["severity"] == "CRITICAL" && a["notice"] == "firing";
             let carried = previous_fault.is_some_and(|c| a["cause"] == c.as_str())
-                && at.since(ph.from) <= SETTLE;
+                && at.since(ph.from) <= sc.settle;
             if critical && !ph.truth.may_be_critical() && !carried {
                 failures.push(format!(
                     "{}: paged CRITICAL {} at {at} in a {:?} phase: {}",
@@ -703,7 +750,7 @@ where
                 |c: &Value| c == cause.as_str() || (!v.database && c == Cause::Unknown.as_str());
             let paged = alerts.iter().any(|(at, a)| {
                 *at >= ph.from
-                    && *at <= ph.to.plus(SETTLE)
+                    && *at <= ph.to.plus(sc.settle)
                     && a["notice"] == "firing"
                     && accepted(&a["cause"])
             });
