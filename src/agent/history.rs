@@ -4,6 +4,9 @@
 //! Every call runs on tokio's blocking pool: SQLite blocks, and a locked database waits out its
 //! busy timeout there rather than on a runtime thread. Errors name the database file and carry a
 //! bounded `kind` for the metrics; callers log and count them and go on probing.
+//!
+//! The state directory is created 0700 and the database files are 0600: they hold every
+//! observation, alert errors and the audit log, which are nobody else's business.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -13,6 +16,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::alerts::dedup::{AlertState, Notice};
+use crate::config::redact_urls;
 use crate::diagnose::{Cause, Diagnosis};
 use crate::observation::{Observation, Timestamp};
 
@@ -40,6 +44,15 @@ pub enum HistoryError {
     #[error("cannot create the state directory {}", path.display())]
     Dir {
         /// The directory.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The database file could not be created with owner-only permissions.
+    #[error("cannot create {} with mode 0600", path.display())]
+    Permissions {
+        /// The file.
         path: PathBuf,
         /// The I/O error.
         #[source]
@@ -79,7 +92,7 @@ impl HistoryError {
                 C::SystemIoFailure | C::CannotOpen | C::ReadOnly => "io",
                 _ => "other",
             },
-            HistoryError::Dir { .. } => "io",
+            HistoryError::Dir { .. } | HistoryError::Permissions { .. } => "io",
             HistoryError::Decode { .. } => "corrupt",
             _ => "other",
         }
@@ -122,6 +135,21 @@ pub struct Silence {
     pub created: Timestamp,
 }
 
+/// One recorded delivery (after its retries).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SentAlert {
+    /// When the alert was made (the probe's time).
+    pub at: Timestamp,
+    /// The channel's name.
+    pub channel: String,
+    /// `firing`, `renotify` or `resolved`.
+    pub notice: String,
+    /// The incident's cause.
+    pub cause: String,
+    /// Why the delivery failed (redacted), `None` when it was delivered.
+    pub error: Option<String>,
+}
+
 /// Who holds a pipeline's lock in the state database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockHolder {
@@ -142,12 +170,22 @@ pub struct History {
 
 impl History {
     /// Opens (creating if needed) the database in `state_dir`.
+    ///
+    /// A new state directory is created 0700 and a new database file 0600; SQLite gives its
+    /// `-wal` and `-shm` files the database file's mode. An existing database file or companion
+    /// open to others is narrowed to 0600 (they are this program's files); an existing state
+    /// directory is left as it is, since it may be a mount point or shared on purpose, but a
+    /// warning says when every user can enter it.
     pub fn open(state_dir: &Path) -> Result<History, HistoryError> {
-        std::fs::create_dir_all(state_dir).map_err(|source| HistoryError::Dir {
+        private_dir(state_dir).map_err(|source| HistoryError::Dir {
             path: state_dir.to_path_buf(),
             source,
         })?;
         let path = state_dir.join(FILE_NAME);
+        private_file(&path).map_err(|source| HistoryError::Permissions {
+            path: path.clone(),
+            source,
+        })?;
         let err = |op| {
             let path = path.clone();
             move |source| HistoryError::Sqlite { path, op, source }
@@ -159,6 +197,12 @@ impl History {
             .map_err(err("configure"))?;
         conn.execute_batch(SCHEMA)
             .map_err(err("create its tables"))?;
+        // Companions left by an older version (created before the database file was 0600).
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let mut companion = path.clone().into_os_string();
+            companion.push(suffix);
+            narrow(Path::new(&companion));
+        }
         Ok(History {
             path,
             conn: Arc::new(Mutex::new(conn)),
@@ -383,6 +427,8 @@ impl History {
     ) -> Result<(), HistoryError> {
         let pipeline = pipeline.to_owned();
         let notice = to_json(&notice).trim_matches('"').to_owned();
+        // The channels' error texts are redacted already; this holds for any other caller too.
+        let error = error.map(|e| redact_urls(&e));
         self.with("store a sent alert", move |c| {
             c.execute(
                 "INSERT INTO alerts (pipeline, at, channel, notice, cause, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -402,6 +448,27 @@ impl History {
                 params![pipeline],
                 |r| r.get::<_, i64>(0).map(|n| n.max(0) as u64),
             )
+        })
+        .await
+    }
+
+    /// The deliveries recorded for `pipeline`, oldest first.
+    pub async fn alerts(&self, pipeline: &str) -> Result<Vec<SentAlert>, HistoryError> {
+        let pipeline = pipeline.to_owned();
+        self.with("read sent alerts", move |c| {
+            let mut stmt = c.prepare(
+                "SELECT at, channel, notice, cause, error FROM alerts WHERE pipeline = ?1 ORDER BY at, id",
+            )?;
+            let rows = stmt.query_map(params![pipeline], |r| {
+                Ok(SentAlert {
+                    at: Timestamp::from_unix_millis(r.get(0)?),
+                    channel: r.get(1)?,
+                    notice: r.get(2)?,
+                    cause: r.get(3)?,
+                    error: r.get(4)?,
+                })
+            })?;
+            rows.collect()
         })
         .await
     }
@@ -579,6 +646,86 @@ impl History {
         })
         .await
     }
+}
+
+/// Creates `dir` (and missing parents) 0700; warns when an existing one is open to every user.
+#[cfg(unix)]
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    match std::fs::metadata(dir) {
+        Ok(meta) => {
+            if meta.permissions().mode() & 0o007 != 0 {
+                tracing::warn!(
+                    path = %dir.display(),
+                    mode = format!("{:o}", meta.permissions().mode() & 0o777),
+                    "The state directory is open to every user; its database files are 0600, but consider chmod 700."
+                );
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(not(unix))]
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+/// Creates `path` empty with mode 0600 unless it exists, and narrows an existing one to 0600.
+/// An empty file is a new database to SQLite, which then keeps the mode.
+#[cfg(unix)]
+fn private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            narrow(path);
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Takes every permission of group and others from an existing file, if it has any.
+///
+/// This fails when another user owns the file (a one-shot command run as someone else, or a file
+/// gone meanwhile): that is logged, not fatal, since the file is then no more open than it was.
+#[cfg(unix)]
+fn narrow(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = match std::fs::metadata(path) {
+        Ok(meta) => meta.permissions().mode(),
+        Err(_) => return,
+    };
+    if mode & 0o077 == 0 {
+        return;
+    }
+    if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700)) {
+        tracing::warn!(
+            path = %path.display(),
+            mode = format!("{:o}", mode & 0o777),
+            error = %e,
+            "Cannot narrow a state database file to mode 0600; other users may read it."
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn narrow(_path: &Path) {}
+
+#[cfg(not(unix))]
+fn private_file(_path: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 fn to_json<T: Serialize>(v: &T) -> String {

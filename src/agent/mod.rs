@@ -30,7 +30,7 @@ use crate::diagnose::{diagnose, DiagnoseOptions, Diagnosis};
 use crate::observation::{error_chain, Observation};
 use crate::remediation::auto::{self, AutoDecision};
 use alerts::dedup::{self, AlertState, Policy};
-use alerts::{AlertMessage, Channel};
+use alerts::{AlertError, AlertMessage, Channel};
 use history::{History, HistoryError, Retention};
 use metrics::Metrics;
 pub use probe::{CollectorProbe, Probe, ProbeResult};
@@ -531,7 +531,7 @@ impl<P: Probe> PipelineTask<P> {
             deliveries.spawn(async move {
                 let r = alerts::deliver(channel.as_ref(), &m, retries, backoff).await;
                 shared.metrics.alert(channel.name(), r.is_ok());
-                let error = r.as_ref().err().map(|e| error_chain(e));
+                let error = r.as_ref().err().map(AlertError::redacted);
                 if let Some(e) = &error {
                     tracing::error!(pipeline = %m.pipeline, channel = channel.name(), error = %e, "Alert not delivered after every retry.");
                 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::diagnose::Thresholds;
-pub use secret::{Secret, SecretSource};
+pub use secret::{redact_url, redact_urls, Secret, SecretSource};
 pub use validate::{ConfigError, ConfigProblem, Env, ProcessEnv};
 
 /// The whole validated config file.

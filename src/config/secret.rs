@@ -1,7 +1,11 @@
 //! Secrets (passwords, tokens): read from an environment variable or a file named in the
-//! config, never from the command line, and printed only as `**REDACTED**`.
+//! config, never from the command line, and printed only as `**REDACTED**`; and the redaction
+//! of URLs in error texts, whose query or user info may carry a token or a password.
 
 use std::fmt;
+
+/// What a secret is printed as.
+pub const REDACTED: &str = "**REDACTED**";
 
 /// Where a secret came from (safe to print: it names the variable or file, not the value).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,12 +52,74 @@ impl Secret {
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Secret(**REDACTED**, from {})", self.source)
+        write!(f, "Secret({REDACTED}, from {})", self.source)
     }
 }
 
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("**REDACTED**")
+        f.write_str(REDACTED)
     }
+}
+
+/// `text` with the user info and the query of every URL in it replaced by `**REDACTED**`:
+/// `https://hooks.example/abc?**REDACTED**`, `http://**REDACTED**@am:9093/api/v2/alerts`.
+///
+/// Error texts of HTTP deliveries name their target, and a webhook's token or an
+/// Alertmanager's `user:password@` would otherwise reach the logs and the history database.
+/// Every error text of an alert channel goes through here before it is logged or stored.
+/// Scheme, host, port and path stay: they say which receiver failed. (A token in the path, as in
+/// Slack's webhooks, is the channel's own business: the chat channels hide their paths.)
+pub fn redact_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(sep) = rest.find("://") {
+        let scheme_start = rest[..sep]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+            .map_or(0, |p| p + 1);
+        let scheme = &rest[scheme_start..sep];
+        out.push_str(&rest[..sep + 3]);
+        let after = &rest[sep + 3..];
+        if !scheme.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            rest = after;
+            continue;
+        }
+        // A URL as it appears in a message ends at white space or at a character that a
+        // serialized URL always escapes. (Not at `'`: a user info may hold one unescaped.)
+        let mut end = after
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '<' | '>' | '`'))
+            .unwrap_or(after.len());
+        // `(http://host/x?y): …`: the last closing parenthesis belongs to the text.
+        if rest[..scheme_start].ends_with('(') {
+            if let Some(p) = after[..end].rfind(')') {
+                end = p;
+            }
+        }
+        let url = &after[..end];
+        let authority_end = url.find(['/', '?', '#']).unwrap_or(url.len());
+        let (authority, path) = url.split_at(authority_end);
+        // The host follows the last `@`: a password may itself contain one.
+        match authority.rfind('@') {
+            Some(at) => {
+                out.push_str(REDACTED);
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        match path.find('?') {
+            Some(q) => {
+                out.push_str(&path[..=q]);
+                out.push_str(REDACTED);
+            }
+            None => out.push_str(path),
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `url` as text, its user info and query redacted (see [`redact_urls`]).
+pub fn redact_url(url: &url::Url) -> String {
+    redact_urls(url.as_str())
 }

@@ -1131,10 +1131,11 @@ fn table_name(s: &str) -> Result<TableName, String> {
 
 /// A JobManager's REST base URL.
 fn jobmanager_url(s: &str) -> Result<Url, String> {
-    let url = Url::parse(s).map_err(|e| format!("{s:?} is not a URL: {e}"))?;
+    let shown = super::redact_urls(&format!("{s:?}"));
+    let url = Url::parse(s).map_err(|e| format!("{shown} is not a URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
         return Err(format!(
-            "{s:?}: expected an http:// or https:// URL such as http://jm1:8081"
+            "{shown}: expected an http:// or https:// URL such as http://jm1:8081"
         ));
     }
     // URLs are printed in reports and logs; credentials have no place in them.
@@ -1197,11 +1198,23 @@ fn host_port(s: &str) -> Result<String, String> {
     }
 }
 
-/// An http(s) URL for an alert channel.
+/// An http(s) URL for an alert channel or the status link.
 fn http_url(s: &str) -> Result<Url, String> {
-    let url = Url::parse(s).map_err(|e| format!("{s:?} is not a URL: {e}"))?;
+    // Messages quote the value with its user info and query redacted: they may hold a token.
+    let shown = super::redact_urls(&format!("{s:?}"));
+    let url = Url::parse(s).map_err(|e| format!("{shown} is not a URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("{s:?}: expected an http:// or https:// URL"));
+        return Err(format!("{shown}: expected an http:// or https:// URL"));
+    }
+    // Secrets come from environment variables or files, never from the config's text, and a
+    // URL's user info would ride along wherever the URL is shown. The message does not repeat
+    // the URL, which holds the password.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "must not contain a user name or password: credentials in an alert URL \
+                    are not supported (put the receiver behind a proxy that adds them)"
+                .to_owned(),
+        );
     }
     Ok(url)
 }

@@ -246,6 +246,44 @@ impl Channel for Recorder {
     }
 }
 
+/// The tracing output (JSON lines, DEBUG and up) of the current thread while the guard lives:
+/// a current-thread runtime's tasks log through it too.
+#[derive(Clone, Default)]
+pub struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Logs {
+    pub fn capture() -> (Logs, tracing::subscriber::DefaultGuard) {
+        let logs = Logs::default();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(logs.clone())
+            .finish();
+        (logs, tracing::subscriber::set_default(subscriber))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+    fn make_writer(&'a self) -> Logs {
+        self.clone()
+    }
+}
+
 /// A running agent.
 pub struct Running {
     pub shared: Arc<Shared>,
@@ -602,31 +640,7 @@ async fn a_corrupt_history_database_is_reported_and_probing_goes_on() {
 
 #[tokio::test(start_paused = true)]
 async fn no_password_in_alerts_logs_or_endpoints() {
-    use tracing_subscriber::fmt::MakeWriter;
-    #[derive(Clone, Default)]
-    struct Buf(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Buf {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    impl<'a> MakeWriter<'a> for Buf {
-        type Writer = Buf;
-        fn make_writer(&'a self) -> Buf {
-            self.clone()
-        }
-    }
-    let logs = Buf::default();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(logs.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = Logs::capture();
 
     let (_dir, config, probe) = setup(&["orders"], "");
     assert!(format!("{config:?}").contains("REDACTED"));
@@ -638,7 +652,7 @@ async fn no_password_in_alerts_logs_or_endpoints() {
     let (_, metrics) = get(&running.shared, "/metrics").await;
     running.stop().await;
     let alerts = serde_json::to_string(&*rec.got.lock().unwrap()).unwrap();
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     assert!(
         !rec.notices().is_empty() && logs.contains("Alerting."),
         "{logs}"
@@ -845,4 +859,86 @@ async fn alerts_held_back_by_a_rate_limit_go_out_merged_at_shutdown() {
         pipelines.contains(&"a") && pipelines.contains(&"b"),
         "{pipelines:?}"
     );
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Every file in `dir` with its mode in octal, by name.
+fn file_modes(dir: &Path) -> Vec<(String, String)> {
+    let mut modes: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let mode = format!("{:o}", mode(&e.path()));
+            (e.file_name().to_string_lossy().into_owned(), mode)
+        })
+        .collect();
+    modes.sort();
+    modes
+}
+
+async fn record_one_alert(h: &History) {
+    h.record_alert(
+        "orders",
+        Timestamp::from_unix_millis(1_790_000_000_000),
+        "webhook",
+        logminer_doctor::agent::alerts::dedup::Notice::Firing,
+        logminer_doctor::diagnose::Cause::SinkStalled,
+        Some("webhook at http://127.0.0.1:9/?**REDACTED** answered HTTP 500".into()),
+    )
+    .await
+    .unwrap();
+}
+
+// See: #13
+#[tokio::test]
+async fn the_state_directory_is_created_0700_and_its_database_files_0600() {
+    let dir = tempfile::tempdir().unwrap();
+    // Parents are created too (as `create_dir_all` did), and private as well.
+    let state = dir.path().join("var/lib/state");
+    let h = History::open(&state).unwrap();
+    record_one_alert(&h).await;
+    assert_eq!(mode(&state), 0o700, "{}", state.display());
+    assert_eq!(mode(&dir.path().join("var")), 0o700);
+    let modes = file_modes(&state);
+    let names: Vec<&str> = modes.iter().map(|(n, _)| n.as_str()).collect();
+    // WAL mode: the write-ahead log and the shared-memory index sit beside the database.
+    assert_eq!(
+        names,
+        [
+            "history.sqlite3",
+            "history.sqlite3-shm",
+            "history.sqlite3-wal"
+        ],
+        "{modes:?}"
+    );
+    assert!(modes.iter().all(|(_, m)| m == "600"), "{modes:?}");
+    drop(h);
+}
+
+// See: #13
+#[tokio::test]
+async fn database_files_left_open_to_others_are_narrowed_to_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    // A state directory made by hand (or by an older version) is left as it is.
+    std::fs::create_dir(&state).unwrap();
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o750)).unwrap();
+    let h = History::open(&state).unwrap();
+    record_one_alert(&h).await;
+    for (name, _) in file_modes(&state) {
+        std::fs::set_permissions(state.join(name), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let h2 = History::open(&state).unwrap();
+    record_one_alert(&h2).await;
+    assert_eq!(mode(&state), 0o750);
+    let modes = file_modes(&state);
+    assert_eq!(modes.len(), 3, "{modes:?}");
+    assert!(modes.iter().all(|(_, m)| m == "600"), "{modes:?}");
+    assert_eq!(h2.alerts("orders").await.unwrap().len(), 2);
+    drop((h, h2));
 }

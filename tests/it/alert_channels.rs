@@ -219,3 +219,150 @@ async fn the_webhook_receives_pipeline_verdict_evidence_and_what_to_do() {
     );
     assert!(!body.to_string().contains(PASSWORD));
 }
+
+// -- secrets in channel URLs (issue 13) --------------------------------------------------------
+
+#[test]
+fn redact_urls_hides_every_query_and_user_info_and_keeps_the_rest() {
+    use logminer_doctor::config::redact_urls;
+    let cases = [
+        (
+            "webhook at https://hooks.example/abc?token=SECRET answered HTTP 500",
+            "webhook at https://hooks.example/abc?**REDACTED** answered HTTP 500",
+        ),
+        (
+            "alertmanager at http://user:pa%40ss@am:9093/api/v2/alerts did not accept the alert",
+            "alertmanager at http://**REDACTED**@am:9093/api/v2/alerts did not accept the alert",
+        ),
+        // A password holding `@`, user info and a query together, and a fragment.
+        (
+            "http://u:p@ss@am:9093/x?a=1&b=2#top",
+            "http://**REDACTED**@am:9093/x?**REDACTED**",
+        ),
+        // reqwest's own wording, the closing parenthesis kept.
+        (
+            "error sending request for url (http://h:1/hook?token=SECRET): connection refused",
+            "error sending request for url (http://h:1/hook?**REDACTED**): connection refused",
+        ),
+        // Two URLs, one quoted, and a URL without secrets.
+        (
+            "\"https://a.example/?k=SECRET\" then https://b.example:8443/p/q and http://c/",
+            "\"https://a.example/?**REDACTED**\" then https://b.example:8443/p/q and http://c/",
+        ),
+        // A quote in a password is not the end of the URL.
+        ("http://u:it's@am:9093/", "http://**REDACTED**@am:9093/"),
+        ("no url here: just text", "no url here: just text"),
+        ("a bare ://x?y is not a URL", "a bare ://x?y is not a URL"),
+        ("ends with http://", "ends with http://"),
+        (
+            "中文 https://例子.测试/路径?密钥=值 结束",
+            "中文 https://例子.测试/路径?**REDACTED** 结束",
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(redact_urls(text), expected, "{text}");
+    }
+}
+
+/// A receiver on loopback that answers every request with HTTP 500.
+async fn failing_receiver() -> std::net::SocketAddr {
+    let app = Router::new().fallback(|| async { axum::http::StatusCode::INTERNAL_SERVER_ERROR });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+const TOKEN: &str = "Webhook-Token-4711";
+const AM_PASSWORD: &str = "Am-Password-0815";
+
+// See: #13
+#[tokio::test]
+async fn failed_deliveries_keep_webhook_tokens_and_alertmanager_passwords_out_of_logs_and_history()
+{
+    let (logs, _guard) = sim::Logs::capture();
+    let receiver = failing_receiver().await;
+    // A port nobody listens on: the connection is refused (the reqwest error path).
+    let closed = free_port();
+    let urls = [
+        format!("http://{receiver}/hook?token={TOKEN}"),
+        format!("http://127.0.0.1:{closed}/hook?token={TOKEN}"),
+        format!("http://lmd:{AM_PASSWORD}@{receiver}"),
+        format!("http://lmd:{AM_PASSWORD}@127.0.0.1:{closed}"),
+    ];
+    let timeout = Duration::from_secs(5);
+    let channels: Vec<Arc<dyn Channel>> = vec![
+        Arc::new(Webhook::new(&urls[0].parse().unwrap(), timeout)),
+        Arc::new(Webhook::new(&urls[1].parse().unwrap(), timeout)),
+        Arc::new(Alertmanager::new(&urls[2].parse().unwrap(), timeout)),
+        Arc::new(Alertmanager::new(&urls[3].parse().unwrap(), timeout)),
+    ];
+
+    let dir = tempfile::tempdir().unwrap();
+    // One retry: the retry's warning and the final error are both logged.
+    let mut config = sim::config(dir.path(), &["orders"], "alert_retries = 1");
+    config.pipelines[0].interval = Duration::from_millis(500);
+    let mut probe = SimProbe::new(dir.path(), &["orders"]);
+    probe.speed = 120;
+    let probe = Arc::new(probe);
+    let running = sim::start(config, probe.clone(), channels).await;
+    probe.world("orders").checkpoints_fail = true;
+    let state = dir.path().join("state");
+    let history = logminer_doctor::agent::history::History::open(&state).unwrap();
+    let mut sent = Vec::new();
+    for _ in 0..240 {
+        sent = history.alerts("orders").await.unwrap();
+        if sent.len() >= 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let status = serde_json::to_string(&running.shared.latest()).unwrap();
+    let metrics = running.shared.metrics.encode();
+    running.stop().await;
+    let logs = logs.text();
+
+    assert!(sent.len() >= 4, "{sent:#?}\n{logs}");
+    let errors: Vec<&str> = sent.iter().filter_map(|a| a.error.as_deref()).collect();
+    assert_eq!(errors.len(), sent.len(), "every delivery failed: {sent:#?}");
+    for expected in [
+        format!("webhook at http://{receiver}/hook?**REDACTED** answered HTTP 500"),
+        format!("webhook at http://127.0.0.1:{closed}/hook?**REDACTED** did not accept the alert"),
+        format!("alertmanager at http://**REDACTED**@{receiver}/api/v2/alerts answered HTTP 500"),
+        format!(
+            "alertmanager at http://**REDACTED**@127.0.0.1:{closed}/api/v2/alerts did not accept"
+        ),
+    ] {
+        assert!(
+            errors.iter().any(|e| e.starts_with(&expected)),
+            "no stored error starts with {expected:?}: {errors:#?}"
+        );
+        assert!(logs.contains(&expected), "{expected:?} not logged:\n{logs}");
+    }
+    assert!(logs.contains("Alert delivery failed; retrying."), "{logs}");
+    assert!(
+        logs.contains("Alert not delivered after every retry."),
+        "{logs}"
+    );
+    // The database's bytes too (with its write-ahead log), not only what the API reads back.
+    let mut raw = String::new();
+    for entry in std::fs::read_dir(&state).unwrap() {
+        raw.push_str(&String::from_utf8_lossy(
+            &std::fs::read(entry.unwrap().path()).unwrap(),
+        ));
+    }
+    for (what, text) in [
+        ("the logs", logs.as_str()),
+        ("the alerts table", &format!("{sent:?}")),
+        ("the state database's files", &raw),
+        ("/status", &status),
+        ("/metrics", &metrics),
+    ] {
+        for secret in [TOKEN, AM_PASSWORD, "token="] {
+            assert!(
+                !text.contains(secret),
+                "{secret} appears in {what}:\n{text}"
+            );
+        }
+    }
+}

@@ -1148,3 +1148,55 @@ fn every_email_mistake_is_named_by_its_key() {
         );
     }
 }
+
+// -- credentials in alert URLs (issue 13) ------------------------------------------------------
+
+// See: #13
+#[test]
+fn alert_urls_with_a_user_name_or_password_are_rejected_without_echoing_it() {
+    for (key, value) in [
+        ("alertmanager_url", "http://lmd:S3cret-pw@am:9093"),
+        (
+            "webhook_url",
+            "https://bot:S3cret-pw@hooks.example/abc?token=t",
+        ),
+        ("status_url", "https://user@doctor.example/status"),
+        (
+            "slack.url",
+            "https://u:S3cret-pw@hooks.slack.com/services/T/B/X",
+        ),
+    ] {
+        let found = problems(&edit(
+            MINIMAL,
+            &[(&format!("/agent.{key}"), Some(&format!("{value:?}")))],
+        ));
+        assert!(
+            found.len() == 1
+                && found[0].key == format!("agent.{key}")
+                && found[0]
+                    .message
+                    .contains("must not contain a user name or password"),
+            "{key}: {found:#?}"
+        );
+        assert!(!format!("{found:?}").contains("S3cret-pw"), "{found:#?}");
+    }
+    // A malformed URL is quoted with its secrets redacted.
+    let found = problems(&edit(
+        MINIMAL,
+        &[(
+            "/agent.webhook_url",
+            Some("\"ftp://bot:S3cret-pw@hooks.example/x?token=S3cret-pw\""),
+        )],
+    ));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        found[0].message,
+        "\"ftp://**REDACTED**@hooks.example/x?**REDACTED**\": expected an http:// or https:// URL"
+    );
+    // A token in the query is how generic webhooks authenticate: accepted.
+    let config = accepts(&[(
+        "/agent.webhook_url",
+        Some("\"https://hooks.example/abc?token=t\""),
+    )]);
+    assert!(config.agent.alerts.webhook.is_some());
+}

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use logminer_doctor::collectors::output::csv_tail::{last_scn_in_memory, MAX_TAIL_BYTES};
 use logminer_doctor::collectors::output::{FileSinkCollector, OutputError, TAIL_BYTES};
 use logminer_doctor::collectors::OutputSource;
 use logminer_doctor::config::{OutputConfig, OutputFormat, ScnColumn};
@@ -621,4 +622,351 @@ fn nested_buckets_and_hidden_directories() {
         "dt=2026-11-23/hour=21/part-u-0.json"
     );
     assert_eq!(snap.last_scn, Signal::observed(Some(5)));
+}
+
+// -- CSV quoting in the tail (issue 13) --------------------------------------------------------
+
+// See: #13
+#[test]
+fn a_quoted_field_spanning_lines_is_one_field_not_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    put(
+        tmp.path(),
+        "part-u-0.csv",
+        b"101,a\n102,\"first line\n999,looks like a row\n\"\n",
+        ago(HOUR),
+    );
+    assert_eq!(
+        last_scn(&collector(tmp.path(), csv_index(0))),
+        Signal::observed(Some(102))
+    );
+    // With a header and CRLF line breaks, the SCN after the spanning field.
+    put(
+        tmp.path(),
+        "part-u-1.csv",
+        b"note,scn\r\n\"a\r\n7,b\",101\r\n\"first line\r\n999,looks like a row\r\n\",102\r\n",
+        ago(HOUR / 2),
+    );
+    assert_eq!(
+        last_scn(&collector(tmp.path(), csv_name("scn"))),
+        Signal::observed(Some(102))
+    );
+}
+
+// See: #13
+#[test]
+fn a_quoted_field_holding_the_delimiter_quotes_and_line_breaks_is_one_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    put(
+        tmp.path(),
+        "part-u-0.csv",
+        b"\"a, b\nc\",1001,x\n\"d,\"\"e\"\"\n,f\",1002,\"y,\nz\"\n",
+        ago(HOUR),
+    );
+    assert_eq!(
+        last_scn(&collector(tmp.path(), csv_index(1))),
+        Signal::observed(Some(1002))
+    );
+    let c = collector(
+        tmp.path(),
+        OutputFormat::Csv {
+            scn_column: ScnColumn::Name("SCN".into()),
+            delimiter: b';',
+        },
+    );
+    put(
+        tmp.path(),
+        "part-u-1.csv",
+        b"note;SCN\n\"x;\n1;2\";3001\n\"9;\n\";3002\n",
+        ago(HOUR / 2),
+    );
+    assert_eq!(last_scn(&c), Signal::observed(Some(3002)));
+}
+
+/// A file of `op,scn,payload` rows ending with row 5001, whose payload (about 100 KB, longer
+/// than the tail window) holds lines that look like rows with SCN 999999999. `close` ends it.
+fn spanning_payload_file(close: &str) -> Vec<u8> {
+    let mut content = b"op,scn,payload\n".to_vec();
+    for scn in 4001..4100u64 {
+        content.extend_from_slice(format!("I,{scn},plain\n").as_bytes());
+    }
+    content.extend_from_slice(b"U,5001,\"start of a long text\n");
+    while content.len() < 100 * 1024 {
+        content.extend_from_slice(b"U,999999999,looks like a row\n");
+    }
+    content.extend_from_slice(close.as_bytes());
+    content
+}
+
+// See: #13
+#[test]
+fn a_tail_window_starting_inside_a_quoted_field_never_reads_its_lines_as_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // The closing quote ends a line that looks like a row: read from inside the field it is
+    // text, from outside a row. The two readings disagree, so the tail is read further back.
+    put(
+        d,
+        "glued/part-u-0.csv",
+        &spanning_payload_file("U,999999999,last\"\n"),
+        ago(HOUR),
+    );
+    for format in [csv_name("scn"), csv_index(1)] {
+        let c = collector(&d.join("glued"), format);
+        assert_eq!(last_scn(&c), Signal::observed(Some(5001)));
+        let read = c.last_scan_stats().bytes_read;
+        assert!(read > TAIL_BYTES && read <= MAX_TAIL_BYTES + 4096, "{read}");
+    }
+
+    // The closing quote on a line of its own: read from outside the field it would open a
+    // quoted field that the file never closes, so only the reading from inside remains, and
+    // it holds no whole record in the window: missing, never 999999999.
+    put(
+        d,
+        "alone/part-u-0.csv",
+        &spanning_payload_file("\"\n"),
+        ago(HOUR),
+    );
+    for format in [csv_name("scn"), csv_index(1)] {
+        match last_scn(&collector(&d.join("alone"), format)) {
+            Signal::Observed { value: Some(5001) } => {}
+            Signal::Missing { error } => {
+                assert!(error.contains("no complete line"), "{error}")
+            }
+            other => panic!("expected 5001 or missing, got {other:?}"),
+        }
+    }
+}
+
+// See: #13
+#[test]
+fn quoted_line_breaks_in_every_row_still_read_only_the_tail() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut content = b"op,scn,note\n".to_vec();
+    let mut scn = 7_000_000u64;
+    while content.len() < 1024 * 1024 {
+        scn += 1;
+        content.extend_from_slice(
+            format!("U,{scn},\"line one\nline two, with a comma and \"\"quotes\"\"\"\n").as_bytes(),
+        );
+    }
+    put(tmp.path(), "part-u-0.csv", &content, ago(HOUR));
+    let c = collector(tmp.path(), csv_name("scn"));
+    assert_eq!(last_scn(&c), Signal::observed(Some(scn)));
+    // The two readings of the window agree within it: no need to read further back.
+    let read = c.last_scan_stats().bytes_read;
+    assert!(read <= TAIL_BYTES + 4096, "read {read} bytes");
+}
+
+#[test]
+fn empty_and_header_only_csv_files_have_no_rows() {
+    for (content, format) in [
+        (&b""[..], csv_index(0)),
+        (b"\n\n", csv_index(0)),
+        (b"op,scn\n", csv_name("scn")),
+        (b"op,scn", csv_name("scn")),
+        (b"\xef\xbb\xbf\"op\",\"s\ncn\"\r\n", csv_name("s\ncn")),
+        (b"op,change_no\n", csv_name("scn")),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        put(tmp.path(), "part-u-0.csv", content, ago(HOUR));
+        assert_eq!(
+            last_scn(&collector(tmp.path(), format)),
+            Signal::observed(None),
+            "{content:?}"
+        );
+    }
+}
+
+// -- the tail reader against a full parse (property) -------------------------------------------
+
+mod tail_property {
+    use proptest::prelude::*;
+
+    use super::{last_scn_in_memory, ScnColumn};
+
+    /// A generated CSV file and what a writer put in it.
+    #[derive(Debug, Clone)]
+    pub struct Generated {
+        pub content: Vec<u8>,
+        pub delimiter: u8,
+        pub column: ScnColumn,
+        pub scn_index: usize,
+        pub header: bool,
+        /// The longest record, terminator included.
+        pub longest: usize,
+        /// Where the last record starts.
+        pub last_start: usize,
+    }
+
+    /// The delimiter in generated text, replaced by the file's own.
+    const DELIMITER: char = '§';
+
+    /// Field text from pieces that matter to CSV: the delimiters, quotes, line breaks, digits
+    /// (so that a misread line can look like a row with an SCN), letters, and whole lines that
+    /// look like rows (`\n12§345§6§78\n`, `\n12\n`), the trap a tail read line by line falls into.
+    fn text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            4 => Just("7".to_string()),
+            2 => Just("3".to_string()),
+            3 => Just(DELIMITER.to_string()),
+            1 => Just(",".to_string()),
+            3 => Just("\"".to_string()),
+            3 => Just("\n".to_string()),
+            1 => Just("\r\n".to_string()),
+            1 => Just("\r".to_string()),
+            2 => Just("a".to_string()),
+            1 => Just(" ".to_string()),
+            3 => proptest::collection::vec(0u64..1_000_000_000_000, 1..6).prop_map(|n| {
+                let fields: Vec<String> = n.iter().map(u64::to_string).collect();
+                format!("\n{}\n", fields.join(&DELIMITER.to_string()))
+            }),
+        ];
+        proptest::collection::vec(piece, 0..10).prop_map(|pieces| pieces.concat())
+    }
+
+    /// How a writer puts a field: quoted when it must be, and sometimes when it need not.
+    fn put_field(out: &mut String, field: &str, delimiter: char, quote_anyway: bool) {
+        let must = field.contains([delimiter, '"', '\n', '\r']);
+        if must || quote_anyway {
+            out.push('"');
+            out.push_str(&field.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(field);
+        }
+    }
+
+    prop_compose! {
+        pub fn csv_file()(
+            fields in 2usize..5,
+            delimiter in prop::sample::select(vec![b',', b';', b'\t', b'|']),
+            header in any::<bool>(),
+            crlf in any::<bool>(),
+            last_terminated in any::<bool>(),
+            seed_rows in proptest::collection::vec(
+                (
+                    proptest::collection::vec((text(), any::<bool>()), 4),
+                    0u64..1_000_000_000_000,
+                    any::<bool>(),
+                ),
+                1..40,
+            ),
+            scn_pick in any::<prop::sample::Index>(),
+        ) -> Generated {
+            let scn_index = scn_pick.index(fields);
+            let d = delimiter as char;
+            let terminator = if crlf { "\r\n" } else { "\n" };
+            let mut content = String::new();
+            let mut longest = 0;
+            if header {
+                let names: Vec<String> = (0..fields)
+                    .map(|i| if i == scn_index { "scn".to_string() } else { format!("c{i}") })
+                    .collect();
+                content.push_str(&names.join(&d.to_string()));
+                content.push_str(terminator);
+                longest = content.len();
+            }
+            let rows = seed_rows.len();
+            let mut last_start = 0;
+            for (r, (texts, scn, quote_scn)) in seed_rows.into_iter().enumerate() {
+                last_start = content.len();
+                let mut row = String::new();
+                for i in 0..fields {
+                    if i > 0 {
+                        row.push(d);
+                    }
+                    if i == scn_index {
+                        put_field(&mut row, &scn.to_string(), d, quote_scn);
+                    } else {
+                        let (t, q) = &texts[i % texts.len()];
+                        put_field(&mut row, &t.replace(DELIMITER, &d.to_string()), d, *q);
+                    }
+                }
+                if r + 1 < rows || last_terminated {
+                    row.push_str(terminator);
+                }
+                longest = longest.max(row.len());
+                content.push_str(&row);
+            }
+            let column = if header {
+                ScnColumn::Name("scn".into())
+            } else {
+                ScnColumn::Index(scn_index)
+            };
+            Generated {
+                content: content.into_bytes(),
+                delimiter,
+                column,
+                scn_index,
+                header,
+                longest,
+                last_start,
+            }
+        }
+    }
+
+    /// The last SCN by a full parse with the `csv` crate.
+    pub fn full_parse(g: &Generated) -> u64 {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(g.delimiter)
+            .from_reader(&g.content[..]);
+        let records: Vec<csv::ByteRecord> = rdr.byte_records().map(Result::unwrap).collect();
+        let rows = if g.header {
+            &records[1..]
+        } else {
+            &records[..]
+        };
+        let last = rows.last().expect("at least one row");
+        std::str::from_utf8(&last[g.scn_index])
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
+    proptest! {
+        // No regression files: tests/ holds only it/, fixtures/ and flink-job/; a failure
+        // prints its minimal input.
+        #![proptest_config(ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        // See: #13
+        #[test]
+        fn the_tail_scn_is_the_full_parse_s_or_missing_never_another(
+            g in csv_file(),
+            in_last in any::<bool>(),
+            per_mille in 0u64..1000,
+            growth in prop::sample::select(vec![1u64, 4, 64]),
+        ) {
+            let expected = full_parse(&g);
+            // The first window starts anywhere in the file, or (half the time) in its last
+            // record, where a misread quoted field does the most harm.
+            let len = g.content.len() as u64;
+            let span = if in_last { len - g.last_start as u64 } else { len };
+            let first = 1 + span * per_mille / 1000;
+            let got = last_scn_in_memory(&g.content, &g.column, g.delimiter, first, first * growth);
+            match got {
+                Ok(Some(scn)) => prop_assert_eq!(scn, expected, "{:?}", String::from_utf8_lossy(&g.content)),
+                Ok(None) => prop_assert!(false, "no rows reported in {:?}", String::from_utf8_lossy(&g.content)),
+                Err(_) => {}
+            }
+        }
+
+        // See: #13
+        #[test]
+        fn the_tail_scn_is_exact_when_the_window_holds_three_records_and_may_reach_the_start(
+            g in csv_file(),
+            extra in 0u64..64,
+        ) {
+            let expected = full_parse(&g);
+            let first = 3 * g.longest as u64 + 1 + extra;
+            let got = last_scn_in_memory(&g.content, &g.column, g.delimiter, first, g.content.len() as u64);
+            prop_assert_eq!(got, Ok(Some(expected)), "{:?}", String::from_utf8_lossy(&g.content));
+        }
+    }
 }

@@ -367,7 +367,7 @@ impl Chat {
 
     /// The webhook's address without its token (the query, or Slack's path, is the secret).
     fn shown_url(&self) -> Url {
-        let mut u = self.url.clone();
+        let mut u = super::shown(&self.url);
         u.set_query(None);
         u.set_path("/…");
         u

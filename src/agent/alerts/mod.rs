@@ -18,6 +18,8 @@ use std::time::Duration;
 use serde::Serialize;
 use url::Url;
 
+use crate::config::secret::REDACTED;
+use crate::config::{redact_url, redact_urls};
 use crate::diagnose::{Cause, Diagnosis, Severity};
 use crate::observation::Timestamp;
 use dedup::Notice;
@@ -100,21 +102,25 @@ impl AlertMessage {
 }
 
 /// A failed delivery.
+///
+/// Its messages print every URL through [`redact_url`]: a webhook's token sits in its query and
+/// an Alertmanager's credentials in its user info, and these texts reach the logs and the
+/// history database. Log or store one only as [`AlertError::redacted`].
 #[derive(Debug, thiserror::Error)]
 pub enum AlertError {
     /// The request failed (connect, timeout, body).
-    #[error("{channel} at {url} did not accept the alert")]
+    #[error("{channel} at {} did not accept the alert", redact_url(.url))]
     Request {
         /// The channel's name.
         channel: &'static str,
         /// Its URL.
         url: Url,
-        /// The HTTP error.
+        /// The HTTP error, without its URL (`reqwest::Error::without_url`).
         #[source]
         source: reqwest::Error,
     },
     /// The server answered with an error status.
-    #[error("{channel} at {url} answered HTTP {status}")]
+    #[error("{channel} at {} answered HTTP {status}", redact_url(.url))]
     Status {
         /// The channel's name.
         channel: &'static str,
@@ -127,7 +133,7 @@ pub enum AlertError {
     #[error(transparent)]
     Email(#[from] email::EmailError),
     /// The service answered HTTP 200 with an error code in its body (DingTalk, WeCom, Feishu).
-    #[error("{channel} at {url} rejected the alert: code {code}: {message}")]
+    #[error("{channel} at {} rejected the alert: code {code}: {message}", redact_url(.url))]
     Rejected {
         /// The channel's name.
         channel: &'static str,
@@ -138,6 +144,15 @@ pub enum AlertError {
         /// The service's error message.
         message: String,
     },
+}
+
+impl AlertError {
+    /// The error with its causes on one line, every URL in it redacted: the only form in which
+    /// a failed delivery is logged or stored. The messages above redact their own URL already;
+    /// this also covers a cause whose text embeds one (an HTTP client error built elsewhere).
+    pub fn redacted(&self) -> String {
+        redact_urls(&crate::observation::error_chain(self))
+    }
 }
 
 /// The future a channel returns.
@@ -257,6 +272,22 @@ fn client(timeout: Duration) -> reqwest::Client {
         .unwrap_or_default()
 }
 
+/// `url` with its user info and query replaced by `**REDACTED**`, for the errors' `url` field:
+/// their messages redact it anyway, and this keeps their `Debug` clean as well.
+fn shown(url: &Url) -> Url {
+    let mut u = url.clone();
+    if !u.username().is_empty() || u.password().is_some() {
+        // Fails only for URLs without a host, which the config rejects; then clear both.
+        if u.set_password(None).is_err() || u.set_username(REDACTED).is_err() {
+            let _ = u.set_username("");
+        }
+    }
+    if u.query().is_some() {
+        u.set_query(Some(REDACTED));
+    }
+    u
+}
+
 async fn post(
     client: &reqwest::Client,
     channel: &'static str,
@@ -268,17 +299,18 @@ async fn post(
         .json(&body)
         .send()
         .await
-        .map_err(|source| AlertError::Request {
+        .map_err(|e| AlertError::Request {
             channel,
-            url: url.clone(),
-            source,
+            url: shown(url),
+            // reqwest's message would carry the whole URL, and with it the token or password.
+            source: e.without_url(),
         })?;
     if resp.status().is_success() {
         Ok(())
     } else {
         Err(AlertError::Status {
             channel,
-            url: url.clone(),
+            url: shown(url),
             status: resp.status().as_u16(),
         })
     }
@@ -304,7 +336,7 @@ pub async fn deliver(
                     pipeline = %m.pipeline,
                     channel = channel.name(),
                     attempt,
-                    error = %crate::observation::error_chain(&e),
+                    error = %e.redacted(),
                     "Alert delivery failed; retrying."
                 );
                 tokio::time::sleep(backoff).await;

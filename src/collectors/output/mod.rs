@@ -1,5 +1,6 @@
 //! The output collector: a Flink FileSink directory on a local path — committed and in-progress
-//! part files, and the last SCN, read from a bounded tail of the newest committed file.
+//! part files, and the last SCN, read from a bounded tail of the newest committed file (JSON
+//! lines here, CSV with its quoting in `csv_tail`).
 //! Invariant: a directory's cached listing is reused only while its mtime equals the one stat'ed
 //! just before it was listed and that listing began `RACY_WINDOW` or more after the mtime; every
 //! directory is still stat'ed on every scan, in-progress files only as needed.
@@ -13,15 +14,16 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, TryLockError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+pub mod csv_tail;
+
 use super::OutputSource;
-use crate::config::{OutputConfig, OutputFormat, ScnColumn};
+use crate::config::{OutputConfig, OutputFormat};
 use crate::observation::{CommittedFile, OutputSnapshot, Signal, Timestamp};
 
-/// At most this many bytes are read from the end of a committed file to find its last SCN.
+/// This many bytes are read from the end of a committed file to find its last SCN (a CSV
+/// tail whose quoting leaves the last record in doubt is read further, up to
+/// `csv_tail::MAX_TAIL_BYTES`).
 pub const TAIL_BYTES: u64 = 64 * 1024;
-
-/// At most this many bytes are read from the start of a CSV file to find its header line.
-const HEADER_BYTES: u64 = 64 * 1024;
 
 /// Older committed files consulted when the newest holds no row (empty, header only).
 const LOOKBACK_FILES: usize = 3;
@@ -556,16 +558,40 @@ fn last_scn(
     Signal::observed(None)
 }
 
-/// Reads at most `TAIL_BYTES` from the end of `path` (and, for a CSV header, at most
-/// `HEADER_BYTES` from its start) and finds the SCN of the last complete row.
+/// Finds the SCN of the last complete row of `path`: JSON lines from at most `TAIL_BYTES` at
+/// its end, CSV by `csv_tail`'s rule.
 fn read_scn(path: &Path, format: &OutputFormat, stats: &mut ScanStats) -> io::Result<TailOutcome> {
     let mut file = File::open(path)?;
     let len = file.metadata()?.len();
+    stats.files_read += 1;
+    match format {
+        OutputFormat::Json { scn_pointer } => json_tail(&mut file, len, scn_pointer, stats),
+        OutputFormat::Csv {
+            scn_column,
+            delimiter,
+        } => csv_tail::last_scn(
+            &mut csv_tail::FileBytes::new(&mut file, len),
+            scn_column,
+            *delimiter,
+            TAIL_BYTES,
+            csv_tail::MAX_TAIL_BYTES,
+            stats,
+        ),
+    }
+}
+
+/// JSON lines: a JSON text holds no raw line break (JSON escapes them in strings), so every
+/// line is a whole record and the lines can be read backwards from the end.
+fn json_tail(
+    file: &mut File,
+    len: u64,
+    pointer: &str,
+    stats: &mut ScanStats,
+) -> io::Result<TailOutcome> {
     let start = len.saturating_sub(TAIL_BYTES);
     file.seek(SeekFrom::Start(start))?;
     let mut tail = Vec::new();
-    (&mut file).take(TAIL_BYTES).read_to_end(&mut tail)?;
-    stats.files_read += 1;
+    file.take(TAIL_BYTES).read_to_end(&mut tail)?;
     stats.bytes_read += tail.len() as u64;
     let window = tail.len();
     let unparseable = |reason: String| TailOutcome::Unparseable { window, reason };
@@ -589,79 +615,10 @@ fn read_scn(path: &Path, format: &OutputFormat, stats: &mut ScanStats) -> io::Re
     if terminated {
         lines.pop();
     }
-
-    match format {
-        OutputFormat::Json { scn_pointer } => {
-            Ok(
-                scan_lines(&lines, terminated, |line, _| json_scn(line, scn_pointer))
-                    .unwrap_or_else(unparseable),
-            )
-        }
-        OutputFormat::Csv {
-            scn_column,
-            delimiter,
-        } => {
-            let (column, header_fields) = match scn_column {
-                ScnColumn::Index(i) => (*i, None),
-                ScnColumn::Name(name) => {
-                    let header = if start == 0 {
-                        if lines.is_empty() {
-                            return Ok(TailOutcome::NoRows);
-                        }
-                        lines.remove(0).to_vec()
-                    } else {
-                        match read_first_line(&mut file, stats)? {
-                            Some(h) => h,
-                            None => {
-                                return Ok(unparseable(format!(
-                                    "header line longer than {HEADER_BYTES} bytes"
-                                )))
-                            }
-                        }
-                    };
-                    let fields = split_csv(&header, *delimiter).unwrap_or_default();
-                    match header_index(&fields, name) {
-                        Some(c) => (c, Some(fields.len())),
-                        None if lines.iter().all(|l| is_blank(l)) => {
-                            return Ok(TailOutcome::NoRows)
-                        }
-                        None => {
-                            return Ok(unparseable(format!("column `{name}` not found in header")))
-                        }
-                    }
-                }
-            };
-            // How many fields a whole row has: from the header, else from the last complete row.
-            let expected_fields = header_fields.or_else(|| {
-                let complete = if terminated {
-                    &lines[..]
-                } else {
-                    &lines[..lines.len().saturating_sub(1)]
-                };
-                complete
-                    .iter()
-                    .rev()
-                    .find(|l| !is_blank(l))
-                    .and_then(|l| split_csv(l, *delimiter).ok())
-                    .map(|f| f.len())
-            });
-            Ok(scan_lines(&lines, terminated, |line, unterminated| {
-                let fields = split_csv(line, *delimiter)?;
-                if let Some(expected) = expected_fields.filter(|_| unterminated) {
-                    // A row cut mid-record has fewer fields than a whole one. A cut inside the
-                    // SCN field itself keeps the count and cannot be told from a whole row.
-                    if fields.len() < expected {
-                        return Err(format!(
-                            "last line cut short ({} of {expected} fields)",
-                            fields.len()
-                        ));
-                    }
-                }
-                csv_scn(&fields, column)
-            })
-            .unwrap_or_else(unparseable))
-        }
-    }
+    Ok(
+        scan_lines(&lines, terminated, |line, _| json_scn(line, pointer))
+            .unwrap_or_else(unparseable),
+    )
 }
 
 /// Tries rows from the newest back; `Err` carries the reason no row yielded an SCN.
@@ -697,110 +654,12 @@ fn scan_lines(
     }
 }
 
-/// The first line without its line break; `None` when none ends within `HEADER_BYTES`.
-fn read_first_line(file: &mut File, stats: &mut ScanStats) -> io::Result<Option<Vec<u8>>> {
-    // Small reads, so that a short header costs one block and the counter stays honest.
-    const CHUNK: usize = 4096;
-    file.seek(SeekFrom::Start(0))?;
-    let mut line = Vec::new();
-    let mut chunk = [0u8; CHUNK];
-    while (line.len() as u64) < HEADER_BYTES {
-        let n = file.read(&mut chunk)?;
-        if n == 0 {
-            break;
-        }
-        stats.bytes_read += n as u64;
-        if let Some(p) = chunk[..n].iter().position(|&b| b == b'\n') {
-            line.extend_from_slice(&chunk[..p]);
-            return Ok(Some(trim_cr(&line).to_vec()));
-        }
-        line.extend_from_slice(&chunk[..n]);
-    }
-    Ok(None)
-}
-
 fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 fn is_blank(line: &[u8]) -> bool {
     line.iter().all(u8::is_ascii_whitespace)
-}
-
-fn header_index(fields: &[Vec<u8>], name: &str) -> Option<usize> {
-    let names: Vec<String> = fields
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let f = String::from_utf8_lossy(f);
-            // A UTF-8 byte-order mark would otherwise hide the first column's name.
-            let f = if i == 0 {
-                f.trim_start_matches('\u{feff}')
-            } else {
-                &f
-            };
-            f.trim().to_string()
-        })
-        .collect();
-    names
-        .iter()
-        .position(|n| n == name)
-        .or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(name)))
-}
-
-/// Splits one CSV line, honouring `"..."` fields with `""` escapes; quoted line breaks are not
-/// supported (rows are read line by line).
-fn split_csv(line: &[u8], delimiter: u8) -> Result<Vec<Vec<u8>>, String> {
-    let mut fields = Vec::new();
-    let mut i = 0;
-    loop {
-        let mut field = Vec::new();
-        if line.get(i) == Some(&b'"') {
-            i += 1;
-            loop {
-                match line.get(i) {
-                    None => return Err("unterminated quoted field".into()),
-                    Some(b'"') if line.get(i + 1) == Some(&b'"') => {
-                        field.push(b'"');
-                        i += 2;
-                    }
-                    Some(b'"') => {
-                        i += 1;
-                        break;
-                    }
-                    Some(&b) => {
-                        field.push(b);
-                        i += 1;
-                    }
-                }
-            }
-        }
-        while let Some(&b) = line.get(i) {
-            if b == delimiter {
-                break;
-            }
-            field.push(b);
-            i += 1;
-        }
-        fields.push(field);
-        if i >= line.len() {
-            return Ok(fields);
-        }
-        i += 1;
-    }
-}
-
-fn csv_scn(fields: &[Vec<u8>], column: usize) -> Result<u64, String> {
-    let Some(field) = fields.get(column) else {
-        return Err(format!(
-            "row has {} fields, the SCN column is field {column} (0-based)",
-            fields.len()
-        ));
-    };
-    let text = String::from_utf8_lossy(field);
-    text.trim()
-        .parse::<u64>()
-        .map_err(|_| format!("field {column} is `{}`, not an SCN", excerpt(&text)))
 }
 
 fn json_scn(line: &[u8], pointer: &str) -> Result<u64, String> {
