@@ -326,6 +326,32 @@ fn replay_bundle(
             )));
         }
     }
+    // A bundle's thresholds obey the config's rules: a hand-edited `crash_loop_restarts = 0`
+    // or a negative backpressure would otherwise give confident verdicts.
+    let problems: Vec<String> = bundle
+        .pipelines
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| {
+            crate::config::threshold_problems(&p.thresholds, &format!("pipelines[{i}].thresholds"))
+        })
+        .chain(bundle.pipelines.iter().enumerate().filter_map(|(i, p)| {
+            (p.rolling_interval > crate::config::MAX_DURATION).then(|| {
+                crate::config::ConfigProblem {
+                    key: format!("pipelines[{i}].rolling_interval"),
+                    message: "must be at most a year".into(),
+                }
+            })
+        }))
+        .map(|p| p.to_string())
+        .collect();
+    if !problems.is_empty() {
+        return Err(CommandError::Usage(format!(
+            "{}: {}",
+            path.display(),
+            problems.join("; ")
+        )));
+    }
     if bundle.pipelines.iter().any(|p| p.observations.is_empty()) {
         return Err(CommandError::Usage(format!(
             "{} holds a pipeline without observations",

@@ -16,7 +16,7 @@ use url::Url;
 
 use crate::diagnose::Thresholds;
 pub use secret::{redact_url, redact_urls, Secret, SecretSource};
-pub use validate::{ConfigError, ConfigProblem, Env, ProcessEnv};
+pub use validate::{threshold_problems, ConfigError, ConfigProblem, Env, ProcessEnv, MAX_DURATION};
 
 /// The whole validated config file.
 #[derive(Debug, Clone)]

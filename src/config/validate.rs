@@ -107,6 +107,19 @@ pub(super) fn load(path: &Path, env: &dyn Env) -> Result<Config, ConfigError> {
     from_toml(&text, path, env)
 }
 
+/// The problems of a set of thresholds, by the rules a config file's `[pipeline.thresholds]`
+/// follows (a support bundle carries its thresholds and is checked the same way on replay).
+pub fn threshold_problems(t: &Thresholds, at: &str) -> Vec<ConfigProblem> {
+    let mut check = Check {
+        problems: Vec::new(),
+        env: &ProcessEnv,
+        base_dir: PathBuf::new(),
+        names: HashMap::new(),
+    };
+    check.thresholds(t.clone(), at);
+    check.problems
+}
+
 pub(super) fn from_toml(text: &str, path: &Path, env: &dyn Env) -> Result<Config, ConfigError> {
     let mut check = Check {
         problems: Vec::new(),
@@ -279,6 +292,9 @@ struct Check<'a> {
     /// Pipeline names seen so far, with the key path of their first use.
     names: HashMap<String, String>,
 }
+
+/// The longest duration any setting may have: 366 days.
+pub const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
 
 const MISSING_KEY: &str = "required key is missing";
 const MISSING_SECTION: &str = "required section is missing";
@@ -712,10 +728,11 @@ impl Check<'_> {
             }
             None => None,
         };
+        let rolling_interval = self.bounded(raw.rolling_interval, &key(at, "rolling_interval"));
         Some(OutputConfig {
             dir: dir?,
             format: format?,
-            rolling_interval: raw.rolling_interval,
+            rolling_interval: rolling_interval?,
         })
     }
 
@@ -727,6 +744,8 @@ impl Check<'_> {
         self.positive(t.mining_call_gap, &key(at, "mining_call_gap"));
         self.positive(t.long_logminer_call, &key(at, "long_logminer_call"));
         self.positive(t.metric_refresh, &key(at, "metric_refresh"));
+        self.bounded(t.failover_grace, &key(at, "failover_grace"));
+        self.bounded(t.redo_headroom_warning, &key(at, "redo_headroom_warning"));
         self.at_least_one(t.crash_loop_restarts, &key(at, "crash_loop_restarts"));
         self.at_least_one(t.checkpoint_failures, &key(at, "checkpoint_failures"));
         // Flink reports backpressure as milliseconds per second.
@@ -1008,6 +1027,23 @@ impl Check<'_> {
     fn positive(&mut self, d: Duration, at: &str) -> Option<Duration> {
         if d.is_zero() {
             self.problem(at, "must be greater than 0 (e.g. \"30s\")");
+            return None;
+        }
+        self.bounded(d, at)
+    }
+
+    /// Every duration of the file is at most [`MAX_DURATION`]: no knob of this tool needs more,
+    /// and a bound keeps the arithmetic on durations from overflowing (an interval of
+    /// "18446744073709551615s" would otherwise panic, or probe once and never again).
+    fn bounded(&mut self, d: Duration, at: &str) -> Option<Duration> {
+        if d > MAX_DURATION {
+            self.problem(
+                at,
+                format!(
+                    "must be at most \"366d\" (a year), not {}",
+                    humantime::format_duration(d)
+                ),
+            );
             return None;
         }
         Some(d)

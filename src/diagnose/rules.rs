@@ -397,7 +397,7 @@ impl<'a> Ctx<'a> {
             .unwrap_or_default();
         self.t
             .stall_window
-            .max(interval + self.opts.rolling_interval)
+            .max(interval.saturating_add(self.opts.rolling_interval))
     }
 
     /// The stall window as printed with its key: the configured value, and the effective one
@@ -618,10 +618,10 @@ impl<'a> Ctx<'a> {
         for (i, &(ta, ra)) in samples.iter().enumerate() {
             // The REST answer is the store of the previous fetch, itself up to a refresh old:
             // a count read at `ta` may date from two refreshes before it.
-            if committed.is_some_and(|c| ta < c.plus(refresh * 2)) {
+            if committed.is_some_and(|c| ta < c.plus(refresh.saturating_mul(2))) {
                 continue;
             }
-            if ra == 0 && ta.since(job.start_time) < refresh * 2 {
+            if ra == 0 && ta.since(job.start_time) < refresh.saturating_mul(2) {
                 continue;
             }
             let Some(&(tb, rb)) = samples[i + 1..]
@@ -1361,8 +1361,10 @@ fn step_missing_redo(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         let elapsed = db.database_time.since(binding.oldest_time).as_secs_f64();
         let scns = db.current_scn.saturating_sub(binding.oldest_scn) as f64;
         if elapsed > 0.0 && scns > 0.0 {
+            // Saturating: a replayed bundle can hold any numbers, and this must never panic.
             let headroom =
-                Duration::from_secs_f64((scn - binding.oldest_scn) as f64 * elapsed / scns);
+                Duration::try_from_secs_f64((scn - binding.oldest_scn) as f64 * elapsed / scns)
+                    .unwrap_or(Duration::MAX);
             let e = Evidence::new(
                 Strength::Context,
                 format!(

@@ -536,3 +536,26 @@ fn the_readme_example_config_is_valid() {
     assert!(!config.pipelines.is_empty());
     assert!(!format!("{config:?}").contains(PASSWORD));
 }
+
+#[test]
+fn a_bundle_with_thresholds_a_config_would_refuse_is_refused_on_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("dead_connection")).unwrap();
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v["pipelines"][0]["thresholds"]["crash_loop_restarts"] = 0.into();
+    v["pipelines"][0]["thresholds"]["backpressure_ms_per_s"] = (-1.0).into();
+    v["pipelines"][0]["thresholds"]["stall_window"] = "18446744073709551615s".into();
+    let path = dir.path().join("edited.json");
+    std::fs::write(&path, v.to_string()).unwrap();
+    let o = run(&["diagnose", "--replay", path.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(code(&o), 3, "{}{err}", stdout(&o));
+    for key in [
+        "pipelines[0].thresholds.crash_loop_restarts",
+        "pipelines[0].thresholds.backpressure_ms_per_s",
+        "pipelines[0].thresholds.stall_window",
+    ] {
+        assert!(err.contains(key), "{key} not named: {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+}

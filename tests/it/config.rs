@@ -1200,3 +1200,28 @@ fn alert_urls_with_a_user_name_or_password_are_rejected_without_echoing_it() {
     )]);
     assert!(config.agent.alerts.webhook.is_some());
 }
+
+#[test]
+fn durations_beyond_a_year_are_refused_instead_of_overflowing() {
+    // u64::MAX seconds parses as a Duration; added to anything it would panic, and an interval
+    // that long probes once and never again.
+    for k in [
+        "interval",
+        "thresholds.stall_window",
+        "thresholds.failover_grace",
+        "thresholds.redo_headroom_warning",
+        "flink.request_timeout",
+    ] {
+        rejects(
+            &[(k, Some("\"18446744073709551615s\""))],
+            &format!("pipeline[0].{k}"),
+            "must be at most",
+        );
+    }
+    rejects(
+        &[("interval", Some("\"999999999h\""))],
+        "pipeline[0].interval",
+        "must be at most \"366d\"",
+    );
+    accepts(&[("interval", Some("\"366d\""))]);
+}
