@@ -335,14 +335,17 @@ fn replay_bundle(
         .flat_map(|(i, p)| {
             crate::config::threshold_problems(&p.thresholds, &format!("pipelines[{i}].thresholds"))
         })
-        .chain(bundle.pipelines.iter().enumerate().filter_map(|(i, p)| {
-            (p.rolling_interval > crate::config::MAX_DURATION).then(|| {
-                crate::config::ConfigProblem {
+        .chain(
+            bundle
+                .pipelines
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.rolling_interval > crate::config::MAX_DURATION)
+                .map(|(i, _)| crate::config::ConfigProblem {
                     key: format!("pipelines[{i}].rolling_interval"),
-                    message: "must be at most a year".into(),
-                }
-            })
-        }))
+                    message: "must be at most \"366d\" (a year)".into(),
+                }),
+        )
         .map(|p| p.to_string())
         .collect();
     if !problems.is_empty() {
