@@ -491,6 +491,15 @@ fn chinese_messages_translate_the_evidence_of_every_common_verdict() {
         "resource_exhausted",
         "leader_problem",
         "oracle_unreachable",
+        // What pages on the real cluster: each fault of the realism suite, with and without the
+        // database side.
+        "realism_poller_socket_closed",
+        "realism_poller_half_open",
+        "realism_poller_duplicate",
+        "realism_poller_original_cancelled",
+        "realism_reader_socket_closed",
+        "realism_reader_half_open",
+        "realism_reader_idle",
     ] {
         let path = format!(
             "{}/tests/fixtures/observations/{name}.json",
