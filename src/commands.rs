@@ -297,11 +297,14 @@ fn replay_bundle(
     pipeline: Option<&str>,
     format: Format,
 ) -> Result<Exit, CommandError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CommandError::File {
-        action: "read",
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text =
+        crate::limits::read_text_capped(path, crate::limits::BUNDLE_BYTES).map_err(|source| {
+            CommandError::File {
+                action: "read",
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
     let mut bundle: Bundle =
         serde_json::from_str(&text).map_err(|source| CommandError::Bundle {
             path: path.to_path_buf(),
@@ -436,10 +439,12 @@ async fn demo(only: Option<&str>, format: Format) -> Result<Exit, CommandError> 
 fn explain_cmd(file: Option<&Path>, format: Format) -> Result<Exit, CommandError> {
     let (bytes, what) = match file {
         Some(p) if p != Path::new("-") => (
-            std::fs::read(p).map_err(|source| CommandError::File {
-                action: "read",
-                path: p.to_path_buf(),
-                source,
+            crate::limits::read_capped(p, crate::limits::EXPLAIN_BYTES).map_err(|source| {
+                CommandError::File {
+                    action: "read",
+                    path: p.to_path_buf(),
+                    source,
+                }
             })?,
             p.display().to_string(),
         ),
@@ -452,14 +457,21 @@ fn explain_cmd(file: Option<&Path>, format: Format) -> Result<Exit, CommandError
                 ));
             }
             let mut buf = Vec::new();
+            let limit = crate::limits::EXPLAIN_BYTES;
             stdin
                 .lock()
+                .take(limit + 1)
                 .read_to_end(&mut buf)
                 .map_err(|source| CommandError::File {
                     action: "read",
                     path: PathBuf::from("<stdin>"),
                     source,
                 })?;
+            if buf.len() as u64 > limit {
+                return Err(CommandError::Usage(format!(
+                    "the error text on standard input is larger than {limit} bytes: give the exception and its \"Caused by\" lines, not the whole log"
+                )));
+            }
             (buf, "standard input".to_string())
         }
     };

@@ -29,6 +29,7 @@ pub mod commands;
 pub mod config;
 pub mod diagnose;
 pub mod exit;
+pub mod limits;
 pub mod observation;
 pub mod remediation;
 pub mod report;

@@ -41,7 +41,7 @@ impl Env for ProcessEnv {
         std::env::var(name).ok()
     }
     fn read_file(&self, path: &Path) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
+        crate::limits::read_text_capped(path, crate::limits::SECRET_BYTES)
     }
 }
 
@@ -100,10 +100,13 @@ impl ConfigError {
 }
 
 pub(super) fn load(path: &Path, env: &dyn Env) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let text =
+        crate::limits::read_text_capped(path, crate::limits::CONFIG_BYTES).map_err(|source| {
+            ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            }
+        })?;
     from_toml(&text, path, env)
 }
 

@@ -559,3 +559,32 @@ fn a_bundle_with_thresholds_a_config_would_refuse_is_refused_on_replay() {
     }
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn endless_inputs_are_read_only_up_to_a_limit_and_named() {
+    // A config, a password file and an error text that never end (/dev/zero): each is refused
+    // with its name and the limit, at once, instead of growing the process.
+    let o = run(&["check-config", "--config", "/dev/zero"]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/dev/zero") && stderr(&o).contains("larger than"),
+        "{}",
+        stderr(&o)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), dir.path(), &["http://127.0.0.1:9".to_string()]);
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        "password_env = \"LMD_TEST_PASSWORD\"",
+        "password_file = \"/dev/zero\"",
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let o = run(&["check-config", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(stderr(&o).contains("password_file"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("larger than"), "{}", stderr(&o));
+
+    let o = run(&["explain", "/dev/zero"]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(stderr(&o).contains("larger than"), "{}", stderr(&o));
+}

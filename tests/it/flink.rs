@@ -630,3 +630,18 @@ async fn stopped_copies_that_disagree_are_ambiguous_and_the_configured_id_settle
 fn config_for(url: &str) -> FlinkConfig {
     config(&[url])
 }
+
+#[tokio::test]
+async fn an_answer_larger_than_the_cap_is_a_missing_signal_not_a_memory_blowup() {
+    let jm = FakeFlink::start();
+    let huge = format!("{{\"jobs\": [], \"pad\": \"{}\"}}", "x".repeat(33 << 20));
+    jm.healthy_job("1.20")
+        .route("GET /jobs/overview", 200, &huge);
+    let s = observe(&[&jm.url]).await;
+    match &s.jobmanagers[0].status {
+        logminer_doctor::observation::JobManagerStatus::Unreachable { error } => {
+            assert!(error.contains("larger than"), "{error}")
+        }
+        other => panic!("expected the answer refused, got {other:?}"),
+    }
+}

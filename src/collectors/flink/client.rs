@@ -57,6 +57,16 @@ pub enum FlinkError {
         /// Flink's `errors[0]`, bounded.
         message: String,
     },
+    /// The answer was larger than this tool reads from a JobManager.
+    #[error("{op} on JobManager {jobmanager}: the answer is larger than {limit} bytes; not read")]
+    TooLarge {
+        /// What was asked.
+        op: String,
+        /// The JobManager's URL.
+        jobmanager: String,
+        /// The cap.
+        limit: u64,
+    },
     /// The answer was not the JSON expected.
     #[error("{op} on JobManager {jobmanager}: unexpected answer")]
     Decode {
@@ -111,6 +121,7 @@ impl FlinkError {
             FlinkError::LeaderUnreachable { .. } => "leader_unreachable",
             FlinkError::Status { .. } => "http_status",
             FlinkError::Decode { .. } => "decode",
+            FlinkError::TooLarge { .. } => "too_large",
             FlinkError::Operation { .. } => "operation",
             FlinkError::Jar { .. } => "jar",
             FlinkError::WaitTimeout { .. } => "wait_timeout",
@@ -217,11 +228,31 @@ impl FlinkRestClient {
             source,
         })?;
         let status = resp.status();
-        let bytes = resp.bytes().await.map_err(|source| FlinkError::Transport {
-            op: op.clone(),
-            jobmanager: jobmanager.clone(),
-            source,
-        })?;
+        // Read in chunks up to the cap: a hostile or broken endpoint cannot make us buffer more.
+        let mut resp = resp;
+        let mut bytes: Vec<u8> = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if (bytes.len() + chunk.len()) as u64 > crate::limits::HTTP_BODY_BYTES {
+                        return Err(FlinkError::TooLarge {
+                            op,
+                            jobmanager,
+                            limit: crate::limits::HTTP_BODY_BYTES,
+                        });
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(source) => {
+                    return Err(FlinkError::Transport {
+                        op: op.clone(),
+                        jobmanager: jobmanager.clone(),
+                        source,
+                    })
+                }
+            }
+        }
         if !status.is_success() {
             return Err(classify_error(op, jobmanager, status, &bytes));
         }
