@@ -334,9 +334,15 @@ impl Metrics {
             ),
             (
                 System::Flink,
+                // The Flink signal is always observed (each JobManager's answer is in it): the
+                // collector is up only when at least one JobManager answered.
                 state(
                     !matches!(latest.flink, Signal::NotCollected { .. }),
-                    latest.flink.failed(),
+                    latest.flink.failed()
+                        || latest
+                            .flink
+                            .value()
+                            .is_some_and(|f| !f.jobmanagers.iter().any(|j| j.status.is_up())),
                 ),
             ),
             (

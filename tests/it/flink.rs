@@ -200,7 +200,27 @@ async fn malformed_json_is_an_unexpected_answer() {
     let s = observe(&[&jm.url]).await;
     match &s.jobmanagers[0].status {
         JobManagerStatus::Unreachable { error } => {
-            assert!(error.contains("unexpected answer"), "{error}")
+            assert!(error.contains("unexpected answer"), "{error}");
+            // What it answered is named, so a proxy's login page is recognised at once.
+            assert!(error.contains("{\\\"jobs\\\": [ {\\\"jid\\\":"), "{error}");
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_html_page_instead_of_the_rest_api_is_quoted() {
+    let jm = FakeFlink::start();
+    jm.healthy_job("1.20").route(
+        "GET /config",
+        200,
+        "<html><head><title>Sign in</title></head><body>proxy login</body></html>",
+    );
+    let s = observe(&[&jm.url]).await;
+    match &s.jobmanagers[0].status {
+        JobManagerStatus::Unreachable { error } => {
+            assert!(error.contains("<html><head><title>Sign in"), "{error}");
+            assert!(error.contains("HTTP 200"), "{error}");
         }
         other => panic!("expected an error, got {other:?}"),
     }

@@ -116,7 +116,13 @@ async fn watch_serves_then_stops_on_sigterm_and_history_silence_and_diagnose_rea
         metrics.contains("logminer_doctor_collector_up{pipeline=\"orders\",system=\"output\"} 1"),
         "{metrics}"
     );
-    // The Oracle collector is not built yet: not collected, so neither up nor down.
+    // The only JobManager refuses connections: the Flink collector is down, though its signal
+    // (each JobManager's answer) is observed.
+    assert!(
+        metrics.contains("logminer_doctor_collector_up{pipeline=\"orders\",system=\"flink\"} 0"),
+        "{metrics}"
+    );
+    // No Oracle client library here: not collected, so neither up nor down.
     assert!(!metrics.contains("system=\"oracle\""), "{metrics}");
 
     // SIGTERM, as systemd and Kubernetes stop it.

@@ -68,12 +68,14 @@ pub enum FlinkError {
         limit: u64,
     },
     /// The answer was not the JSON expected.
-    #[error("{op} on JobManager {jobmanager}: unexpected answer")]
+    #[error("{op} on JobManager {jobmanager}: unexpected answer (HTTP 200, {head})")]
     Decode {
         /// What was asked.
         op: String,
         /// The JobManager's URL.
         jobmanager: String,
+        /// How the answer began, bounded: what answered, when it is not Flink.
+        head: String,
         /// The parse error.
         #[source]
         source: serde_json::Error,
@@ -261,9 +263,22 @@ impl FlinkRestClient {
         serde_json::from_slice(bytes).map_err(|source| FlinkError::Decode {
             op,
             jobmanager,
+            head: answer_head(bytes),
             source,
         })
     }
+}
+
+/// The first characters of an answer, on one line, for an error message: "12 bytes: <html>…".
+fn answer_head(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]);
+    let line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(80)
+        .collect();
+    let cut = if bytes.len() > line.len() { "…" } else { "" };
+    format!("{} bytes: {:?}{cut}", bytes.len(), line.trim())
 }
 
 /// Turns an error answer into the error it means.
