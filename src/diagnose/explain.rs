@@ -155,7 +155,7 @@ fn no_basis(codes: Vec<String>) -> Explanation {
 /// `ora-` needs the boundary. The space form (`ORA 01291`) needs 3+ digits to avoid prose.
 static CODE_RE: LazyLock<Regex> = LazyLock::new(|| {
     // Invariant: compiled from a literal; a failure is a programming error caught by every test.
-    Regex::new(
+    Regex::new(&ascii_boundaries(
         r"(?x)
           (?: ORA | \bora ) (?: -\ ?(?P<ora>\d{1,5}) | \ (?P<ora_sp>\d{3,5}) ) \b
         | \bTNS-(?P<tns>\d{1,5})\b
@@ -163,9 +163,12 @@ static CODE_RE: LazyLock<Regex> = LazyLock::new(|| {
         | \bError\s*:\s*(?P<jdbc>\d{1,5})\s*,\s*Position\s*:
         | \b(?i:vendor[\ _]?code|error[\ _]?code|errornum)\s*[:=]?\s*\[?(?P<vendor>\d{3,5})\b
         ",
-    )
+    ))
     .expect("CODE_RE is a valid literal regex")
 });
+
+/// At most this many distinct codes are collected from one text.
+const MAX_CODES: usize = 32;
 
 /// A normalised code and the byte offset of its first printed form.
 struct Code {
@@ -194,6 +197,11 @@ fn extract_codes(text: &str) -> Vec<Code> {
             number("dpi").map(|n| format!("DPI-{n:04}"))
         };
         if let (Some(code), Some(whole)) = (code, caps.get(0)) {
+            // A real trace holds a handful of codes; random bytes can hold thousands. The first
+            // MAX_CODES are what a reader (and the decision) needs, and the output stays short.
+            if codes.len() >= MAX_CODES {
+                break;
+            }
             if !codes.iter().any(|c| c.code == code) {
                 codes.push(Code {
                     code,
@@ -1256,35 +1264,45 @@ static PHRASE_RULES: &[PhraseRule] = &[
 
 static PHRASE_SET: LazyLock<RegexSet> = LazyLock::new(|| {
     // Invariant: the patterns are literals above; a bad one fails every test.
-    RegexSet::new(PHRASE_RULES.iter().map(|p| p.pattern)).expect("phrase patterns are valid")
+    RegexSet::new(PHRASE_RULES.iter().map(|p| ascii_boundaries(p.pattern)))
+        .expect("phrase patterns are valid")
 });
 
 static PHRASE_RES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     PHRASE_RULES
         .iter()
         // Invariant: same literals as PHRASE_SET.
-        .map(|p| Regex::new(p.pattern).expect("phrase pattern is valid"))
+        .map(|p| Regex::new(&ascii_boundaries(p.pattern)).expect("phrase pattern is valid"))
         .collect()
 });
+
+/// Every `\b` of a pattern as an ASCII word boundary. A Unicode `\b` keeps the regex crate off
+/// its fast automaton on any non-ASCII text (a Chinese log, random bytes), which made a 5 MB
+/// text take minutes; the codes and class names these patterns bound are ASCII anyway.
+fn ascii_boundaries(pattern: &str) -> String {
+    pattern.replace(r"\b", r"(?-u:\b)")
+}
 
 /// Signs that a text is about Oracle (its JDBC driver, LogMiner, Debezium, the listener port).
 static ORACLE_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     // Invariant: literal.
-    Regex::new(r"(?i)oracle|ojdbc|jdbc|logminer|debezium|SQL\w*Exception|\bTNS\b|:1521\b|套接字")
-        .expect("ORACLE_CONTEXT is a valid literal regex")
+    Regex::new(&ascii_boundaries(
+        r"(?i)oracle|ojdbc|jdbc|logminer|debezium|SQL\w*Exception|\bTNS\b|:1521\b|套接字",
+    ))
+    .expect("ORACLE_CONTEXT is a valid literal regex")
 });
 
 /// Signs that a text is about ZooKeeper or the JobManager's REST endpoint.
 static FLINK_HA_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     // Invariant: literal.
-    Regex::new(r"(?i)zookeeper|ClientCnxn|curator|:2181\b|org\.apache\.flink\.runtime\.rest|RestClient|jobmanager")
+    Regex::new(&ascii_boundaries(r"(?i)zookeeper|ClientCnxn|curator|:2181\b|org\.apache\.flink\.runtime\.rest|RestClient|jobmanager"))
         .expect("FLINK_HA_CONTEXT is a valid literal regex")
 });
 
 /// Signs that a text is about a Kafka client (a sink or Connect's own topics), not Oracle.
 static KAFKA_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     // Invariant: literal.
-    Regex::new(r"(?i)org\.apache\.kafka\.clients|KafkaProducer|KafkaConsumer|KafkaWriter|FlinkKafka|:9092\b")
+    Regex::new(&ascii_boundaries(r"(?i)org\.apache\.kafka\.clients|KafkaProducer|KafkaConsumer|KafkaWriter|FlinkKafka|:9092\b"))
         .expect("KAFKA_CONTEXT is a valid literal regex")
 });
 

@@ -411,3 +411,33 @@ fn every_explanation_has_a_summary_and_a_remediation() {
         );
     }
 }
+
+#[test]
+fn a_text_full_of_codes_yields_a_bounded_answer() {
+    // Thousands of distinct codes (a concatenated log, or random bytes that happen to read as
+    // codes): the first 32 are kept, so the answer stays a few lines.
+    let text: String = (1..5000).map(|n| format!("ORA-{n:05} ")).collect();
+    let x = logminer_doctor::diagnose::explain::explain(&text);
+    assert_eq!(x.codes.len(), 32);
+    assert_eq!(x.codes[0], "ORA-00001");
+}
+
+#[test]
+fn non_ascii_and_random_bytes_are_classified_without_a_panic() {
+    // A Chinese driver message repeated, and bytes that are not UTF-8 (read lossily, as the
+    // CLI does): the ASCII word boundaries keep the regexes on their fast path.
+    let zh = "无法从套接字读取更多的数据 ORA-03113 通信通道的文件结尾\n".repeat(2000);
+    let x = logminer_doctor::diagnose::explain::explain(&zh);
+    assert_eq!(x.codes, vec!["ORA-03113".to_string()]);
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let bytes: Vec<u8> = (0..200_000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    let x = logminer_doctor::diagnose::explain::explain(&String::from_utf8_lossy(&bytes));
+    assert!(x.codes.len() <= 32);
+}
