@@ -5,26 +5,63 @@
 //! - `GET /readyz`: 200 once every pipeline completed its first probe, 503 before (readiness).
 //! - `GET /status`: the latest diagnosis of every pipeline, as `diagnose --format json`.
 //!
-//! No secret is reachable from here: the state holds diagnoses and metrics only.
+//! No secret is reachable from here: the state holds diagnoses and metrics only. Still, /status
+//! shows connect strings, JobManager URLs, paths and job ids: with `[agent] token_env` or
+//! `token_file` every endpoint but `/healthz` (which a liveness probe calls bare) requires
+//! `Authorization: Bearer <token>`.
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
 use super::Shared;
+use crate::config::Secret;
 
-/// The router over the agent's shared state (tested without a socket).
-pub fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+/// The router over the agent's shared state (tested without a socket); with `token`, every
+/// route but `/healthz` requires it as a bearer token.
+pub fn router(shared: Arc<Shared>, token: Option<Secret>) -> Router {
+    let guarded = Router::new()
         .route("/metrics", get(metrics))
-        .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/status", get(status))
+        .route("/status", get(status));
+    let guarded = match token {
+        Some(t) => guarded.layer(middleware::from_fn_with_state(Arc::new(t), require_token)),
+        None => guarded,
+    };
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(guarded)
         .with_state(shared)
+}
+
+/// 401 unless the request carries `Authorization: Bearer <token>`.
+async fn require_token(State(token): State<Arc<Secret>>, req: Request, next: Next) -> Response {
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if same(given.as_bytes(), token.expose().as_bytes()) {
+        next.run(req).await
+    } else {
+        (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "a bearer token is required ([agent] token_env / token_file)\n",
+        )
+            .into_response()
+    }
+}
+
+/// Equality in time independent of where the first difference is.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// OpenMetrics for clients that ask for it (Prometheus does), the classic text format for the

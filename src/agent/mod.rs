@@ -218,11 +218,17 @@ pub async fn run_with<P: Probe>(
         tasks.spawn(ctx.run(stop_rx.clone()));
     }
     tracing::info!(listen = %addr, pipelines = config.pipelines.len(), "Agent started.");
+    if config.agent.token.is_none() && !config.agent.listen.ip().is_loopback() {
+        tracing::warn!(
+            listen = %addr,
+            "The HTTP endpoints listen beyond loopback without a token: /status shows connect strings, JobManager URLs, paths and job ids to anyone who can reach them. Set [agent] token_env or token_file."
+        );
+    }
     let mut stop_http = stop_rx.clone();
-    let server =
-        axum::serve(listener, http::router(shared.clone())).with_graceful_shutdown(async move {
-            let _ = stop_http.wait_for(|s| *s).await;
-        });
+    let router = http::router(shared.clone(), config.agent.token.clone());
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+        let _ = stop_http.wait_for(|s| *s).await;
+    });
     let mut server = tokio::spawn(server.into_future());
     let served = tokio::select! {
         r = &mut server => match r {

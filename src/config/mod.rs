@@ -232,6 +232,9 @@ pub struct ResubmitConfig {
 pub struct AgentConfig {
     /// Address of `/metrics`, `/healthz`, `/readyz` and `/status` (default `127.0.0.1:9464`).
     pub listen: std::net::SocketAddr,
+    /// The bearer token every endpoint but `/healthz` requires (`token_env`/`token_file`);
+    /// none: open, as on loopback.
+    pub token: Option<Secret>,
     /// Where the history database lives (default `logminer-doctor-state` beside the config).
     pub state_dir: PathBuf,
     /// At most this many pipelines are probed at the same moment (default 8).

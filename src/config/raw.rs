@@ -267,6 +267,9 @@ pub(super) struct RawAgent {
     pub alert_retries: i64,
     #[serde(default = "default_alert_timeout", with = "humantime_serde")]
     pub alert_timeout: Duration,
+    /// A bearer token the HTTP endpoints require (all but /healthz), from one source.
+    pub token_env: Option<String>,
+    pub token_file: Option<String>,
     pub alertmanager_url: Option<String>,
     pub webhook_url: Option<String>,
     pub status_url: Option<String>,
@@ -319,6 +322,8 @@ impl Default for RawAgent {
             alert_renotify: default_renotify(),
             alert_retries: default_alert_retries(),
             alert_timeout: default_alert_timeout(),
+            token_env: None,
+            token_file: None,
             alertmanager_url: None,
             webhook_url: None,
             status_url: None,

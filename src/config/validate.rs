@@ -925,7 +925,13 @@ impl Check<'_> {
             .feishu
             .map(|c| self.chat(c, &key(at, "feishu"), true, false));
         let email = raw.email.map(|c| self.email(c, &key(at, "email")));
+        let token = (raw.token_env.is_some() || raw.token_file.is_some())
+            .then(|| self.secret(raw.token_env, raw.token_file, at, "token"));
         Some(AgentConfig {
+            token: match token {
+                Some(t) => Some(t?),
+                None => None,
+            },
             listen: listen?,
             state_dir: state_dir?,
             concurrency: concurrency?,

@@ -341,7 +341,7 @@ pub async fn minutes(n: u64) {
 }
 
 async fn get(shared: &Arc<Shared>, path: &str) -> (StatusCode, String) {
-    let resp = agent::http::router(shared.clone())
+    let resp = agent::http::router(shared.clone(), None)
         .oneshot(Request::get(path).body(Body::empty()).unwrap())
         .await
         .unwrap();
@@ -792,7 +792,7 @@ async fn metrics_are_openmetrics_when_the_scraper_asks_for_it() {
     let (_dir, config, probe) = setup(&["orders"], "");
     let running = start(config, probe.clone(), Vec::new()).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let resp = agent::http::router(running.shared.clone())
+    let resp = agent::http::router(running.shared.clone(), None)
         .oneshot(
             Request::get("/metrics")
                 .header(
@@ -941,4 +941,51 @@ async fn database_files_left_open_to_others_are_narrowed_to_0600() {
     assert!(modes.iter().all(|(_, m)| m == "600"), "{modes:?}");
     assert_eq!(h2.alerts("orders").await.unwrap().len(), 2);
     drop((h, h2));
+}
+
+#[tokio::test]
+async fn with_a_token_every_endpoint_but_healthz_requires_it() {
+    use logminer_doctor::config::{Secret, SecretSource};
+    let shared = Arc::new(Shared::new(1));
+    let token = Secret::new(
+        "Agent-Endpoint-Token-10".into(),
+        SecretSource::Env("LMD_TOKEN".into()),
+    );
+    let ask = |path: &str, bearer: Option<&str>| {
+        let mut req = Request::get(path);
+        if let Some(b) = bearer {
+            req = req.header("authorization", format!("Bearer {b}"));
+        }
+        agent::http::router(shared.clone(), Some(token.clone()))
+            .oneshot(req.body(Body::empty()).unwrap())
+    };
+    assert_eq!(
+        ask("/healthz", None).await.unwrap().status(),
+        StatusCode::OK
+    );
+    for path in ["/status", "/metrics", "/readyz"] {
+        let r = ask(path, None).await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let r = ask(path, Some("wrong")).await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let r = ask(path, Some("Agent-Endpoint-Token-10")).await.unwrap();
+        assert_ne!(r.status(), StatusCode::UNAUTHORIZED, "{path}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn listening_beyond_loopback_without_a_token_is_warned_about_at_start() {
+    let (logs, _guard) = Logs::capture();
+    let (_dir, open, probe) = setup(&["orders"], "listen = \"0.0.0.0:9464\"\n");
+    let running = start(open, probe, vec![]).await;
+    minutes(1).await;
+    running.stop().await;
+    assert!(logs.text().contains("without a token"), "{}", logs.text());
+
+    let (logs, _guard) = Logs::capture();
+    let (_dir, local, probe) = setup(&["orders"], "");
+    let running = start(local, probe, vec![]).await;
+    minutes(1).await;
+    running.stop().await;
+    assert!(!logs.text().contains("without a token"), "{}", logs.text());
 }

@@ -1225,3 +1225,21 @@ fn durations_beyond_a_year_are_refused_instead_of_overflowing() {
     );
     accepts(&[("interval", Some("\"366d\""))]);
 }
+
+#[test]
+fn the_agent_token_comes_from_env_or_file_never_inline() {
+    let text = format!("{MINIMAL}\n[agent]\ntoken_env = \"LMD_PASSWORD\"\n");
+    let config = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    let token = config.agent.token.expect("the token is loaded");
+    assert!(!format!("{token:?}").contains(token.expose()));
+    let both = format!("{MINIMAL}\n[agent]\ntoken_env = \"LMD_PASSWORD\"\ntoken_file = \"/x\"\n");
+    let found = problems(&both);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.key == "agent" && p.message.contains("not both")),
+        "{found:#?}"
+    );
+    let inline = format!("{MINIMAL}\n[agent]\ntoken = \"s3cret\"\n");
+    assert!(problems(&inline).iter().any(|p| p.key == "agent.token"));
+}
