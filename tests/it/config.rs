@@ -1243,3 +1243,62 @@ fn the_agent_token_comes_from_env_or_file_never_inline() {
     let inline = format!("{MINIMAL}\n[agent]\ntoken = \"s3cret\"\n");
     assert!(problems(&inline).iter().any(|p| p.key == "agent.token"));
 }
+
+/// A fault campaign in miniature: the full example with a slice of it replaced by anything,
+/// or a value replaced by an extreme one, never panics and never hangs; it loads or reports.
+mod mutated {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const VALUES: &[&str] = &[
+        "\"18446744073709551615s\"",
+        "\"999999999h\"",
+        "-1",
+        "0",
+        "1e309",
+        "nan",
+        "true",
+        "1979-05-27T07:32:00Z",
+        "\"\"",
+        "[]",
+        "{}",
+        "\"\\u0000\"",
+        "\"/dev/zero\"",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn a_spliced_config_loads_or_reports(at in 0usize..4000, len in 0usize..40, junk in ".{0,40}") {
+            let full = std::fs::read_to_string(FULL_PATH).unwrap();
+            let at = at.min(full.len());
+            let end = (at + len).min(full.len());
+            if full.is_char_boundary(at) && full.is_char_boundary(end) {
+                let text = format!("{}{junk}{}", &full[..at], &full[end..]);
+                let _ = Config::from_toml(&text, Path::new(FULL_PATH), &TestEnv::standard());
+            }
+        }
+
+        #[test]
+        fn an_extreme_value_loads_or_reports(line in 0usize..200, value in proptest::sample::select(VALUES)) {
+            let full = std::fs::read_to_string(FULL_PATH).unwrap();
+            let lines: Vec<&str> = full.lines().collect();
+            let i = line % lines.len();
+            let edited: Vec<String> = lines
+                .iter()
+                .enumerate()
+                .map(|(n, l)| match l.split_once(" = ") {
+                    Some((k, _)) if n == i => format!("{k} = {value}"),
+                    _ => l.to_string(),
+                })
+                .collect();
+            let _ = Config::from_toml(&edited.join("\n"), Path::new(FULL_PATH), &TestEnv::standard());
+        }
+    }
+}

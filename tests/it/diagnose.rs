@@ -636,3 +636,78 @@ fn realism_phases_saved_from_the_real_cluster_keep_their_verdicts() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Corrupted bundles (any number in them replaced by an extreme one): reading them fails or
+/// the replay's checks refuse them or the decision table decides, never a panic.
+mod corrupted_bundles {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    use super::*;
+
+    const EXTREMES: &[i128] = &[
+        0,
+        -1,
+        1,
+        i64::MAX as i128,
+        u64::MAX as i128,
+        i64::MIN as i128,
+    ];
+
+    fn count(v: &Value) -> usize {
+        match v {
+            Value::Number(_) => 1,
+            Value::Array(a) => a.iter().map(count).sum(),
+            Value::Object(o) => o.values().map(count).sum(),
+            _ => 0,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn an_extreme_number_anywhere_never_panics(
+            file in proptest::sample::select(vec!["dead_connection", "healthy", "missing_redo", "sink_stalled", "realism_poller_half_open"]),
+            picks in proptest::collection::vec((any::<prop::sample::Index>(), proptest::sample::select(EXTREMES)), 1..4),
+        ) {
+            let text = std::fs::read_to_string(fixture_path(file)).unwrap();
+            let mut v: Value = serde_json::from_str(&text).unwrap();
+            let slots = count(&v);
+            let targets: Vec<(usize, i128)> =
+                picks.iter().map(|(i, x)| (i.index(slots), *x)).collect();
+            let mut n = 0usize;
+            replace(&mut v, &targets, &mut n);
+            let Ok(b) = serde_json::from_value::<Bundle>(v) else { return Ok(()) };
+            for p in &b.pipelines {
+                if logminer_doctor::config::threshold_problems(&p.thresholds, "t").is_empty()
+                    && p.rolling_interval <= logminer_doctor::config::MAX_DURATION
+                {
+                    let _ = judge(p);
+                }
+            }
+        }
+    }
+
+    fn replace(v: &mut Value, targets: &[(usize, i128)], n: &mut usize) {
+        match v {
+            Value::Number(_) => {
+                if let Some((_, x)) = targets.iter().find(|(i, _)| i == n) {
+                    *v = if *x < 0 {
+                        Value::from(*x as i64)
+                    } else {
+                        Value::from(*x as u64)
+                    };
+                }
+                *n += 1;
+            }
+            Value::Array(a) => a.iter_mut().for_each(|x| replace(x, targets, n)),
+            Value::Object(o) => o.values_mut().for_each(|x| replace(x, targets, n)),
+            _ => {}
+        }
+    }
+}
