@@ -564,19 +564,7 @@ impl<'a> Ctx<'a> {
 
     /// When records were first seen written to in-progress part files after the newest commit.
     fn first_write_after_commit(&self) -> Option<Timestamp> {
-        let committed = self.newest_committed_at();
-        let samples: Vec<(Timestamp, &OutputSnapshot)> = self
-            .obs
-            .iter()
-            .filter_map(|o| Some((o.observed_at, self.out(o)?)))
-            .collect();
-        samples.windows(2).find_map(|w| {
-            let ((ta, a), (tb, b)) = (w[0], w[1]);
-            let after = committed.is_none_or(|c| ta >= c);
-            let wrote = b.in_progress_bytes > a.in_progress_bytes
-                || b.newest_in_progress_at > a.newest_in_progress_at;
-            (after && wrote).then_some(tb)
-        })
+        self.writes_after_commit().first().map(|w| w.seen)
     }
 
     /// The observations of the current attempt of the judged job: same id and same start
@@ -644,28 +632,37 @@ impl<'a> Ctx<'a> {
     /// The newest write to an in-progress part file seen between two samples after the newest
     /// commit, when it is at most a stall window old.
     fn in_progress_writes(&self) -> Option<Flow> {
+        self.writes_after_commit()
+            .pop()
+            .filter(|w| self.last.observed_at.since(w.seen) <= self.window)
+    }
+
+    /// Every pair of consecutive samples, taken after the newest commit, between which an
+    /// in-progress part file was written (it grew, or a newer one appeared), oldest first.
+    fn writes_after_commit(&self) -> Vec<Flow> {
         let committed = self.newest_committed_at();
         let samples: Vec<(Timestamp, &OutputSnapshot)> = self
             .obs
             .iter()
             .filter_map(|o| Some((o.observed_at, self.out(o)?)))
             .collect();
-        samples.windows(2).rev().find_map(|w| {
-            let ((ta, a), (tb, b)) = (w[0], w[1]);
-            if committed.is_some_and(|c| ta < c) || self.last.observed_at.since(tb) > self.window {
-                return None;
-            }
-            let wrote = b.in_progress_bytes > a.in_progress_bytes
-                || b.newest_in_progress_at > a.newest_in_progress_at;
-            wrote.then(|| Flow {
-                before: ta,
-                seen: tb,
+        samples
+            .windows(2)
+            .filter(|w| committed.is_none_or(|c| w[0].0 >= c))
+            .filter(|w| {
+                let (a, b) = (w[0].1, w[1].1);
+                b.in_progress_bytes > a.in_progress_bytes
+                    || b.newest_in_progress_at > a.newest_in_progress_at
+            })
+            .map(|w| Flow {
+                before: w[0].0,
+                seen: w[1].0,
                 what: format!(
                     "in-progress part files written ({} -> {} bytes in {} file(s))",
-                    a.in_progress_bytes, b.in_progress_bytes, b.in_progress_files
+                    w[0].1.in_progress_bytes, w[1].1.in_progress_bytes, w[1].1.in_progress_files
                 ),
             })
-        })
+            .collect()
     }
 
     fn output_state(&self) -> Option<OutputState> {
