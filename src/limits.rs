@@ -33,12 +33,18 @@ pub fn read_capped(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
 /// `read_capped` as UTF-8 text.
 pub fn read_text_capped(path: &Path, limit: u64) -> io::Result<String> {
     String::from_utf8(read_capped(path, limit)?).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        let column = at
+            - bytes[..at]
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |i| i + 1)
+            + 1;
         io::Error::new(
             io::ErrorKind::InvalidData,
-            format!(
-                "not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
+            format!("not UTF-8 text: invalid byte at line {line}, column {column} (offset {at})"),
         )
     })
 }

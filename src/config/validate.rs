@@ -226,6 +226,15 @@ fn clean<T: Section>(value: Value, at: &str, problems: &mut Vec<ConfigProblem>) 
             );
             continue;
         }
+        // No key of this file takes a date-time; TOML would hand one to a text key as text.
+        if has_datetime(&value) {
+            push(
+                problems,
+                &key(at, &name),
+                "a TOML date-time is not a value here; if it is text, write it in quotes".into(),
+            );
+            continue;
+        }
         // Deserialize the section with only this key (on top of the defaults): every other key
         // is optional or defaulted in `raw.rs`, so an error here is this key's own.
         let mut probe = T::defaults();
@@ -234,10 +243,40 @@ fn clean<T: Section>(value: Value, at: &str, problems: &mut Vec<ConfigProblem>) 
             Ok(_) => {
                 kept.insert(name, value);
             }
-            Err(e) => push(problems, &key(at, &name), plain(e.message())),
+            Err(e) => push(
+                problems,
+                &key(at, &name),
+                found(&value, &plain(e.message())),
+            ),
         }
     }
     Some(Value::Table(kept))
+}
+
+fn has_datetime(v: &Value) -> bool {
+    match v {
+        Value::Datetime(_) => true,
+        Value::Array(a) => a.iter().any(has_datetime),
+        Value::Table(t) => t.values().any(has_datetime),
+        _ => false,
+    }
+}
+
+/// serde's "invalid type: unit variant, expected …" says nothing of what was written: name the
+/// value found instead (a scalar, quoted as written).
+fn found(value: &Value, message: &str) -> String {
+    match (message.strip_prefix("invalid type: "), value) {
+        (
+            Some(rest),
+            Value::Boolean(_) | Value::Integer(_) | Value::Float(_) | Value::String(_),
+        ) => {
+            let expected = rest.find("expected").map_or(rest, |i| &rest[i..]);
+            // toml's wording for a name (an enum) expected as text.
+            let expected = expected.replace("expected string only", "expected a name in quotes");
+            format!("found {} {value}, {expected}", value.type_str())
+        }
+        _ => message.to_string(),
+    }
 }
 
 /// `clean`, then the section's type (None when it is unusable; the problem is already reported).

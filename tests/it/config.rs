@@ -1302,3 +1302,32 @@ mod mutated {
         }
     }
 }
+
+#[test]
+fn messages_name_the_value_found_a_date_time_and_the_line_of_a_bad_byte() {
+    rejects(
+        &[("output.format", Some("true"))],
+        "pipeline[0].output.format",
+        "found boolean true, expected a name in quotes",
+    );
+    rejects(
+        &[("flink.job_name", Some("1979-05-27T07:32:00Z"))],
+        "pipeline[0].flink.job_name",
+        "date-time",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, b"[[pipeline]]\nname = \"p\xff\"\n").unwrap();
+    let err = Config::load(&path, &TestEnv::standard()).unwrap_err();
+    let chain = {
+        let mut s = err.to_string();
+        let mut src = std::error::Error::source(&err);
+        while let Some(e) = src {
+            s.push_str(&format!(": {e}"));
+            src = e.source();
+        }
+        s
+    };
+    // `name = "p` is 9 characters: the bad byte is the 10th of line 2.
+    assert!(chain.contains("line 2, column 10"), "{chain}");
+}
