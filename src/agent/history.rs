@@ -75,6 +75,14 @@ pub enum HistoryError {
         /// The database file.
         path: PathBuf,
     },
+    /// `PRAGMA quick_check` found damage.
+    #[error("history database {} is damaged: {check}", path.display())]
+    Damaged {
+        /// The database file.
+        path: PathBuf,
+        /// What the check said (its first line).
+        check: String,
+    },
 }
 
 impl HistoryError {
@@ -93,10 +101,44 @@ impl HistoryError {
                 _ => "other",
             },
             HistoryError::Dir { .. } | HistoryError::Permissions { .. } => "io",
-            HistoryError::Decode { .. } => "corrupt",
+            HistoryError::Decode { .. } | HistoryError::Damaged { .. } => "corrupt",
             _ => "other",
         }
     }
+
+    /// The database file itself is damaged (not locked, full or unreachable).
+    fn is_corrupt(&self) -> bool {
+        matches!(
+            self,
+            HistoryError::Sqlite { .. } | HistoryError::Damaged { .. }
+        ) && self.kind() == "corrupt"
+    }
+}
+
+/// What can still be read of a damaged database: the alert state per pipeline and the
+/// silences, each table on its own (a damaged page loses only what it held).
+type CarriedOver = (Vec<(String, String)>, Vec<(String, i64, String, i64)>);
+
+fn carry_over(path: &Path) -> CarriedOver {
+    let Ok(conn) = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
+        return (vec![], vec![]);
+    };
+    let states = conn
+        .prepare("SELECT pipeline, json FROM alert_state")
+        .and_then(|mut st| {
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .unwrap_or_default();
+    let silences = conn
+        .prepare("SELECT pipeline, until, reason, created FROM silences")
+        .and_then(|mut st| {
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .unwrap_or_default();
+    (states, silences)
 }
 
 /// How long history is kept.
@@ -166,6 +208,8 @@ pub struct LockHolder {
 pub struct History {
     path: PathBuf,
     conn: Arc<Mutex<Connection>>,
+    /// Where a damaged database found at open was moved, if one was.
+    recovered_from: Option<PathBuf>,
 }
 
 impl History {
@@ -177,6 +221,63 @@ impl History {
     /// directory is left as it is, since it may be a mount point or shared on purpose, but a
     /// warning says when every user can enter it.
     pub fn open(state_dir: &Path) -> Result<History, HistoryError> {
+        match History::open_checked(state_dir) {
+            Err(e) if e.is_corrupt() => History::recover(state_dir, &e),
+            other => other,
+        }
+    }
+
+    /// A damaged database (checked with `PRAGMA quick_check` when the agent starts) is moved
+    /// aside, kept for inspection, and a new one is started with what could still be read of
+    /// the alert state and the silences, so an incident already paged is not paged again and
+    /// a silence still holds.
+    fn recover(state_dir: &Path, why: &HistoryError) -> Result<History, HistoryError> {
+        let path = state_dir.join(FILE_NAME);
+        let carried = carry_over(&path);
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or_default();
+        let aside = state_dir.join(format!("{FILE_NAME}.corrupt-{stamp}"));
+        std::fs::rename(&path, &aside).map_err(|source| HistoryError::Dir {
+            path: aside.clone(),
+            source,
+        })?;
+        for suffix in ["-wal", "-shm"] {
+            let mut from = path.clone().into_os_string();
+            from.push(suffix);
+            let mut to = aside.clone().into_os_string();
+            to.push(suffix);
+            let _ = std::fs::rename(&from, &to);
+        }
+        tracing::error!(
+            error = %crate::observation::error_chain(why),
+            moved_to = %aside.display(),
+            alert_states = carried.0.len(),
+            silences = carried.1.len(),
+            "The history database is damaged: it was moved aside for inspection and a new one started, with the alert state and silences that could be read."
+        );
+        let mut history = History::open_checked(state_dir)?;
+        history.recovered_from = Some(aside);
+        {
+            let conn = history.conn.lock().unwrap_or_else(|p| p.into_inner());
+            for (pipeline, json) in &carried.0 {
+                let _ = conn.execute(
+                    "INSERT OR REPLACE INTO alert_state (pipeline, json) VALUES (?1, ?2)",
+                    params![pipeline, json],
+                );
+            }
+            for (pipeline, until, reason, created) in &carried.1 {
+                let _ = conn.execute(
+                    "INSERT INTO silences (pipeline, until, reason, created) VALUES (?1, ?2, ?3, ?4)",
+                    params![pipeline, until, reason, created],
+                );
+            }
+        }
+        Ok(history)
+    }
+
+    fn open_checked(state_dir: &Path) -> Result<History, HistoryError> {
         private_dir(state_dir).map_err(|source| HistoryError::Dir {
             path: state_dir.to_path_buf(),
             source,
@@ -197,6 +298,15 @@ impl History {
             .map_err(err("configure"))?;
         conn.execute_batch(SCHEMA)
             .map_err(err("create its tables"))?;
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(err("check its integrity"))?;
+        if check != "ok" {
+            return Err(HistoryError::Damaged {
+                path: path.clone(),
+                check,
+            });
+        }
         // Companions left by an older version (created before the database file was 0600).
         for suffix in ["-wal", "-shm", "-journal"] {
             let mut companion = path.clone().into_os_string();
@@ -206,7 +316,13 @@ impl History {
         Ok(History {
             path,
             conn: Arc::new(Mutex::new(conn)),
+            recovered_from: None,
         })
+    }
+
+    /// Where a damaged database found at open was moved aside, if one was.
+    pub fn recovered_from(&self) -> Option<&Path> {
+        self.recovered_from.as_deref()
     }
 
     /// Opens the database only when it exists already (for one-shot commands).

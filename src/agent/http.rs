@@ -2,7 +2,8 @@
 //!
 //! - `GET /metrics`: the Prometheus exposition (OpenMetrics when asked for, else text 0.0.4).
 //! - `GET /healthz`: 200 while the process runs (liveness).
-//! - `GET /readyz`: 200 once every pipeline completed its first probe, 503 before (readiness).
+//! - `GET /readyz`: 200 once every pipeline completed its first probe, 503 before, and while the
+//!   history database cannot be written (readiness).
 //! - `GET /status`: the latest diagnosis of every pipeline, as `diagnose --format json`.
 //!
 //! No secret is reachable from here: the state holds diagnoses and metrics only. Still, /status
@@ -98,6 +99,13 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(s): State<Arc<Shared>>) -> Response {
+    if let Some(why) = s.history_failing() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: the history cannot be written ({why})\n"),
+        )
+            .into_response();
+    }
     if s.is_ready() {
         (StatusCode::OK, "ready\n").into_response()
     } else {

@@ -123,6 +123,9 @@ pub struct Shared {
     pipelines: usize,
     /// Restarts running now (shutdown waits for them: a half-done restart leaves a stopped job).
     restarts_in_flight: AtomicUsize,
+    /// Why the history cannot be written, since its last failed write (cleared by the next
+    /// observation stored): `/readyz` says so, since alerts then survive no restart.
+    history_failing: Mutex<Option<String>>,
 }
 
 impl Shared {
@@ -134,7 +137,23 @@ impl Shared {
             probed: AtomicUsize::new(0),
             pipelines,
             restarts_in_flight: AtomicUsize::new(0),
+            history_failing: Mutex::new(None),
         }
+    }
+
+    /// Why the history database cannot be written now, if it cannot.
+    pub fn history_failing(&self) -> Option<String> {
+        self.history_failing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn set_history_failing(&self, why: Option<String>) {
+        *self
+            .history_failing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = why;
     }
 
     /// Whether every pipeline completed its first probe.
@@ -183,10 +202,17 @@ pub async fn run_with<P: Probe>(
         .map(|a| a.to_string())
         .unwrap_or_default();
     let history = match History::open(&config.agent.state_dir) {
-        Ok(h) => Some(h),
+        Ok(h) => {
+            if h.recovered_from().is_some() {
+                // Counted as the damage it was; the new database works.
+                shared.metrics.history_error("corrupt");
+            }
+            Some(h)
+        }
         Err(e) => {
             // Reported, never silent; the probing goes on without history.
             shared.metrics.history_error(e.kind());
+            shared.set_history_failing(Some(error_chain(&e)));
             tracing::error!(error = %error_chain(&e), "Cannot open the history database; probing without it.");
             None
         }
@@ -398,8 +424,9 @@ impl<P: Probe> PipelineTask<P> {
                 max_age: a.retention,
                 max_count: a.retention_count.get(),
             };
-            if let Err(e) = h.record_observation(&obs, retention).await {
-                self.history_failed(&e);
+            match h.record_observation(&obs, retention).await {
+                Ok(()) => self.shared.set_history_failing(None),
+                Err(e) => self.history_failed(&e),
             }
         }
         window.push_back(obs);
@@ -556,6 +583,7 @@ impl<P: Probe> PipelineTask<P> {
 
     fn history_failed(&self, e: &HistoryError) {
         self.shared.metrics.history_error(e.kind());
+        self.shared.set_history_failing(Some(error_chain(e)));
         tracing::error!(pipeline = %self.pipeline.name, kind = e.kind(), error = %error_chain(e), "History database failed; probing goes on.");
     }
 }

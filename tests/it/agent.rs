@@ -636,6 +636,18 @@ async fn a_corrupt_history_database_is_reported_and_probing_goes_on() {
         "{m}"
     );
     assert!(metric(&m, "probes_total{pipeline=\"orders\"}").unwrap() >= 8.0);
+    // The damaged file was moved aside and a new history records the probes.
+    let h = History::open(&state).unwrap();
+    assert!(h.recovered_from().is_none(), "the new database is sound");
+    assert!(!h
+        .timeline(None, Timestamp::from_unix_millis(0))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(std::fs::read_dir(&state)
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().contains(".corrupt-")));
 }
 
 #[tokio::test(start_paused = true)]
@@ -776,8 +788,12 @@ async fn a_locked_history_database_is_reported_and_probing_goes_on() {
     let running = start(config, probe.clone(), Vec::new()).await;
     minutes(1).await;
     let m = running.shared.metrics.encode();
+    // Readiness says the history cannot be written (alerts would not survive a restart).
+    let (code, body) = get(&running.shared, "/readyz").await;
     running.stop().await;
     drop(other);
+    assert_eq!(code, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body.contains("history cannot be written"), "{body}");
     assert!(
         metric(&m, "history_errors_total{kind=\"locked\"}").unwrap_or(0.0) >= 1.0,
         "{m}"
@@ -988,4 +1004,72 @@ async fn listening_beyond_loopback_without_a_token_is_warned_about_at_start() {
     minutes(1).await;
     running.stop().await;
     assert!(!logs.text().contains("without a token"), "{}", logs.text());
+}
+
+#[tokio::test]
+async fn a_damaged_history_is_moved_aside_and_the_paged_incident_carried_over() {
+    use logminer_doctor::agent::alerts::dedup::{AlertState, Firing};
+    use logminer_doctor::diagnose::Cause;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let paged = AlertState {
+        pending: Some((Cause::DeadConnection, 4)),
+        firing: Some(Firing {
+            cause: Cause::DeadConnection,
+            since: Timestamp::from_unix_millis(1_795_000_000_000),
+            last_sent: Timestamp::from_unix_millis(1_795_000_000_000),
+        }),
+    };
+    {
+        let h = History::open(&state).unwrap();
+        h.save_alert_state("orders", &paged).await.unwrap();
+        // Enough observations that their pages follow the alert state's.
+        let (_d, _c, probe) = setup(&["orders"], "");
+        let config = config(dir.path(), &["orders"], "");
+        let o = probe.probe(&config.pipelines[0]).await.observation;
+        let keep = logminer_doctor::agent::history::Retention {
+            max_age: Duration::from_secs(365 * 86_400),
+            max_count: 100_000,
+        };
+        for _ in 0..400 {
+            h.record_observation(&o, keep).await.unwrap();
+        }
+    }
+    // Damage the last pages (the observations'), as a full disk or a bad sector would.
+    let file = state.join(logminer_doctor::agent::history::FILE_NAME);
+    // Fold the WAL in first, so the damage is in the database file itself.
+    {
+        let c = rusqlite::Connection::open(&file).unwrap();
+        c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    }
+    let mut bytes = std::fs::read(&file).unwrap();
+    let from = bytes.len() - 3 * 4096;
+    for b in &mut bytes[from..] {
+        *b = 0xA5;
+    }
+    std::fs::write(&file, &bytes).unwrap();
+
+    let h = History::open(&state).expect("a new history replaces the damaged one");
+    let moved: Vec<String> = std::fs::read_dir(&state)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.contains(".corrupt-"))
+        .collect();
+    assert!(!moved.is_empty(), "the damaged file is kept for inspection");
+    assert_eq!(h.alert_state("orders").await.unwrap(), paged);
+
+    // A file that is not a database at all (and no WAL beside it) is treated the same way.
+    drop(h);
+    for suffix in ["-wal", "-shm"] {
+        let mut companion = file.clone().into_os_string();
+        companion.push(suffix);
+        let _ = std::fs::remove_file(companion);
+    }
+    std::fs::write(&file, b"not a database, not at all").unwrap();
+    let h = History::open(&state).expect("a new history");
+    assert_eq!(
+        h.alert_state("orders").await.unwrap(),
+        AlertState::default()
+    );
 }
