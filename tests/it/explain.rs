@@ -441,3 +441,39 @@ fn non_ascii_and_random_bytes_are_classified_without_a_panic() {
     let x = logminer_doctor::diagnose::explain::explain(&String::from_utf8_lossy(&bytes));
     assert!(x.codes.len() <= 32);
 }
+
+mod any_text {
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// Any text, including fragments of the codes and phrases the rules look for, is
+        /// classified without a panic and with a bounded list of codes.
+        #[test]
+        fn any_text_is_classified_with_a_bounded_answer(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    ".{0,30}",
+                    Just("ORA-0".to_string()),
+                    Just("ORA-01291".to_string()),
+                    Just("Caused by: ".to_string()),
+                    Just("无法从套接字读取更多的数据".to_string()),
+                    Just("\n\tat oracle.jdbc.driver.T4CConnection".to_string()),
+                    "ORA-[0-9]{1,6}",
+                    "TNS-[0-9]{1,6}",
+                ],
+                0..60,
+            )
+        ) {
+            let text = parts.concat();
+            let x = logminer_doctor::diagnose::explain::explain(&text);
+            prop_assert!(x.codes.len() <= 32);
+            prop_assert!(!x.summary.is_empty());
+        }
+    }
+}
