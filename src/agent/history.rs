@@ -325,6 +325,57 @@ impl History {
         self.recovered_from.as_deref()
     }
 
+    /// After a failed write: checks the file on disk (with a connection of its own, so no
+    /// cached page hides the damage) and, when it is damaged, moves it aside and continues in a
+    /// new database as at open. Returns where the damaged file went, if it was moved.
+    pub async fn recover_if_damaged(&self) -> Result<Option<PathBuf>, HistoryError> {
+        let this = self.clone();
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || this.recover_if_damaged_sync())
+            .await
+            .map_err(|_| HistoryError::Task { path })?
+    }
+
+    fn recover_if_damaged_sync(&self) -> Result<Option<PathBuf>, HistoryError> {
+        // Held throughout: no other write reaches the file while it is checked and moved.
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let check =
+            Connection::open_with_flags(&self.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .and_then(|c| c.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0)));
+        let why = match check {
+            Ok(c) if c == "ok" => return Ok(None),
+            Ok(check) => HistoryError::Damaged {
+                path: self.path.clone(),
+                check,
+            },
+            Err(source) => HistoryError::Sqlite {
+                path: self.path.clone(),
+                op: "check its integrity",
+                source,
+            },
+        };
+        if !why.is_corrupt() {
+            return Err(why);
+        }
+        let state_dir = self.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        // Close the damaged file before it moves: an in-memory placeholder takes its place.
+        let placeholder = Connection::open_in_memory().map_err(|source| HistoryError::Sqlite {
+            path: self.path.clone(),
+            op: "open",
+            source,
+        })?;
+        drop(std::mem::replace(&mut *conn, placeholder));
+        let fresh = History::recover(&state_dir, &why)?;
+        let moved = fresh.recovered_from.clone();
+        let fresh_conn = Arc::try_unwrap(fresh.conn)
+            .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
+            .map_err(|_| HistoryError::Task {
+                path: self.path.clone(),
+            })?;
+        *conn = fresh_conn;
+        Ok(moved)
+    }
+
     /// Opens the database only when it exists already (for one-shot commands).
     pub fn open_existing(state_dir: &Path) -> Option<Result<History, HistoryError>> {
         state_dir

@@ -584,6 +584,22 @@ impl<P: Probe> PipelineTask<P> {
     fn history_failed(&self, e: &HistoryError) {
         self.shared.metrics.history_error(e.kind());
         self.shared.set_history_failing(Some(error_chain(e)));
+        // Damage found while running is handled as at start: checked, moved aside, replaced.
+        if let (Some(h), "corrupt") = (&self.history, e.kind()) {
+            let h = h.clone();
+            tokio::spawn(async move {
+                match h.recover_if_damaged().await {
+                    Ok(Some(moved)) => tracing::error!(
+                        moved_to = %moved.display(),
+                        "The history database was damaged while running: moved aside and replaced."
+                    ),
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::error!(error = %error_chain(&e), "Cannot recover the history database.")
+                    }
+                }
+            });
+        }
         tracing::error!(pipeline = %self.pipeline.name, kind = e.kind(), error = %error_chain(e), "History database failed; probing goes on.");
     }
 }

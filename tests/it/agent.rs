@@ -1073,3 +1073,54 @@ async fn a_damaged_history_is_moved_aside_and_the_paged_incident_carried_over() 
         AlertState::default()
     );
 }
+
+#[tokio::test]
+async fn damage_found_while_running_is_moved_aside_and_the_history_goes_on() {
+    use logminer_doctor::agent::alerts::dedup::{AlertState, Firing};
+    use logminer_doctor::diagnose::Cause;
+    use std::io::{Seek, SeekFrom, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let h = History::open(&state).unwrap();
+    let paged = AlertState {
+        pending: None,
+        firing: Some(Firing {
+            cause: Cause::SinkStalled,
+            since: Timestamp::from_unix_millis(1_795_000_000_000),
+            last_sent: Timestamp::from_unix_millis(1_795_000_000_000),
+        }),
+    };
+    h.save_alert_state("orders", &paged).await.unwrap();
+    // Sound: nothing moves.
+    assert_eq!(h.recover_if_damaged().await.unwrap(), None);
+
+    // Damage the file under the open connection (a bad sector, a stray write), past the pages
+    // that hold the alert state.
+    let (_d, _c, probe) = setup(&["orders"], "");
+    let config = config(dir.path(), &["orders"], "");
+    let o = probe.probe(&config.pipelines[0]).await.observation;
+    let keep = logminer_doctor::agent::history::Retention {
+        max_age: Duration::from_secs(365 * 86_400),
+        max_count: 100_000,
+    };
+    for _ in 0..400 {
+        h.record_observation(&o, keep).await.unwrap();
+    }
+    let file = state.join(logminer_doctor::agent::history::FILE_NAME);
+    {
+        let c = rusqlite::Connection::open(&file).unwrap();
+        c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    }
+    let len = std::fs::metadata(&file).unwrap().len();
+    let mut f = std::fs::OpenOptions::new().write(true).open(&file).unwrap();
+    f.seek(SeekFrom::Start(len - 3 * 4096)).unwrap();
+    f.write_all(&[0xA5; 3 * 4096]).unwrap();
+    drop(f);
+
+    let moved = h.recover_if_damaged().await.unwrap().expect("moved aside");
+    assert!(moved.exists(), "{}", moved.display());
+    // The same handle now writes to the new database, which kept the paged incident.
+    assert_eq!(h.alert_state("orders").await.unwrap(), paged);
+    h.record_observation(&o, keep).await.unwrap();
+    assert_eq!(h.recover_if_damaged().await.unwrap(), None);
+}
