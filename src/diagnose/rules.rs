@@ -755,33 +755,13 @@ impl<'a> Ctx<'a> {
 
     /// The flush-table heartbeat at the start and end of the window.
     fn heartbeat(&self) -> Result<(u64, u64), String> {
-        let pick = |o: &Observation| -> Result<u64, String> {
-            match o.oracle.value().map(|x| &x.flush_table_scn) {
-                Some(Signal::Observed { value }) => Ok(*value),
-                Some(other) => Err(other.error().unwrap_or_default().to_string()),
-                None => Err(o.oracle.error().unwrap_or("oracle missing").to_string()),
-            }
-        };
-        if self.obs.len() < 2 {
-            return Err("one observation cannot show the heartbeat moving".into());
-        }
-        Ok((pick(self.first)?, pick(self.last)?))
+        self.heartbeat_since(self.first).map(|(a, b, _)| (a, b))
     }
 
     /// The flush-table heartbeat between the newest observation at least `mining_call_gap`
     /// before the latest one (else the earliest) and the latest: (then, now, how far apart).
     /// Recent, so that a heartbeat that rose early in a long window and froze since is frozen.
     fn recent_heartbeat(&self) -> Result<(u64, u64, Duration), String> {
-        let pick = |o: &Observation| -> Result<u64, String> {
-            match o.oracle.value().map(|x| &x.flush_table_scn) {
-                Some(Signal::Observed { value }) => Ok(*value),
-                Some(other) => Err(other.error().unwrap_or_default().to_string()),
-                None => Err(o.oracle.error().unwrap_or("oracle missing").to_string()),
-            }
-        };
-        if self.obs.len() < 2 {
-            return Err("one observation cannot show the heartbeat moving".into());
-        }
         let then = self
             .obs
             .iter()
@@ -789,6 +769,21 @@ impl<'a> Ctx<'a> {
             .find(|o| self.last.observed_at.since(o.observed_at) >= self.t.mining_call_gap)
             .copied()
             .unwrap_or(self.first);
+        self.heartbeat_since(then)
+    }
+
+    /// The flush-table heartbeat in `then` and in the latest observation, and how far apart.
+    fn heartbeat_since(&self, then: &Observation) -> Result<(u64, u64, Duration), String> {
+        let pick = |o: &Observation| -> Result<u64, String> {
+            match o.oracle.value().map(|x| &x.flush_table_scn) {
+                Some(Signal::Observed { value }) => Ok(*value),
+                Some(other) => Err(other.error().unwrap_or_default().to_string()),
+                None => Err(o.oracle.error().unwrap_or("oracle missing").to_string()),
+            }
+        };
+        if self.obs.len() < 2 {
+            return Err("one observation cannot show the heartbeat moving".into());
+        }
         Ok((
             pick(then)?,
             pick(self.last)?,
