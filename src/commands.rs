@@ -1,7 +1,7 @@
 //! One function per command of the CLI: wiring config, collectors, the decision table and the
 //! report. Results go to stdout, diagnostics to stderr; each returns the exit status.
 
-use std::io::{IsTerminal, Read as _};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -456,22 +456,22 @@ fn explain_cmd(file: Option<&Path>, format: Format) -> Result<Exit, CommandError
                         .into(),
                 ));
             }
-            let mut buf = Vec::new();
             let limit = crate::limits::EXPLAIN_BYTES;
-            stdin
-                .lock()
-                .take(limit + 1)
-                .read_to_end(&mut buf)
-                .map_err(|source| CommandError::File {
-                    action: "read",
-                    path: PathBuf::from("<stdin>"),
-                    source,
-                })?;
-            if buf.len() as u64 > limit {
-                return Err(CommandError::Usage(format!(
-                    "the error text on standard input is larger than {limit} bytes: give the exception and its \"Caused by\" lines, not the whole log"
-                )));
-            }
+            let buf = match crate::limits::read_all_capped(stdin.lock(), limit) {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                    return Err(CommandError::Usage(format!(
+                        "the error text on standard input is larger than {limit} bytes: give the exception and its \"Caused by\" lines, not the whole log"
+                    )))
+                }
+                Err(source) => {
+                    return Err(CommandError::File {
+                        action: "read",
+                        path: PathBuf::from("<stdin>"),
+                        source,
+                    })
+                }
+            };
             (buf, "standard input".to_string())
         }
     };

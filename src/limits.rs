@@ -21,9 +21,16 @@ pub const HTTP_BODY_BYTES: u64 = 32 << 20;
 /// Reads at most `limit` bytes of `path`; a larger file is an `InvalidData` error that says
 /// so (a FIFO or a device such as /dev/zero is read only up to the limit).
 pub fn read_capped(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
-    let file = std::fs::File::open(path)?;
+    read_all_capped(std::fs::File::open(path)?, limit)
+}
+
+/// Reads `reader` to its end, or fails with `InvalidData` once it holds more than `limit`
+/// bytes (standard input, a file, a device).
+pub fn read_all_capped(reader: impl Read, limit: u64) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         return Err(too_large(limit));
     }
