@@ -1023,31 +1023,10 @@ async fn a_damaged_history_is_moved_aside_and_the_paged_incident_carried_over() 
     {
         let h = History::open(&state).unwrap();
         h.save_alert_state("orders", &paged).await.unwrap();
-        // Enough observations that their pages follow the alert state's.
-        let (_d, _c, probe) = setup(&["orders"], "");
-        let config = config(dir.path(), &["orders"], "");
-        let o = probe.probe(&config.pipelines[0]).await.observation;
-        let keep = logminer_doctor::agent::history::Retention {
-            max_age: Duration::from_secs(365 * 86_400),
-            max_count: 100_000,
-        };
-        for _ in 0..400 {
-            h.record_observation(&o, keep).await.unwrap();
-        }
+        fill_with_observations(&h, dir.path()).await;
     }
-    // Damage the last pages (the observations'), as a full disk or a bad sector would.
     let file = state.join(logminer_doctor::agent::history::FILE_NAME);
-    // Fold the WAL in first, so the damage is in the database file itself.
-    {
-        let c = rusqlite::Connection::open(&file).unwrap();
-        c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
-    }
-    let mut bytes = std::fs::read(&file).unwrap();
-    let from = bytes.len() - 3 * 4096;
-    for b in &mut bytes[from..] {
-        *b = 0xA5;
-    }
-    std::fs::write(&file, &bytes).unwrap();
+    damage_last_pages(&file);
 
     let h = History::open(&state).expect("a new history replaces the damaged one");
     let moved: Vec<String> = std::fs::read_dir(&state)
@@ -1078,7 +1057,6 @@ async fn a_damaged_history_is_moved_aside_and_the_paged_incident_carried_over() 
 async fn damage_found_while_running_is_moved_aside_and_the_history_goes_on() {
     use logminer_doctor::agent::alerts::dedup::{AlertState, Firing};
     use logminer_doctor::diagnose::Cause;
-    use std::io::{Seek, SeekFrom, Write};
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
     let h = History::open(&state).unwrap();
@@ -1096,8 +1074,29 @@ async fn damage_found_while_running_is_moved_aside_and_the_history_goes_on() {
 
     // Damage the file under the open connection (a bad sector, a stray write), past the pages
     // that hold the alert state.
+    let (o, keep) = fill_with_observations(&h, dir.path()).await;
+    let file = state.join(logminer_doctor::agent::history::FILE_NAME);
+    damage_last_pages(&file);
+
+    let moved = h.recover_if_damaged().await.unwrap().expect("moved aside");
+    assert!(moved.exists(), "{}", moved.display());
+    // The same handle now writes to the new database, which kept the paged incident.
+    assert_eq!(h.alert_state("orders").await.unwrap(), paged);
+    h.record_observation(&o, keep).await.unwrap();
+    assert_eq!(h.recover_if_damaged().await.unwrap(), None);
+}
+
+/// Stores 400 observations, so that their pages follow the alert state's; returns one and the
+/// retention used, for more writes.
+async fn fill_with_observations(
+    h: &History,
+    dir: &Path,
+) -> (
+    logminer_doctor::observation::Observation,
+    logminer_doctor::agent::history::Retention,
+) {
     let (_d, _c, probe) = setup(&["orders"], "");
-    let config = config(dir.path(), &["orders"], "");
+    let config = config(dir, &["orders"], "");
     let o = probe.probe(&config.pipelines[0]).await.observation;
     let keep = logminer_doctor::agent::history::Retention {
         max_age: Duration::from_secs(365 * 86_400),
@@ -1106,21 +1105,19 @@ async fn damage_found_while_running_is_moved_aside_and_the_history_goes_on() {
     for _ in 0..400 {
         h.record_observation(&o, keep).await.unwrap();
     }
-    let file = state.join(logminer_doctor::agent::history::FILE_NAME);
+    (o, keep)
+}
+
+/// Overwrites the last three pages of the database file in place (the observations'), as a
+/// bad sector or a stray write would, after folding the WAL into the file.
+fn damage_last_pages(file: &Path) {
+    use std::io::{Seek, SeekFrom, Write};
     {
-        let c = rusqlite::Connection::open(&file).unwrap();
+        let c = rusqlite::Connection::open(file).unwrap();
         c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
     }
-    let len = std::fs::metadata(&file).unwrap().len();
-    let mut f = std::fs::OpenOptions::new().write(true).open(&file).unwrap();
+    let len = std::fs::metadata(file).unwrap().len();
+    let mut f = std::fs::OpenOptions::new().write(true).open(file).unwrap();
     f.seek(SeekFrom::Start(len - 3 * 4096)).unwrap();
     f.write_all(&[0xA5; 3 * 4096]).unwrap();
-    drop(f);
-
-    let moved = h.recover_if_damaged().await.unwrap().expect("moved aside");
-    assert!(moved.exists(), "{}", moved.display());
-    // The same handle now writes to the new database, which kept the paged incident.
-    assert_eq!(h.alert_state("orders").await.unwrap(), paged);
-    h.record_observation(&o, keep).await.unwrap();
-    assert_eq!(h.recover_if_damaged().await.unwrap(), None);
 }

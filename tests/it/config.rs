@@ -1268,11 +1268,7 @@ mod mutated {
     ];
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(crate::support::property_cases())]
 
         #[test]
         fn a_spliced_config_loads_or_reports(at in 0usize..4000, len in 0usize..40, junk in ".{0,40}") {

@@ -664,11 +664,7 @@ mod corrupted_bundles {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(crate::support::property_cases())]
 
         #[test]
         fn an_extreme_number_anywhere_never_panics(

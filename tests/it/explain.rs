@@ -446,11 +446,7 @@ mod any_text {
     use proptest::prelude::*;
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(crate::support::property_cases())]
 
         /// Any text, including fragments of the codes and phrases the rules look for, is
         /// classified without a panic and with a bounded list of codes.

@@ -929,11 +929,7 @@ mod tail_property {
     proptest! {
         // No regression files: tests/ holds only it/, fixtures/ and flink-job/; a failure
         // prints its minimal input.
-        #![proptest_config(ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(crate::support::property_cases())]
 
         // See: #13
         #[test]

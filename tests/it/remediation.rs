@@ -1100,41 +1100,7 @@ async fn measure_detection_and_recovery_with_the_default_thresholds() {
         return;
     }
     let t = ClusterTest::begin("measure_defaults").await;
-    let mut p = start(&t, "measure_defaults", &["1..=10"], "auto = true", "").await;
-    let text = with_defaults(&config_text(
-        &t,
-        "measure_defaults",
-        &p.job_name,
-        &p.feed.address(),
-        &p.output,
-        &p.state_dir,
-        &p.fixed_id,
-        "auto = true",
-        "",
-    ));
-    p.config = Config::from_toml(&text, &p._dir.path().join("defaults.toml"), &TEST_ENV).unwrap();
-    let pl = p.pipeline();
-    assert_eq!(
-        (
-            pl.interval,
-            pl.thresholds.stall_window,
-            p.config.agent.alerts.hold_down.get()
-        ),
-        (Duration::from_secs(15), Duration::from_secs(300), 4)
-    );
-    // A busy source: ten changes a second, all along.
-    let feed = p.feed.clone();
-    let sender = tokio::spawn(async move {
-        let mut next = 11u64;
-        loop {
-            feed.send(next..=next + 9);
-            next += 10;
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-    });
-    let inbox = Inbox::default();
-    let w = watch(&t, &p, &inbox).await;
-    tokio::time::sleep(Duration::from_secs(60)).await;
+    let (p, sender, inbox, w) = busy_under_defaults(&t, "measure_defaults", "auto = true").await;
     let dropped = Instant::now();
     p.feed.close();
     let (alerted, firing) = inbox
@@ -1170,6 +1136,51 @@ async fn measure_detection_and_recovery_with_the_default_thresholds() {
     cleanup(&t, &p).await;
 }
 
+/// A pipeline on the shipped defaults (interval 15 s, stall window 5 min, hold-down 4) with
+/// `remediation` lines, a busy source (ten changes a second, all along) and `watch` on it for a
+/// minute: what both default measurements start from.
+async fn busy_under_defaults(
+    t: &ClusterTest,
+    name: &str,
+    remediation: &str,
+) -> (Pipe, tokio::task::JoinHandle<()>, Inbox, Watch) {
+    let mut p = start(t, name, &["1..=10"], remediation, "").await;
+    let text = with_defaults(&config_text(
+        t,
+        name,
+        &p.job_name,
+        &p.feed.address(),
+        &p.output,
+        &p.state_dir,
+        &p.fixed_id,
+        remediation,
+        "",
+    ));
+    p.config = Config::from_toml(&text, &p._dir.path().join("defaults.toml"), &TEST_ENV).unwrap();
+    let pl = p.pipeline();
+    assert_eq!(
+        (
+            pl.interval,
+            pl.thresholds.stall_window,
+            p.config.agent.alerts.hold_down.get()
+        ),
+        (Duration::from_secs(15), Duration::from_secs(300), 4)
+    );
+    let feed = p.feed.clone();
+    let sender = tokio::spawn(async move {
+        let mut next = 11u64;
+        loop {
+            feed.send(next..=next + 9);
+            next += 10;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+    let inbox = Inbox::default();
+    let w = watch(t, &p, &inbox).await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    (p, sender, inbox, w)
+}
+
 /// Detection of a half-open connection on a busy source with the shipped defaults: the session
 /// lingers silent and its heartbeat freezes; the doctor may convict after `mining_call_gap`
 /// (60 s), then holds the verdict for four probes of 15 s. Target: within mining_call_gap +
@@ -1182,31 +1193,7 @@ async fn measure_half_open_detection_with_the_default_thresholds() {
         return;
     }
     let t = ClusterTest::begin("measure_half_open").await;
-    let mut p = start(&t, "measure_half_open", &["1..=10"], "", "").await;
-    let text = with_defaults(&config_text(
-        &t,
-        "measure_half_open",
-        &p.job_name,
-        &p.feed.address(),
-        &p.output,
-        &p.state_dir,
-        &p.fixed_id,
-        "",
-        "",
-    ));
-    p.config = Config::from_toml(&text, &p._dir.path().join("defaults.toml"), &TEST_ENV).unwrap();
-    let feed = p.feed.clone();
-    let sender = tokio::spawn(async move {
-        let mut next = 11u64;
-        loop {
-            feed.send(next..=next + 9);
-            next += 10;
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-    });
-    let inbox = Inbox::default();
-    let w = watch(&t, &p, &inbox).await;
-    tokio::time::sleep(Duration::from_secs(60)).await;
+    let (p, sender, inbox, w) = busy_under_defaults(&t, "measure_half_open", "").await;
     let silent = Instant::now();
     p.feed.go_silent();
     let (alerted, firing) = inbox
