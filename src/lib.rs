@@ -16,6 +16,7 @@
 //! - [`simulator`]: a simulated pipeline behind the same traits, for `demo` and the tests.
 //! - [`config`]: the TOML file, raw → validated.
 //! - [`agent`]: `watch`: scheduled probes, history, alerts, metrics and HTTP endpoints.
+//! - [`lang`]: English or Chinese for every text output (a leaf).
 //! - [`signal`]: SIGINT/SIGTERM as the agent's shutdown.
 //! - [`commands`]: one function per command of the CLI.
 #![forbid(unsafe_code)]
@@ -29,6 +30,7 @@ pub mod commands;
 pub mod config;
 pub mod diagnose;
 pub mod exit;
+pub mod lang;
 pub mod limits;
 pub mod observation;
 pub mod remediation;

@@ -323,15 +323,8 @@ pub fn mailbox(s: &str) -> Result<lettre::message::Mailbox, String> {
         .map_err(|e| format!("{s:?} is not an email address: {e}"))
 }
 
-/// The language of a channel's messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Language {
-    /// English (the default).
-    #[default]
-    En,
-    /// Chinese.
-    Zh,
-}
+/// The language of a channel's messages (the doctor's one language type).
+pub use crate::lang::Lang as Language;
 
 /// One chat channel (`[agent.slack]`, `[agent.dingtalk]`, `[agent.wecom]`, `[agent.feishu]`).
 #[derive(Debug, Clone)]
