@@ -165,7 +165,7 @@ pub async fn run(cli: Cli) -> Result<Exit, CommandError> {
 
 fn print_diagnoses(ds: &[Diagnosis], format: Format) -> Exit {
     match format {
-        Format::Text => print!("{}", report::text_all(ds)),
+        Format::Text => print!("{}", report::text_all(ds, crate::lang::Lang::En)),
         Format::Json => println!("{}", report::json_all(ds)),
     }
     Exit::worst(ds.iter().map(|d| d.severity))
@@ -408,7 +408,7 @@ async fn demo(only: Option<&str>, format: Format) -> Result<Exit, CommandError> 
         Format::Text => {
             for r in &runs {
                 println!("=== scenario {}: {}", r.scenario, r.story);
-                println!("{}", report::text(&r.diagnosis));
+                println!("{}", report::text(&r.diagnosis, crate::lang::Lang::En));
             }
         }
         Format::Json => println!(
@@ -483,7 +483,7 @@ fn explain_cmd(file: Option<&Path>, format: Format) -> Result<Exit, CommandError
     }
     let x = explain(&text);
     match format {
-        Format::Text => print!("{}", report::explanation_text(&x)),
+        Format::Text => print!("{}", report::explanation_text(&x, crate::lang::Lang::En)),
         Format::Json => println!("{}", report::explanation_json(&x)),
     }
     Ok(Exit::Ok)

@@ -140,7 +140,12 @@ pub fn timeline_text(entries: &[TimelineEntry], since: Duration) -> String {
     }
     for e in entries {
         let d = &e.diagnosis;
-        let _ = writeln!(s, "{}  {}", d.observed_at, report::status_line(d));
+        let _ = writeln!(
+            s,
+            "{}  {}",
+            d.observed_at,
+            report::status_line(d, crate::lang::Lang::En)
+        );
         for ev in &d.evidence {
             let _ = writeln!(s, "    - {}", ev.fact);
         }

@@ -1,7 +1,7 @@
 //! The verdict vocabulary (DESIGN.md §2) and, per cause, everything said or done about it: its
 //! severity, its rank in `explain`, its default fix, whether `watch` may restart for it, and its
-//! title and steps in each language — one exhaustive match, so that a new cause with a part
-//! missing does not compile.
+//! title in each language — one exhaustive match, so that a new cause with a part missing does
+//! not compile. Its steps are the decision table's facts (`fact.rs`), in both languages.
 //!
 //! Adding a cause: one line in `causes!` (its variant and its stable snake_case name, which also
 //! puts it in `Cause::ALL`), one arm in `Cause::spec`, a rule in `rules.rs`, a simulator
@@ -23,6 +23,13 @@ macro_rules! causes {
         #[serde(rename_all = "snake_case")]
         pub enum Cause {
             $($(#[$doc])* $variant,)+
+        }
+
+        impl Default for Cause {
+            /// `unknown`: nothing decided yet.
+            fn default() -> Self {
+                Cause::Unknown
+            }
         }
 
         impl Cause {
@@ -96,8 +103,6 @@ pub struct CauseSpec {
     pub title_en: &'static str,
     /// Its title in alerts, in Chinese.
     pub title_zh: &'static str,
-    /// What to do, in Chinese, for alerts in that language.
-    pub todo_zh: &'static [&'static str],
 }
 
 /// The fix when the redo a restart needs is gone (also `explain`'s for ORA-01291 and kin).
@@ -123,7 +128,6 @@ impl Cause {
                 auto: AutoPolicy::Nothing,
                 title_en: "healthy",
                 title_zh: "正常",
-                todo_zh: &[],
             },
             Cause::IdleSource => CauseSpec {
                 severity: Ok,
@@ -132,7 +136,6 @@ impl Cause {
                 auto: AutoPolicy::Nothing,
                 title_en: "source idle (no changes on the captured tables)",
                 title_zh: "源端空闲（采集表无变更）",
-                todo_zh: &[],
             },
             Cause::DeadConnection => CauseSpec {
                 severity: Critical,
@@ -146,10 +149,6 @@ impl Cause {
                 auto: AutoPolicy::Restart,
                 title_en: "the connector's LogMiner connection is dead",
                 title_zh: "连接器的 LogMiner 连接已断开",
-                todo_zh: &[
-                    "从最近的检查点或保存点重启作业，让连接器重建 LogMiner 会话",
-                    "检查 Oracle 告警日志与监听器，确认连接为何断开",
-                ],
             },
             Cause::LogminerStuck => CauseSpec {
                 severity: Critical,
@@ -160,10 +159,6 @@ impl Cause {
                 auto: AutoPolicy::Restart,
                 title_en: "LogMiner stuck: the mined SCN no longer advances",
                 title_zh: "LogMiner 卡住：挖掘的 SCN 不再推进",
-                todo_zh: &[
-                    "查看 v$session 中挖掘会话的等待事件",
-                    "从保存点重启作业；切勿丢弃状态后重启，否则会丢数据",
-                ],
             },
             Cause::MissingRedo => CauseSpec {
                 severity: Critical,
@@ -176,11 +171,6 @@ impl Cause {
                 ),
                 title_en: "redo missing: the restart SCN is older than the oldest archived log",
                 title_zh: "日志缺失：重启所需 SCN 早于最早的归档日志",
-                todo_zh: &[
-                    "不要直接重启：重启点 SCN 所需的归档日志已被删除",
-                    "从备份（RMAN）恢复缺失的归档日志后再从保存点重启；无法恢复则需重新做全量快照",
-                    "延长归档日志保留时间，使其覆盖最长的停机时间",
-                ],
             },
             Cause::SinkStalled => CauseSpec {
                 severity: Critical,
@@ -195,10 +185,6 @@ impl Cause {
                 ),
                 title_en: "sink stalled: checkpoints do not complete",
                 title_zh: "下游写入停滞：检查点无法完成",
-                todo_zh: &[
-                    "检查下游（sink）是否可写，以及检查点失败的原因",
-                    "下游恢复后作业会从最近的检查点继续；必要时从保存点重启",
-                ],
             },
             Cause::JobNotRunning => CauseSpec {
                 severity: Critical,
@@ -210,10 +196,6 @@ impl Cause {
                 auto: AutoPolicy::Restart,
                 title_en: "the Flink job is not running",
                 title_zh: "Flink 作业未在运行",
-                todo_zh: &[
-                    "查看 Flink 作业的异常历史，找出失败原因",
-                    "修复后从最近的检查点或保存点重启作业",
-                ],
             },
             Cause::LeaderProblem => CauseSpec {
                 severity: Critical,
@@ -227,9 +209,6 @@ impl Cause {
                 ),
                 title_en: "JobManager leadership problem",
                 title_zh: "JobManager 主节点（leader）异常",
-                todo_zh: &[
-                    "检查 ZooKeeper 与 JobManager 的高可用状态，确保只有一个 leader 和一个作业实例",
-                ],
             },
             Cause::OracleUnreachable => CauseSpec {
                 severity: Critical,
@@ -243,7 +222,6 @@ impl Cause {
                 ),
                 title_en: "Oracle unreachable",
                 title_zh: "无法连接 Oracle",
-                todo_zh: &["检查到 Oracle 的网络、监听器和账号状态"],
             },
             Cause::Misconfigured => CauseSpec {
                 severity: Critical,
@@ -255,9 +233,6 @@ impl Cause {
                 ),
                 title_en: "misconfigured (archive-log mode, supplemental logging or a grant)",
                 title_zh: "配置问题（归档模式、补充日志或权限）",
-                todo_zh: &[
-                    "按证据修正配置：开启归档模式、补充日志或授予所需权限；重启无法解决此问题",
-                ],
             },
             Cause::ResourceExhausted => CauseSpec {
                 severity: Critical,
@@ -270,7 +245,6 @@ impl Cause {
                 ),
                 title_en: "resource exhausted (PGA, recovery area, memory or disk)",
                 title_zh: "资源耗尽（PGA、快速恢复区、内存或磁盘）",
-                todo_zh: &["扩充耗尽的资源（PGA、快速恢复区、内存或磁盘），清理后再从检查点重启"],
             },
             Cause::Unknown => CauseSpec {
                 severity: Severity::Unknown,
@@ -281,7 +255,6 @@ impl Cause {
                 ),
                 title_en: "undetermined",
                 title_zh: "无法判定",
-                todo_zh: &["按证据人工排查；可运行 logminer-doctor explain 查看判定过程"],
             },
         }
     }

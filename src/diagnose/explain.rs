@@ -1395,3 +1395,16 @@ fn rank(cause: Cause) -> u8 {
 fn default_fix(cause: Cause) -> &'static str {
     cause.spec().default_fix
 }
+
+// TEMPORARY until the explain branch lands: English in both languages.
+impl Explanation {
+    /// What happened, in `lang`.
+    pub fn summary_in(&self, _lang: crate::lang::Lang) -> &str {
+        &self.summary
+    }
+
+    /// What to do, in `lang`.
+    pub fn remediation_in(&self, _lang: crate::lang::Lang) -> &str {
+        &self.remediation
+    }
+}

@@ -5,6 +5,7 @@
 
 pub mod cause;
 pub mod explain;
+pub mod fact;
 pub mod questions;
 pub mod rules;
 pub mod thresholds;
@@ -13,8 +14,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::lang::Lang;
 use crate::observation::Timestamp;
 pub use cause::{AutoPolicy, Cause, CauseSpec};
+pub use fact::{Fact, Secs};
 pub use rules::{diagnose, DiagnoseOptions, RestartScn};
 pub use thresholds::Thresholds;
 
@@ -57,6 +60,27 @@ pub struct ThresholdUse {
     pub key: String,
     /// The value in force, as it would be written in the config.
     pub value: String,
+    /// The value the decision really used when the job forces a longer one (the stall window:
+    /// never shorter than the checkpoint interval plus the rolling interval).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective: Option<String>,
+}
+
+impl ThresholdUse {
+    /// `key = value`, with the effective value when it differs, in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        match (&self.effective, lang) {
+            (None, _) => format!("{} = {}", self.key, self.value),
+            (Some(e), Lang::En) => format!(
+                "{} = {} (effective {e}: checkpoint interval plus rolling interval)",
+                self.key, self.value
+            ),
+            (Some(e), Lang::Zh) => format!(
+                "{} = {}（实际 {e}：检查点间隔加滚动间隔）",
+                self.key, self.value
+            ),
+        }
+    }
 }
 
 /// How much a fact weighs (DESIGN.md §2 "Evidence strength").
@@ -77,34 +101,35 @@ pub enum Strength {
 }
 
 impl Strength {
-    /// The label printed after a fact in text reports ("" for context).
-    pub fn label(self) -> &'static str {
+    /// The label printed before a fact in text reports ("" for context).
+    pub fn label(self, lang: Lang) -> &'static str {
         match self {
-            Strength::Proof => "proof",
-            Strength::Hint => "hint only",
+            Strength::Proof => lang.pick("proof", "证据"),
+            Strength::Hint => lang.pick("hint only", "仅为线索"),
             Strength::Context => "",
         }
     }
 }
 
-/// One fact that led to the verdict, with its numbers and its strength.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One fact that led to the verdict, with its strength and the threshold it was compared with.
+///
+/// In JSON: `fact` (the English sentence, stable for grep and older readers), `kind` and `data`
+/// (the typed fact), `threshold`, `strength`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence {
     /// The fact, e.g. "mining session 1/245 INACTIVE for 1843 s".
-    pub fact: String,
+    pub fact: Fact,
     /// The threshold it was compared against, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold: Option<ThresholdUse>,
     /// Proof, hint or context.
-    #[serde(default)]
     pub strength: Strength,
 }
 
 impl Evidence {
     /// A fact of the given strength, without a threshold.
-    pub fn new(strength: Strength, fact: impl Into<String>) -> Self {
+    pub fn new(strength: Strength, fact: Fact) -> Self {
         Evidence {
-            fact: fact.into(),
+            fact,
             threshold: None,
             strength,
         }
@@ -115,24 +140,63 @@ impl Evidence {
         self.threshold = Some(ThresholdUse {
             key: key.into(),
             value,
+            effective: None,
         });
         self
     }
 }
 
+#[derive(Serialize, Deserialize)]
+struct EvidenceRepr {
+    fact: String,
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    typed: Option<Fact>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    threshold: Option<ThresholdUse>,
+    #[serde(default)]
+    strength: Strength,
+}
+
+impl Serialize for Evidence {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        EvidenceRepr {
+            fact: self.fact.en(),
+            typed: Some(self.fact.clone()),
+            threshold: self.threshold.clone(),
+            strength: self.strength,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Evidence {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let r = EvidenceRepr::deserialize(d)?;
+        Ok(Evidence {
+            // A record from before facts were typed keeps its English sentence.
+            fact: r.typed.unwrap_or(Fact::Recorded { text: r.fact }),
+            threshold: r.threshold,
+            strength: r.strength,
+        })
+    }
+}
+
 /// A step of the decision table that could not run, and the signal it lacked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingSignal {
     /// The step (a cause name) that was skipped.
     pub step: String,
     /// The signal it needed, e.g. "oracle.sessions".
     pub signal: String,
     /// Why the signal is missing.
-    pub why: String,
+    pub why: Fact,
 }
 
 /// The answer for one pipeline: one cause, its evidence, and what to do.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// In JSON every sentence is English (stable keys and texts, as documented in the README), and
+/// `facts` holds the same sentences typed, from which any language is rendered.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Diagnosis {
     /// The pipeline's name.
     pub pipeline: String,
@@ -141,17 +205,133 @@ pub struct Diagnosis {
     /// OK / WARNING / CRITICAL / UNKNOWN.
     pub severity: Severity,
     /// One line.
-    pub summary: String,
+    pub summary: Fact,
     /// The facts behind the verdict, with their numbers and thresholds.
     pub evidence: Vec<Evidence>,
     /// Trends that will hurt (they make a healthy or idle pipeline a WARNING).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Fact>,
     /// Steps skipped for lack of a signal ("not checked").
     pub missing_signals: Vec<MissingSignal>,
     /// What to do, in order.
-    pub remediation: Vec<String>,
+    pub remediation: Vec<Fact>,
     /// Time of the newest observation the diagnosis rests on.
     pub observed_at: Timestamp,
     /// How many observations it rests on.
     pub observations: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+struct MissingRepr {
+    step: String,
+    signal: String,
+    why: String,
+}
+
+/// The typed sentences of a diagnosis (JSON `facts`).
+#[derive(Serialize, Deserialize)]
+struct TypedParts {
+    summary: Fact,
+    warnings: Vec<Fact>,
+    remediation: Vec<Fact>,
+    missing: Vec<Fact>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DiagnosisRepr {
+    pipeline: String,
+    cause: Cause,
+    severity: Severity,
+    summary: String,
+    evidence: Vec<Evidence>,
+    warnings: Vec<String>,
+    missing_signals: Vec<MissingRepr>,
+    remediation: Vec<String>,
+    observed_at: Timestamp,
+    observations: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    facts: Option<TypedParts>,
+}
+
+impl Serialize for Diagnosis {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let en = |v: &[Fact]| v.iter().map(Fact::en).collect::<Vec<_>>();
+        DiagnosisRepr {
+            pipeline: self.pipeline.clone(),
+            cause: self.cause,
+            severity: self.severity,
+            summary: self.summary.en(),
+            evidence: self.evidence.clone(),
+            warnings: en(&self.warnings),
+            missing_signals: self
+                .missing_signals
+                .iter()
+                .map(|m| MissingRepr {
+                    step: m.step.clone(),
+                    signal: m.signal.clone(),
+                    why: m.why.en(),
+                })
+                .collect(),
+            remediation: en(&self.remediation),
+            observed_at: self.observed_at,
+            observations: self.observations,
+            facts: Some(TypedParts {
+                summary: self.summary.clone(),
+                warnings: self.warnings.clone(),
+                remediation: self.remediation.clone(),
+                missing: self.missing_signals.iter().map(|m| m.why.clone()).collect(),
+            }),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Diagnosis {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let r = DiagnosisRepr::deserialize(d)?;
+        let recorded = |v: Vec<String>| -> Vec<Fact> {
+            v.into_iter().map(|text| Fact::Recorded { text }).collect()
+        };
+        // Typed parts are used only when they match the English ones in number (a record
+        // written by this version); otherwise the English sentences are kept as recorded.
+        let typed = r.facts.filter(|t| {
+            t.warnings.len() == r.warnings.len()
+                && t.remediation.len() == r.remediation.len()
+                && t.missing.len() == r.missing_signals.len()
+        });
+        let (summary, warnings, remediation, mut whys) = match typed {
+            Some(t) => (t.summary, t.warnings, t.remediation, t.missing),
+            None => (
+                Fact::Recorded { text: r.summary },
+                recorded(r.warnings),
+                recorded(r.remediation),
+                r.missing_signals
+                    .iter()
+                    .map(|m| Fact::Recorded {
+                        text: m.why.clone(),
+                    })
+                    .collect(),
+            ),
+        };
+        whys.reverse();
+        Ok(Diagnosis {
+            pipeline: r.pipeline,
+            cause: r.cause,
+            severity: r.severity,
+            summary,
+            evidence: r.evidence,
+            warnings,
+            missing_signals: r
+                .missing_signals
+                .into_iter()
+                .map(|m| MissingSignal {
+                    step: m.step,
+                    signal: m.signal,
+                    why: whys.pop().unwrap_or(Fact::Recorded { text: m.why }),
+                })
+                .collect(),
+            remediation,
+            observed_at: r.observed_at,
+            observations: r.observations,
+        })
+    }
 }

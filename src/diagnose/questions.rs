@@ -5,21 +5,21 @@
 //! Pure, on one observation: the decision table adds time on top (how long a failover lasts,
 //! two disagreeing observations in a row), the gate takes the one fresh observation as it is.
 
-use super::RestartScn;
+use super::{Fact, RestartScn};
 use crate::observation::{JobManagerStatus, Observation, RedoThread, Signal, Timestamp};
 
 /// What shows a JobManager failover in progress in `o`, if one is: a JobManager answering
 /// HTTP 503 (leader election) or HTTP 500 `RecipientUnreachableException` (its leader is gone),
 /// ZooKeeper naming a leader that does not answer, or ZooKeeper naming none.
-pub fn failover(o: &Observation) -> Option<String> {
+pub fn failover(o: &Observation) -> Option<Fact> {
     // ZooKeeper answering with no leader elected: an election is under way, whatever the
     // JobManagers' REST endpoints answer meanwhile (they may wait for the new leader, or time out).
     let zk = o.zookeeper.value();
     if zk.is_some_and(|z| z.leader_rest_url.is_none() && z.servers.iter().any(|s| s.ok)) {
-        return Some("ZooKeeper names no leading JobManager".into());
+        return Some(Fact::ZooKeeperNamesNoLeader);
     }
     let f = o.flink.value()?;
-    let electing: Vec<&str> = f
+    let electing: Vec<String> = f
         .jobmanagers
         .iter()
         .filter(|j| {
@@ -28,19 +28,16 @@ pub fn failover(o: &Observation) -> Option<String> {
                 JobManagerStatus::LeaderElection | JobManagerStatus::LeaderUnreachable
             )
         })
-        .map(|j| j.url.as_str())
+        .map(|j| j.url.clone())
         .collect();
     if !electing.is_empty() {
-        return Some(format!(
-            "{} answer leader election / leader unreachable",
-            electing.join(", ")
-        ));
+        return Some(Fact::JobManagersElecting { urls: electing });
     }
     let url = zk.and_then(|z| z.leader_rest_url.as_deref())?;
     f.jobmanagers
         .iter()
         .any(|j| same_url(&j.url, url) && matches!(j.status, JobManagerStatus::Unreachable { .. }))
-        .then(|| format!("ZooKeeper still names {url}, which does not answer"))
+        .then(|| Fact::ZooKeeperNamesDeadLeader { url: url.into() })
 }
 
 /// Whether a failover is in progress in `o` (see [`failover`]).
@@ -59,7 +56,7 @@ type JobView = Vec<(String, String, Timestamp)>;
 
 /// Two JobManagers that both answer and list different jobs in `o` (two clusters, or a split
 /// brain): what each sees.
-pub fn disagreement(o: &Observation) -> Option<(String, String)> {
+pub fn disagreement(o: &Observation) -> Option<(Fact, Fact)> {
     let f = o.flink.value()?;
     let views: Vec<(&str, JobView)> = f
         .jobmanagers
@@ -78,20 +75,15 @@ pub fn disagreement(o: &Observation) -> Option<(String, String)> {
         .collect();
     let (a_url, a) = views.first()?;
     views.iter().find(|(_, v)| v != a).map(|(b_url, b)| {
-        let show = |v: &JobView| {
-            if v.is_empty() {
-                "no such job".to_string()
-            } else {
-                v.iter()
-                    .map(|(id, st, t)| format!("{id} {st} since {t}"))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            }
+        // Job ids, states and times read the same in every language.
+        let sees = |url: &str, v: &JobView| Fact::JobManagerSees {
+            url: url.into(),
+            jobs: v
+                .iter()
+                .map(|(id, st, t)| format!("{id} {st} since {t}"))
+                .collect(),
         };
-        (
-            format!("{a_url} sees {}", show(a)),
-            format!("{b_url} sees {}", show(b)),
-        )
+        (sees(a_url, a), sees(b_url, b))
     })
 }
 
@@ -99,15 +91,15 @@ pub fn disagreement(o: &Observation) -> Option<(String, String)> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum RedoCoverage<'a> {
     /// No restart SCN is known: why.
-    NoRestartScn(String),
+    NoRestartScn(Fact),
     /// The available redo was not observed: why.
-    RedoUnknown(String),
+    RedoUnknown(Fact),
     /// Every enabled thread's chain starts at or before the restart SCN.
     Covered {
         /// The restart SCN (the lowest candidate).
         scn: u64,
         /// Every candidate and where it came from.
-        sources: Vec<String>,
+        sources: Vec<Fact>,
         /// The enabled redo threads.
         threads: &'a [RedoThread],
     },
@@ -116,7 +108,7 @@ pub enum RedoCoverage<'a> {
         /// The restart SCN (the lowest candidate).
         scn: u64,
         /// Every candidate and where it came from.
-        sources: Vec<String>,
+        sources: Vec<Fact>,
         /// The enabled redo threads.
         threads: &'a [RedoThread],
         /// The threads that no longer reach back to it.
@@ -129,30 +121,22 @@ pub enum RedoCoverage<'a> {
 pub fn redo_coverage<'a>(o: &'a Observation, restart: &RestartScn) -> RedoCoverage<'a> {
     let threads = match o.oracle.value().map(|x| &x.redo) {
         Some(Signal::Observed { value }) if !value.threads.is_empty() => &value.threads,
-        Some(Signal::Observed { .. }) => {
-            return RedoCoverage::RedoUnknown("no enabled redo thread listed".into())
-        }
+        Some(Signal::Observed { .. }) => return RedoCoverage::RedoUnknown(Fact::NoRedoThread),
         Some(other) => {
-            return RedoCoverage::RedoUnknown(format!(
-                "redo not observed: {}",
-                other.error().unwrap_or_default()
-            ))
+            return RedoCoverage::RedoUnknown(Fact::RedoNotObserved {
+                why: Box::new(Fact::error(other.error().unwrap_or_default())),
+            })
         }
         None => {
-            return RedoCoverage::RedoUnknown(format!(
-                "Oracle not observed: {}",
-                o.oracle.error().unwrap_or_default()
-            ))
+            return RedoCoverage::RedoUnknown(Fact::OracleNotObserved {
+                why: Box::new(Fact::error(o.oracle.error().unwrap_or_default())),
+            })
         }
     };
     let Some((scn, sources)) = restart.lowest() else {
-        let why = match &restart.output_unreadable {
-            Some(e) => format!(
-                "the output's last SCN cannot be read ({e}), no open transaction, no --from-scn"
-            ),
-            None => "no SCN in the output, no open transaction and no --from-scn".into(),
-        };
-        return RedoCoverage::NoRestartScn(why);
+        return RedoCoverage::NoRestartScn(Fact::NoRestartScn {
+            output_error: restart.output_unreadable.clone(),
+        });
     };
     let uncovered: Vec<u32> = threads
         .iter()

@@ -8,9 +8,10 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use super::explain::{explain, Explanation};
+use super::fact::{Fact, JmState, Lacking, SessionView, Staleness};
 use super::questions::{disagreement, in_failover, redo_coverage, RedoCoverage};
 use super::{
-    Cause, Diagnosis, Evidence, MissingSignal, Severity, Strength, ThresholdUse, Thresholds,
+    Cause, Diagnosis, Evidence, MissingSignal, Secs, Severity, Strength, ThresholdUse, Thresholds,
 };
 use crate::observation::{
     is_terminal_state, ConnectorSession, FlinkSnapshot, JobDetail, JobManagerStatus, Observation,
@@ -40,11 +41,11 @@ pub fn diagnose(
             pipeline: String::new(),
             cause: Cause::Unknown,
             severity: Severity::Unknown,
-            summary: "no observation to diagnose".into(),
+            summary: Fact::NoObservation,
             evidence: vec![],
             warnings: vec![],
             missing_signals: vec![],
-            remediation: vec!["Collect at least two observations of the pipeline.".into()],
+            remediation: vec![Fact::CollectTwoObservations],
             observed_at: Timestamp::from_unix_millis(0),
             observations: 0,
         };
@@ -88,33 +89,48 @@ struct RecentException {
 }
 
 impl RecentException {
-    fn fact(&self) -> String {
-        let codes = if self.x.codes.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", self.x.codes.join(", "))
-        };
-        format!("job exception at {}: {}{}", self.at, self.name, codes)
+    fn fact(&self) -> Fact {
+        Fact::JobException {
+            at: self.at,
+            name: self.name.clone(),
+            codes: self.x.codes.clone(),
+        }
+    }
+}
+
+/// What `explain` says happened, in both languages.
+fn explained_summary(x: &Explanation) -> Fact {
+    Fact::Explained {
+        en: x.summary.clone(),
+        zh: x.summary.clone(), // until explain renders Chinese
+    }
+}
+
+/// What `explain` says to do, in both languages.
+fn explained_fix(x: &Explanation) -> Fact {
+    Fact::Explained {
+        en: x.remediation.clone(),
+        zh: x.remediation.clone(),
     }
 }
 
 /// What a matching step decided.
 struct Verdict {
     cause: Cause,
-    summary: String,
+    summary: Fact,
     evidence: Vec<Evidence>,
-    remediation: Vec<String>,
+    remediation: Vec<Fact>,
     /// Warnings that belong to this verdict (they make a healthy verdict a WARNING).
-    warnings: Vec<String>,
+    warnings: Vec<Fact>,
     /// A severity other than the cause's base severity (a failover in progress is a WARNING).
     severity: Option<Severity>,
 }
 
 impl Verdict {
-    fn new(cause: Cause, summary: impl Into<String>) -> Self {
+    fn new(cause: Cause, summary: Fact) -> Self {
         Verdict {
             cause,
-            summary: summary.into(),
+            summary,
             evidence: vec![],
             remediation: vec![],
             warnings: vec![],
@@ -122,9 +138,9 @@ impl Verdict {
         }
     }
 
-    fn with(mut self, strength: Strength, fact: impl Into<String>) -> Self {
+    fn with(mut self, strength: Strength, fact: Fact) -> Self {
         self.evidence.push(Evidence {
-            fact: fact.into(),
+            fact,
             threshold: None,
             strength,
         });
@@ -132,12 +148,12 @@ impl Verdict {
     }
 
     /// Background the operator needs to read the verdict.
-    fn fact(self, fact: impl Into<String>) -> Self {
+    fn fact(self, fact: Fact) -> Self {
         self.with(Strength::Context, fact)
     }
 
     /// A fact that convicts the verdict's cause on its own.
-    fn proof(self, fact: impl Into<String>) -> Self {
+    fn proof(self, fact: Fact) -> Self {
         self.with(Strength::Proof, fact)
     }
 
@@ -151,34 +167,34 @@ impl Verdict {
         self
     }
 
-    fn fact_vs(self, fact: impl Into<String>, key: &str, value: String) -> Self {
+    fn fact_vs(self, fact: Fact, key: &str, value: String) -> Self {
         self.with_vs(Strength::Context, fact, key, value)
     }
 
-    fn proof_vs(self, fact: impl Into<String>, key: &str, value: String) -> Self {
+    fn proof_vs(self, fact: Fact, key: &str, value: String) -> Self {
         self.with_vs(Strength::Proof, fact, key, value)
     }
 
-    fn with_vs(
-        mut self,
-        strength: Strength,
-        fact: impl Into<String>,
-        key: &str,
-        value: String,
-    ) -> Self {
+    fn with_vs(self, strength: Strength, fact: Fact, key: &str, value: String) -> Self {
+        let threshold = ThresholdUse {
+            key: key.into(),
+            value,
+            effective: None,
+        };
+        self.with_threshold(strength, fact, threshold)
+    }
+
+    fn with_threshold(mut self, strength: Strength, fact: Fact, threshold: ThresholdUse) -> Self {
         self.evidence.push(Evidence {
-            fact: fact.into(),
-            threshold: Some(ThresholdUse {
-                key: key.into(),
-                value,
-            }),
+            fact,
+            threshold: Some(threshold),
             strength,
         });
         self
     }
 
-    fn todo(mut self, step: impl Into<String>) -> Self {
-        self.remediation.push(step.into());
+    fn todo(mut self, step: Fact) -> Self {
+        self.remediation.push(step);
         self
     }
 }
@@ -186,7 +202,7 @@ impl Verdict {
 /// Warnings and skipped steps gathered while the table runs.
 #[derive(Default)]
 struct Notes {
-    warnings: Vec<String>,
+    warnings: Vec<Fact>,
     missing: Vec<MissingSignal>,
     /// Evidence gathered on the way that explains later verdicts (e.g. redo headroom).
     context: Vec<Evidence>,
@@ -195,15 +211,13 @@ struct Notes {
 }
 
 impl Notes {
-    fn warn(&mut self, w: impl Into<String>) {
-        let w = w.into();
+    fn warn(&mut self, w: Fact) {
         if !self.warnings.contains(&w) {
             self.warnings.push(w);
         }
     }
 
-    fn not_checked(&mut self, step: Cause, signal: &str, why: impl Into<String>) {
-        let why = why.into();
+    fn not_checked(&mut self, step: Cause, signal: &str, why: Fact) {
         let entry = MissingSignal {
             step: step.as_str().into(),
             signal: signal.into(),
@@ -215,20 +229,14 @@ impl Notes {
     }
 }
 
-/// A duration as an operator reads it and as the config writes it: "45s", "21m 3s", "47h 37m",
-/// "3d 4h" (coarser as it grows: nobody acts on the seconds of a two-day headroom).
-fn secs(d: Duration) -> String {
-    let s = d.as_secs();
-    let (day, hour, min) = (86_400, 3_600, 60);
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 if s % min == 0 => format!("{}m", s / min),
-        60..3600 => format!("{}m {}s", s / min, s % min),
-        3600..86_400 if s % hour == 0 => format!("{}h", s / hour),
-        3600..86_400 => format!("{}h {}m", s / hour, s % hour / min),
-        _ if s % day == 0 => format!("{}d", s / day),
-        _ => format!("{}d {}h", s / day, s % day / hour),
-    }
+/// A duration in a fact.
+fn secs(d: Duration) -> Secs {
+    Secs::of(d)
+}
+
+/// A duration as a threshold value, in the config's own spelling ("10m").
+fn cfg(d: Duration) -> String {
+    Secs::of(d).en()
 }
 
 fn finish(ctx: &Ctx, last: &Observation, v: Verdict, mut notes: Notes) -> Diagnosis {
@@ -249,9 +257,9 @@ fn finish(ctx: &Ctx, last: &Observation, v: Verdict, mut notes: Notes) -> Diagno
     let mut remediation = v.remediation;
     if remediation.is_empty() && v.cause == Cause::Healthy {
         remediation.push(if notes.warnings.is_empty() {
-            "Nothing to do: the pipeline produces.".into()
+            Fact::NothingToDo
         } else {
-            "Nothing to do now; act on the warnings before they become faults.".into()
+            Fact::ActOnWarnings
         });
     }
     Diagnosis {
@@ -278,20 +286,26 @@ fn unproven_is_unknown(v: Verdict, notes: &Notes) -> Verdict {
     }
     let mut u = Verdict::new(
         Cause::Unknown,
-        format!("{} suspected, not proven: {}", v.cause, v.summary),
+        Fact::SuspectedNotProven {
+            cause: v.cause,
+            summary: Box::new(v.summary),
+        },
     );
     u.evidence = v.evidence;
-    u = u.todo(format!(
-        "Nothing proves {} yet (only hints): diagnose again, and provide the signals below.",
-        v.cause
-    ));
+    u = u.todo(Fact::NothingProves { cause: v.cause });
     for m in &notes.missing {
-        u = u.todo(format!(
-            "Provide {} (needed for {}): {}",
-            m.signal, m.step, m.why
-        ));
+        u = u.todo(provide(m));
     }
     u
+}
+
+/// "Provide this signal": a step for each signal a verdict lacked.
+fn provide(m: &MissingSignal) -> Fact {
+    Fact::Provide {
+        signal: m.signal.clone(),
+        step: m.step.clone(),
+        why: Box::new(m.why.clone()),
+    }
 }
 
 /// File times this far ahead of the doctor's clock are clock skew, not fresh output.
@@ -320,8 +334,11 @@ struct Flow {
     before: Timestamp,
     /// The first sample that shows the move.
     seen: Timestamp,
-    /// What moved, for the evidence ("source records 175 -> 198").
-    what: String,
+    /// The count (records, or in-progress bytes) before and after the move.
+    from: u64,
+    to: u64,
+    /// In-progress part files after the move (sink writes only).
+    files: u64,
 }
 
 /// The observations and everything derived from them that several steps read.
@@ -334,7 +351,7 @@ struct Ctx<'a> {
     /// The stall window in force: never shorter than what the sink needs to commit.
     window: Duration,
     output: Option<(OutputState, Vec<Evidence>)>,
-    output_missing: Option<String>,
+    output_missing: Option<Fact>,
 }
 
 impl<'a> Ctx<'a> {
@@ -400,25 +417,23 @@ impl<'a> Ctx<'a> {
             .max(interval.saturating_add(self.opts.rolling_interval))
     }
 
-    /// The stall window as printed with its key: the configured value, and the effective one
-    /// when the job's checkpoint cycle forces a longer window.
-    fn window_value(&self) -> String {
-        if self.window == self.t.stall_window {
-            secs(self.window)
-        } else {
-            format!(
-                "{} (effective {}: checkpoint interval plus rolling interval)",
-                secs(self.t.stall_window),
-                secs(self.window)
-            )
+    /// The stall window with its key: the configured value, and the effective one when the
+    /// job's checkpoint cycle forces a longer window.
+    fn window_use(&self) -> ThresholdUse {
+        ThresholdUse {
+            key: "stall_window".into(),
+            value: cfg(self.t.stall_window),
+            effective: (self.window != self.t.stall_window).then(|| cfg(self.window)),
         }
     }
 
     /// Did committed output advance within the stall window, and if not, do records still
     /// reach the sink?
-    fn assess_output(&self) -> Result<(OutputState, Vec<Evidence>), String> {
-        let window_ev = |fact: String| {
-            Evidence::new(Strength::Context, fact).vs("stall_window", self.window_value())
+    fn assess_output(&self) -> Result<(OutputState, Vec<Evidence>), Fact> {
+        let window_ev = |fact: Fact| {
+            let mut e = Evidence::new(Strength::Context, fact);
+            e.threshold = Some(self.window_use());
+            e
         };
         let now = self.last.observed_at;
         match (&self.first.output, &self.last.output) {
@@ -439,20 +454,21 @@ impl<'a> Ctx<'a> {
                 if let Some(f) = first.filter(|_| self.obs.len() > 1) {
                     ev.push(Evidence::new(
                         Strength::Context,
-                        format!(
-                            "committed output {} files / {} bytes -> {} files / {} bytes over {}",
-                            f.committed_files,
-                            f.committed_bytes,
-                            last.committed_files,
-                            last.committed_bytes,
-                            secs(self.span())
-                        ),
+                        Fact::CommittedGrowth {
+                            files_before: f.committed_files,
+                            bytes_before: f.committed_bytes,
+                            files_after: last.committed_files,
+                            bytes_after: last.committed_bytes,
+                            over: secs(self.span()),
+                        },
                     ));
                 }
                 if let Signal::Missing { error } = &last.last_scn {
                     ev.push(Evidence::new(
                         Strength::Context,
-                        format!("last SCN in the output not read: {error}"),
+                        Fact::LastScnUnreadable {
+                            error: error.clone(),
+                        },
                     ));
                 }
                 // A file time ahead of the doctor's clock (clock skew between the TaskManager or
@@ -468,18 +484,17 @@ impl<'a> Ctx<'a> {
                     .as_ref()
                     .filter(|c| c.modified_at > now.plus(CLOCK_SKEW_TOLERANCE))
                 {
-                    ev.push(window_ev(format!(
-                        "newest committed file {} is dated {}, ahead of this host's clock: judged by change between samples",
-                        c.path, c.modified_at
-                    )));
+                    ev.push(window_ev(Fact::NewestCommittedAhead {
+                        path: c.path.clone(),
+                        modified_at: c.modified_at,
+                    }));
                 } else if let (Some(age), Some(c)) = (age, &last.newest_committed) {
-                    ev.push(window_ev(format!(
-                        "newest committed file {} is {} old",
-                        c.path,
-                        secs(age)
-                    )));
+                    ev.push(window_ev(Fact::NewestCommittedAge {
+                        path: c.path.clone(),
+                        age: secs(age),
+                    }));
                 } else {
-                    ev.push(window_ev("no committed output file yet".into()));
+                    ev.push(window_ev(Fact::NoCommittedFile));
                 }
                 if grew || age.is_some_and(|a| a <= self.window) {
                     return Ok((OutputState::Advancing, ev));
@@ -495,21 +510,22 @@ impl<'a> Ctx<'a> {
                     // output, and only a verdict's own facts may convict.
                     ev.push(Evidence::new(
                         Strength::Context,
-                        format!(
-                            "{} {} ago: records reach the sink",
-                            w.what,
-                            secs(now.since(w.seen))
-                        ),
+                        Fact::InProgressWritten {
+                            bytes_before: w.from,
+                            bytes_after: w.to,
+                            files: w.files,
+                            ago: secs(now.since(w.seen)),
+                        },
                     ));
                 }
                 if let Some(r) = &read {
                     ev.push(Evidence::new(
                         Strength::Context,
-                        format!(
-                            "{} after the newest commit, first seen {} ago",
-                            r.what,
-                            secs(now.since(r.seen))
-                        ),
+                        Fact::SourceReadAfterCommit {
+                            before: r.from,
+                            after: r.to,
+                            ago: secs(now.since(r.seen)),
+                        },
                     ));
                 }
                 if written.is_some() || read.is_some_and(|r| now.since(r.seen) <= self.window) {
@@ -521,7 +537,10 @@ impl<'a> Ctx<'a> {
                     if up <= self.window && age.is_none_or(|a| a > up) {
                         ev.push(Evidence::new(
                             Strength::Context,
-                            format!("job {} started {} ago", job.id, secs(up)),
+                            Fact::JobStartedAgo {
+                                job: job.id.clone(),
+                                ago: secs(up),
+                            },
                         ));
                         return Ok((OutputState::JustStarted, ev));
                     }
@@ -529,29 +548,34 @@ impl<'a> Ctx<'a> {
                 Ok((OutputState::Stale, ev))
             }
             (_, missing) => {
-                let error = missing.error().unwrap_or_default();
+                let error = missing.error().unwrap_or_default().to_string();
+                let lacks = |lacking| Fact::OutputNoStandIn {
+                    error: error.clone(),
+                    lacking,
+                };
                 // Not a FileSink (or unreadable): the sink's record counter and completed
                 // checkpoints stand in for committed output.
                 let (Some(j1), Some(j2)) = (self.job_first(), self.job()) else {
-                    return Err(format!("output: {error}; no job counters to stand in"));
+                    return Err(lacks(Lacking::JobCounters));
                 };
                 let (Some(s1), Some(s2)) = (j1.sink.value(), j2.sink.value()) else {
-                    return Err(format!("output: {error}; sink counter missing"));
+                    return Err(lacks(Lacking::SinkCounter));
                 };
                 let (Some(c1), Some(c2)) = (j1.checkpoints.value(), j2.checkpoints.value()) else {
-                    return Err(format!("output: {error}; checkpoint statistics missing"));
+                    return Err(lacks(Lacking::CheckpointStats));
                 };
                 if self.obs.len() < 2 {
-                    return Err(format!(
-                        "output: {error}; one observation cannot show progress"
-                    ));
+                    return Err(lacks(Lacking::OneObservation));
                 }
                 let ev = vec![Evidence::new(
                     Strength::Context,
-                    format!(
-                        "output unreadable ({error}); sink records {} -> {}, completed checkpoints {} -> {}",
-                        s1.records, s2.records, c1.completed, c2.completed
-                    ),
+                    Fact::OutputUnreadableCounters {
+                        error: error.clone(),
+                        sink_before: s1.records,
+                        sink_after: s2.records,
+                        checkpoints_before: c1.completed,
+                        checkpoints_after: c2.completed,
+                    },
                 )];
                 if s2.records > s1.records && c2.completed > c1.completed {
                     Ok((OutputState::Advancing, ev))
@@ -622,7 +646,9 @@ impl<'a> Ctx<'a> {
                 return Some(Flow {
                     before: ta,
                     seen: tb,
-                    what: format!("source records {ra} -> {rb}"),
+                    from: ra,
+                    to: rb,
+                    files: 0,
                 });
             }
         }
@@ -657,10 +683,9 @@ impl<'a> Ctx<'a> {
             .map(|w| Flow {
                 before: w[0].0,
                 seen: w[1].0,
-                what: format!(
-                    "in-progress part files written ({} -> {} bytes in {} file(s))",
-                    w[0].1.in_progress_bytes, w[1].1.in_progress_bytes, w[1].1.in_progress_files
-                ),
+                from: w[0].1.in_progress_bytes,
+                to: w[1].1.in_progress_bytes,
+                files: w[1].1.in_progress_files,
             })
             .collect()
     }
@@ -754,14 +779,14 @@ impl<'a> Ctx<'a> {
     }
 
     /// The flush-table heartbeat at the start and end of the window.
-    fn heartbeat(&self) -> Result<(u64, u64), String> {
+    fn heartbeat(&self) -> Result<(u64, u64), Fact> {
         self.heartbeat_since(self.first).map(|(a, b, _)| (a, b))
     }
 
     /// The flush-table heartbeat between the newest observation at least `mining_call_gap`
     /// before the latest one (else the earliest) and the latest: (then, now, how far apart).
     /// Recent, so that a heartbeat that rose early in a long window and froze since is frozen.
-    fn recent_heartbeat(&self) -> Result<(u64, u64, Duration), String> {
+    fn recent_heartbeat(&self) -> Result<(u64, u64, Duration), Fact> {
         let then = self
             .obs
             .iter()
@@ -773,16 +798,16 @@ impl<'a> Ctx<'a> {
     }
 
     /// The flush-table heartbeat in `then` and in the latest observation, and how far apart.
-    fn heartbeat_since(&self, then: &Observation) -> Result<(u64, u64, Duration), String> {
-        let pick = |o: &Observation| -> Result<u64, String> {
+    fn heartbeat_since(&self, then: &Observation) -> Result<(u64, u64, Duration), Fact> {
+        let pick = |o: &Observation| -> Result<u64, Fact> {
             match o.oracle.value().map(|x| &x.flush_table_scn) {
                 Some(Signal::Observed { value }) => Ok(*value),
-                Some(other) => Err(other.error().unwrap_or_default().to_string()),
-                None => Err(o.oracle.error().unwrap_or("oracle missing").to_string()),
+                Some(other) => Err(Fact::error(other.error().unwrap_or_default())),
+                None => Err(Fact::error(o.oracle.error().unwrap_or("oracle missing"))),
             }
         };
         if self.obs.len() < 2 {
-            return Err("one observation cannot show the heartbeat moving".into());
+            return Err(Fact::HeartbeatNeedsTwo);
         }
         Ok((
             pick(then)?,
@@ -793,16 +818,14 @@ impl<'a> Ctx<'a> {
 
     /// The captured tables changed within the last stall window (segment statistics rose):
     /// changes are waiting for the connector. `None` when they did not, or were not measured.
-    fn changes_pending(&self) -> Option<String> {
+    fn changes_pending(&self) -> Option<Fact> {
         let from = self.obs_since(self.last.observed_at.minus(self.window))?;
         let a = self.oracle(from)?.table_activity.value()?;
         let b = self.oracle(self.last)?.table_activity.value()?;
         let d = b.db_block_changes.checked_sub(a.db_block_changes)?;
-        (d > 0).then(|| {
-            format!(
-                "the captured tables changed over the last {} (db block changes +{d}): changes are waiting",
-                secs(self.last.observed_at.since(from.observed_at))
-            )
+        (d > 0).then(|| Fact::ChangesWaiting {
+            over: secs(self.last.observed_at.since(from.observed_at)),
+            changes: d,
         })
     }
 
@@ -826,7 +849,9 @@ impl<'a> Ctx<'a> {
             notes.not_checked(
                 Cause::Healthy,
                 "output",
-                format!("{error}; the sink's record counter and checkpoints stood in"),
+                Fact::OutputStoodIn {
+                    error: error.clone(),
+                },
             );
         }
         if let Some(c) = self
@@ -834,11 +859,10 @@ impl<'a> Ctx<'a> {
             .and_then(|o| o.newest_committed.as_ref())
             .filter(|c| c.modified_at > self.last.observed_at.plus(CLOCK_SKEW_TOLERANCE))
         {
-            notes.warn(format!(
-                "clock skew: the newest committed file is dated {}, {} ahead of this host's clock (the TaskManager's or the file server's clock differs); output freshness is judged by change between samples, not by file age",
-                c.modified_at,
-                secs(c.modified_at.since(self.last.observed_at))
-            ));
+            notes.warn(Fact::ClockSkew {
+                modified_at: c.modified_at,
+                ahead: secs(c.modified_at.since(self.last.observed_at)),
+            });
         }
         let mining = self.mining_sessions();
         if mining.len() > 1 {
@@ -846,18 +870,10 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .map(|s| format!("{}/{},{}", s.instance, s.sid, s.serial))
                 .collect();
-            notes.warn(format!(
-                "{} mining sessions under the connector's username ({}): Debezium 1.9 cannot \
-                 rename its flush table, so the heartbeat is shared and proves less",
-                mining.len(),
-                list.join(", ")
-            ));
+            notes.warn(Fact::SharedMiningSessions { sessions: list });
         }
         if self.obs.len() < 2 {
-            notes.warn(
-                "only one observation: progress over time (heartbeat, counters, output) \
-                 cannot be judged",
-            );
+            notes.warn(Fact::OneObservation);
         }
     }
 }
@@ -884,7 +900,7 @@ fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             notes.not_checked(
                 Cause::LeaderProblem,
                 "flink",
-                other.error().unwrap_or_default(),
+                Fact::error(other.error().unwrap_or_default()),
             );
             return None;
         }
@@ -895,7 +911,10 @@ fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         .map(|j| {
             Evidence::new(
                 Strength::Proof,
-                format!("JobManager {}: {}", j.url, describe_jm(&j.status)),
+                Fact::JobManager {
+                    url: j.url.clone(),
+                    state: jm_state(&j.status),
+                },
             )
         })
         .collect();
@@ -903,10 +922,10 @@ fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
 
     if !any_up && !in_failover(ctx.last) {
         return Some(
-            Verdict::new(Cause::LeaderProblem, "no JobManager is reachable")
+            Verdict::new(Cause::LeaderProblem, Fact::NoJobManagerReachable)
                 .facts(jm_facts)
-                .todo("Check the JobManager processes and the network to them; nothing can be restarted until one leads.")
-                .todo("Check ZooKeeper (`echo srvr | nc <zk> 2181`): without a quorum no JobManager can be elected."),
+                .todo(Fact::CheckJobManagers)
+                .todo(Fact::CheckZooKeeperQuorum),
         );
     }
 
@@ -924,23 +943,26 @@ fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             return Some(
                 Verdict::new(
                     Cause::LeaderProblem,
-                    format!("no JobManager has led for {}", secs(lasted)),
+                    Fact::NoLeaderFor {
+                        lasted: secs(lasted),
+                    },
                 )
                 .facts(jm_facts)
                 .proof_vs(
-                    format!("leader election seen for {}", secs(lasted)),
+                    Fact::LeaderElectionFor {
+                        lasted: secs(lasted),
+                    },
                     "failover_grace",
-                    secs(ctx.t.failover_grace),
+                    cfg(ctx.t.failover_grace),
                 )
-                .todo("Fix the cluster first: check the JobManager logs for leadership grants and ZooKeeper's health.")
-                .todo("Never restart the job into a cluster without a leader."),
+                .todo(Fact::FixClusterFirst)
+                .todo(Fact::NeverRestartLeaderless),
             );
         }
-        let failover = format!(
-            "JobManager failover in progress for at least {} (failover_grace {}): not a fault yet",
-            secs(lasted),
-            secs(ctx.t.failover_grace)
-        );
+        let failover = Fact::FailoverInProgress {
+            lasted: secs(lasted),
+            grace: secs(ctx.t.failover_grace),
+        };
         if !matches!(
             ctx.output_state(),
             Some(OutputState::Advancing | OutputState::Flowing)
@@ -950,7 +972,9 @@ fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             return Some(
                 Verdict::new(
                     Cause::LeaderProblem,
-                    format!("JobManager failover in progress for {}", secs(lasted)),
+                    Fact::FailoverFor {
+                        lasted: secs(lasted),
+                    },
                 )
                 .severity(Severity::Warning)
                 .facts(jm_facts.into_iter().map(|mut e| {
@@ -958,16 +982,17 @@ fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                     e
                 }))
                 .fact_vs(
-                    format!("leader election seen for {}", secs(lasted)),
+                    Fact::LeaderElectionFor {
+                        lasted: secs(lasted),
+                    },
                     "failover_grace",
-                    secs(ctx.t.failover_grace),
+                    cfg(ctx.t.failover_grace),
                 )
                 .facts(ctx.output_evidence())
-                .todo("Wait for the standby JobManager to take over and restore the job from its latest checkpoint; do not restart anything during the election.")
-                .todo(format!(
-                    "If no JobManager leads after failover_grace ({}), check the JobManager logs and ZooKeeper.",
-                    secs(ctx.t.failover_grace)
-                )),
+                .todo(Fact::WaitForStandby)
+                .todo(Fact::IfNoLeaderAfter {
+                    grace: secs(ctx.t.failover_grace),
+                }),
             );
         }
         notes.warn(failover);
@@ -984,12 +1009,12 @@ fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     if recent.iter().all(|o| disagree(o).is_some()) {
         if let Some((a, b)) = disagree(ctx.last) {
             return Some(
-                Verdict::new(Cause::LeaderProblem, "the JobManagers disagree about the job: two clusters?")
+                Verdict::new(Cause::LeaderProblem, Fact::JobManagersDisagree)
                     .proof(a)
                     .proof(b)
                     .facts(jm_facts)
-                    .todo("Check which JobManager ZooKeeper names as leader and whether both use the same high-availability.cluster-id and ZooKeeper root.")
-                    .todo("Never restart the job into a split cluster: fix the HA configuration first."),
+                    .todo(Fact::CheckHaClusterId)
+                    .todo(Fact::NeverRestartSplit),
             );
         }
     }
@@ -998,40 +1023,45 @@ fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     if live.len() > 1 {
         let mut v = Verdict::new(
             Cause::LeaderProblem,
-            format!("the job runs {} times", live.len()),
+            Fact::JobRunsTimes {
+                copies: live.len() as u64,
+            },
         );
         for j in &live {
-            v = v.proof(format!("job {} {} since {}", j.id, j.state, j.start_time));
+            v = v.proof(Fact::JobSince {
+                job: j.id.clone(),
+                state: j.state.clone(),
+                since: j.start_time,
+            });
         }
         let youngest = live
             .iter()
             .max_by_key(|j| j.start_time)
             .map(|j| j.id.clone());
         return Some(
-            v.todo(format!(
-                "Cancel the younger copy ({}) after checking which one commits output; both mine the same redo and write the same changes twice.",
-                youngest.unwrap_or_default()
-            ))
-            .todo("Resubmit jobs with a fixed job id so that Flink itself rejects a second copy."),
+            v.todo(Fact::CancelYoungerCopy {
+                job: youngest.unwrap_or_default(),
+            })
+            .todo(Fact::UseFixedJobId),
         );
     }
     None
 }
 
-fn describe_jm(s: &JobManagerStatus) -> String {
+fn jm_state(s: &JobManagerStatus) -> JmState {
     match s {
         JobManagerStatus::Up {
             flink_version,
             jobs,
-        } => format!(
-            "up (Flink {flink_version}), sees {} job(s) with this name",
-            jobs.len()
-        ),
-        JobManagerStatus::LeaderElection => "HTTP 503: leader election in progress".into(),
-        JobManagerStatus::LeaderUnreachable => {
-            "HTTP 500 RecipientUnreachableException: its leader is gone".into()
-        }
-        JobManagerStatus::Unreachable { error } => format!("unreachable: {error}"),
+        } => JmState::Up {
+            flink_version: flink_version.clone(),
+            jobs: jobs.len(),
+        },
+        JobManagerStatus::LeaderElection => JmState::LeaderElection,
+        JobManagerStatus::LeaderUnreachable => JmState::LeaderUnreachable,
+        JobManagerStatus::Unreachable { error } => JmState::Unreachable {
+            error: error.clone(),
+        },
     }
 }
 
@@ -1053,17 +1083,13 @@ fn step_job_state(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         notes.not_checked(
             Cause::JobNotRunning,
             "flink",
-            ctx.last.flink.error().unwrap_or_default(),
+            Fact::error(ctx.last.flink.error().unwrap_or_default()),
         );
         return None;
     };
     if f.jobs.is_empty() {
         if in_failover(ctx.last) || !f.jobmanagers.iter().any(|j| j.status.is_up()) {
-            notes.not_checked(
-                Cause::JobNotRunning,
-                "flink.jobs",
-                "no JobManager answered with the job list (leader election)",
-            );
+            notes.not_checked(Cause::JobNotRunning, "flink.jobs", Fact::NoJobList);
             return None;
         }
         if let Some(ago) = recent_failover(ctx) {
@@ -1072,32 +1098,25 @@ fn step_job_state(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             return Some(
                 Verdict::new(
                     Cause::LeaderProblem,
-                    format!(
-                        "the job is not listed yet {} after a JobManager failover",
-                        secs(ago)
-                    ),
+                    Fact::JobNotListedAfterFailover { ago: secs(ago) },
                 )
                 .severity(Severity::Warning)
                 .fact_vs(
-                    format!("a leader election was seen {} ago", secs(ago)),
+                    Fact::LeaderElectionAgo { ago: secs(ago) },
                     "failover_grace",
-                    secs(ctx.t.failover_grace),
+                    cfg(ctx.t.failover_grace),
                 )
-                .todo("Wait for the new leader to recover the job; if it is still missing after failover_grace, resubmit it from its latest checkpoint after the gate."),
+                .todo(Fact::WaitForRecovery),
             );
         }
         return Some(
-            Verdict::new(Cause::JobNotRunning, "the job is not on the cluster")
-                .proof("no job with the configured name on any JobManager")
-                .todo("Resubmit the job from its latest savepoint or retained checkpoint (flink run -s <path>), after checking that redo still covers its restart SCN."),
+            Verdict::new(Cause::JobNotRunning, Fact::JobNotOnCluster)
+                .proof(Fact::NoJobWithName)
+                .todo(Fact::ResubmitFromState),
         );
     }
     let Some(job) = f.job.as_ref() else {
-        notes.not_checked(
-            Cause::JobNotRunning,
-            "flink.job",
-            "the job's details were not collected",
-        );
+        notes.not_checked(Cause::JobNotRunning, "flink.job", Fact::JobDetailsMissing);
         return None;
     };
 
@@ -1106,7 +1125,7 @@ fn step_job_state(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         Some(d) => d,
         None => {
             if let Some(e) = job.restarts.error() {
-                notes.not_checked(Cause::JobNotRunning, "flink.job.restarts", e.to_string());
+                notes.not_checked(Cause::JobNotRunning, "flink.job.restarts", Fact::error(e));
             }
             (0, 0)
         }
@@ -1117,11 +1136,11 @@ fn step_job_state(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     );
     let looping = delta >= ctx.t.crash_loop_restarts || (restarting && delta >= 1);
     if delta >= 1 && !looping {
-        notes.warn(format!(
-            "the job restarted {delta} time(s) during the observed {} (crash_loop_restarts {})",
-            secs(ctx.span()),
-            ctx.t.crash_loop_restarts
-        ));
+        notes.warn(Fact::JobRestarted {
+            restarts: delta,
+            over: secs(ctx.span()),
+            threshold: ctx.t.crash_loop_restarts,
+        });
     }
 
     // A job that is RUNNING but whose tasks never all run (no slots, a lost TaskManager).
@@ -1143,43 +1162,48 @@ fn step_job_state(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     let state_fact = if terminal {
         // A stopped copy is dated by when it stopped: its start says nothing about the stop.
         match job.end_time {
-            Some(end) => format!(
-                "job {} is {} since {} (started {})",
-                job.id, job.state, end, job.start_time
-            ),
-            None => format!(
-                "job {} is {} (started {})",
-                job.id, job.state, job.start_time
-            ),
+            Some(end) => Fact::JobStoppedSince {
+                job: job.id.clone(),
+                state: job.state.clone(),
+                end,
+                start: job.start_time,
+            },
+            None => Fact::JobStopped {
+                job: job.id.clone(),
+                state: job.state.clone(),
+                start: job.start_time,
+            },
         }
     } else if looping {
-        format!(
-            "job {} restarting: {} restarts in {} ({} in total, state {})",
-            job.id,
-            delta,
-            secs(ctx.span()),
+        Fact::JobRestartLoop {
+            job: job.id.clone(),
+            restarts: delta,
+            over: secs(ctx.span()),
             total,
-            job.state
-        )
+            state: job.state.clone(),
+        }
     } else {
-        format!(
-            "job {} RUNNING but only {} of {} tasks run",
-            job.id, job.tasks_running, job.tasks_total
-        )
+        Fact::TasksShort {
+            job: job.id.clone(),
+            running: u64::from(job.tasks_running),
+            total: u64::from(job.tasks_total),
+        }
     };
     let mut v = if looping {
-        Verdict::new(Cause::JobNotRunning, "").proof_vs(
+        Verdict::new(Cause::JobNotRunning, Fact::JobNotOnCluster).proof_vs(
             state_fact.clone(),
             "crash_loop_restarts",
             ctx.t.crash_loop_restarts.to_string(),
         )
     } else {
-        Verdict::new(Cause::JobNotRunning, "").proof(state_fact.clone())
+        Verdict::new(Cause::JobNotRunning, Fact::JobNotOnCluster).proof(state_fact.clone())
     };
     if let Some(copies) = f.ambiguous_copies.as_deref() {
-        v = v.fact(format!("which copy? {copies}")).todo(
-            "Several stopped copies of the job are plausible: name the one to resume (restart --savepoint <its checkpoint>) after checking which one committed the newest output.",
-        );
+        v = v
+            .fact(Fact::WhichCopy {
+                copies: copies.to_string(),
+            })
+            .todo(Fact::NameTheCopy);
     }
 
     match job.exceptions.value() {
@@ -1189,54 +1213,50 @@ fn step_job_state(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                 LOOP_CAUSES.contains(&x.cause).then_some((e, x))
             });
             if let Some((e, x)) = named {
-                let codes = if x.codes.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", x.codes.join(", "))
-                };
                 v.cause = x.cause;
-                v = v.proof(format!(
-                    "latest named exception at {}: {}{}",
-                    e.timestamp, e.name, codes
-                ));
-                v.summary = format!(
-                    "{}: {}",
-                    if terminal {
-                        "job stopped"
-                    } else {
-                        "job restarting in a loop"
-                    },
-                    x.summary
-                );
-                v = v.todo(x.remediation);
+                v = v.proof(Fact::LatestNamedException {
+                    at: e.timestamp,
+                    name: e.name.clone(),
+                    codes: x.codes.clone(),
+                });
+                v.summary = Fact::JobStoppedBecause {
+                    looping: !terminal,
+                    why: Box::new(explained_summary(&x)),
+                };
+                v = v.todo(explained_fix(&x));
                 if x.cause == Cause::DeadConnection {
-                    v = v.todo("Then restart from the latest savepoint or retained checkpoint; never without a state path.");
+                    v = v.todo(Fact::ThenRestartWithState);
                 }
                 return Some(v);
             }
             if let Some(e) = list.first() {
-                v = v.fact(format!("latest exception at {}: {}", e.timestamp, e.name));
+                v = v.fact(Fact::LatestException {
+                    at: e.timestamp,
+                    name: e.name.clone(),
+                });
             }
         }
         None => notes.not_checked(
             Cause::JobNotRunning,
             "flink.job.exceptions",
-            job.exceptions.error().unwrap_or_default().to_string(),
+            Fact::error(job.exceptions.error().unwrap_or_default()),
         ),
     }
     v.summary = if terminal {
-        format!("the job is {}", job.state)
+        Fact::JobIs {
+            state: job.state.clone(),
+        }
     } else if looping {
-        "the job restarts in a loop for a reason its exceptions do not name".into()
+        Fact::RestartLoopUnnamed
     } else {
-        format!(
-            "only {} of {} tasks run",
-            job.tasks_running, job.tasks_total
-        )
+        Fact::OnlyTasksRun {
+            running: u64::from(job.tasks_running),
+            total: u64::from(job.tasks_total),
+        }
     };
     Some(
-        v.todo("Read the job's exception history (`/jobs/<id>/exceptions`) for the root cause.")
-            .todo("Then resubmit from the latest savepoint or retained checkpoint (flink run -s <path>), after checking that redo still covers its restart SCN."),
+        v.todo(Fact::ReadExceptionHistory)
+            .todo(Fact::ResubmitFromState),
     )
 }
 
@@ -1248,7 +1268,7 @@ fn step_job_state(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RestartScn {
     /// (SCN, where it came from), in the order: output, open transaction, operator.
-    pub candidates: Vec<(u64, String)>,
+    pub candidates: Vec<(u64, Fact)>,
     /// Why the output's last SCN could not be read, when it could not.
     pub output_unreadable: Option<String>,
 }
@@ -1261,9 +1281,9 @@ impl RestartScn {
     pub fn of(last: &Observation, from_scn: Option<u64>) -> RestartScn {
         let mut r = RestartScn::default();
         match last.output.value().map(|o| &o.last_scn) {
-            Some(Signal::Observed { value: Some(scn) }) => r
-                .candidates
-                .push((*scn, format!("last SCN in the output {scn}"))),
+            Some(Signal::Observed { value: Some(scn) }) => {
+                r.candidates.push((*scn, Fact::ScnFromOutput { scn: *scn }))
+            }
             Some(Signal::Observed { value: None }) | None => {}
             Some(other) => r.output_unreadable = Some(other.error().unwrap_or_default().into()),
         }
@@ -1275,22 +1295,21 @@ impl RestartScn {
             if let Some(scn) = tx.oldest_start_scn {
                 r.candidates.push((
                     scn,
-                    format!(
-                        "oldest open transaction on the captured tables started at SCN {scn} ({} open)",
-                        tx.count
-                    ),
+                    Fact::ScnFromOpenTransaction {
+                        scn,
+                        open: u64::from(tx.count),
+                    },
                 ));
             }
         }
         if let Some(scn) = from_scn {
-            r.candidates
-                .push((scn, format!("SCN given with --from-scn {scn}")));
+            r.candidates.push((scn, Fact::ScnFromOperator { scn }));
         }
         r
     }
 
     /// The most conservative (lowest) candidate, with every candidate's description.
-    pub fn lowest(&self) -> Option<(u64, Vec<String>)> {
+    pub fn lowest(&self) -> Option<(u64, Vec<Fact>)> {
         let min = self.candidates.iter().map(|c| c.0).min()?;
         Some((min, self.candidates.iter().map(|c| c.1.clone()).collect()))
     }
@@ -1299,7 +1318,7 @@ impl RestartScn {
 fn step_missing_redo(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     let restart = RestartScn::of(ctx.last, ctx.opts.from_scn);
     if let Some(why) = &restart.output_unreadable {
-        notes.not_checked(Cause::MissingRedo, "output.last_scn", why);
+        notes.not_checked(Cause::MissingRedo, "output.last_scn", Fact::error(why));
     }
     let (scn, threads) = match redo_coverage(ctx.last, &restart) {
         RedoCoverage::RedoUnknown(why) => {
@@ -1316,30 +1335,28 @@ fn step_missing_redo(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             threads,
             uncovered,
         } => {
-            let ids: Vec<String> = uncovered.iter().map(u32::to_string).collect();
             return Some(
                 Verdict::new(
                     Cause::MissingRedo,
-                    format!(
-                        "restart SCN {scn} is older than the oldest available redo on thread(s) {}",
-                        ids.join(", ")
-                    ),
+                    Fact::RestartScnUncovered {
+                        scn,
+                        threads: uncovered,
+                    },
                 )
-                .proof(format!("restart SCN {scn} = lowest of: {}", sources.join("; ")))
+                .proof(Fact::RestartScnLowestOf { scn, sources })
                 .facts(threads.iter().map(|t| {
                     Evidence::new(
                         Strength::Proof,
-                        format!(
-                            "redo thread {}: oldest available SCN {} (from {})",
-                            t.thread, t.oldest_scn, t.oldest_time
-                        ),
+                        Fact::RedoThreadOldest {
+                            thread: t.thread,
+                            scn: t.oldest_scn,
+                            since: t.oldest_time,
+                        },
                     )
                 }))
-                .todo("Do NOT restart from the checkpoint or savepoint: the connector would fail with ORA-01291 or skip changes.")
-                .todo(format!(
-                    "Restore the archived logs from SCN {scn} (RMAN: RESTORE ARCHIVELOG FROM SCN {scn}) and keep them until the connector has passed them, or re-snapshot the tables."
-                ))
-                .todo("Do not restart until redo covers the restart SCN: a restart now fails or loses changes."),
+                .todo(Fact::DoNotRestartFromState)
+                .todo(Fact::RestoreArchivedLogs { scn })
+                .todo(Fact::WaitForRedo),
             );
         }
         RedoCoverage::Covered { scn, threads, .. } => (scn, threads),
@@ -1359,21 +1376,21 @@ fn step_missing_redo(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                     .unwrap_or(Duration::MAX);
             let e = Evidence::new(
                 Strength::Context,
-                format!(
-                    "restart SCN {scn} ages out of redo in about {} (redo kept about {}; thread {})",
-                    secs(headroom),
-                    secs(Duration::from_secs_f64(elapsed)),
-                    binding.thread
-                ),
+                Fact::RedoHeadroom {
+                    scn,
+                    headroom: secs(headroom),
+                    kept: secs(Duration::try_from_secs_f64(elapsed).unwrap_or(Duration::MAX)),
+                    thread: binding.thread,
+                },
             )
-            .vs("redo_headroom_warning", secs(ctx.t.redo_headroom_warning));
+            .vs("redo_headroom_warning", cfg(ctx.t.redo_headroom_warning));
             notes.redo_headroom = Some(headroom);
             if headroom < ctx.t.redo_headroom_warning {
-                notes.warn(format!(
-                    "redo headroom short: restart SCN {scn} leaves available redo in about {} (redo_headroom_warning {})",
-                    secs(headroom),
-                    secs(ctx.t.redo_headroom_warning)
-                ));
+                notes.warn(Fact::RedoHeadroomShort {
+                    scn,
+                    headroom: secs(headroom),
+                    threshold: secs(ctx.t.redo_headroom_warning),
+                });
             }
             notes.context.push(e);
         }
@@ -1393,34 +1410,38 @@ fn missing_grant(error: &str) -> bool {
 }
 
 fn step_misconfigured(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
-    let mut v = Verdict::new(Cause::Misconfigured, "");
-    let mut problems: Vec<String> = vec![];
+    let mut v = Verdict::new(Cause::Misconfigured, Fact::NoStepMatched);
+    let mut problems: Vec<Fact> = vec![];
     if let Some(oracle) = ctx.oracle(ctx.last) {
         match &oracle.database {
             Signal::Observed { value: db } => {
                 if !db.log_mode.eq_ignore_ascii_case("ARCHIVELOG") {
-                    problems.push(format!("the database is in {} mode", db.log_mode));
-                    v = v.proof(format!("V$DATABASE.LOG_MODE = {}", db.log_mode)).todo(
-                        "Enable archive-log mode (SHUTDOWN IMMEDIATE; STARTUP MOUNT; ALTER DATABASE ARCHIVELOG; ALTER DATABASE OPEN;): LogMiner needs archived redo.",
-                    );
+                    problems.push(Fact::DatabaseInMode {
+                        mode: db.log_mode.clone(),
+                    });
+                    v = v
+                        .proof(Fact::LogMode {
+                            mode: db.log_mode.clone(),
+                        })
+                        .todo(Fact::EnableArchiveLog);
                 }
                 if !db.supplemental_logging_min {
-                    problems.push("minimal supplemental logging is off".into());
-                    v = v.proof("V$DATABASE.SUPPLEMENTAL_LOG_DATA_MIN = NO").todo(
-                        "ALTER DATABASE ADD SUPPLEMENTAL LOG DATA; (then restart the connector so it re-reads the tables)",
-                    );
+                    problems.push(Fact::SupplementalMinOff);
+                    v = v
+                        .proof(Fact::SupplementalMinNo)
+                        .todo(Fact::AddSupplementalLogging);
                 }
                 for e in &db.archive_dest_errors {
-                    problems.push("an archive destination is in error".into());
-                    v = v.proof(format!("archive destination in error: {e}")).todo(
-                        "Fix the archive destination (V$ARCHIVE_DEST_STATUS): while it fails, logs are not archived and redo runs out.",
-                    );
+                    problems.push(Fact::ArchiveDestInError);
+                    v = v
+                        .proof(Fact::ArchiveDestError { error: e.clone() })
+                        .todo(Fact::FixArchiveDest);
                 }
             }
             other => notes.not_checked(
                 Cause::Misconfigured,
                 "oracle.database",
-                other.error().unwrap_or_default(),
+                Fact::error(other.error().unwrap_or_default()),
             ),
         }
         let all_columns_db = oracle
@@ -1430,26 +1451,23 @@ fn step_misconfigured(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         match &oracle.table_logging {
             Signal::Observed { value } if !all_columns_db => {
                 for t in value.iter().filter(|t| !t.all_columns) {
-                    problems.push(format!(
-                        "table {} has no ALL COLUMNS supplemental log group",
-                        t.table
-                    ));
+                    problems.push(Fact::TableWithoutAllColumns {
+                        table: t.table.clone(),
+                    });
                     v = v
-                        .proof(format!(
-                            "{}: no ALL COLUMNS supplemental log group",
-                            t.table
-                        ))
-                        .todo(format!(
-                            "ALTER TABLE {} ADD SUPPLEMENTAL LOG DATA (ALL) COLUMNS;",
-                            t.table
-                        ));
+                        .proof(Fact::TableNoAllColumns {
+                            table: t.table.clone(),
+                        })
+                        .todo(Fact::AlterTableAllColumns {
+                            table: t.table.clone(),
+                        });
                 }
             }
             Signal::Observed { .. } => {}
             other => notes.not_checked(
                 Cause::Misconfigured,
                 "oracle.table_logging",
-                other.error().unwrap_or_default(),
+                Fact::error(other.error().unwrap_or_default()),
             ),
         }
         // Missing grants hide single views: name each.
@@ -1465,29 +1483,43 @@ fn step_misconfigured(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         ];
         for (signal, err) in parts {
             if let Some(err) = err.filter(|e| missing_grant(e)) {
-                problems.push(format!("a grant is missing for {signal}"));
-                v = v.proof(format!("{signal}: {err}"));
+                problems.push(Fact::GrantMissing {
+                    signal: signal.into(),
+                });
+                v = v.proof(Fact::SignalError {
+                    signal: signal.into(),
+                    error: err.into(),
+                });
             }
         }
-        if problems.iter().any(|p| p.starts_with("a grant")) {
-            v = v.todo("Run the grants in sql/grants.sql for the monitoring account (SELECT on the SYS.V_$ views, and on the flush table).");
+        if problems
+            .iter()
+            .any(|p| matches!(p, Fact::GrantMissing { .. }))
+        {
+            v = v.todo(Fact::RunGrants);
         }
     } else {
         notes.not_checked(
             Cause::Misconfigured,
             "oracle",
-            ctx.last.oracle.error().unwrap_or_default(),
+            Fact::error(ctx.last.oracle.error().unwrap_or_default()),
         );
     }
     if let Some(e) = ctx.recent_exception(Cause::Misconfigured) {
-        problems.push(format!("the job failed with {}", e.name));
-        v = v.proof(e.fact()).todo(e.x.remediation.clone());
+        problems.push(Fact::JobFailedWith {
+            name: e.name.clone(),
+        });
+        v = v.proof(e.fact()).todo(explained_fix(&e.x));
     }
     if problems.is_empty() {
         return None;
     }
     problems.dedup();
-    v.summary = problems.join("; ");
+    v.summary = if problems.len() == 1 {
+        problems.remove(0)
+    } else {
+        Fact::Joined { parts: problems }
+    };
     Some(v)
 }
 
@@ -1500,32 +1532,36 @@ fn step_resource_exhausted(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                     return Some(
                         Verdict::new(
                             Cause::ResourceExhausted,
-                            format!("the recovery area is {pct:.1}% full: archiving stops (ORA-00257)"),
+                            Fact::RecoveryAreaFull {
+                                used: fra.used_bytes,
+                                limit: fra.limit_bytes,
+                            },
                         )
                         .proof_vs(
-                            format!(
-                                "recovery area {} of {} bytes used ({pct:.1}%)",
-                                fra.used_bytes, fra.limit_bytes
-                            ),
+                            Fact::RecoveryAreaUsed {
+                                used: fra.used_bytes,
+                                limit: fra.limit_bytes,
+                            },
                             "recovery_area_critical_pct",
                             format!("{}", ctx.t.recovery_area_critical_pct),
                         )
-                        .todo("Back up and delete archived logs the connector has passed (RMAN), or raise DB_RECOVERY_FILE_DEST_SIZE.")
-                        .todo("Never delete archived logs newer than the connector's restart SCN."),
+                        .todo(Fact::FreeRecoveryArea)
+                        .todo(Fact::NeverDeleteNeededLogs),
                     );
                 }
                 if pct >= ctx.t.recovery_area_warning_pct {
-                    notes.warn(format!(
-                        "recovery area {pct:.1}% full (recovery_area_warning_pct {})",
-                        ctx.t.recovery_area_warning_pct
-                    ));
+                    notes.warn(Fact::RecoveryAreaWarning {
+                        used: fra.used_bytes,
+                        limit: fra.limit_bytes,
+                        threshold: format!("{}", ctx.t.recovery_area_warning_pct),
+                    });
                 }
             }
             Signal::Observed { .. } => {}
             other => notes.not_checked(
                 Cause::ResourceExhausted,
                 "oracle.recovery_area",
-                other.error().unwrap_or_default(),
+                Fact::error(other.error().unwrap_or_default()),
             ),
         }
         if let (Some(limit), Some(s)) = (
@@ -1539,11 +1575,11 @@ fn step_resource_exhausted(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             if let Some(pga) = s.pga_bytes {
                 let ratio = pga as f64 / limit as f64;
                 if ratio >= ctx.t.pga_warning_ratio {
-                    notes.warn(format!(
-                        "mining session PGA {pga} bytes is {:.0}% of pga_aggregate_limit (pga_warning_ratio {}): bound it with log.mining.session.max.ms",
-                        ratio * 100.0,
-                        ctx.t.pga_warning_ratio
-                    ));
+                    notes.warn(Fact::PgaHigh {
+                        pga,
+                        percent: (ratio * 100.0).round() as u64,
+                        threshold: format!("{}", ctx.t.pga_warning_ratio),
+                    });
                 }
             }
         }
@@ -1552,10 +1588,12 @@ fn step_resource_exhausted(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         return Some(
             Verdict::new(
                 Cause::ResourceExhausted,
-                format!("the job failed: {}", e.x.summary),
+                Fact::JobFailed {
+                    why: Box::new(explained_summary(&e.x)),
+                },
             )
             .proof(e.fact())
-            .todo(e.x.remediation.clone()),
+            .todo(explained_fix(&e.x)),
         );
     }
     None
@@ -1579,7 +1617,7 @@ fn step_healthy(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     };
     trend_warnings(ctx, notes);
     let summary = match state {
-        OutputState::Advancing => "committed output advances",
+        OutputState::Advancing => Fact::OutputAdvances,
         // Checkpoints that keep failing mean the records reaching the sink are never
         // committed: the sink-stall step decides that.
         OutputState::Flowing if checkpoints_failing(ctx).is_none() => {
@@ -1593,23 +1631,20 @@ fn step_healthy(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                     .map(|t| ctx.last.observed_at.since(t)),
                 flowing_for.is_some_and(|f| f > ctx.window),
             ) {
-                notes.warn(format!(
-                    "records reach the sink but nothing was committed for {} (stall_window {}): a rolling interval longer than the configured rolling_interval, or checkpoints that do not complete?",
-                    secs(age),
-                    ctx.window_value()
-                ));
+                notes.warn(Fact::FlowingNotCommitted {
+                    age: secs(age),
+                    window: secs(ctx.window),
+                });
             }
-            "records reach the sink; it commits them when its part files roll"
+            Fact::RecordsReachSink
         }
         _ => return None,
     };
     match &ctx.last.oracle {
-        Signal::Missing { error } => notes.warn(format!(
-            "cannot reach Oracle ({error}): the database-side checks (redo, sessions, prerequisites) were not done"
-        )),
-        Signal::NotCollected { .. } => notes.warn(
-            "the database side is not collected (see check-config): redo coverage, the connector's session and the prerequisites were not checked",
-        ),
+        Signal::Missing { error } => notes.warn(Fact::OracleChecksSkipped {
+            error: error.clone(),
+        }),
+        Signal::NotCollected { .. } => notes.warn(Fact::DatabaseNotCollected),
         Signal::Observed { .. } => {}
     }
     let mut v = Verdict::new(Cause::Healthy, summary).facts(ctx.output_evidence());
@@ -1620,11 +1655,10 @@ fn step_healthy(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             .and_then(|o| o.last_scn.value().copied().flatten()),
         ctx.oracle(ctx.last).and_then(|o| o.database.value()),
     ) {
-        v = v.fact(format!(
-            "output SCN {scn}, database SCN {}: lag {} SCNs",
-            db.current_scn,
-            db.current_scn.saturating_sub(scn)
-        ));
+        v = v.fact(Fact::OutputLag {
+            output_scn: scn,
+            database_scn: db.current_scn,
+        });
     }
     Some(v)
 }
@@ -1637,16 +1671,11 @@ fn trend_warnings(ctx: &Ctx, notes: &mut Notes) {
         ctx.job().and_then(|j| j.checkpoints.value()),
     ) {
         if b.failed > a.failed {
-            let msg = b
-                .last_failure
-                .as_ref()
-                .map(|f| format!(" (last: {})", f.message))
-                .unwrap_or_default();
-            notes.warn(format!(
-                "{} checkpoint(s) failed in the observed {}{msg}",
-                b.failed - a.failed,
-                secs(ctx.span())
-            ));
+            notes.warn(Fact::CheckpointsFailedRecently {
+                failed: b.failed - a.failed,
+                over: secs(ctx.span()),
+                last: b.last_failure.as_ref().map(|f| f.message.clone()),
+            });
         }
     }
     // SCN lag growing across every observation (three at least, so one slow commit is not a trend).
@@ -1662,18 +1691,18 @@ fn trend_warnings(ctx: &Ctx, notes: &mut Notes) {
     // On a stale pipeline a growing lag is expected and says nothing more.
     let advancing = ctx.output_state() == Some(OutputState::Advancing);
     if advancing && lags.len() >= 3 && lags.windows(2).all(|w| w[1] > w[0]) {
-        notes.warn(format!(
-            "SCN lag grows in every observation ({} -> {} SCNs)",
-            lags[0],
-            lags[lags.len() - 1]
-        ));
+        notes.warn(Fact::ScnLagGrows {
+            from: lags[0],
+            to: lags[lags.len() - 1],
+        });
     }
     if let (Some(out), Some(job)) = (ctx.out(ctx.last), ctx.job()) {
         if let Some(oldest) = out.oldest_in_progress_at.filter(|t| *t < job.start_time) {
-            notes.warn(format!(
-                "{} in-progress part file(s), the oldest from {oldest}, before the job's start at {}: orphans of an earlier attempt, not a stall",
-                out.in_progress_files, job.start_time
-            ));
+            notes.warn(Fact::OrphanPartFiles {
+                files: out.in_progress_files,
+                oldest,
+                job_start: job.start_time,
+            });
         }
     }
     if let Some(LongCall::Progressing {
@@ -1682,11 +1711,12 @@ fn trend_warnings(ctx: &Ctx, notes: &mut Notes) {
         gets,
     }) = long_call_progress(ctx)
     {
-        notes.warn(format!(
-            "LogMiner call running for {} still progresses (CPU +{cpu_ms} ms, buffer gets +{gets}): a large transaction? (long_logminer_call {})",
-            secs(running),
-            secs(ctx.t.long_logminer_call)
-        ));
+        notes.warn(Fact::LongCallProgresses {
+            running: secs(running),
+            cpu_ms,
+            gets,
+            threshold: secs(ctx.t.long_logminer_call),
+        });
     }
 }
 
@@ -1700,7 +1730,7 @@ enum LongCall {
         running: Duration,
         session: String,
     },
-    Unmeasured(String),
+    Unmeasured(Fact),
 }
 
 /// A LogMiner call of the judged session running longer than `long_logminer_call`: do its SQL
@@ -1714,9 +1744,7 @@ fn long_call_progress(ctx: &Ctx) -> Option<LongCall> {
     }
     let first = ctx.session_first(s)?;
     if ctx.obs.len() < 2 {
-        return Some(LongCall::Unmeasured(
-            "one observation cannot show SQL statistics moving".into(),
-        ));
+        return Some(LongCall::Unmeasured(Fact::SqlStatsNeedTwo));
     }
     match (first.sql_stats, s.sql_stats) {
         (Some(a), Some(b)) => {
@@ -1735,9 +1763,7 @@ fn long_call_progress(ctx: &Ctx) -> Option<LongCall> {
                 })
             }
         }
-        _ => Some(LongCall::Unmeasured(
-            "SQL statistics of the mining call missing".into(),
-        )),
+        _ => Some(LongCall::Unmeasured(Fact::SqlStatsMissing)),
     }
 }
 
@@ -1755,7 +1781,7 @@ fn stale(ctx: &Ctx) -> bool {
 /// failed over the window with none completing, or none completed for longer than the stall
 /// window while they fail or hang. A FileSink commits only on a completed checkpoint, so either
 /// way nothing reaches the output. Returns the fact and the job.
-fn checkpoints_failing<'a>(ctx: &Ctx<'a>) -> Option<(String, &'a JobDetail)> {
+fn checkpoints_failing<'a>(ctx: &Ctx<'a>) -> Option<(Fact, &'a JobDetail)> {
     let attempt = ctx.attempt();
     let first = attempt.first()?;
     let j1 = ctx.flink(first)?.job.as_ref()?;
@@ -1768,10 +1794,7 @@ fn checkpoints_failing<'a>(ctx: &Ctx<'a>) -> Option<(String, &'a JobDetail)> {
     let failed = b.failed.saturating_sub(a.failed);
     let over = secs(now.since(first.observed_at));
     if failed >= ctx.t.checkpoint_failures {
-        return Some((
-            format!("checkpoints: {failed} failed, 0 completed over {over}"),
-            j2,
-        ));
+        return Some((Fact::CheckpointsFailed { failed, over }, j2));
     }
     let since = b
         .last_completed
@@ -1780,12 +1803,13 @@ fn checkpoints_failing<'a>(ctx: &Ctx<'a>) -> Option<(String, &'a JobDetail)> {
     let none_for = now.since(since);
     (none_for > ctx.window && (failed > 0 || b.in_progress > 0)).then(|| {
         (
-            format!(
-                "no checkpoint completed for {} (checkpoint interval {}); {failed} failed and {} in progress over {over}",
-                secs(none_for),
-                secs(b.interval),
-                b.in_progress
-            ),
+            Fact::NoCheckpointCompleted {
+                none_for: secs(none_for),
+                interval: secs(b.interval),
+                failed,
+                in_progress: b.in_progress,
+                over,
+            },
             j2,
         )
     })
@@ -1801,12 +1825,14 @@ fn step_oracle_unreachable(ctx: &Ctx, _notes: &mut Notes) -> Option<Verdict> {
         return None;
     }
     Some(
-        Verdict::new(Cause::OracleUnreachable, "output is stale and the doctor cannot reach Oracle")
-            .proof(format!("Oracle: {error}"))
+        Verdict::new(Cause::OracleUnreachable, Fact::StaleAndOracleUnreachable)
+            .proof(Fact::OracleError {
+                error: error.to_string(),
+            })
             .facts(ctx.output_evidence())
-            .todo("Check the listener (lsnrctl status), the database (open mode) and the network path from this host and from the TaskManagers.")
-            .todo("If the monitoring account is locked (ORA-28000), unlock it; the doctor waits minutes after a failed login so it never locks it itself.")
-            .todo("Do not restart the job until Oracle answers: a restarted connector could not connect either."),
+            .todo(Fact::CheckListener)
+            .todo(Fact::UnlockAccount)
+            .todo(Fact::WaitForOracle),
     )
 }
 
@@ -1816,12 +1842,13 @@ fn step_sink_stalled(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         return None;
     }
     let Some(job) = ctx.job() else {
-        notes.not_checked(Cause::SinkStalled, "flink.job", "no job details");
+        notes.not_checked(Cause::SinkStalled, "flink.job", Fact::JobDetailsMissing);
         return None;
     };
-    let mut v = Verdict::new(Cause::SinkStalled, "").facts(ctx.output_evidence());
+    let mut v = Verdict::new(Cause::SinkStalled, Fact::CheckpointsDoNotComplete)
+        .facts(ctx.output_evidence());
     if let Some((fact, j2)) = checkpoints_failing(ctx) {
-        v.summary = "checkpoints do not complete: nothing is committed".into();
+        v.summary = Fact::CheckpointsDoNotComplete;
         v = v.proof_vs(
             fact,
             "checkpoint_failures",
@@ -1838,33 +1865,34 @@ fn step_sink_stalled(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                 .backpressured_ms_per_s
                 .filter(|bp| *bp >= ctx.t.backpressure_ms_per_s)
             {
-                v.summary =
-                    format!("the source is backpressured {bp:.0} ms/s: the sink does not keep up");
+                let ms_per_s = bp.round() as u64;
+                v.summary = Fact::Backpressured { ms_per_s };
                 return Some(
                     v.proof_vs(
-                        format!("source backPressuredTimeMsPerSecond {bp:.0}"),
+                        Fact::Backpressure { ms_per_s },
                         "backpressure_ms_per_s",
                         format!("{}", ctx.t.backpressure_ms_per_s),
                     )
-                    .todo("Find the slow operator downstream of the source (Flink UI, BackPressure tab) and the checkpoint failures.")
-                    .todo("A backpressured source stops mining and freezes the heartbeat: do not mistake it for a dead connection."),
+                    .todo(Fact::FindSlowOperator)
+                    .todo(Fact::BackpressureIsNotDead),
                 );
             }
             // Records read after the newest commit, longer than the stall window ago, and
             // none of them in the sink's files: they are held between source and sink.
             if let Some(flow) = ctx.source_flow() {
                 let waited = ctx.last.observed_at.since(flow.before);
-                v.summary = format!(
-                    "the source read records {} ago and none reached the output",
-                    secs(waited)
-                );
-                v = v.proof_vs(
-                    format!(
-                        "{} between {} and {}, after the newest commit; nothing committed or written to in-progress files since",
-                        flow.what, flow.before, flow.seen
-                    ),
-                    "stall_window",
-                    ctx.window_value(),
+                v.summary = Fact::SourceReadNoneReached {
+                    waited: secs(waited),
+                };
+                v = v.with_threshold(
+                    Strength::Proof,
+                    Fact::SourceReadNotCommitted {
+                        before: flow.from,
+                        after: flow.to,
+                        from: flow.before,
+                        to: flow.seen,
+                    },
+                    ctx.window_use(),
                 );
                 return Some(sink_remedies(ctx, v, job));
             }
@@ -1872,7 +1900,7 @@ fn step_sink_stalled(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         None => notes.not_checked(
             Cause::SinkStalled,
             "flink.job.source",
-            job.source.error().unwrap_or("missing").to_string(),
+            Fact::error(job.source.error().unwrap_or("missing")),
         ),
     }
     None
@@ -1884,12 +1912,12 @@ fn sink_remedies(ctx: &Ctx, v: Verdict, job: &JobDetail) -> Verdict {
         .value()
         .and_then(|c| c.last_failure.as_ref().map(|f| f.message.clone()));
     let v = match failing {
-        Some(m) => v.fact(format!("last checkpoint failure: {m}")),
+        Some(message) => v.fact(Fact::LastCheckpointFailure { message }),
         None => v,
     };
     let _ = ctx;
-    v.todo("Look at the checkpoint failures (/jobs/<id>/checkpoints) and the sink's target (disk, permissions, quota).")
-        .todo("Restart only if checkpoints keep failing; a restart re-reads from the last completed checkpoint and loses nothing.")
+    v.todo(Fact::LookAtCheckpoints)
+        .todo(Fact::RestartOnlyIfFailing)
 }
 
 /// Step 8, and the early path of strong evidence: the connector's mining connection is dead.
@@ -1924,7 +1952,7 @@ fn dead_connection(ctx: &Ctx, notes: &mut Notes, early: bool) -> Option<Verdict>
             .newest_committed_at()
             .is_some_and(|t| t > job.start_time);
     let settled = up > ctx.t.mining_call_gap || connected_once;
-    let mut proofs: Vec<(String, Evidence)> = vec![];
+    let mut proofs: Vec<(Fact, Evidence)> = vec![];
     let mut hints: Vec<Evidence> = vec![];
 
     // The server side first: a call running on the server, or a rising heartbeat, means the
@@ -1938,41 +1966,45 @@ fn dead_connection(ctx: &Ctx, notes: &mut Notes, early: bool) -> Option<Verdict>
     match &job.source_thread {
         Signal::Observed {
             value: SourceThreadState::BlockedInSocketRead,
-        } if server_call_running || hb_rising => notes.context.push(Evidence::new(
-            Strength::Context,
-            "the source thread waits in a socket read while the server runs its call: a long fetch, not a dead socket",
-        )),
+        } if server_call_running || hb_rising => notes
+            .context
+            .push(Evidence::new(Strength::Context, Fact::LongFetchNotDead)),
         Signal::Observed {
             value: SourceThreadState::BlockedInSocketRead,
-        } => hints.push(Evidence::new(
-            Strength::Hint,
-            "TaskManager thread dumps: the source reader thread sits in a socket read in two dumps (an idle reader and a running LogMiner fetch wait there too)",
-        )),
+        } => hints.push(Evidence::new(Strength::Hint, Fact::ThreadDumpSocketRead)),
         Signal::Observed { .. } => {}
         other => notes.not_checked(
             Cause::DeadConnection,
             "flink.job.source_thread",
-            other.error().unwrap_or_default(),
+            Fact::error(other.error().unwrap_or_default()),
         ),
     }
     if stale {
         if let Some(e) = ctx.recent_exception(Cause::DeadConnection) {
             proofs.push((
-                format!("the connection died: {}", e.x.summary),
+                Fact::ConnectionDied {
+                    why: Box::new(explained_summary(&e.x)),
+                },
                 Evidence::new(Strength::Proof, e.fact()),
             ));
         }
     }
 
     let hb_fact = match &heartbeat {
-        Ok((a, b, over)) if b > a => format!(
-            "flush-table heartbeat rising {a} -> {b} over {}",
-            secs(*over)
-        ),
-        Ok((a, _, over)) => format!("flush-table heartbeat frozen at {a} over {}", secs(*over)),
+        Ok((a, b, over)) if b > a => Fact::HeartbeatRising {
+            from: *a,
+            to: *b,
+            over: Some(secs(*over)),
+        },
+        Ok((a, _, over)) => Fact::HeartbeatFrozen {
+            at: *a,
+            over: secs(*over),
+        },
         Err(e) => {
             notes.not_checked(Cause::DeadConnection, "oracle.flush_table_scn", e.clone());
-            format!("flush-table heartbeat not checked: {e}")
+            Fact::HeartbeatNotChecked {
+                why: Box::new(e.clone()),
+            }
         }
     };
     let gap = ctx.t.mining_call_gap;
@@ -1981,10 +2013,12 @@ fn dead_connection(ctx: &Ctx, notes: &mut Notes, early: bool) -> Option<Verdict>
         None => notes.not_checked(
             Cause::DeadConnection,
             "oracle.sessions",
-            ctx.oracle(ctx.last)
-                .and_then(|o| o.sessions.error())
-                .or(ctx.last.oracle.error())
-                .unwrap_or_default(),
+            Fact::error(
+                ctx.oracle(ctx.last)
+                    .and_then(|o| o.sessions.error())
+                    .or(ctx.last.oracle.error())
+                    .unwrap_or_default(),
+            ),
         ),
         Some(sessions) => {
             let mining = ctx.mining_sessions();
@@ -1996,11 +2030,10 @@ fn dead_connection(ctx: &Ctx, notes: &mut Notes, early: bool) -> Option<Verdict>
                 notes.not_checked(
                     Cause::DeadConnection,
                     "oracle.sessions",
-                    format!(
-                        "the job (re)started {} ago, within mining_call_gap ({}): its connector may still be logging on",
-                        secs(up),
-                        secs(gap)
-                    ),
+                    Fact::JobJustStarted {
+                        up: secs(up),
+                        gap: secs(gap),
+                    },
                 );
             } else if sessions.is_empty() {
                 // Early, the session must be missing twice in a row after one was seen mining
@@ -2011,13 +2044,13 @@ fn dead_connection(ctx: &Ctx, notes: &mut Notes, early: bool) -> Option<Verdict>
                     .is_some_and(|ss| ss.is_empty());
                 if stale || (gone_twice && !ctx.mining_keys().is_empty()) {
                     proofs.push((
-                        "the job runs but the connector has no session on any instance".into(),
+                        Fact::NoSessionWhileRunning,
                         Evidence::new(
                             Strength::Proof,
-                            format!(
-                                "no session of the connector user on any instance while job {} is {}",
-                                job.id, job.state
-                            ),
+                            Fact::NoSessionWhileJob {
+                                job: job.id.clone(),
+                                state: job.state.clone(),
+                            },
                         ),
                     ));
                 }
@@ -2027,15 +2060,14 @@ fn dead_connection(ctx: &Ctx, notes: &mut Notes, early: bool) -> Option<Verdict>
                     .all(|s| !s.is_active() && Duration::from_secs(s.last_call_et_s) > gap);
                 if stale && all_idle && !hb_rising {
                     proofs.push((
-                        "no mining session, and the connector's sessions stopped calling".into(),
+                        Fact::NoMiningAndIdle,
                         Evidence::new(
                             Strength::Proof,
-                            format!(
-                                "{} session(s) of the connector user, none mining, all idle longer than the gap",
-                                sessions.len()
-                            ),
+                            Fact::SessionsIdle {
+                                count: sessions.len() as u64,
+                            },
                         )
-                        .vs("mining_call_gap", secs(gap)),
+                        .vs("mining_call_gap", cfg(gap)),
                     ));
                     server_facts.extend(
                         sessions
@@ -2046,24 +2078,25 @@ fn dead_connection(ctx: &Ctx, notes: &mut Notes, early: bool) -> Option<Verdict>
                     notes.not_checked(
                         Cause::DeadConnection,
                         "mining session",
-                        "no session ran the LogMiner SQL during the window; cannot tell which one mines",
+                        Fact::NoMiningSqlSeen,
                     );
                 }
             } else if let Some(s) = judged {
                 let idle_for = Duration::from_secs(s.last_call_et_s);
                 if matches!(s.status.to_ascii_uppercase().as_str(), "KILLED" | "SNIPED") {
                     proofs.push((
-                        format!("the mining session was {} on the server", s.status),
+                        Fact::SessionKilled {
+                            status: s.status.clone(),
+                        },
                         Evidence::new(Strength::Proof, session_fact(s)),
                     ));
                 } else if !s.is_active() && idle_for > gap && (hb_frozen || (stale && !hb_rising)) {
                     proofs.push((
-                        format!(
-                            "the mining session has not called for {} and its heartbeat is frozen",
-                            secs(idle_for)
-                        ),
+                        Fact::SessionSilent {
+                            idle: secs(idle_for),
+                        },
                         Evidence::new(Strength::Proof, session_fact(s))
-                            .vs("mining_call_gap", secs(gap)),
+                            .vs("mining_call_gap", cfg(gap)),
                     ));
                 } else {
                     server_facts.push(Evidence::new(Strength::Context, session_fact(s)));
@@ -2078,13 +2111,15 @@ fn dead_connection(ctx: &Ctx, notes: &mut Notes, early: bool) -> Option<Verdict>
     }
     if hb_rising {
         // A rising heartbeat means some connection still runs the loop: say so next to the proof.
-        notes.warn(format!(
-            "{hb_fact}: another connection of the connector still mines (shared username?)"
-        ));
+        notes.warn(Fact::AnotherConnectionMines {
+            heartbeat: Box::new(hb_fact.clone()),
+        });
     }
     let mut summary = proofs[0].0.clone();
     if !stale {
-        summary.push_str(" while changes wait");
+        summary = Fact::WhileChangesWait {
+            summary: Box::new(summary),
+        };
     }
     let mut v = Verdict::new(Cause::DeadConnection, summary)
         .facts(proofs.into_iter().map(|p| p.1))
@@ -2106,78 +2141,65 @@ fn snapshot_verdict(
     notes: &mut Notes,
     sessions: &[ConnectorSession],
 ) -> Option<Verdict> {
-    let progress: Vec<String> = sessions
+    let progress: Vec<Fact> = sessions
         .iter()
         .filter(|s| s.is_snapshotting())
         .filter_map(|s| {
             let a = ctx.session_first(s)?.sql_stats?;
             let b = s.sql_stats?;
             (b.cpu_time_us > a.cpu_time_us || b.buffer_gets > a.buffer_gets).then(|| {
-                format!(
-                    "snapshot session {}/{},{}: buffer gets +{} over {}",
-                    s.instance,
-                    s.sid,
-                    s.serial,
-                    b.buffer_gets - a.buffer_gets,
-                    secs(ctx.span())
-                )
+                Fact::SnapshotProgress {
+                    session: format!("{}/{},{}", s.instance, s.sid, s.serial),
+                    gets: b.buffer_gets.saturating_sub(a.buffer_gets),
+                    over: secs(ctx.span()),
+                }
             })
         })
         .collect();
     if progress.is_empty() || ctx.obs.len() < 2 {
-        notes.not_checked(
-            Cause::DeadConnection,
-            "oracle.sessions",
-            "the connector is in its snapshot phase and its SELECT statistics did not move: judge the snapshot by its own counters",
-        );
+        notes.not_checked(Cause::DeadConnection, "oracle.sessions", Fact::SnapshotFlat);
         return None;
     }
-    let mut v = Verdict::new(
-        Cause::Healthy,
-        "the connector is snapshotting the captured tables; its SELECTs progress",
-    );
+    let mut v = Verdict::new(Cause::Healthy, Fact::Snapshotting);
     for p in progress {
         v = v.fact(p);
     }
-    v.warnings
-        .push("no committed output during the snapshot so far; diagnose again when it ends".into());
+    v.warnings.push(Fact::NoOutputDuringSnapshot);
     Some(v.facts(ctx.output_evidence()))
 }
 
-fn session_fact(s: &ConnectorSession) -> String {
-    format!(
-        "session {}/{},{} {} for {} s, event \"{}\", SQL {}, client {}:{}",
-        s.instance,
-        s.sid,
-        s.serial,
-        s.status,
-        s.last_call_et_s,
-        s.event,
-        s.sql
-            .or(s.prev_sql)
-            .map(|k| format!("{k:?}"))
-            .unwrap_or_else(|| "none".into()),
-        s.machine,
-        s.port.map(|p| p.to_string()).unwrap_or_else(|| "?".into())
-    )
+fn session_fact(s: &ConnectorSession) -> Fact {
+    Fact::Session {
+        session: Box::new(SessionView {
+            id: format!("{}/{},{}", s.instance, s.sid, s.serial),
+            status: s.status.clone(),
+            last_call_s: s.last_call_et_s,
+            event: s.event.clone(),
+            sql: s
+                .sql
+                .or(s.prev_sql)
+                .map(|k| format!("{k:?}"))
+                .unwrap_or_else(|| "none".into()),
+            client: format!(
+                "{}:{}",
+                s.machine,
+                s.port.map(|p| p.to_string()).unwrap_or_else(|| "?".into())
+            ),
+        }),
+    }
 }
 
 fn dead_remedies(v: Verdict, lingering: Option<&ConnectorSession>) -> Verdict {
-    let mut v = v.todo(
-        "Restart the job with its state: stop it with a savepoint (flink stop --savepointPath <dir> <job-id>, never --drain) and resubmit from it (flink run -s <savepoint>); if the stop fails, cancel and resubmit from the latest retained checkpoint.",
-    );
+    let mut v = v.todo(Fact::RestartWithState);
     if let Some(s) = lingering {
-        v = v.todo(format!(
-            "Kill the orphaned session after the restart: ALTER SYSTEM KILL SESSION '{},{},@{}' IMMEDIATE (through the DBA's kill procedure); on the TaskManager `ss -tnp | grep {}` shows the socket.",
-            s.sid,
-            s.serial,
-            s.instance,
-            s.port.map(|p| p.to_string()).unwrap_or_else(|| "1521".into())
-        ));
+        v = v.todo(Fact::KillOrphan {
+            sid: s.sid,
+            serial: s.serial,
+            instance: s.instance,
+            port: s.port,
+        });
     }
-    v.todo(
-        "Prevent the next silent hang: (ENABLE=broken) in the connection URL with net.ipv4.tcp_keepalive_time below the firewall's idle timeout, and/or the driver property oracle.jdbc.ReadTimeout longer than the slowest LogMiner call.",
-    )
+    v.todo(Fact::PreventSilentHang)
 }
 
 fn step_logminer_stuck(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
@@ -2194,35 +2216,38 @@ fn step_logminer_stuck(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         return Some(
             Verdict::new(
                 Cause::LogminerStuck,
-                format!(
-                    "LogMiner errors repeat ({} since output stopped)",
-                    repeated.len()
-                ),
+                Fact::LogMinerErrorsRepeat {
+                    count: repeated.len() as u64,
+                },
             )
             .proof(repeated[0].fact())
             .facts(ctx.output_evidence())
-            .todo("Restart the job so the connector starts a fresh LogMiner session.")
-            .todo(LOG_MINING_SETTINGS),
+            .todo(Fact::RestartForFreshSession)
+            .todo(Fact::ReviewLogMiningSettings),
         );
     }
     match long_call_progress(ctx) {
         Some(LongCall::Flat { running, session }) => Some(
             Verdict::new(
                 Cause::LogminerStuck,
-                format!("the LogMiner call has run {} with flat statistics", secs(running)),
+                Fact::CallFlat {
+                    running: secs(running),
+                },
             )
             .proof_vs(
-                format!("session {session} ACTIVE on the LogMiner SQL for {}", secs(running)),
+                Fact::SessionActiveOnLogMiner {
+                    session,
+                    running: secs(running),
+                },
                 "long_logminer_call",
-                secs(ctx.t.long_logminer_call),
+                cfg(ctx.t.long_logminer_call),
             )
-            .fact(format!(
-                "its CPU time and buffer gets did not move over {}",
-                secs(ctx.span())
-            ))
+            .fact(Fact::StatsFlat {
+                over: secs(ctx.span()),
+            })
             .facts(ctx.output_evidence())
-            .todo("Restart the job so the connector starts a fresh LogMiner session.")
-            .todo(LOG_MINING_SETTINGS),
+            .todo(Fact::RestartForFreshSession)
+            .todo(Fact::ReviewLogMiningSettings),
         ),
         Some(LongCall::Unmeasured(why)) => {
             notes.not_checked(Cause::LogminerStuck, "oracle.sessions.sql_stats", why);
@@ -2233,20 +2258,17 @@ fn step_logminer_stuck(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         Some(LongCall::Progressing { running, .. }) => Some(
             Verdict::new(
                 Cause::Healthy,
-                format!(
-                    "a LogMiner call has run {} and still progresses; output waits for it",
-                    secs(running)
-                ),
+                Fact::CallProgresses {
+                    running: secs(running),
+                },
             )
             .facts(ctx.output_evidence())
-            .todo("Do not restart: the call works. Look for a large or long transaction on the captured tables (V$TRANSACTION).")
-            .todo(LOG_MINING_SETTINGS),
+            .todo(Fact::DoNotRestartCallWorks)
+            .todo(Fact::ReviewLogMiningSettings),
         ),
         None => None,
     }
 }
-
-const LOG_MINING_SETTINGS: &str = "Review the log.mining.* settings: log.mining.strategy=online_catalog, log.mining.session.max.ms to bound a session, and never log.mining.continuous.mine on 19c+.";
 
 fn step_idle_source(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     if !stale(ctx) {
@@ -2254,11 +2276,7 @@ fn step_idle_source(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     }
     let job = ctx.job().filter(|j| !is_terminal_state(&j.state))?;
     let Some(s) = ctx.judged_session() else {
-        notes.not_checked(
-            Cause::IdleSource,
-            "mining session",
-            "no mining session seen",
-        );
+        notes.not_checked(Cause::IdleSource, "mining session", Fact::NoMiningSession);
         return None;
     };
     let calling = s.is_active() || Duration::from_secs(s.last_call_et_s) <= ctx.t.mining_call_gap;
@@ -2266,14 +2284,16 @@ fn step_idle_source(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         return None;
     }
     let hb = match ctx.heartbeat() {
-        Ok((a, b)) if b > a => format!("flush-table heartbeat rising {a} -> {b}"),
+        Ok((a, b)) if b > a => Fact::HeartbeatRising {
+            from: a,
+            to: b,
+            over: None,
+        },
         Ok((a, _)) => {
             notes.not_checked(
                 Cause::IdleSource,
                 "oracle.flush_table_scn",
-                format!(
-                    "heartbeat frozen at {a} while the session calls: cannot prove the loop turns"
-                ),
+                Fact::HeartbeatFrozenWhileCalling { at: a },
             );
             return None;
         }
@@ -2295,51 +2315,42 @@ fn step_idle_source(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             if d > 0 {
                 notes.context.push(Evidence::new(
                     Strength::Context,
-                    format!(
-                        "captured tables changed (db block changes +{d}) yet nothing was committed while the connector mines"
-                    ),
+                    Fact::ChangesNotCommitted { changes: d },
                 ));
                 notes.not_checked(
                     Cause::IdleSource,
                     "oracle.table_activity",
-                    format!("the captured tables are written (+{d} db block changes): not idle"),
+                    Fact::TablesWritten { changes: d },
                 );
                 return None;
             }
-            format!(
-                "db block changes on the captured tables flat at {}",
-                b.db_block_changes
-            )
+            Fact::ActivityFlat {
+                changes: b.db_block_changes,
+            }
         }
         _ => {
             let e = ctx
                 .oracle(ctx.last)
                 .and_then(|o| o.table_activity.error())
                 .unwrap_or("missing");
-            notes.not_checked(Cause::IdleSource, "oracle.table_activity", e.to_string());
-            "table activity not measured".into()
+            notes.not_checked(Cause::IdleSource, "oracle.table_activity", Fact::error(e));
+            Fact::ActivityNotMeasured
         }
     };
     let _ = job;
     let aging = match notes.redo_headroom {
-        Some(h) => format!(
-            "The restart SCN ages out of available redo in about {}: a restart after that fails (ORA-01291) unless the offset moves.",
-            secs(h)
-        ),
-        None => "How long until the restart SCN ages out of redo is unknown (redo or restart SCN not observed).".into(),
+        Some(h) => Fact::RedoAgesOutIn { headroom: secs(h) },
+        None => Fact::RedoAgingUnknown,
     };
     Some(
-        Verdict::new(
-            Cause::IdleSource,
-            "no changes on the captured tables; the connector mines and its heartbeat rises",
-        )
-        .facts(ctx.output_evidence())
-        .fact(session_fact(s))
-        .fact(hb)
-        .fact(activity)
-        .todo("Nothing is broken: do not restart.")
-        .todo(aging)
-        .todo("Keep the connector's offset moving on quiet tables: set heartbeat.interval.ms (Flink CDC embeds Debezium 1.9.8; do NOT set heartbeat.action.query with the incremental source, it fails there), so a later restart does not land on purged redo."),
+        Verdict::new(Cause::IdleSource, Fact::NoChanges)
+            .facts(ctx.output_evidence())
+            .fact(session_fact(s))
+            .fact(hb)
+            .fact(activity)
+            .todo(Fact::NothingBroken)
+            .todo(aging)
+            .todo(Fact::SetHeartbeatInterval),
     )
 }
 
@@ -2357,32 +2368,27 @@ fn step_idle_or_dead(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
         .and_then(|o| o.sessions.error())
         .or(ctx.last.oracle.error())
         .unwrap_or("not collected");
-    let age = match (ctx.newest_committed_at(), ctx.last.output.failed()) {
-        (_, true) => "the output does not advance (by the sink's counters)".to_string(),
-        (Some(t), false) => format!(
-            "no committed output for {}",
-            secs(ctx.last.observed_at.since(t))
-        ),
-        (None, false) => "no committed output".to_string(),
+    let staleness = match (ctx.newest_committed_at(), ctx.last.output.failed()) {
+        (_, true) => Staleness::SinkCounters,
+        (Some(t), false) => Staleness::For {
+            age: secs(ctx.last.observed_at.since(t)),
+        },
+        (None, false) => Staleness::Never,
     };
-    let mut v = Verdict::new(
-        Cause::Unknown,
-        format!(
-            "{age} and the database side is not observed: an idle source and a dead connection look the same from Flink and the files"
-        ),
-    )
-    .facts(ctx.output_evidence())
-    .fact(format!("job {} {} since {}", job.id, job.state, job.start_time))
-    .fact(format!("the connector's session and heartbeat: {why}"))
-    .fact("hypothesis idle_source: the captured tables did not change, and the connector waits for changes")
-    .fact("hypothesis dead_connection: the connector's connection died (closed or half-open) and nothing reconnected")
-    .todo("What decides is the database's view of the connector (its session, the flush-table heartbeat, the captured tables' activity): grant the monitoring account (sql/grants.sql) and give this host Oracle Instant Client (DPI-1047 without it), then diagnose again.")
-    .todo("Meanwhile, check on the database whether the captured tables changed since the newest committed file; if they did, the connection is dead: restart the job with its state (restart --apply after the gate).");
+    let mut v = Verdict::new(Cause::Unknown, Fact::IdleOrDead { staleness })
+        .facts(ctx.output_evidence())
+        .fact(Fact::JobSince {
+            job: job.id.clone(),
+            state: job.state.clone(),
+            since: job.start_time,
+        })
+        .fact(Fact::SessionAndHeartbeat { why: why.into() })
+        .fact(Fact::HypothesisIdle)
+        .fact(Fact::HypothesisDead)
+        .todo(Fact::GrantAndInstantClient)
+        .todo(Fact::CheckTablesChanged);
     for m in &notes.missing {
-        v = v.todo(format!(
-            "Provide {} (needed for {}): {}",
-            m.signal, m.step, m.why
-        ));
+        v = v.todo(provide(m));
     }
     Some(v)
 }
@@ -2390,12 +2396,9 @@ fn step_idle_or_dead(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
 /// Nothing matched, but the job started within the stall window: too early to call it stalled.
 fn step_just_started(ctx: &Ctx) -> Option<Verdict> {
     (ctx.output_state() == Some(OutputState::JustStarted)).then(|| {
-        Verdict::new(
-            Cause::Healthy,
-            "the job started recently; no committed output yet within the stall window",
-        )
-        .facts(ctx.output_evidence())
-        .todo("Diagnose again after the stall window; nothing points at a fault yet.")
+        Verdict::new(Cause::Healthy, Fact::JustStarted)
+            .facts(ctx.output_evidence())
+            .todo(Fact::DiagnoseAfterWindow)
     })
 }
 
@@ -2403,22 +2406,18 @@ fn step_unknown(notes: &Notes) -> Verdict {
     let mut v = Verdict::new(
         Cause::Unknown,
         if notes.missing.is_empty() {
-            "no step of the decision table matched".to_string()
+            Fact::NoStepMatched
         } else {
-            format!(
-                "no step could decide; {} signal(s) missing",
-                notes.missing.len()
-            )
+            Fact::NoStepCouldDecide {
+                missing: notes.missing.len() as u64,
+            }
         },
     );
     for m in &notes.missing {
-        v = v.todo(format!(
-            "Provide {} (needed for {}): {}",
-            m.signal, m.step, m.why
-        ));
+        v = v.todo(provide(m));
     }
     if v.remediation.is_empty() {
-        v = v.todo("Run diagnose again with more samples (--samples 3 --interval 30s) and send the --save bundle.");
+        v = v.todo(Fact::MoreSamples);
     }
     v
 }

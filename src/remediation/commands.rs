@@ -201,7 +201,7 @@ pub fn restart_text(r: &GatedRestart, applied: bool) -> String {
     let _ = writeln!(
         s,
         "Verdict now: {}",
-        crate::report::status_line(&r.diagnosis)
+        crate::report::status_line(&r.diagnosis, crate::lang::Lang::En)
     );
     let _ = writeln!(s, "Plan for {}:", r.gate.pipeline);
     for (i, line) in r.plan.iter().enumerate() {

@@ -421,7 +421,7 @@ fn redo(o: &Observation, restart: &RestartScn) -> Check {
             Status::Unknown,
             format!("no restart SCN known: {why}; give one with --from-scn"),
         ),
-        RedoCoverage::RedoUnknown(why) => check("redo", REDO, Status::Unknown, why),
+        RedoCoverage::RedoUnknown(why) => check("redo", REDO, Status::Unknown, why.en()),
         RedoCoverage::Covered {
             scn,
             sources,
@@ -432,7 +432,7 @@ fn redo(o: &Observation, restart: &RestartScn) -> Check {
             Status::Pass,
             format!(
                 "restart SCN {scn} (lowest of: {}); redo available on {}",
-                sources.join("; "),
+                sources.iter().map(|f| f.en()).collect::<Vec<_>>().join("; "),
                 per_thread(threads)
             ),
         ),
@@ -447,7 +447,7 @@ fn redo(o: &Observation, restart: &RestartScn) -> Check {
             Status::Fail,
             format!(
                 "restart SCN {scn} (lowest of: {}) is older than the oldest available redo on thread(s) {} ({}): restore the archived logs first",
-                sources.join("; "),
+                sources.iter().map(|f| f.en()).collect::<Vec<_>>().join("; "),
                 uncovered
                     .iter()
                     .map(u32::to_string)

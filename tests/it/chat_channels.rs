@@ -16,7 +16,7 @@ use logminer_doctor::agent::alerts::chat::{Chat, ChatKind};
 use logminer_doctor::agent::alerts::dedup::Notice;
 use logminer_doctor::agent::alerts::{deliver, AlertError, AlertMessage, Channel};
 use logminer_doctor::config::{Language, Secret, SecretSource};
-use logminer_doctor::diagnose::{Cause, Severity};
+use logminer_doctor::diagnose::{Cause, Fact, Severity};
 use logminer_doctor::observation::Timestamp;
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -162,14 +162,16 @@ fn message(notice: Notice) -> AlertMessage {
         notice,
         cause: Cause::MissingRedo,
         severity: Severity::Critical,
-        summary: "orders: CRITICAL missing_redo".into(),
-        evidence: vec![
-            "restart SCN 81234567 is older than the oldest archived log (first SCN 81300000)"
-                .into(),
-        ],
-        remediation: vec![
-            "Restore the archived logs from backup, then restart from the savepoint".into(),
-        ],
+        summary: Fact::RestartScnUncovered {
+            scn: 81234567,
+            threads: vec![1],
+        },
+        evidence: vec![Fact::RedoThreadOldest {
+            thread: 1,
+            scn: 81300000,
+            since: Timestamp::from_unix_millis(1_699_990_000_000),
+        }],
+        remediation: vec![Fact::RestoreArchivedLogs { scn: 81234567 }],
         since: Timestamp::from_unix_millis(1_700_000_000_000),
         at: Timestamp::from_unix_millis(1_700_000_060_000),
         ends_at: Timestamp::from_unix_millis(1_700_000_960_000),
@@ -467,15 +469,14 @@ async fn the_agent_alerts_every_configured_channel_and_resolves_them() {
     }
 }
 
-/// Chinese messages carry their evidence in Chinese too: every fact the decision table writes
-/// for the common verdicts, numbers and ids unchanged.
+/// Chinese messages are Chinese throughout: the summary, every fact the decision table writes
+/// for the common verdicts (numbers and ids unchanged) and every step.
 #[test]
 fn chinese_messages_translate_the_evidence_of_every_common_verdict() {
     use logminer_doctor::agent::alerts::chat::parts;
     use logminer_doctor::agent::alerts::dedup::Send;
     use logminer_doctor::diagnose::{diagnose, DiagnoseOptions};
     use logminer_doctor::observation::Bundle;
-    assert!(logminer_doctor::agent::alerts::zh::shapes_compile());
     let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
     let mut untranslated = vec![];
     for name in [
@@ -524,13 +525,14 @@ fn chinese_messages_translate_the_evidence_of_every_common_verdict() {
             // Every number of the fact survives the translation.
             for n in en
                 .fact
+                .en()
                 .split(|c: char| !c.is_ascii_digit())
                 .filter(|n| n.len() >= 3)
             {
                 assert!(
                     line.contains(n),
                     "{name}: {n} lost in {line:?} (from {:?})",
-                    en.fact
+                    en.fact.en()
                 );
             }
         }
@@ -539,10 +541,16 @@ fn chinese_messages_translate_the_evidence_of_every_common_verdict() {
             "{name}: {:?}",
             zh.todo
         );
+        // The summary and every step are the same facts in Chinese, not English left over.
+        for line in std::iter::once(&zh.summary).chain(&zh.todo) {
+            if !cjk(line) {
+                untranslated.push(format!("{name}: {line}"));
+            }
+        }
     }
     assert!(
         untranslated.is_empty(),
-        "evidence left in English:\n{}",
+        "lines left in English:\n{}",
         untranslated.join("\n")
     );
 }

@@ -261,11 +261,11 @@ fn a_diagnosis_carries_evidence_remediation_and_thresholds() {
         .threshold
         .as_ref()
         .is_some_and(|t| t.key == "stall_window" && t.value == "5m")));
-    assert!(d.remediation.iter().any(|r| r.contains("savepoint")));
+    assert!(d.remediation.iter().any(|r| r.en().contains("savepoint")));
     assert!(d
         .remediation
         .iter()
-        .any(|r| r.contains("KILL SESSION '245,31887,@1'")));
+        .any(|r| r.en().contains("KILL SESSION '245,31887,@1'")));
     assert_eq!(d.pipeline, "orders");
     assert_eq!(d.observations, 3);
 }
@@ -280,7 +280,7 @@ fn one_observation_never_claims_a_stall() {
     assert!(
         d.warnings
             .iter()
-            .any(|w| w.contains("only one observation")),
+            .any(|w| w.en().contains("only one observation")),
         "{d:?}"
     );
     assert!(
@@ -311,7 +311,7 @@ fn an_operator_scn_older_than_redo_makes_missing_redo() {
     assert!(d
         .evidence
         .iter()
-        .any(|e| e.fact.contains("--from-scn 1000")));
+        .any(|e| e.fact.en().contains("--from-scn 1000")));
 }
 
 #[test]
@@ -330,8 +330,8 @@ fn a_missing_grant_is_misconfigured_and_names_the_view() {
     assert!(d
         .evidence
         .iter()
-        .any(|e| e.fact.contains("oracle.flush_table_scn")));
-    assert!(d.remediation.iter().any(|r| r.contains("grants.sql")));
+        .any(|e| e.fact.en().contains("oracle.flush_table_scn")));
+    assert!(d.remediation.iter().any(|r| r.en().contains("grants.sql")));
 }
 
 #[test]
@@ -557,9 +557,11 @@ fn the_stall_window_is_never_shorter_than_the_checkpoint_cycle() {
         .iter()
         .find_map(|e| e.threshold.as_ref().filter(|t| t.key == "stall_window"))
         .expect("the stall window is printed");
+    assert_eq!(window.value, "5m");
+    assert_eq!(window.effective.as_deref(), Some("25m"));
     assert_eq!(
-        window.value,
-        "5m (effective 25m: checkpoint interval plus rolling interval)"
+        window.render(logminer_doctor::lang::Lang::En),
+        "stall_window = 5m (effective 25m: checkpoint interval plus rolling interval)"
     );
     assert_eq!(d.cause, Cause::Healthy, "{d:?}");
 }

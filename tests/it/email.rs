@@ -10,7 +10,7 @@ use logminer_doctor::agent::alerts::dedup::Notice;
 use logminer_doctor::agent::alerts::email::{mailbox, Email};
 use logminer_doctor::agent::alerts::{deliver, AlertMessage, Channel};
 use logminer_doctor::config::{EmailConfig, Language, Secret, SecretSource, SmtpTls};
-use logminer_doctor::diagnose::{Cause, Severity};
+use logminer_doctor::diagnose::{Cause, Fact, Severity};
 use logminer_doctor::observation::Timestamp;
 
 pub const SMTP_PASSWORD: &str = "smtp-pw-5e6f7a";
@@ -119,9 +119,16 @@ fn message() -> AlertMessage {
         notice: Notice::Firing,
         cause: Cause::MissingRedo,
         severity: Severity::Critical,
-        summary: "orders: CRITICAL missing_redo".into(),
-        evidence: vec!["restart SCN 81234567 < oldest archived log SCN 81300000".into()],
-        remediation: vec!["Restore the archived logs from backup".into()],
+        summary: Fact::RestartScnUncovered {
+            scn: 81234567,
+            threads: vec![1],
+        },
+        evidence: vec![Fact::RedoThreadOldest {
+            thread: 1,
+            scn: 81300000,
+            since: Timestamp::from_unix_millis(1_699_990_000_000),
+        }],
+        remediation: vec![Fact::RestoreArchivedLogs { scn: 81234567 }],
         since: Timestamp::from_unix_millis(1_700_000_000_000),
         at: Timestamp::from_unix_millis(1_700_000_060_000),
         ends_at: Timestamp::from_unix_millis(1_700_000_960_000),

@@ -215,11 +215,11 @@ fn an_idle_source_without_the_database_is_unknown_naming_both_hypotheses() {
         "{d:#?}"
     );
     assert!(
-        d.summary.contains("idle source and a dead connection"),
+        d.summary.en().contains("idle source and a dead connection"),
         "{}",
         d.summary
     );
-    let text = logminer_doctor::report::text(&d);
+    let text = logminer_doctor::report::text(&d, logminer_doctor::lang::Lang::En);
     assert!(text.contains("hypothesis idle_source"), "{text}");
     assert!(text.contains("hypothesis dead_connection"), "{text}");
     assert!(text.contains("Instant Client"), "{text}");
@@ -227,7 +227,7 @@ fn an_idle_source_without_the_database_is_unknown_naming_both_hypotheses() {
     let dump = d
         .evidence
         .iter()
-        .find(|e| e.fact.contains("thread dumps"))
+        .find(|e| e.fact.en().contains("thread dumps"))
         .expect("the thread dump is listed");
     assert_eq!(dump.strength, Strength::Hint);
     assert!(
@@ -251,7 +251,7 @@ fn flow_that_resumed_within_a_rolling_interval_is_not_a_sink_stall() {
     assert!(
         d.evidence
             .iter()
-            .any(|e| e.fact.contains("source records 500 -> 523")),
+            .any(|e| e.fact.en().contains("source records 500 -> 523")),
         "{d:#?}"
     );
 }
@@ -285,7 +285,7 @@ fn records_read_longer_than_the_stall_window_ago_and_never_written_are_a_sink_st
     let d = judge_with(&obs, &t);
     assert_proven_critical(&d, Cause::SinkStalled);
     assert!(
-        d.summary.contains("none reached the output"),
+        d.summary.en().contains("none reached the output"),
         "{}",
         d.summary
     );
@@ -315,7 +315,11 @@ fn a_failover_in_progress_is_a_warning_that_names_it() {
         (Cause::LeaderProblem, Severity::Warning),
         "{d:#?}"
     );
-    assert!(d.summary.contains("failover in progress"), "{}", d.summary);
+    assert!(
+        d.summary.en().contains("failover in progress"),
+        "{}",
+        d.summary
+    );
 }
 
 #[test]
@@ -362,7 +366,11 @@ fn a_session_gone_twice_while_changes_wait_pages_before_the_output_ages() {
     });
     let d = judge(&obs);
     assert_proven_critical(&d, Cause::DeadConnection);
-    assert!(d.summary.contains("while changes wait"), "{}", d.summary);
+    assert!(
+        d.summary.en().contains("while changes wait"),
+        "{}",
+        d.summary
+    );
 }
 
 #[test]
@@ -453,7 +461,7 @@ fn a_stopped_job_is_dated_by_its_end_time() {
     });
     let d = judge(&obs);
     assert_proven_critical(&d, Cause::JobNotRunning);
-    let fact = &d.evidence[0].fact;
+    let fact = d.evidence[0].fact.en();
     assert!(
         fact.contains(&format!("CANCELED since {}", ago(600))),
         "{fact}"
@@ -497,7 +505,7 @@ fn a_file_dated_in_the_future_is_clock_skew_not_fresh_output() {
     let d = judge(&obs);
     assert_ne!(d.cause, Cause::Healthy, "{d:#?}");
     assert!(
-        d.warnings.iter().any(|w| w.starts_with("clock skew")),
+        d.warnings.iter().any(|w| w.en().starts_with("clock skew")),
         "{:#?}",
         d.warnings
     );
@@ -534,13 +542,15 @@ fn an_unreadable_output_directory_is_named_in_what_to_do() {
 }
 
 fn unreadable_output_named(d: &Diagnosis) {
-    let text = logminer_doctor::report::text(d);
+    let text = logminer_doctor::report::text(d, logminer_doctor::lang::Lang::En);
     assert!(
         d.missing_signals.iter().any(|m| m.signal == "output"),
         "{text}"
     );
     assert!(
-        d.remediation.iter().any(|r| r.contains("/data/cdc/orders")),
+        d.remediation
+            .iter()
+            .any(|r| r.en().contains("/data/cdc/orders")),
         "{text}"
     );
 }

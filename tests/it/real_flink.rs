@@ -179,8 +179,8 @@ async fn diagnose_real(name: &str, c: &Real) -> (Vec<Observation>, Diagnosis) {
     let d = diagnose(&obs, &thresholds(), &DiagnoseOptions::default());
     eprintln!(
         "[{name}] {}\n{}",
-        logminer_doctor::report::status_line(&d),
-        logminer_doctor::report::text(&d)
+        logminer_doctor::report::status_line(&d, logminer_doctor::lang::Lang::En),
+        logminer_doctor::report::text(&d, logminer_doctor::lang::Lang::En)
     );
     if std::env::var_os("LMD_WRITE_FIXTURES").is_some() {
         let bundle = Bundle {
@@ -359,7 +359,7 @@ async fn a_failed_job_is_job_not_running_with_its_exception() {
         "{ex:?}"
     );
     assert_eq!(d.cause, Cause::JobNotRunning, "{d:?}");
-    assert!(d.evidence.iter().any(|e| e.fact.contains("FAILED")));
+    assert!(d.evidence.iter().any(|e| e.fact.en().contains("FAILED")));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -406,7 +406,7 @@ async fn silent_stall(name: &str, close: bool) {
         d.cause,
         Cause::DeadConnection,
         "{}",
-        logminer_doctor::report::text(&d)
+        logminer_doctor::report::text(&d, logminer_doctor::lang::Lang::En)
     );
     t.rest.cancel_and_wait(&job.url, &job.id).await;
 }
@@ -456,7 +456,7 @@ async fn a_slow_sink_backpressuring_the_source_is_sink_stalled_not_dead_connecti
         d.cause,
         Cause::SinkStalled,
         "{}",
-        logminer_doctor::report::text(&d)
+        logminer_doctor::report::text(&d, logminer_doctor::lang::Lang::En)
     );
     t.rest.cancel_and_wait(&job.url, &job.id).await;
 }
@@ -477,7 +477,7 @@ async fn a_second_copy_of_the_job_is_a_leader_problem() {
     let (obs, d) = diagnose_real("duplicate", &c).await;
     assert_eq!(obs[1].flink.value().unwrap().jobs.len(), 2);
     assert_eq!(d.cause, Cause::LeaderProblem, "{d:?}");
-    assert!(d.summary.contains("2 times"), "{}", d.summary);
+    assert!(d.summary.en().contains("2 times"), "{}", d.summary);
     t.rest.cancel_and_wait(&first.url, &second).await;
     t.rest.cancel_and_wait(&first.url, &first.id).await;
 }

@@ -726,7 +726,14 @@ where
                 if d.warnings.is_empty() {
                     String::new()
                 } else {
-                    format!(" [warnings: {}]", d.warnings.join(" | "))
+                    format!(
+                        " [warnings: {}]",
+                        d.warnings
+                            .iter()
+                            .map(|w| w.en())
+                            .collect::<Vec<_>>()
+                            .join(" | ")
+                    )
                 }
             );
         }

@@ -77,20 +77,14 @@ pub fn verdict(cause: Cause, lang: Language) -> &'static str {
     }
 }
 
-/// What to do, in Chinese, per cause (the diagnosis's own steps are English).
-fn todo_zh(cause: Cause) -> Vec<String> {
-    cause
-        .spec()
-        .todo_zh
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect()
-}
-
 /// The parts of `m` in `lang`; `link` is the doctor's status page, when configured.
 pub fn parts(m: &AlertMessage, lang: Language, link: Option<&Url>) -> Parts {
-    let resolved = m.notice == Notice::Resolved;
     let v = verdict(m.cause, lang);
+    // The same facts in either language: the summary, the evidence and the steps (among them
+    // what auto-remediation did, first, as reported).
+    let render = |facts: &[crate::diagnose::Fact]| -> Vec<String> {
+        facts.iter().map(|f| f.render(lang)).collect()
+    };
     match lang {
         Language::En => Parts {
             title: match m.notice {
@@ -100,11 +94,11 @@ pub fn parts(m: &AlertMessage, lang: Language, link: Option<&Url>) -> Parts {
                 }
                 Notice::Resolved => format!("[RESOLVED] {}: {v}", m.pipeline),
             },
-            summary: m.summary.clone(),
+            summary: m.summary.render(lang),
             evidence_heading: "Evidence",
-            evidence: m.evidence.clone(),
+            evidence: render(&m.evidence),
             todo_heading: "What to do",
-            todo: m.remediation.clone(),
+            todo: render(&m.remediation),
             footer: {
                 let mut f = format!("Since {}; at {}", m.since, m.at);
                 if let Some(l) = link {
@@ -119,32 +113,11 @@ pub fn parts(m: &AlertMessage, lang: Language, link: Option<&Url>) -> Parts {
                 Notice::Renotify => format!("【{}·持续】{}：{v}", severity_zh(m), m.pipeline),
                 Notice::Resolved => format!("【已恢复】{}：{v}", m.pipeline),
             },
-            summary: if resolved {
-                format!(
-                    "{}：故障已结束，当前判定为 {}（{}）",
-                    m.pipeline,
-                    verdict(m.cause, lang),
-                    m.severity.as_str()
-                )
-            } else {
-                m.summary.clone()
-            },
+            summary: m.summary.render(lang),
             evidence_heading: "证据",
-            evidence: m.evidence.iter().map(|e| super::zh::evidence(e)).collect(),
+            evidence: render(&m.evidence),
             todo_heading: "处理建议",
-            todo: {
-                let mut todo = if resolved {
-                    Vec::new()
-                } else {
-                    todo_zh(m.cause)
-                };
-                // What auto-remediation did is news, not advice: it comes first, as reported
-                // (restart ids, paths and SCNs read the same in any language).
-                if let Some(a) = &m.action {
-                    todo.insert(0, format!("自动处置：{a}"));
-                }
-                todo
-            },
+            todo: render(&m.remediation),
             footer: {
                 let mut f = format!("开始于 {}；本次 {}", m.since, m.at);
                 if let Some(l) = link {
@@ -478,13 +451,18 @@ mod tests {
             notice,
             cause: Cause::MissingRedo,
             severity: Severity::Critical,
-            summary: "orders: CRITICAL missing_redo".into(),
+            summary: crate::diagnose::Fact::RestartScnUncovered {
+                scn: 1234567,
+                threads: vec![1],
+            },
             evidence: (0..evidence)
-                .map(|i| {
-                    format!("restart SCN 1234567 older than oldest archived log SCN 2345678 #{i}")
+                .map(|i| crate::diagnose::Fact::RedoThreadOldest {
+                    thread: i as u32,
+                    scn: 2345678,
+                    since: Timestamp::from_unix_millis(1_700_000_000_000),
                 })
                 .collect(),
-            remediation: vec!["Restore the archived logs".into()],
+            remediation: vec![crate::diagnose::Fact::RestoreArchivedLogs { scn: 1234567 }],
             since: Timestamp::from_unix_millis(1_700_000_000_000),
             at: Timestamp::from_unix_millis(1_700_000_060_000),
             ends_at: Timestamp::from_unix_millis(1_700_000_960_000),
@@ -500,10 +478,15 @@ mod tests {
             "{}",
             p.title
         );
-        assert!(p.todo.iter().any(|t| t.contains("保存点")));
+        assert!(
+            p.todo.iter().any(|t| t.contains("恢复归档日志")),
+            "{:?}",
+            p.todo
+        );
+        assert!(p.summary.contains("早于 redo 线程"), "{}", p.summary);
         assert_eq!(p.todo_heading, "处理建议");
         let r = parts(&msg(Notice::Resolved, 1), Language::Zh, None);
-        assert!(r.title.contains("已恢复") && r.todo.is_empty());
+        assert!(r.title.contains("已恢复"), "{}", r.title);
     }
 
     #[test]

@@ -9,7 +9,6 @@ pub mod chat;
 pub mod dedup;
 pub mod email;
 pub mod rate;
-pub mod zh;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -20,7 +19,8 @@ use url::Url;
 
 use crate::config::secret::REDACTED;
 use crate::config::{redact_url, redact_urls};
-use crate::diagnose::{Cause, Diagnosis, Severity};
+use crate::diagnose::{Cause, Diagnosis, Fact, Severity};
+use crate::lang::Lang;
 use crate::observation::Timestamp;
 use dedup::Notice;
 
@@ -35,12 +35,15 @@ pub struct AlertMessage {
     pub cause: Cause,
     /// The verdict's severity when sent (OK/WARNING for a resolution).
     pub severity: Severity,
-    /// One line: the status line of the diagnosis.
-    pub summary: String,
-    /// The facts behind the verdict.
-    pub evidence: Vec<String>,
-    /// What to do, in order.
-    pub remediation: Vec<String>,
+    /// One line: the status line of the diagnosis (English in JSON).
+    #[serde(serialize_with = "english")]
+    pub summary: Fact,
+    /// The facts behind the verdict (English in JSON).
+    #[serde(serialize_with = "english_all")]
+    pub evidence: Vec<Fact>,
+    /// What to do, in order (English in JSON).
+    #[serde(serialize_with = "english_all")]
+    pub remediation: Vec<Fact>,
     /// When the incident was first notified.
     pub since: Timestamp,
     /// When this message was made (the probe's time).
@@ -58,12 +61,14 @@ impl AlertMessage {
     pub fn new(d: &Diagnosis, send: dedup::Send, renotify: Duration) -> AlertMessage {
         let resolved = send.notice == Notice::Resolved;
         let summary = if resolved {
-            format!(
-                "{}: {} is over; the verdict is now {} ({})",
-                d.pipeline, send.cause, d.cause, d.severity
-            )
+            Fact::IncidentOver {
+                pipeline: d.pipeline.clone(),
+                cause: send.cause,
+                now: d.cause,
+                severity: d.severity.to_string(),
+            }
         } else {
-            crate::report::status_line(d)
+            crate::report::status_fact(d)
         };
         AlertMessage {
             pipeline: d.pipeline.clone(),
@@ -72,6 +77,7 @@ impl AlertMessage {
             severity: d.severity,
             summary,
             evidence: d.evidence.iter().map(|e| e.fact.clone()).collect(),
+            // What to do is advice for an open incident only.
             remediation: if resolved {
                 Vec::new()
             } else {
@@ -94,11 +100,32 @@ impl AlertMessage {
     /// to do, so that every channel shows it.
     pub fn with_action(mut self, action: impl Into<String>) -> AlertMessage {
         let action = action.into();
-        self.remediation
-            .insert(0, format!("Auto-remediation: {action}"));
+        self.remediation.insert(
+            0,
+            Fact::AutoAction {
+                text: action.clone(),
+            },
+        );
         self.action = Some(action);
         self
     }
+}
+
+/// Facts in `lang`, one per line.
+pub fn lines(facts: &[Fact], lang: Lang) -> String {
+    facts
+        .iter()
+        .map(|f| f.render(lang))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn english<S: serde::Serializer>(f: &Fact, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&f.en())
+}
+
+fn english_all<S: serde::Serializer>(v: &[Fact], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(v.iter().map(Fact::en))
 }
 
 /// A failed delivery.
@@ -208,9 +235,9 @@ impl Alertmanager {
                 "severity": severity,
             },
             "annotations": {
-                "summary": m.summary,
-                "evidence": m.evidence.join("\n"),
-                "remediation": m.remediation.join("\n"),
+                "summary": m.summary.en(),
+                "evidence": lines(&m.evidence, Lang::En),
+                "remediation": lines(&m.remediation, Lang::En),
                 "verdict_severity": m.severity.as_str(),
                 "auto_remediation": m.action.clone().unwrap_or_default(),
             },

@@ -139,7 +139,7 @@ pub fn merge(messages: &[AlertMessage]) -> AlertMessage {
             notice: super::dedup::Notice::Firing,
             cause: crate::diagnose::Cause::Unknown,
             severity: Severity::Unknown,
-            summary: String::new(),
+            summary: crate::diagnose::Fact::NoObservation,
             evidence: Vec::new(),
             remediation: Vec::new(),
             since: crate::observation::Timestamp::from_unix_millis(0),
@@ -153,13 +153,15 @@ pub fn merge(messages: &[AlertMessage]) -> AlertMessage {
     }
     let mut pipelines: Vec<&str> = Vec::new();
     let mut evidence = Vec::new();
-    let mut remediation: Vec<String> = Vec::new();
+    let mut remediation: Vec<crate::diagnose::Fact> = Vec::new();
     for m in &sorted {
         if !pipelines.contains(&m.pipeline.as_str()) {
             pipelines.push(&m.pipeline);
         }
         evidence.push(m.summary.clone());
-        evidence.extend(m.evidence.iter().map(|e| format!("  {e}")));
+        evidence.extend(m.evidence.iter().map(|e| crate::diagnose::Fact::Indented {
+            fact: Box::new(e.clone()),
+        }));
         for r in &m.remediation {
             if !remediation.contains(r) {
                 remediation.push(r.clone());
@@ -168,11 +170,10 @@ pub fn merge(messages: &[AlertMessage]) -> AlertMessage {
     }
     AlertMessage {
         pipeline: pipelines.join(", "),
-        summary: format!(
-            "{} alerts merged to stay within the channel's rate limit; first: {}",
-            sorted.len(),
-            first.summary
-        ),
+        summary: crate::diagnose::Fact::AlertsMerged {
+            count: sorted.len() as u64,
+            first: Box::new(first.summary.clone()),
+        },
         evidence,
         remediation,
         ..(*first).clone()
@@ -197,7 +198,7 @@ impl<C: Channel> Channel for RateLimited<C> {
 mod tests {
     use super::*;
     use crate::agent::alerts::dedup::Notice;
-    use crate::diagnose::Cause;
+    use crate::diagnose::{Cause, Fact};
     use crate::observation::Timestamp;
     use std::sync::Arc;
 
@@ -220,9 +221,11 @@ mod tests {
             notice: Notice::Firing,
             cause: Cause::SinkStalled,
             severity: Severity::Critical,
-            summary: format!("{p}: CRITICAL sink_stalled"),
-            evidence: vec![format!("{p} checkpoint 42 failed")],
-            remediation: vec!["Check the sink".into()],
+            summary: Fact::error(format!("{p}: CRITICAL sink_stalled")),
+            evidence: vec![Fact::LastCheckpointFailure {
+                message: format!("{p} checkpoint 42 failed"),
+            }],
+            remediation: vec![Fact::LookAtCheckpoints],
             since: Timestamp::from_unix_millis(0),
             at: Timestamp::from_unix_millis(0),
             ends_at: Timestamp::from_unix_millis(0),
@@ -252,8 +255,8 @@ mod tests {
         let got = rec.0.lock().unwrap();
         assert_eq!(got.len(), 3, "the other three in one message");
         assert_eq!(got[2].pipeline, "c, d, e");
-        assert!(got[2].summary.starts_with("3 alerts merged"));
-        assert_eq!(got[2].remediation, vec!["Check the sink".to_owned()]);
+        assert!(got[2].summary.en().starts_with("3 alerts merged"));
+        assert_eq!(got[2].remediation, vec![Fact::LookAtCheckpoints]);
     }
 
     #[test]
