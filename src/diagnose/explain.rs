@@ -408,6 +408,16 @@ const FIX_ZK: &str = "Check ZooKeeper (ruok/srvr on each server) and the network
     the JobManagers; wait out a failover within the ZooKeeper session timeout, then confirm which \
     JobManager leads before any restart.";
 
+const FIX_REDO_CORRUPT: &str = "The redo in the corrupt block is lost to LogMiner: if another \
+    member of the log group or an archived copy is intact, use it; otherwise restore from backup \
+    or re-snapshot. Check the storage, then clear the log (ALTER DATABASE CLEAR UNARCHIVED \
+    LOGFILE) and take a backup.";
+const FIX_DICTIONARY: &str = "Give LogMiner a dictionary and logs from the database being mined: \
+    with Debezium use the online catalog (log.mining.strategy=online_catalog) or rebuild the \
+    dictionary (DBMS_LOGMNR_D.BUILD), and check the archive destination the connector reads.";
+const FIX_HISTORY: &str = "Restore the schema history (for Flink CDC: restart from the checkpoint \
+    or savepoint that holds it, not without state), or take a new snapshot (snapshot.mode \
+    schema_only_recovery in 1.9, recovery in 2.x) after checking the history storage settings.";
 // The fixes in Chinese: the same steps, in the words a Chinese DBA or Flink engineer uses.
 const FIX_REDO_GONE_ZH: &str =
     "不要从检查点或保存点重启：重启所需的重做日志已经没有了，重启会失败或\
@@ -463,6 +473,16 @@ const FIX_DUP_LOG_ZH: &str = "重启作业，让 LogMiner 以干净的日志列�
 const FIX_HEARTBEAT_NPE_ZH: &str =
     "从 Flink CDC 增量快照 source 的参数中去掉 heartbeat.action.query\
     （其分发器没有可用的连接）；只用 heartbeat.interval.ms 让偏移量前进。";
+const FIX_REDO_CORRUPT_ZH: &str =
+    "损坏块中的重做内容对 LogMiner 已不可用：若同组其他成员或归档副本\
+    完好，就用它；否则从备份恢复或重新快照。检查存储后清除该日志（ALTER DATABASE CLEAR UNARCHIVED \
+    LOGFILE）并做一次备份。";
+const FIX_DICTIONARY_ZH: &str = "让 LogMiner 使用被挖掘数据库自己的字典和日志：Debezium 下使用在线\
+    数据字典（log.mining.strategy=online_catalog）或重建字典（DBMS_LOGMNR_D.BUILD），并检查连接器\
+    读取的归档目标。";
+const FIX_HISTORY_ZH: &str = "恢复 schema 历史（Flink CDC：从保存了它的检查点或保存点重启，不要\
+    无状态重启），或在检查历史存储配置后重新快照（1.9 中 snapshot.mode 为 schema_only_recovery，\
+    2.x 中为 recovery）。";
 const FIX_ZK_ZH: &str = "检查 ZooKeeper（在每台服务器上执行 ruok/srvr）以及它与 JobManager 之间的\
     网络；在 ZooKeeper 会话超时内等待故障切换完成，重启前先确认哪个 JobManager 是 leader。";
 
@@ -495,7 +515,7 @@ static CODE_RULES: &[CodeRule] = &[
         .zh("无法向 LogMiner 会话添加覆盖起始 SCN 的重做日志，通常是因为偏移量 SCN 长期不动时归档日志已被清理", Some(FIX_REDO_GONE_ZH)),
     },
     CodeRule {
-        codes: &["ORA-00308", "ORA-01284"],
+        codes: &["ORA-00308", "ORA-01284", "ORA-00311"],
         rule: rule(
             MissingRedo,
             Condition,
@@ -503,7 +523,7 @@ static CODE_RULES: &[CodeRule] = &[
              moved or not readable)",
             Some(FIX_REDO_GONE),
             "Oracle docs ORA-00308 \"cannot open archived log\", ORA-01284 \"file cannot be \
-             opened\"",
+             opened\", ORA-00311 \"cannot read header from archived log\"",
         )
         .zh("连接器要求 LogMiner 读取的重做日志文件无法打开（已删除、被移动或不可读）", Some(FIX_REDO_GONE_ZH)),
     },
@@ -879,7 +899,7 @@ static CODE_RULES: &[CodeRule] = &[
         .zh("同一个重做日志被两次加入 LogMiner 会话", Some(FIX_DUP_LOG_ZH)),
     },
     CodeRule {
-        codes: &["ORA-01306", "ORA-01307"],
+        codes: &["ORA-01306", "ORA-01307", "ORA-01317"],
         rule: rule(
             LogminerStuck,
             Condition,
@@ -887,12 +907,12 @@ static CODE_RULES: &[CodeRule] = &[
             None,
             "Oracle docs ORA-01306 \"dbms_logmnr.start_logmnr() must be invoked before \
              selecting from v$logmnr_contents\", ORA-01307 \"no LogMiner session is currently \
-             active\"",
+             active\", ORA-01317 \"Not attached to a Logminer session\"",
         )
         .zh("连接器在没有活动 LogMiner 会话时查询了 LogMiner", None),
     },
     CodeRule {
-        codes: &["ORA-01343", "ORA-01371", "ORA-01333", "ORA-01327"],
+        codes: &["ORA-01343", "ORA-01371", "ORA-01333", "ORA-01327", "ORA-01304"],
         rule: rule(
             LogminerStuck,
             Condition,
@@ -901,7 +921,7 @@ static CODE_RULES: &[CodeRule] = &[
             None,
             "Oracle docs ORA-01343 \"LogMiner encountered corruption in the logstream\", \
              ORA-01371 \"Complete LogMiner dictionary not found\", ORA-01333, ORA-01327; all \
-             retried by Debezium's OracleErrorHandler",
+             retried by Debezium's OracleErrorHandler; ORA-01304 \"subordinate process error\"",
         )
         .zh("LogMiner 会话内部出错（重做日志流损坏，或其字典无法构建或找不到）；通常新建会话即可恢复", None),
     },
@@ -917,6 +937,108 @@ static CODE_RULES: &[CodeRule] = &[
              DBZ-2629",
         )
         .zh("LogMiner 调用在完成前被取消（语句或查询超时，或被取消）", None),
+    },
+    // --- added from Oracle's error reference (docs.oracle.com/en/error-help/db) and Debezium's FAQ
+    CodeRule {
+        codes: &["ORA-00354", "ORA-00353"],
+        rule: rule(
+            MissingRedo,
+            Condition,
+            "A redo log block is corrupt, so the redo in it cannot be read (nor archived)",
+            Some(FIX_REDO_CORRUPT),
+            "Oracle docs ORA-00354 \"corrupt redo log block header\", ORA-00353 \"log corruption \
+             near block\"",
+        )
+        .zh(
+            "重做日志块已损坏，其中的重做内容无法读取（也无法归档）",
+            Some(FIX_REDO_CORRUPT_ZH),
+        ),
+    },
+    CodeRule {
+        codes: &[
+            "ORA-01294",
+            "ORA-01295",
+            "ORA-01296",
+            "ORA-01299",
+            "ORA-01324",
+            "ORA-01336",
+            "ORA-01358",
+        ],
+        rule: rule(
+            Misconfigured,
+            Condition,
+            "The LogMiner dictionary or a log file given to LogMiner does not fit the database \
+             being mined (another database, incarnation, character set or version, or an \
+             unreadable dictionary file)",
+            Some(FIX_DICTIONARY),
+            "Oracle docs ORA-01294 \"error occurred while processing information in dictionary \
+             file\", ORA-01295 \"DB_ID mismatch\", ORA-01296, ORA-01299, ORA-01324, ORA-01336 \
+             \"specified dictionary file cannot be opened\", ORA-01358",
+        )
+        .zh(
+            "LogMiner 字典或加入 LogMiner 的日志文件与被挖掘的数据库不匹配（来自其他数据库、\
+             incarnation、字符集或版本，或字典文件不可读）",
+            Some(FIX_DICTIONARY_ZH),
+        ),
+    },
+    CodeRule {
+        codes: &["ORA-01293"],
+        rule: rule(
+            Misconfigured,
+            Condition,
+            "LogMiner refused the requested options because they need a mounted database",
+            None,
+            "Oracle docs ORA-01293 \"mounted database required for specified LogMiner options\"",
+        )
+        .zh(
+            "LogMiner 拒绝了请求的选项，因为这些选项需要已装载（mount）的数据库",
+            None,
+        ),
+    },
+    CodeRule {
+        codes: &["ORA-01882"],
+        rule: rule(
+            Misconfigured,
+            Condition,
+            "The JDBC driver cannot resolve the session's time-zone region",
+            Some(
+                "Pass driver.oracle.jdbc.timezoneAsRegion=false to the connector (in Flink CDC: \
+                 'debezium.driver.oracle.jdbc.timezoneAsRegion' = 'false'), or give the JVM a \
+                 time zone the database knows.",
+            ),
+            "Oracle docs ORA-01882 \"timezone region not found\"; Debezium Oracle FAQ",
+        )
+        .zh(
+            "JDBC 驱动无法解析会话的时区区域",
+            Some(
+                "给连接器传 driver.oracle.jdbc.timezoneAsRegion=false（Flink CDC 中为 \
+                 'debezium.driver.oracle.jdbc.timezoneAsRegion' = 'false'），或为 JVM 设置\
+                 数据库认识的时区。",
+            ),
+        ),
+    },
+    CodeRule {
+        codes: &["ORA-01372", "ORA-01373", "ORA-01357"],
+        rule: rule(
+            ResourceExhausted,
+            Condition,
+            "LogMiner could not get the processes or memory its session needs",
+            Some(
+                "Give LogMiner what it asks for: more parallel server processes \
+                 (PARALLEL_MAX_SERVERS, PROCESSES) or more LogMiner/SGA memory; check what else \
+                 uses them first.",
+            ),
+            "Oracle docs ORA-01372 \"Insufficient processes for specified LogMiner operation\", \
+             ORA-01373 \"insufficient memory for staging persistent LogMiner session\", \
+             ORA-01357 \"LogMiner transaction queue is full\"",
+        )
+        .zh(
+            "LogMiner 会话拿不到所需的进程或内存",
+            Some(
+                "满足 LogMiner 的需要：增加并行服务进程（PARALLEL_MAX_SERVERS、PROCESSES）或 \
+                 LogMiner/SGA 内存；先查清还有谁在占用。",
+            ),
+        ),
     },
 ];
 
@@ -980,7 +1102,7 @@ static PHRASE_RULES: &[PhraseRule] = &[
     },
     // --- misconfigured
     PhraseRule {
-        pattern: r"(?i)supplemental logging not (?:properly )?configured|supplemental log(?:ging| data) (?:is )?not enabled",
+        pattern: r"(?i)supplemental logging not (?:properly )?configured|supplemental log(?:ging| data) (?:is )?not enabled|not configured with supplemental logging",
         scope: Scope::Any,
         rule: rule(
             Misconfigured,
@@ -988,7 +1110,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "Supplemental logging is off for the database or a captured table",
             Some(FIX_SUPPLEMENTAL),
             "Debezium LogMinerHelper.checkSupplementalLogging \"Supplemental logging not \
-             (properly) configured\"",
+             (properly) configured\"; Debezium 1.9.7 \"Database table '{}' not configured with \
+             supplemental logging\"",
         )
         .zh("数据库或某张采集表未开启补充日志", Some(FIX_SUPPLEMENTAL_ZH)),
     },
@@ -1301,7 +1424,7 @@ static PHRASE_RULES: &[PhraseRule] = &[
         .zh("无法打开到数据库的新连接（连接被拒绝、无路由、主机名未知或连接超时）", None),
     },
     PhraseRule {
-        pattern: r"(?i)Failed to resolve Oracle database version|Not all LGWR buffers were flushed",
+        pattern: r"(?i)Failed to resolve Oracle database version|Not all LGWR buffers were flushed|Cannot connect to RAC node|Get connection failed after retry \d+ times",
         scope: Scope::Any,
         rule: rule(
             OracleUnreachable,
@@ -1310,7 +1433,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             None,
             "Debezium 1.9.8 OracleConnection \"Failed to resolve Oracle database version\"; RAC \
              flush strategy \"Not all LGWR buffers were flushed\" (a node unreachable, \
-             debezium#5774)",
+             debezium#5774); Debezium 1.9.7 RacCommitLogWriterFlushStrategy \"Cannot connect to \
+             RAC node\"; Flink CDC 3.6 JdbcConnectionFactory \"Get connection failed after retry\"",
         )
         .zh("连接器无法使用到 Oracle（或某个 RAC 节点）的新连接", None),
     },
@@ -1428,7 +1552,7 @@ static PHRASE_RULES: &[PhraseRule] = &[
         .zh("Kafka sink 无法投递记录", Some("检查 Kafka 集群和 producer 的 delivery.timeout.ms；等 broker 恢复可写后再重启。")),
     },
     PhraseRule {
-        pattern: r"(?i)checkpoint (?:\d+ )?(?:of job \S+ )?(?:expired before completing|(?:was |has been )?(?:declined|failed))|Exceeded checkpoint tolerable failure threshold|declined? checkpoint|failed to (?:trigger|complete) (?:a )?checkpoint",
+        pattern: r"(?i)checkpoint (?:\d+ )?(?:of job \S+ )?(?:expired before completing|(?:was |has been )?(?:declined|failed))|Exceeded checkpoint tolerable failure threshold|declined? checkpoint|failed to (?:trigger|complete) (?:a )?checkpoint|Task local checkpoint failure|Failure to finalize checkpoint|Trigger checkpoint failure|checkpoint alignment phase needed to buffer more|barrier from newer checkpoint was received|Task received cancellation from one of its inputs|An Exception occurred while triggering the checkpoint",
         scope: Scope::Any,
         rule: rule(
             SinkStalled,
@@ -1437,7 +1561,9 @@ static PHRASE_RULES: &[PhraseRule] = &[
             None,
             "Flink CheckpointFailureReason \"Checkpoint expired before completing\", \
              \"Exceeded checkpoint tolerable failure threshold\", declined checkpoints; Flink \
-             CDC \"Call snapshotState() on closed source, checkpoint failed.\"",
+             CDC \"Call snapshotState() on closed source, checkpoint failed.\"; the other Flink \
+             CheckpointFailureReason texts (local, finalize, trigger, alignment, subsumed, \
+             cancellation)",
         )
         .zh("检查点失败或超时，sink 无法提交任何数据", None),
     },
@@ -1456,6 +1582,85 @@ static PHRASE_RULES: &[PhraseRule] = &[
              FlinkJobNotFoundException; Debezium BaseSourceTask restart-loop lines",
         )
         .zh("作业已彻底停止或在循环重启，文本未说明原因", None),
+    },
+    // --- added from Debezium's, Flink's and Flink CDC's sources (see each source)
+    PhraseRule {
+        pattern: r"(?i)db history topic (?:is missing|or its content is fully or partially missing)|Database (?:schema )?history was not found but was expected",
+        scope: Scope::Any,
+        rule: rule(
+            Misconfigured,
+            Condition,
+            "The connector's schema history is missing or incomplete, so it cannot interpret the \
+             redo it would read",
+            Some(FIX_HISTORY),
+            "Debezium 1.9.7/2.1.4 OracleConnectorTask \"The db history topic is missing\", \
+             \"Database (schema) history was not found but was expected\"; \
+             HistorizedRelationalDatabaseSchema \"The db history topic or its content is fully \
+             or partially missing\"",
+        )
+        .zh(
+            "连接器的 schema 历史缺失或不完整，无法解析将要读取的重做日志",
+            Some(FIX_HISTORY_ZH),
+        ),
+    },
+    PhraseRule {
+        pattern: r"(?i)archive\.log\.only mode was recently enabled",
+        scope: Scope::Any,
+        rule: rule(
+            Misconfigured,
+            Condition,
+            "Archive-log-only mining was just enabled and the offset SCN is not in an archived \
+             log yet",
+            Some(
+                "Force a log switch (ALTER SYSTEM SWITCH LOGFILE, or ALTER SYSTEM ARCHIVE LOG \
+                 CURRENT on RAC) or wait for one, then restart the connector.",
+            ),
+            "Debezium 1.9.7 LogMinerHelper \"The log.mining.archive.log.only mode was recently \
+             enabled and the offset SCN … is not yet in any available archive logs\"",
+        )
+        .zh(
+            "刚开启了只挖掘归档日志的模式，而偏移量 SCN 还不在任何归档日志中",
+            Some(
+                "执行一次日志切换（ALTER SYSTEM SWITCH LOGFILE，RAC 上用 ALTER SYSTEM ARCHIVE \
+                 LOG CURRENT）或等待自然切换，然后重启连接器。",
+            ),
+        ),
+    },
+    PhraseRule {
+        pattern: r"(?i)Failed to calculate oldest SCN available in logs",
+        scope: Scope::Any,
+        rule: rule(
+            MissingRedo,
+            Symptom,
+            "The connector found no archived or online redo log to start from (none left, or \
+             none matches its archive destination and retention filters)",
+            Some(FIX_REDO_GONE),
+            "Debezium 1.9.7 / Flink CDC 3.6 LogMinerStreamingChangeEventSource \"Failed to \
+             calculate oldest SCN available in logs\"",
+        )
+        .zh(
+            "连接器找不到可作为起点的归档或在线重做日志（已被清理，或都不符合其归档目标与保留\
+             条件）",
+            Some(FIX_REDO_GONE_ZH),
+        ),
+    },
+    PhraseRule {
+        pattern: r"Not all required tasks are currently running|CheckpointException: (?:The job has failed|Task has failed|FailoverRegion is restarting|Checkpoint Coordinator is suspending)",
+        scope: Scope::Any,
+        rule: rule(
+            JobNotRunning,
+            Symptom,
+            "A checkpoint failed because the job or one of its tasks is failing, restarting or \
+             not yet running",
+            None,
+            "Flink CheckpointFailureReason \"Not all required tasks are currently running.\", \
+             \"The job has failed.\", \"Task has failed.\", \"FailoverRegion is restarting.\", \
+             \"Checkpoint Coordinator is suspending.\"",
+        )
+        .zh(
+            "作业或其中某个 task 正在失败、重启或尚未运行，检查点因此失败",
+            None,
+        ),
     },
 ];
 
