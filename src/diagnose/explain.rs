@@ -42,6 +42,19 @@
 //! LogMiner loop that stopped; any of them explains failing checkpoints; and a job that stopped
 //! restarting is the last consequence. `healthy` and `idle_source` are never answered: an error
 //! text cannot show that a pipeline is fine.
+//!
+//! # Languages
+//!
+//! Every rule carries its wording in English and Chinese (`Rule::zh`), and so does every fix;
+//! [`Explanation::summary_in`] and [`Explanation::remediation_in`] pick one. The JSON keeps the
+//! English `summary` and `remediation` only. Codes, option names and identifiers stay as they are.
+//!
+//! # Corpus
+//!
+//! `tests/fixtures/corpus/errors.jsonl` holds texts from public issues; `documented.jsonl` holds
+//! message texts from Oracle's error reference and from Debezium's, Flink's and Flink CDC's
+//! sources and docs, each with its URL. `tests/it/explain.rs` prints a leave-one-source-out table:
+//! each project's texts classified with the rules whose `source` names that project disabled.
 
 use std::cmp::Reverse;
 use std::sync::LazyLock;
