@@ -42,6 +42,19 @@
 //! LogMiner loop that stopped; any of them explains failing checkpoints; and a job that stopped
 //! restarting is the last consequence. `healthy` and `idle_source` are never answered: an error
 //! text cannot show that a pipeline is fine.
+//!
+//! # Languages
+//!
+//! Every rule carries its wording in English and Chinese (`Rule::zh`), and so does every fix;
+//! [`Explanation::summary_in`] and [`Explanation::remediation_in`] pick one. The JSON keeps the
+//! English `summary` and `remediation` only. Codes, option names and identifiers stay as they are.
+//!
+//! # Corpus
+//!
+//! `tests/fixtures/corpus/errors.jsonl` holds texts from public issues; `documented.jsonl` holds
+//! message texts from Oracle's error reference and from Debezium's, Flink's and Flink CDC's
+//! sources and docs, each with its URL. `tests/it/explain.rs` prints a leave-one-source-out table:
+//! each project's texts classified with the rules whose `source` names that project disabled.
 
 use std::cmp::Reverse;
 use std::sync::LazyLock;
@@ -51,6 +64,7 @@ use serde::Serialize;
 
 use super::cause::FIX_REDO_GONE;
 use super::Cause;
+use crate::lang::Lang;
 
 /// What an error text means.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,12 +77,38 @@ pub struct Explanation {
     pub summary: String,
     /// What to do.
     pub remediation: String,
+    /// `summary` in Chinese (not serialised: JSON keys and texts stay English).
+    #[serde(skip)]
+    summary_zh: String,
+    /// `remediation` in Chinese (not serialised).
+    #[serde(skip)]
+    remediation_zh: String,
+}
+
+impl Explanation {
+    /// What happened, in `lang`.
+    pub fn summary_in(&self, lang: Lang) -> &str {
+        lang.pick(&self.summary, &self.summary_zh)
+    }
+
+    /// What to do, in `lang`.
+    pub fn remediation_in(&self, lang: Lang) -> &str {
+        lang.pick(&self.remediation, &self.remediation_zh)
+    }
 }
 
 /// Classifies `text`: the codes it holds, the cause they and its phrases support, and the fix.
 ///
 /// An empty or blank text, or one without any documented code or phrase, is `unknown`.
 pub fn explain(text: &str) -> Explanation {
+    explain_with(text, &|_| true)
+}
+
+/// [`explain`] with only the rules whose `source` text `enabled` accepts: how the answer depends
+/// on the rules taken from one source (the corpus's leave-one-source-out table). Not for
+/// production use; `explain` enables every rule.
+#[doc(hidden)]
+pub fn explain_with(text: &str, enabled: &dyn Fn(&str) -> bool) -> Explanation {
     if text.trim().is_empty() {
         return Explanation {
             cause: Cause::Unknown,
@@ -77,11 +117,16 @@ pub fn explain(text: &str) -> Explanation {
             remediation: "Paste the whole exception, including every \"Caused by:\" line, from \
                           the TaskManager log or the job's exception history."
                 .to_string(),
+            summary_zh: "文本为空，没有可供分类的内容。".to_string(),
+            remediation_zh: "请粘贴完整的异常，包括 TaskManager 日志或作业异常历史中的每一行 \
+                             \"Caused by:\"。"
+                .to_string(),
         };
     }
 
     let found = extract_codes(text);
-    let findings = find_evidence(text, &found);
+    let mut findings = find_evidence(text, &found);
+    findings.retain(|f| enabled(f.rule.source));
     let codes: Vec<String> = found.into_iter().map(|c| c.code).collect();
 
     // Among equals a code beats a phrase (its rule is the more precise), then the earliest wins.
@@ -93,6 +138,7 @@ pub fn explain(text: &str) -> Explanation {
     };
 
     let mut summary = format!("{}: {}.", best.rule.meaning, best.label);
+    let mut summary_zh = format!("{}：{}。", best.rule.meaning_zh, best.label);
     // Name the evidence of equal weight that lost on cause order, so a reader can check the
     // precedence call. Weaker evidence (wrappers, locations) is left out: it is noise here.
     let mut others: Vec<&Finding> = Vec::new();
@@ -114,6 +160,10 @@ pub fn explain(text: &str) -> Explanation {
             " Also in the text, taken as following from it: {}.",
             listed.join(", ")
         ));
+        summary_zh.push_str(&format!(
+            "文本中还有（视为由此引起）：{}。",
+            listed.join("，")
+        ));
     }
 
     Explanation {
@@ -125,18 +175,33 @@ pub fn explain(text: &str) -> Explanation {
             .fix
             .unwrap_or(default_fix(best.rule.cause))
             .to_string(),
+        summary_zh,
+        remediation_zh: best
+            .rule
+            .fix_zh
+            .unwrap_or(default_fix_zh(best.rule.cause))
+            .to_string(),
     }
 }
 
 /// The answer when nothing in the text names a cause.
 fn no_basis(codes: Vec<String>) -> Explanation {
-    let summary = if codes.is_empty() {
-        "No documented error code or message in the text names a cause.".to_string()
+    let (summary, summary_zh) = if codes.is_empty() {
+        (
+            "No documented error code or message in the text names a cause.".to_string(),
+            "文本中没有任何有文档记载、能指明原因的错误码或错误信息。".to_string(),
+        )
     } else {
-        format!(
-            "The text holds {} but none of them names a cause on its own (they wrap or locate \
-             another error).",
-            codes.join(", ")
+        (
+            format!(
+                "The text holds {} but none of them names a cause on its own (they wrap or \
+                 locate another error).",
+                codes.join(", ")
+            ),
+            format!(
+                "文本中有 {}，但它们本身都不指明原因（只是包装或定位另一个错误）。",
+                codes.join(", ")
+            ),
         )
     };
     Explanation {
@@ -144,6 +209,8 @@ fn no_basis(codes: Vec<String>) -> Explanation {
         codes,
         summary,
         remediation: default_fix(Cause::Unknown).to_string(),
+        summary_zh,
+        remediation_zh: default_fix_zh(Cause::Unknown).to_string(),
     }
 }
 
@@ -233,9 +300,21 @@ struct Rule {
     meaning: &'static str,
     /// The fix for this condition when it is more precise than the cause's default.
     fix: Option<&'static str>,
-    /// Where the meaning is documented. Read by people, not by code.
-    #[allow(dead_code)]
+    /// Where the meaning is documented. Read by people, and by the leave-one-source-out test.
     source: &'static str,
+    /// `meaning` in Chinese, set by [`Rule::zh`].
+    meaning_zh: &'static str,
+    /// `fix` in Chinese (`None` exactly when `fix` is `None`).
+    fix_zh: Option<&'static str>,
+}
+
+impl Rule {
+    /// The rule's Chinese wording: what happened and, when the rule has its own fix, what to do.
+    const fn zh(mut self, meaning_zh: &'static str, fix_zh: Option<&'static str>) -> Rule {
+        self.meaning_zh = meaning_zh;
+        self.fix_zh = fix_zh;
+        self
+    }
 }
 
 /// Rules keyed by normalised code. `TNS-12xxx` are looked up as `ORA-12xxx` (same messages).
@@ -272,6 +351,8 @@ const fn rule(
         meaning,
         fix,
         source,
+        meaning_zh: "",
+        fix_zh: None,
     }
 }
 
@@ -340,6 +421,84 @@ const FIX_ZK: &str = "Check ZooKeeper (ruok/srvr on each server) and the network
     the JobManagers; wait out a failover within the ZooKeeper session timeout, then confirm which \
     JobManager leads before any restart.";
 
+const FIX_REDO_CORRUPT: &str = "The redo in the corrupt block is lost to LogMiner: if another \
+    member of the log group or an archived copy is intact, use it; otherwise restore from backup \
+    or re-snapshot. Check the storage, then clear the log (ALTER DATABASE CLEAR UNARCHIVED \
+    LOGFILE) and take a backup.";
+const FIX_DICTIONARY: &str = "Give LogMiner a dictionary and logs from the database being mined: \
+    with Debezium use the online catalog (log.mining.strategy=online_catalog) or rebuild the \
+    dictionary (DBMS_LOGMNR_D.BUILD), and check the archive destination the connector reads.";
+const FIX_HISTORY: &str = "Restore the schema history (for Flink CDC: restart from the checkpoint \
+    or savepoint that holds it, not without state), or take a new snapshot (snapshot.mode \
+    schema_only_recovery in 1.9, recovery in 2.x) after checking the history storage settings.";
+// The fixes in Chinese: the same steps, in the words a Chinese DBA or Flink engineer uses.
+const FIX_REDO_GONE_ZH: &str =
+    "不要从检查点或保存点重启：重启所需的重做日志已经没有了，重启会失败或\
+    跳过变更。先用 RMAN 恢复缺失的归档日志，或重新做全量快照；之后让归档日志保留时间长于最长的空闲\
+    期，并设置 heartbeat.interval.ms，使空闲表上的偏移量 SCN 也能前进。";
+const FIX_OVERWRITTEN_ZH: &str = "在 V$ARCHIVED_LOG 中查看所需序列号是否已归档：已归档则新的 \
+    LogMiner 会话（重启作业）会从归档日志中读取；未归档则这段重做已丢失，需要恢复或重新快照。增加在线\
+    重做日志组的数量或大小，或使用 log.mining.archive.log.only.mode，可避免 LogMiner 读取即将被覆盖的\
+    日志。";
+const FIX_GRANT_ZH: &str = "按 Debezium Oracle 文档为连接器用户授权（CREATE SESSION、LOGMINING、\
+    EXECUTE ON DBMS_LOGMNR / EXECUTE_CATALOG_ROLE、SELECT ANY TRANSACTION，以及它读取的 V_$ 视图的 \
+    SELECT 权限，如 V_$DATABASE、V_$LOG、V_$ARCHIVED_LOG、V_$LOGMNR_CONTENTS、V_$MYSTAT、\
+    V_$STATNAME），然后重启；单纯重启无济于事。";
+const FIX_READ_ONLY_ZH: &str = "让连接器连接可写的主库，或（Debezium 2.2+，而非 Flink CDC 内置的 \
+    1.9）使用 log.mining.read.only；LogMiner 的这些选项以及 Debezium 的 LOG_MINING_FLUSH 表都需要可写的\
+    数据库。";
+const FIX_ARCHIVELOG_ZH: &str = "开启归档模式（SHUTDOWN IMMEDIATE; STARTUP MOUNT; ALTER DATABASE \
+    ARCHIVELOG; ALTER DATABASE OPEN），并用 SELECT LOG_MODE FROM V$DATABASE 确认；单纯重启作业无济于事。";
+const FIX_SUPPLEMENTAL_ZH: &str = "开启补充日志：ALTER DATABASE ADD SUPPLEMENTAL LOG DATA; 并对每张\
+    采集表执行 ALTER TABLE <schema>.<table> ADD SUPPLEMENTAL LOG DATA (ALL) COLUMNS; 然后从最近的保存点\
+    重启。";
+const FIX_CONTINUOUS_MINE_ZH: &str =
+    "去掉 log.mining.continuous.mine（或设为 false）：Oracle 19c 已\
+    不再支持 CONTINUOUS_MINE，带该选项的 START_LOGMNR 在 19c 上必然失败。";
+const FIX_CLIENT_LIB_ZH: &str =
+    "安装 Oracle Instant Client（19 版可连接 11.2 到 23ai），并让进程能\
+    找到其目录（ldconfig 或 LD_LIBRARY_PATH）；数据库端没有问题。";
+const FIX_PGA_ZH: &str = "挖掘会话内存耗尽：设置 log.mining.session.max.ms（例如几分钟；Debezium \
+    1.9.3+，即 Flink CDC 2.4+），让 LogMiner 会话定期重建并释放 PGA，并检查 \
+    PGA_AGGREGATE_LIMIT/PGA_AGGREGATE_TARGET。";
+const FIX_RECOVERY_AREA_ZH: &str = "归档进程卡住：清理快速恢复区（用 RMAN 备份并删除归档日志，保留\
+    连接器仍需要的部分）或调大 DB_RECOVERY_FILE_DEST_SIZE；查看 V$RECOVERY_AREA_USAGE。";
+const FIX_TABLESPACE_ZH: &str = "为报错中的表空间扩容（ALTER TABLESPACE ... ADD DATAFILE，或开启 \
+    AUTOEXTEND），然后重试。";
+const FIX_UNDO_ZH: &str = "读取时间超过了 undo 保留时间：调大 UNDO_RETENTION（以及 undo 表空间），\
+    或换一种方式对大表做快照（snapshot.mode=no_data 加增量快照）。";
+const FIX_PROCESSES_ZH: &str = "数据库的进程数或会话数已用完：在 V$SESSION 中查出占用者（包括残留\
+    的连接器会话），必要时调大 PROCESSES/SESSIONS。";
+const FIX_JVM_MEMORY_ZH: &str =
+    "JVM 内存耗尽：调大 TaskManager 内存（taskmanager.memory.process.size，\
+    或报错中指出的堆/元空间参数），并排查连接器缓存的大事务。";
+const FIX_DISK_ZH: &str = "磁盘或文件配额已耗尽：清理报错中指出的卷（输出目录、检查点存储、日志、\
+    tmp）或提高限额；检查点恢复成功后再重启。";
+const FIX_SLOTS_ZH: &str = "作业拿不到 task slot：增加 TaskManager 或 slot，或降低作业并行度。";
+const FIX_LISTENER_NAME_ZH: &str = "监听器不认识连接描述符中的 SID 或服务名：实例未启动或尚未注册\
+    （lsnrctl status），或 URL 中的名称写错（SID 与服务名混用）；修复数据库或 URL。";
+const FIX_CREDENTIALS_ZH: &str = "检查连接器使用的用户名和口令（以及账号是否被锁定或过期，见 \
+    DBA_USERS.ACCOUNT_STATUS）；尽快停止重试，否则账号会被锁定（ORA-28000）。";
+const FIX_DB_DOWN_ZH: &str = "实例已关闭或正在启动/关闭：等待其打开（或启动它）并查看告警日志；\
+    Oracle 恢复应答之前重启闸门保持关闭。";
+const FIX_DUP_LOG_ZH: &str = "重启作业，让 LogMiner 以干净的日志列表新建会话；若反复出现，说明\
+    连接器添加日志有缺陷（Debezium 在 DBZ-3563/DBZ-5276 中修复了 RAC 日志去重）：请升级连接器。";
+const FIX_HEARTBEAT_NPE_ZH: &str =
+    "从 Flink CDC 增量快照 source 的参数中去掉 heartbeat.action.query\
+    （其分发器没有可用的连接）；只用 heartbeat.interval.ms 让偏移量前进。";
+const FIX_REDO_CORRUPT_ZH: &str =
+    "损坏块中的重做内容对 LogMiner 已不可用：若同组其他成员或归档副本\
+    完好，就用它；否则从备份恢复或重新快照。检查存储后清除该日志（ALTER DATABASE CLEAR UNARCHIVED \
+    LOGFILE）并做一次备份。";
+const FIX_DICTIONARY_ZH: &str = "让 LogMiner 使用被挖掘数据库自己的字典和日志：Debezium 下使用在线\
+    数据字典（log.mining.strategy=online_catalog）或重建字典（DBMS_LOGMNR_D.BUILD），并检查连接器\
+    读取的归档目标。";
+const FIX_HISTORY_ZH: &str = "恢复 schema 历史（Flink CDC：从保存了它的检查点或保存点重启，不要\
+    无状态重启），或在检查历史存储配置后重新快照（1.9 中 snapshot.mode 为 schema_only_recovery，\
+    2.x 中为 recovery）。";
+const FIX_ZK_ZH: &str = "检查 ZooKeeper（在每台服务器上执行 ruok/srvr）以及它与 JobManager 之间的\
+    网络；在 ZooKeeper 会话超时内等待故障切换完成，重启前先确认哪个 JobManager 是 leader。";
+
 /// Rules keyed by code. Sources: Oracle Database Error Messages (docs.oracle.com, per code),
 /// Debezium's OracleErrorHandler retriable list, and notes/oracle-probe.md §4.
 static CODE_RULES: &[CodeRule] = &[
@@ -352,7 +511,8 @@ static CODE_RULES: &[CodeRule] = &[
             "LogMiner has no redo log file covering the SCN range it was asked to mine",
             Some(FIX_REDO_GONE),
             "Oracle docs ORA-01291 \"missing logfile\"; Debezium startMiningSession retries it",
-        ),
+        )
+        .zh("LogMiner 找不到覆盖所请求 SCN 范围的重做日志文件", Some(FIX_REDO_GONE_ZH)),
     },
     CodeRule {
         codes: &["ORA-01292"],
@@ -364,10 +524,11 @@ static CODE_RULES: &[CodeRule] = &[
             Some(FIX_REDO_GONE),
             "Oracle docs ORA-01292 \"no log file has been specified for the current LogMiner \
              session\"; flink-cdc#1036",
-        ),
+        )
+        .zh("无法向 LogMiner 会话添加覆盖起始 SCN 的重做日志，通常是因为偏移量 SCN 长期不动时归档日志已被清理", Some(FIX_REDO_GONE_ZH)),
     },
     CodeRule {
-        codes: &["ORA-00308", "ORA-01284"],
+        codes: &["ORA-00308", "ORA-01284", "ORA-00311"],
         rule: rule(
             MissingRedo,
             Condition,
@@ -375,8 +536,9 @@ static CODE_RULES: &[CodeRule] = &[
              moved or not readable)",
             Some(FIX_REDO_GONE),
             "Oracle docs ORA-00308 \"cannot open archived log\", ORA-01284 \"file cannot be \
-             opened\"",
-        ),
+             opened\", ORA-00311 \"cannot read header from archived log\"",
+        )
+        .zh("连接器要求 LogMiner 读取的重做日志文件无法打开（已删除、被移动或不可读）", Some(FIX_REDO_GONE_ZH)),
     },
     CodeRule {
         codes: &["ORA-00310", "ORA-00314"],
@@ -388,7 +550,8 @@ static CODE_RULES: &[CodeRule] = &[
             Some(FIX_OVERWRITTEN),
             "Oracle docs ORA-00310 \"archived log contains sequence N; sequence M required\", \
              ORA-00314; Debezium DBZ-4230 re-reads logs on ORA-00310",
-        ),
+        )
+        .zh("正在挖掘的在线重做日志已被更新的序列号覆盖，LogMiner 需要的重做内容已不在该文件中", Some(FIX_OVERWRITTEN_ZH)),
     },
     // --- misconfigured
     CodeRule {
@@ -399,7 +562,8 @@ static CODE_RULES: &[CodeRule] = &[
             "The connector user lacks a privilege it needs",
             Some(FIX_GRANT),
             "Oracle docs ORA-01031 \"insufficient privileges\"; Debezium Oracle docs, grants",
-        ),
+        )
+        .zh("连接器用户缺少所需的权限", Some(FIX_GRANT_ZH)),
     },
     CodeRule {
         codes: &["ORA-00942"],
@@ -410,7 +574,8 @@ static CODE_RULES: &[CodeRule] = &[
              missing SELECT grant on a V_$ view)",
             Some(FIX_GRANT),
             "Oracle docs ORA-00942 \"table or view does not exist\"; seatunnel#9429 (V_$MYSTAT)",
-        ),
+        )
+        .zh("连接器读取的表或视图对其用户不可见（通常是缺少某个 V_$ 视图的 SELECT 授权）", Some(FIX_GRANT_ZH)),
     },
     CodeRule {
         codes: &["ORA-01435", "ORA-01918"],
@@ -424,7 +589,8 @@ static CODE_RULES: &[CodeRule] = &[
                   from DBMS_LOGMNR, restart to rebuild the LogMiner dictionary.",
             ),
             "Oracle docs ORA-01435/ORA-01918 \"user does not exist\"",
-        ),
+        )
+        .zh("连接器配置或查询中的用户或 schema 不存在", Some("核对连接器配置中的 schema 与用户名（带引号的名称区分大小写）是否存在于 DBA_USERS；若名称无误且错误来自 DBMS_LOGMNR，重启作业以重建 LogMiner 字典。")),
     },
     CodeRule {
         codes: &["ORA-00904"],
@@ -438,7 +604,8 @@ static CODE_RULES: &[CodeRule] = &[
                   supports this Oracle version.",
             ),
             "Oracle docs ORA-00904 \"invalid identifier\"",
-        ),
+        )
+        .zh("查询引用了不存在的列：配置中的列名有误，或连接器不支持该数据库版本", Some("核对连接器参数中的列名，并确认连接器版本支持该 Oracle 版本。")),
     },
     CodeRule {
         codes: &["ORA-16000"],
@@ -448,7 +615,8 @@ static CODE_RULES: &[CodeRule] = &[
             "The database is open read-only (a standby), but the connector needs to write",
             Some(FIX_READ_ONLY),
             "Oracle docs ORA-16000 \"database open for read-only access\"; flink-cdc#1255",
-        ),
+        )
+        .zh("数据库以只读方式打开（备库），但连接器需要写入", Some(FIX_READ_ONLY_ZH)),
     },
     CodeRule {
         codes: &["ORA-01300"],
@@ -458,7 +626,8 @@ static CODE_RULES: &[CodeRule] = &[
             "LogMiner refused the requested options because they need a writable database",
             Some(FIX_READ_ONLY),
             "Oracle docs ORA-01300 \"writable database required for specified LogMiner options\"",
-        ),
+        )
+        .zh("LogMiner 拒绝了请求的选项，因为这些选项需要可写的数据库", Some(FIX_READ_ONLY_ZH)),
     },
     CodeRule {
         codes: &["ORA-01325"],
@@ -470,7 +639,8 @@ static CODE_RULES: &[CodeRule] = &[
             Some(FIX_ARCHIVELOG),
             "Oracle docs ORA-01325 \"archive log mode must be enabled to build into the \
              logstream\"",
-        ),
+        )
+        .zh("归档模式未开启，无法把 LogMiner 字典写入重做日志流", Some(FIX_ARCHIVELOG_ZH)),
     },
     CodeRule {
         codes: &["ORA-44609"],
@@ -482,7 +652,8 @@ static CODE_RULES: &[CodeRule] = &[
             Some(FIX_CONTINUOUS_MINE),
             "Oracle docs ORA-44609 \"CONTINOUS_MINE is desupported for use with \
              DBMS_LOGMNR.START_LOGMNR\"; flink-cdc#1271/#2050/#2323",
-        ),
+        )
+        .zh("调用 START_LOGMNR 时使用了 CONTINUOUS_MINE，Oracle 19c 及以后版本已不再支持", Some(FIX_CONTINUOUS_MINE_ZH)),
     },
     CodeRule {
         codes: &["ORA-12154"],
@@ -492,7 +663,8 @@ static CODE_RULES: &[CodeRule] = &[
             "The connect identifier cannot be resolved (not in tnsnames.ora or a wrong alias)",
             Some("Use a full JDBC URL (host:port/service) or fix the alias in tnsnames.ora."),
             "Oracle docs ORA-12154 \"TNS:could not resolve the connect identifier specified\"",
-        ),
+        )
+        .zh("无法解析连接标识符（tnsnames.ora 中没有该别名或别名写错）", Some("改用完整的 JDBC URL（host:port/service），或修正 tnsnames.ora 中的别名。")),
     },
     CodeRule {
         codes: &["DPI-1047", "DPI-1050", "DPI-1072"],
@@ -503,7 +675,8 @@ static CODE_RULES: &[CodeRule] = &[
             Some(FIX_CLIENT_LIB),
             "ODPI-C docs DPI-1047 \"Cannot locate a 64-bit Oracle Client library\", DPI-1050, \
              DPI-1072; notes/oracle-probe.md §4",
-        ),
+        )
+        .zh("Oracle 客户端库缺失或版本过旧，驱动无法使用", Some(FIX_CLIENT_LIB_ZH)),
     },
     // --- resource_exhausted
     CodeRule {
@@ -516,7 +689,8 @@ static CODE_RULES: &[CodeRule] = &[
             "Oracle docs ORA-04036 \"PGA memory used by the instance exceeds \
              PGA_AGGREGATE_LIMIT\", ORA-04030 \"out of process memory\", ORA-27102 \"out of \
              memory\"; Debezium FAQ (log.mining.session.max.ms, DBZ-4963)",
-        ),
+        )
+        .zh("Oracle 服务器进程内存（PGA）耗尽", Some(FIX_PGA_ZH)),
     },
     CodeRule {
         codes: &["ORA-04031"],
@@ -529,7 +703,8 @@ static CODE_RULES: &[CodeRule] = &[
                   log.mining.restart.connection=true limits LogMiner's SGA growth.",
             ),
             "Oracle docs ORA-04031 \"unable to allocate bytes of shared memory\"",
-        ),
+        )
+        .zh("Oracle 共享池（SGA）耗尽", Some("调大 SHARED_POOL_SIZE/SGA_TARGET；Debezium 2.3+ 可设置 log.mining.restart.connection=true 抑制 LogMiner 的 SGA 增长。")),
     },
     CodeRule {
         codes: &["ORA-00257", "ORA-19809", "ORA-19815", "ORA-16038"],
@@ -540,7 +715,8 @@ static CODE_RULES: &[CodeRule] = &[
             Some(FIX_RECOVERY_AREA),
             "Oracle docs ORA-00257 \"archiver error\", ORA-19809 \"limit exceeded for recovery \
              files\", ORA-19815, ORA-16038 \"log cannot be archived\"",
-        ),
+        )
+        .zh("快速恢复区或归档目标已满，归档进程（archiver）卡住", Some(FIX_RECOVERY_AREA_ZH)),
     },
     CodeRule {
         codes: &["ORA-01652", "ORA-01653", "ORA-01654", "ORA-30036"],
@@ -550,7 +726,8 @@ static CODE_RULES: &[CodeRule] = &[
             "A tablespace is full (temp, data, index or undo)",
             Some(FIX_TABLESPACE),
             "Oracle docs ORA-01652/01653/01654 \"unable to extend\", ORA-30036 (undo)",
-        ),
+        )
+        .zh("表空间已满（临时、数据、索引或 undo 表空间）", Some(FIX_TABLESPACE_ZH)),
     },
     CodeRule {
         codes: &["ORA-01555"],
@@ -560,7 +737,8 @@ static CODE_RULES: &[CodeRule] = &[
             "A long read outlived the undo retention (snapshot too old)",
             Some(FIX_UNDO),
             "Oracle docs ORA-01555 \"snapshot too old\"; Debezium FAQ; flink-cdc#755",
-        ),
+        )
+        .zh("长时间读取超过了 undo 保留时间（快照过旧）", Some(FIX_UNDO_ZH)),
     },
     CodeRule {
         codes: &[
@@ -577,7 +755,8 @@ static CODE_RULES: &[CodeRule] = &[
             Some(FIX_PROCESSES),
             "Oracle docs ORA-00018/ORA-00020 \"maximum number of sessions/processes exceeded\", \
              ORA-12516/12519/12520 \"listener could not find available handler\"",
-        ),
+        )
+        .zh("数据库已没有可用的进程或会话来接受新连接", Some(FIX_PROCESSES_ZH)),
     },
     // --- oracle_unreachable
     CodeRule {
@@ -597,7 +776,8 @@ static CODE_RULES: &[CodeRule] = &[
             "Oracle docs ORA-12541 \"TNS:no listener\", TNS-00511, ORA-12543 \"destination host \
              unreachable\", ORA-12545, ORA-12537 \"TNS:connection closed\"; \
              notes/oracle-probe.md §4",
-        ),
+        )
+        .zh("数据库地址无人应答（没有监听器、主机不可达或未知，或监听器关闭了连接）", None),
     },
     CodeRule {
         codes: &[
@@ -614,7 +794,8 @@ static CODE_RULES: &[CodeRule] = &[
             Some(FIX_LISTENER_NAME),
             "Oracle docs ORA-12514 (service), ORA-12505 (SID) \"listener does not currently \
              know of\", ORA-12526/12527/12528 (restricted/blocking); notes/oracle-probe.md §4",
-        ),
+        )
+        .zh("监听器有应答，但没有为所请求的服务名或 SID 打开的实例", Some(FIX_LISTENER_NAME_ZH)),
     },
     CodeRule {
         codes: &["ORA-12170", "ORA-12535"],
@@ -625,7 +806,8 @@ static CODE_RULES: &[CodeRule] = &[
             None,
             "Oracle docs ORA-12170 \"TNS:Connect timeout occurred\", ORA-12535 \"operation \
              timed out\"; notes/oracle-probe.md §4",
-        ),
+        )
+        .zh("连接数据库超时（网络、防火墙或主机过载）", None),
     },
     CodeRule {
         codes: &["ORA-01017", "ORA-28000", "ORA-28001"],
@@ -637,7 +819,8 @@ static CODE_RULES: &[CodeRule] = &[
             Some(FIX_CREDENTIALS),
             "Oracle docs ORA-01017 \"invalid username/password\", ORA-28000 \"account is \
              locked\", ORA-28001 \"password has expired\"; DESIGN.md §2 (credentials)",
-        ),
+        )
+        .zh("数据库拒绝登录（用户名或口令错误，或账号被锁定、口令已过期）", Some(FIX_CREDENTIALS_ZH)),
     },
     CodeRule {
         codes: &[
@@ -656,7 +839,8 @@ static CODE_RULES: &[CodeRule] = &[
             "Oracle docs ORA-01033 \"initialization or shutdown in progress\", ORA-01034 \
              \"ORACLE not available\", ORA-01089/01090 (shutdown), ORA-01092 \"instance \
              terminated\", ORA-27101",
-        ),
+        )
+        .zh("数据库实例已关闭、正在启动或正在关闭", Some(FIX_DB_DOWN_ZH)),
     },
     // --- dead_connection
     CodeRule {
@@ -683,7 +867,8 @@ static CODE_RULES: &[CodeRule] = &[
              ORA-03135 \"connection lost contact\", ORA-12547/12570/12571, ORA-01012; JDBC \
              ORA-17008 \"Closed Connection\", ORA-17410 \"No more data to read from socket\"; \
              ODPI-C DPI-1080/DPI-1010; Debezium OracleErrorHandler",
-        ),
+        )
+        .zh("连接器到 Oracle 的 JDBC 连接已断开（通信通道文件结尾、失去联系、连接已关闭）", None),
     },
     CodeRule {
         codes: &["ORA-02396", "ORA-00028"],
@@ -698,7 +883,8 @@ static CODE_RULES: &[CodeRule] = &[
             ),
             "Oracle docs ORA-02396 \"exceeded maximum idle time\", ORA-00028 \"your session \
              has been killed\"; Debezium DBZ-9280",
-        ),
+        )
+        .zh("数据库结束了连接器的会话（profile 的空闲时间限制，或会话被 kill）", Some("从保存点重启作业；为连接器用户调大或取消 profile 的 IDLE_TIME，并查明是谁 kill 了它的会话。")),
     },
     CodeRule {
         codes: &["ORA-00603", "ORA-17002", "ORA-17009", "ORA-17010"],
@@ -710,7 +896,8 @@ static CODE_RULES: &[CodeRule] = &[
             None,
             "Oracle docs ORA-00603 \"ORACLE server session terminated by fatal error\"; JDBC \
              ORA-17002 \"IO Error\", ORA-17009/17010 \"Closed Statement/Resultset\"",
-        ),
+        )
+        .zh("连接器的 Oracle 会话或套接字出错；文本中看不到更深层的原因", None),
     },
     // --- logminer_stuck
     CodeRule {
@@ -721,10 +908,11 @@ static CODE_RULES: &[CodeRule] = &[
             "The same redo log was added twice to the LogMiner session",
             Some(FIX_DUP_LOG),
             "Oracle docs ORA-01289 \"cannot add duplicate logfile\"; Debezium DBZ-3563/DBZ-5276",
-        ),
+        )
+        .zh("同一个重做日志被两次加入 LogMiner 会话", Some(FIX_DUP_LOG_ZH)),
     },
     CodeRule {
-        codes: &["ORA-01306", "ORA-01307"],
+        codes: &["ORA-01306", "ORA-01307", "ORA-01317"],
         rule: rule(
             LogminerStuck,
             Condition,
@@ -732,11 +920,12 @@ static CODE_RULES: &[CodeRule] = &[
             None,
             "Oracle docs ORA-01306 \"dbms_logmnr.start_logmnr() must be invoked before \
              selecting from v$logmnr_contents\", ORA-01307 \"no LogMiner session is currently \
-             active\"",
-        ),
+             active\", ORA-01317 \"Not attached to a Logminer session\"",
+        )
+        .zh("连接器在没有活动 LogMiner 会话时查询了 LogMiner", None),
     },
     CodeRule {
-        codes: &["ORA-01343", "ORA-01371", "ORA-01333", "ORA-01327"],
+        codes: &["ORA-01343", "ORA-01371", "ORA-01333", "ORA-01327", "ORA-01304"],
         rule: rule(
             LogminerStuck,
             Condition,
@@ -745,8 +934,9 @@ static CODE_RULES: &[CodeRule] = &[
             None,
             "Oracle docs ORA-01343 \"LogMiner encountered corruption in the logstream\", \
              ORA-01371 \"Complete LogMiner dictionary not found\", ORA-01333, ORA-01327; all \
-             retried by Debezium's OracleErrorHandler",
-        ),
+             retried by Debezium's OracleErrorHandler; ORA-01304 \"subordinate process error\"",
+        )
+        .zh("LogMiner 会话内部出错（重做日志流损坏，或其字典无法构建或找不到）；通常新建会话即可恢复", None),
     },
     CodeRule {
         codes: &["ORA-01013"],
@@ -758,6 +948,109 @@ static CODE_RULES: &[CodeRule] = &[
             None,
             "Oracle docs ORA-01013 \"user requested cancel of current operation\"; Debezium \
              DBZ-2629",
+        )
+        .zh("LogMiner 调用在完成前被取消（语句或查询超时，或被取消）", None),
+    },
+    // --- added from Oracle's error reference (docs.oracle.com/en/error-help/db) and Debezium's FAQ
+    CodeRule {
+        codes: &["ORA-00354", "ORA-00353"],
+        rule: rule(
+            MissingRedo,
+            Condition,
+            "A redo log block is corrupt, so the redo in it cannot be read (nor archived)",
+            Some(FIX_REDO_CORRUPT),
+            "Oracle docs ORA-00354 \"corrupt redo log block header\", ORA-00353 \"log corruption \
+             near block\"",
+        )
+        .zh(
+            "重做日志块已损坏，其中的重做内容无法读取（也无法归档）",
+            Some(FIX_REDO_CORRUPT_ZH),
+        ),
+    },
+    CodeRule {
+        codes: &[
+            "ORA-01294",
+            "ORA-01295",
+            "ORA-01296",
+            "ORA-01299",
+            "ORA-01324",
+            "ORA-01336",
+            "ORA-01358",
+        ],
+        rule: rule(
+            Misconfigured,
+            Condition,
+            "The LogMiner dictionary or a log file given to LogMiner does not fit the database \
+             being mined (another database, incarnation, character set or version, or an \
+             unreadable dictionary file)",
+            Some(FIX_DICTIONARY),
+            "Oracle docs ORA-01294 \"error occurred while processing information in dictionary \
+             file\", ORA-01295 \"DB_ID mismatch\", ORA-01296, ORA-01299, ORA-01324, ORA-01336 \
+             \"specified dictionary file cannot be opened\", ORA-01358",
+        )
+        .zh(
+            "LogMiner 字典或加入 LogMiner 的日志文件与被挖掘的数据库不匹配（来自其他数据库、\
+             incarnation、字符集或版本，或字典文件不可读）",
+            Some(FIX_DICTIONARY_ZH),
+        ),
+    },
+    CodeRule {
+        codes: &["ORA-01293"],
+        rule: rule(
+            Misconfigured,
+            Condition,
+            "LogMiner refused the requested options because they need a mounted database",
+            None,
+            "Oracle docs ORA-01293 \"mounted database required for specified LogMiner options\"",
+        )
+        .zh(
+            "LogMiner 拒绝了请求的选项，因为这些选项需要已装载（mount）的数据库",
+            None,
+        ),
+    },
+    CodeRule {
+        codes: &["ORA-01882"],
+        rule: rule(
+            Misconfigured,
+            Condition,
+            "The JDBC driver cannot resolve the session's time-zone region",
+            Some(
+                "Pass driver.oracle.jdbc.timezoneAsRegion=false to the connector (in Flink CDC: \
+                 'debezium.driver.oracle.jdbc.timezoneAsRegion' = 'false'), or give the JVM a \
+                 time zone the database knows.",
+            ),
+            "Oracle docs ORA-01882 \"timezone region not found\"; Debezium Oracle FAQ",
+        )
+        .zh(
+            "JDBC 驱动无法解析会话的时区区域",
+            Some(
+                "给连接器传 driver.oracle.jdbc.timezoneAsRegion=false（Flink CDC 中为 \
+                 'debezium.driver.oracle.jdbc.timezoneAsRegion' = 'false'），或为 JVM 设置\
+                 数据库认识的时区。",
+            ),
+        ),
+    },
+    CodeRule {
+        codes: &["ORA-01372", "ORA-01373", "ORA-01357"],
+        rule: rule(
+            ResourceExhausted,
+            Condition,
+            "LogMiner could not get the processes or memory its session needs",
+            Some(
+                "Give LogMiner what it asks for: more parallel server processes \
+                 (PARALLEL_MAX_SERVERS, PROCESSES) or more LogMiner/SGA memory; check what else \
+                 uses them first.",
+            ),
+            "Oracle docs ORA-01372 \"Insufficient processes for specified LogMiner operation\", \
+             ORA-01373 \"insufficient memory for staging persistent LogMiner session\", \
+             ORA-01357 \"LogMiner transaction queue is full\"",
+        )
+        .zh(
+            "LogMiner 会话拿不到所需的进程或内存",
+            Some(
+                "满足 LogMiner 的需要：增加并行服务进程（PARALLEL_MAX_SERVERS、PROCESSES）或 \
+                 LogMiner/SGA 内存；先查清还有谁在占用。",
+            ),
         ),
     },
 ];
@@ -777,7 +1070,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "Debezium streaming start: \"Online REDO LOG files or archive log files do not \
              contain the offset scn\"; older LogMinerHelper \"None of log files contains offset \
              SCN\" (debezium#2186)",
-        ),
+        )
+        .zh("连接器的偏移量 SCN 早于所有仍可用的重做日志", Some(FIX_REDO_GONE_ZH)),
     },
     PhraseRule {
         pattern: r"(?i)no log file has been specified for the current logminer session|\bmissing logfile\b|缺失日志文件|cannot open archived log",
@@ -788,7 +1082,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "LogMiner has no redo log file for the SCN range it was asked to mine",
             Some(FIX_REDO_GONE),
             "Oracle message texts of ORA-01292, ORA-01291 (en, zh_CN) and ORA-00308",
-        ),
+        )
+        .zh("LogMiner 找不到覆盖所请求 SCN 范围的重做日志文件", Some(FIX_REDO_GONE_ZH)),
     },
     PhraseRule {
         pattern: r"(?i)redo thread \d+ is inconsistent|a mined log is no longer available|log availability error .{0,300}?wasn't cleared",
@@ -801,7 +1096,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             Some(FIX_REDO_GONE),
             "Debezium LogFileCollector \"Redo Thread %d is inconsistent\", \"A mined log is no \
              longer available\", \"The log availability error '{}' wasn't cleared\"",
-        ),
+        )
+        .zh("连接器需要的重做日志不可用（序列号有缺口，或日志已消失）", Some(FIX_REDO_GONE_ZH)),
     },
     PhraseRule {
         pattern: r"(?i)failed to start oracle logminer (?:session, retrying|after)",
@@ -814,11 +1110,12 @@ static PHRASE_RULES: &[PhraseRule] = &[
             Some(FIX_REDO_GONE),
             "Debezium startMiningSession \"Failed to start Oracle LogMiner session, \
              retrying...\" (ORA-01291 retried up to 5 times)",
-        ),
+        )
+        .zh("连接器无法启动 LogMiner 会话；Debezium 只对缺失日志文件（ORA-01291）重试", Some(FIX_REDO_GONE_ZH)),
     },
     // --- misconfigured
     PhraseRule {
-        pattern: r"(?i)supplemental logging not (?:properly )?configured|supplemental log(?:ging| data) (?:is )?not enabled",
+        pattern: r"(?i)supplemental logging not (?:properly )?configured|supplemental log(?:ging| data) (?:is )?not enabled|not configured with supplemental logging",
         scope: Scope::Any,
         rule: rule(
             Misconfigured,
@@ -826,8 +1123,10 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "Supplemental logging is off for the database or a captured table",
             Some(FIX_SUPPLEMENTAL),
             "Debezium LogMinerHelper.checkSupplementalLogging \"Supplemental logging not \
-             (properly) configured\"",
-        ),
+             (properly) configured\"; Debezium 1.9.7 \"Database table '{}' not configured with \
+             supplemental logging\"",
+        )
+        .zh("数据库或某张采集表未开启补充日志", Some(FIX_SUPPLEMENTAL_ZH)),
     },
     PhraseRule {
         pattern: r"(?i)not configured to use an? archive log LOG_MODE|\bnot in ARCHIVELOG mode|\bNOARCHIVELOG\b|archive log mode must be enabled",
@@ -839,7 +1138,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             Some(FIX_ARCHIVELOG),
             "Debezium OracleConnection \"The Oracle server is not configured to use a archive \
              log LOG_MODE\"; Oracle ORA-01325 text",
-        ),
+        )
+        .zh("数据库未运行在归档模式，而 LogMiner 采集需要归档模式", Some(FIX_ARCHIVELOG_ZH)),
     },
     PhraseRule {
         pattern: r"(?i)writable database required|database open for read-only access",
@@ -850,7 +1150,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "The database is open read-only (a standby), but the connector needs to write",
             Some(FIX_READ_ONLY),
             "Oracle message texts of ORA-01300 and ORA-16000",
-        ),
+        )
+        .zh("数据库以只读方式打开（备库），但连接器需要写入", Some(FIX_READ_ONLY_ZH)),
     },
     PhraseRule {
         pattern: r"(?i)insufficient privileges|权限不足|table or view does not exist|表或视图不存在",
@@ -861,7 +1162,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "The connector user lacks a privilege or cannot see a view it reads",
             Some(FIX_GRANT),
             "Oracle message texts of ORA-01031 and ORA-00942 (en, zh_CN)",
-        ),
+        )
+        .zh("连接器用户缺少权限，或看不到它要读取的视图", Some(FIX_GRANT_ZH)),
     },
     PhraseRule {
         pattern: r"(?i)CONTINU?OUS_MINE\s+is\s+desupported",
@@ -873,7 +1175,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
              support",
             Some(FIX_CONTINUOUS_MINE),
             "Oracle message text of ORA-44609",
-        ),
+        )
+        .zh("调用 START_LOGMNR 时使用了 CONTINUOUS_MINE，Oracle 19c 及以后版本已不再支持", Some(FIX_CONTINUOUS_MINE_ZH)),
     },
     PhraseRule {
         pattern: r"(?i)cannot locate an? (?:64-bit |32-bit )?Oracle Client library",
@@ -884,7 +1187,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "The Oracle client library is missing",
             Some(FIX_CLIENT_LIB),
             "ODPI-C DPI-1047 message text",
-        ),
+        )
+        .zh("Oracle 客户端库缺失", Some(FIX_CLIENT_LIB_ZH)),
     },
     PhraseRule {
         pattern: r"(?i)ClassNotFoundException:\s*oracle\.jdbc|No suitable driver found for jdbc:oracle",
@@ -898,7 +1202,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
                   job or Flink's lib directory.",
             ),
             "java.lang.ClassNotFoundException / java.sql.DriverManager \"No suitable driver\"",
-        ),
+        )
+        .zh("作业的 classpath 中没有 Oracle JDBC 驱动", Some("把 ojdbc jar（或 flink-sql-connector-oracle-cdc 胖包）加入作业或 Flink 的 lib 目录。")),
     },
     PhraseRule {
         pattern: r"(?i)Unsupported options found for|Invalid value .{1,200}? for configuration",
@@ -914,7 +1219,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             ),
             "Flink FactoryUtil \"Unsupported options found for\"; Kafka ConfigException \
              \"Invalid value ... for configuration\"",
-        ),
+        )
+        .zh("作业或连接器配置中有不存在的参数或参数值无效", Some("修正报错中指出的参数；Flink CDC 2.4-3.x 内置的是 Debezium 1.9，最新 Debezium 文档中的参数在这里可能不存在。")),
     },
     PhraseRule {
         pattern: r"(?s)NullPointerException.{0,400}?HeartbeatFactory\.createHeartbeat",
@@ -927,7 +1233,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             Some(FIX_HEARTBEAT_NPE),
             "notes/debezium-logminer.md (d): Flink CDC JdbcSourceEventDispatcher builds \
              HeartbeatFactory without a connection provider; seatunnel#10278",
-        ),
+        )
+        .zh("在增量快照 CDC source 上设置了 heartbeat.action.query，但其事件分发器无法执行它", Some(FIX_HEARTBEAT_NPE_ZH)),
     },
     // --- resource_exhausted
     PhraseRule {
@@ -940,7 +1247,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             Some(FIX_JVM_MEMORY),
             "java.lang.OutOfMemoryError (Java heap space, Metaspace, Direct buffer memory, GC \
              overhead limit exceeded); Kubernetes OOMKilled",
-        ),
+        )
+        .zh("Java 进程（TaskManager 或 JobManager）内存耗尽", Some(FIX_JVM_MEMORY_ZH)),
     },
     PhraseRule {
         pattern: r"(?i)No space left on device|设备上没有空间|Disk quota exceeded|Too many open files",
@@ -951,7 +1259,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "A disk, quota or file-descriptor limit is exhausted",
             Some(FIX_DISK),
             "strerror ENOSPC (en, zh_CN glibc), EDQUOT, EMFILE",
-        ),
+        )
+        .zh("磁盘空间、配额或文件描述符已耗尽", Some(FIX_DISK_ZH)),
     },
     PhraseRule {
         pattern: r"(?i)out of (?:process|shared) memory|exceeds PGA_AGGREGATE_LIMIT|Cannot allocate memory",
@@ -962,7 +1271,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "The Oracle server process ran out of memory",
             Some(FIX_PGA),
             "Oracle message texts of ORA-04030/ORA-04031/ORA-04036; strerror ENOMEM",
-        ),
+        )
+        .zh("Oracle 服务器进程内存耗尽", Some(FIX_PGA_ZH)),
     },
     PhraseRule {
         pattern: r"(?i)archiver error|db_recovery_file_dest_size",
@@ -973,7 +1283,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "The archiver is stuck because the recovery area or archive destination is full",
             Some(FIX_RECOVERY_AREA),
             "Oracle message texts of ORA-00257 and ORA-19809/19815",
-        ),
+        )
+        .zh("快速恢复区或归档目标已满，归档进程（archiver）卡住", Some(FIX_RECOVERY_AREA_ZH)),
     },
     PhraseRule {
         pattern: r"(?i)unable to extend (?:temp |table |index |rollback |lob )?segment|snapshot too old",
@@ -984,7 +1295,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "A tablespace or the undo retention is exhausted",
             None,
             "Oracle message texts of ORA-01652/01653/01654/30036 and ORA-01555",
-        ),
+        )
+        .zh("表空间或 undo 保留已耗尽", None),
     },
     PhraseRule {
         pattern: r"(?i)maximum number of (?:processes|sessions) \(\d+\) exceeded",
@@ -995,7 +1307,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "The database has no process or session left for a new connection",
             Some(FIX_PROCESSES),
             "Oracle message texts of ORA-00020/ORA-00018",
-        ),
+        )
+        .zh("数据库已没有可用的进程或会话来接受新连接", Some(FIX_PROCESSES_ZH)),
     },
     PhraseRule {
         pattern: r"(?i)Insufficient number of network buffers",
@@ -1006,7 +1319,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "A TaskManager has too little network memory for the job",
             Some("Raise taskmanager.memory.network.fraction/min/max or lower the parallelism."),
             "Flink NetworkBufferPool \"Insufficient number of network buffers\"",
-        ),
+        )
+        .zh("TaskManager 的网络内存不足以运行该作业", Some("调大 taskmanager.memory.network.fraction/min/max，或降低并行度。")),
     },
     PhraseRule {
         pattern: r"NoResourceAvailableException|(?i)Could not acquire the minimum required resources",
@@ -1018,7 +1332,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             Some(FIX_SLOTS),
             "Flink NoResourceAvailableException \"Could not acquire the minimum required \
              resources\"",
-        ),
+        )
+        .zh("作业无法调度：task slot 不足", Some(FIX_SLOTS_ZH)),
     },
     // --- leader_problem
     PhraseRule {
@@ -1034,7 +1349,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
              ongoing leader election\"; RecipientUnreachableException (HTTP 500 after a \
              leader's death); FencingTokenException (message for another leader session); \
              notes/flink-anchors.md",
-        ),
+        )
+        .zh("Flink 集群没有可达的 JobManager 主节点（leader）（正在选举，或仍指向已失效的 leader）", None),
     },
     PhraseRule {
         pattern: r"(?i)\blost (?:the )?leadership|leadership (?:was |has been )?revoked|revoked leadership|could not retrieve the leader|can no longer retrieve the leader|LeaderRetrievalException|heartbeat of JobManager",
@@ -1048,7 +1364,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "Flink TaskExecutor \"Job leader for job id … lost leadership\", \
              WebMonitorEndpoint revokeLeadership, ZooKeeperLeaderRetrievalService \"Can no \
              longer retrieve the leader\", \"The heartbeat of JobManager … timed out\"",
-        ),
+        )
+        .zh("某个 JobManager 失去了 leader 身份或无法被找到，作业的 task 因此失败", None),
     },
     PhraseRule {
         pattern: r"(?i)connection to zookeeper (?:was )?(?:suspended|lost)|KeeperErrorCode = (?:ConnectionLoss|Session expired)|ConnectionLossException|SessionExpiredException|State change: (?:SUSPENDED|LOST)",
@@ -1062,7 +1379,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "Flink ZooKeeperLeaderRetrievalService/FLINK-18677 \"Connection to ZooKeeper \
              suspended\"; ZooKeeper KeeperException ConnectionLoss/SessionExpired; Curator \
              \"State change: SUSPENDED\"; Flink zookeeper_ha docs",
-        ),
+        )
+        .zh("Flink 集群与 ZooKeeper 的连接中断，所有 leader 身份随之被撤销（tolerate-suspended-connections 默认为 false）", Some(FIX_ZK_ZH)),
     },
     // --- oracle_unreachable
     PhraseRule {
@@ -1077,7 +1395,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "Oracle JDBC ORA-17002 \"IO Error: The Network Adapter could not establish the \
              connection\" (en, zh_CN); \"Listener refused the connection with the following \
              error\"",
-        ),
+        )
+        .zh("无法建立到 Oracle 的新连接（监听器或主机不可达）", None),
     },
     PhraseRule {
         pattern: r"(?i)invalid username/password|logon denied|the account is locked|用户名/口令无效",
@@ -1088,7 +1407,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "The database refused the login",
             Some(FIX_CREDENTIALS),
             "Oracle message texts of ORA-01017 (en, zh_CN) and ORA-28000",
-        ),
+        )
+        .zh("数据库拒绝登录", Some(FIX_CREDENTIALS_ZH)),
     },
     PhraseRule {
         pattern: r"(?i)ORACLE initialization or shutdown in progress|ORACLE not available|immediate shutdown or close in progress",
@@ -1099,7 +1419,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "The database instance is down, starting or shutting down",
             Some(FIX_DB_DOWN),
             "Oracle message texts of ORA-01033, ORA-01034, ORA-01089",
-        ),
+        )
+        .zh("数据库实例已关闭、正在启动或正在关闭", Some(FIX_DB_DOWN_ZH)),
     },
     PhraseRule {
         pattern: r"(?i)Connection refused|No route to host|UnknownHostException|\bconnect timed out",
@@ -1112,10 +1433,11 @@ static PHRASE_RULES: &[PhraseRule] = &[
             None,
             "java.net.ConnectException \"Connection refused\", NoRouteToHostException, \
              UnknownHostException, SocketTimeoutException \"connect timed out\"",
-        ),
+        )
+        .zh("无法打开到数据库的新连接（连接被拒绝、无路由、主机名未知或连接超时）", None),
     },
     PhraseRule {
-        pattern: r"(?i)Failed to resolve Oracle database version|Not all LGWR buffers were flushed",
+        pattern: r"(?i)Failed to resolve Oracle database version|Not all LGWR buffers were flushed|Cannot connect to RAC node|Get connection failed after retry \d+ times",
         scope: Scope::Any,
         rule: rule(
             OracleUnreachable,
@@ -1124,8 +1446,10 @@ static PHRASE_RULES: &[PhraseRule] = &[
             None,
             "Debezium 1.9.8 OracleConnection \"Failed to resolve Oracle database version\"; RAC \
              flush strategy \"Not all LGWR buffers were flushed\" (a node unreachable, \
-             debezium#5774)",
-        ),
+             debezium#5774); Debezium 1.9.7 RacCommitLogWriterFlushStrategy \"Cannot connect to \
+             RAC node\"; Flink CDC 3.6 JdbcConnectionFactory \"Get connection failed after retry\"",
+        )
+        .zh("连接器无法使用到 Oracle（或某个 RAC 节点）的新连接", None),
     },
     // --- dead_connection
     PhraseRule {
@@ -1140,7 +1464,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
              Connection\" (ORA-17008), en and zh_CN; message texts of ORA-03113, ORA-03135, \
              ORA-03114, ORA-12570/12571, ORA-02396, ORA-00028; ODPI-C DPI-1080; Debezium \
              OracleErrorHandler",
-        ),
+        )
+        .zh("连接器到 Oracle 的 JDBC 连接在使用中断开", None),
     },
     PhraseRule {
         pattern: r"(?i)Connection reset|Broken pipe|Socket read timed out|\bRead timed out|\bSocket closed\b",
@@ -1153,7 +1478,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "java.net.SocketException \"Connection reset\"/\"Broken pipe\"/\"Socket closed\", \
              SocketTimeoutException \"Read timed out\"; Oracle JDBC \"IO Error: Socket read \
              timed out\"; DESIGN.md §1",
-        ),
+        )
+        .zh("已建立的连接断开（被重置、管道破裂或读超时）", None),
     },
     PhraseRule {
         pattern: r"SQLRecoverableException|(?i)\bIO Error\b|IO 错误|\bIo exception|Io 异常|Got minus one from a read call|Closed (?:Resultset|Statement)|关闭的 ?(?:Resultset|语句)",
@@ -1167,7 +1493,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "java.sql.SQLRecoverableException javadoc (recovery needs a new connection); \
              Oracle JDBC ORA-17002 \"IO Error\", ORA-17009/17010 \"Closed Statement/Resultset\" \
              (en, zh_CN)",
-        ),
+        )
+        .zh("JDBC 调用在连接层失败（连接、语句或结果集已不可用）；文本中看不到更深层的原因", None),
     },
     // --- logminer_stuck
     PhraseRule {
@@ -1179,7 +1506,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "The same redo log was added twice to the LogMiner session",
             Some(FIX_DUP_LOG),
             "Oracle message text of ORA-01289 (en; zh as in Oracle-compatible DBMS_LOGMNR)",
-        ),
+        )
+        .zh("同一个重做日志被两次加入 LogMiner 会话", Some(FIX_DUP_LOG_ZH)),
     },
     PhraseRule {
         pattern: r"(?i)must be invoked before selecting from v\$logmnr_contents|no LogMiner session is currently active|LogMiner encountered corruption|Complete LogMiner dictionary not found",
@@ -1190,7 +1518,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "LogMiner failed inside its session; a fresh session usually clears it",
             None,
             "Oracle message texts of ORA-01306, ORA-01307, ORA-01343, ORA-01371",
-        ),
+        )
+        .zh("LogMiner 会话内部出错；通常新建会话即可恢复", None),
     },
     PhraseRule {
         pattern: r"(?i)Mining session stopped due to|LogMiner session stopped due to an error|Restarting mining session after a log became unavailable|user requested cancel of current operation",
@@ -1203,7 +1532,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "Debezium 1.x/Flink CDC \"Mining session stopped due to the {}\", 2.x \"LogMiner \
              session stopped due to an error.\", ORA-00310 handling \"Restarting mining \
              session after a log became unavailable.\"; ORA-01013 text",
-        ),
+        )
+        .zh("LogMiner 流式挖掘循环因错误停止，文本未进一步说明原因", None),
     },
     PhraseRule {
         pattern: r#"(?i)ORA-0?6512:?\s*(?:at|在)\s*"?SYS\.DBMS_LOGMNR"#,
@@ -1214,7 +1544,8 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "A DBMS_LOGMNR call failed with an error this tool does not map",
             None,
             "Oracle ORA-06512 locates the failing PL/SQL unit: SYS.DBMS_LOGMNR",
-        ),
+        )
+        .zh("DBMS_LOGMNR 调用失败，错误未被本工具映射", None),
     },
     // --- sink_stalled
     PhraseRule {
@@ -1230,10 +1561,11 @@ static PHRASE_RULES: &[PhraseRule] = &[
             ),
             "Flink KafkaWriter/FlinkKafkaProducer \"Failed to send data to Kafka\"; Kafka \
              producer TimeoutException \"Expiring N record(s)\"",
-        ),
+        )
+        .zh("Kafka sink 无法投递记录", Some("检查 Kafka 集群和 producer 的 delivery.timeout.ms；等 broker 恢复可写后再重启。")),
     },
     PhraseRule {
-        pattern: r"(?i)checkpoint (?:\d+ )?(?:of job \S+ )?(?:expired before completing|(?:was |has been )?(?:declined|failed))|Exceeded checkpoint tolerable failure threshold|declined? checkpoint|failed to (?:trigger|complete) (?:a )?checkpoint",
+        pattern: r"(?i)checkpoint (?:\d+ )?(?:of job \S+ )?(?:expired before completing|(?:was |has been )?(?:declined|failed))|Exceeded checkpoint tolerable failure threshold|declined? checkpoint|failed to (?:trigger|complete) (?:a )?checkpoint|Task local checkpoint failure|Failure to finalize checkpoint|Trigger checkpoint failure|checkpoint alignment phase needed to buffer more|barrier from newer checkpoint was received|Task received cancellation from one of its inputs|An Exception occurred while triggering the checkpoint",
         scope: Scope::Any,
         rule: rule(
             SinkStalled,
@@ -1242,8 +1574,11 @@ static PHRASE_RULES: &[PhraseRule] = &[
             None,
             "Flink CheckpointFailureReason \"Checkpoint expired before completing\", \
              \"Exceeded checkpoint tolerable failure threshold\", declined checkpoints; Flink \
-             CDC \"Call snapshotState() on closed source, checkpoint failed.\"",
-        ),
+             CDC \"Call snapshotState() on closed source, checkpoint failed.\"; the other Flink \
+             CheckpointFailureReason texts (local, finalize, trigger, alignment, subsumed, \
+             cancellation)",
+        )
+        .zh("检查点失败或超时，sink 无法提交任何数据", None),
     },
     // --- job_not_running
     PhraseRule {
@@ -1258,6 +1593,86 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "Flink ExecutionFailureHandler \"Recovery is suppressed by \
              NoRestartBackoffTimeStrategy\", JobCancellationException, \
              FlinkJobNotFoundException; Debezium BaseSourceTask restart-loop lines",
+        )
+        .zh("作业已彻底停止或在循环重启，文本未说明原因", None),
+    },
+    // --- added from Debezium's, Flink's and Flink CDC's sources (see each source)
+    PhraseRule {
+        pattern: r"(?i)db history topic (?:is missing|or its content is fully or partially missing)|Database (?:schema )?history was not found but was expected",
+        scope: Scope::Any,
+        rule: rule(
+            Misconfigured,
+            Condition,
+            "The connector's schema history is missing or incomplete, so it cannot interpret the \
+             redo it would read",
+            Some(FIX_HISTORY),
+            "Debezium 1.9.7/2.1.4 OracleConnectorTask \"The db history topic is missing\", \
+             \"Database (schema) history was not found but was expected\"; \
+             HistorizedRelationalDatabaseSchema \"The db history topic or its content is fully \
+             or partially missing\"",
+        )
+        .zh(
+            "连接器的 schema 历史缺失或不完整，无法解析将要读取的重做日志",
+            Some(FIX_HISTORY_ZH),
+        ),
+    },
+    PhraseRule {
+        pattern: r"(?i)archive\.log\.only mode was recently enabled",
+        scope: Scope::Any,
+        rule: rule(
+            Misconfigured,
+            Condition,
+            "Archive-log-only mining was just enabled and the offset SCN is not in an archived \
+             log yet",
+            Some(
+                "Force a log switch (ALTER SYSTEM SWITCH LOGFILE, or ALTER SYSTEM ARCHIVE LOG \
+                 CURRENT on RAC) or wait for one, then restart the connector.",
+            ),
+            "Debezium 1.9.7 LogMinerHelper \"The log.mining.archive.log.only mode was recently \
+             enabled and the offset SCN … is not yet in any available archive logs\"",
+        )
+        .zh(
+            "刚开启了只挖掘归档日志的模式，而偏移量 SCN 还不在任何归档日志中",
+            Some(
+                "执行一次日志切换（ALTER SYSTEM SWITCH LOGFILE，RAC 上用 ALTER SYSTEM ARCHIVE \
+                 LOG CURRENT）或等待自然切换，然后重启连接器。",
+            ),
+        ),
+    },
+    PhraseRule {
+        pattern: r"(?i)Failed to calculate oldest SCN available in logs",
+        scope: Scope::Any,
+        rule: rule(
+            MissingRedo,
+            Symptom,
+            "The connector found no archived or online redo log to start from (none left, or \
+             none matches its archive destination and retention filters)",
+            Some(FIX_REDO_GONE),
+            "Debezium 1.9.7 / Flink CDC 3.6 LogMinerStreamingChangeEventSource \"Failed to \
+             calculate oldest SCN available in logs\"",
+        )
+        .zh(
+            "连接器找不到可作为起点的归档或在线重做日志（已被清理，或都不符合其归档目标与保留\
+             条件）",
+            Some(FIX_REDO_GONE_ZH),
+        ),
+    },
+    PhraseRule {
+        pattern: r"Not all required tasks are currently running|CheckpointException: (?:The job has failed|Task has failed|FailoverRegion is restarting|Checkpoint Coordinator is suspending)",
+        scope: Scope::Any,
+        rule: rule(
+            JobNotRunning,
+            Symptom,
+            "A checkpoint failed because the job or one of its tasks is failing, restarting or \
+             not yet running",
+            None,
+            "Flink CheckpointFailureReason \"Not all required tasks are currently running.\", \
+             \"The job has failed.\", \"Task has failed.\", \"FailoverRegion is restarting.\", \
+             \"Checkpoint Coordinator is suspending.\"",
+        )
+        .zh(
+            "作业或其中某个 task 正在失败、重启或尚未运行，检查点因此失败",
+            None,
         ),
     },
 ];
@@ -1313,7 +1728,8 @@ static HA_SOCKET_RULE: Rule = rule(
     "A connection to ZooKeeper or a JobManager failed",
     Some(FIX_ZK),
     "generic socket phrase in a ZooKeeper/JobManager context (ClientCnxn, REST client)",
-);
+)
+.zh("到 ZooKeeper 或 JobManager 的连接失败", Some(FIX_ZK_ZH));
 
 /// One piece of evidence: where it is, how it reads, and what it means.
 struct Finding {
@@ -1396,15 +1812,88 @@ fn default_fix(cause: Cause) -> &'static str {
     cause.spec().default_fix
 }
 
-// TEMPORARY until the explain branch lands: English in both languages.
-impl Explanation {
-    /// What happened, in `lang`.
-    pub fn summary_in(&self, _lang: crate::lang::Lang) -> &str {
-        &self.summary
+/// [`default_fix`] in Chinese.
+fn default_fix_zh(cause: Cause) -> &'static str {
+    match cause {
+        MissingRedo => FIX_REDO_GONE_ZH,
+        DeadConnection => {
+            "从保存点（或最近保留的检查点）重启作业；若还有残留的 Oracle 会话，将其 kill 掉。然后让\
+             失效的套接字尽快报错：在连接 URL 中加 (ENABLE=broken) 并把操作系统 \
+             tcp_keepalive_time 设得低于防火墙/负载均衡的空闲超时，或设置比最慢的 LogMiner 调用\
+             更长的驱动读超时（oracle.jdbc.ReadTimeout）。"
+        }
+        LogminerStuck => {
+            "重启作业，让连接器新建 LogMiner 会话，并检查 log.mining.* 参数（strategy、\
+             session.max.ms）；同样的错误再次出现时，找出其下的 ORA- 错误码。"
+        }
+        SinkStalled => {
+            "查看作业的检查点历史和出现反压的算子：修复慢的 sink 或调大检查点超时；只有检查点持续\
+             失败时才重启。已经失败的 source 也会让检查点失败，请先看更早的异常。"
+        }
+        JobNotRunning => {
+            "在作业异常历史中找到第一个异常，确定原因；重启闸门放行后，从最近的保存点或保留的检查点\
+             重新提交作业（若禁用了重启，请配置重启策略）。"
+        }
+        LeaderProblem => {
+            "先修复 Flink 集群：检查 ZooKeeper 以及哪个 JobManager 持有 leader 节点；JobManager \
+             之间意见不一致时切勿重启或重新提交作业；若作业同时运行了两份，取消较新的那一份。"
+        }
+        OracleUnreachable => {
+            "需要数据库或网络侧处理：检查监听器（lsnrctl status）、实例状态，以及从 TaskManager 主机\
+             到监听端口的路由和防火墙；Oracle 恢复应答之前重启闸门保持关闭。"
+        }
+        Misconfigured => "重启无法解决：按报错修正配置或授予权限，然后从最近的保存点重启。",
+        ResourceExhausted => {
+            "先释放或扩充报错中指出的已耗尽资源（内存、快速恢复区、表空间、磁盘），再重启。"
+        }
+        Healthy | IdleSource | Unknown => {
+            "在完整的异常栈中找最内层的 \"Caused by:\" 和任何 ORA-/TNS-/DPI- 错误码，或对该链路运行 \
+             `logminer-doctor diagnose`，根据实时观测判定。"
+        }
     }
+}
 
-    /// What to do, in `lang`.
-    pub fn remediation_in(&self, _lang: crate::lang::Lang) -> &str {
-        &self.remediation
+/// One rule's texts and source, for the tests (every rule has Chinese wording) and the
+/// leave-one-source-out table.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct RuleText {
+    pub cause: Cause,
+    pub source: &'static str,
+    pub meaning: &'static str,
+    pub meaning_zh: &'static str,
+    pub fix: Option<&'static str>,
+    pub fix_zh: Option<&'static str>,
+}
+
+/// Every rule (code rules, phrase rules, the socket-in-HA-context rule) as [`RuleText`], plus the
+/// default fixes as rules without a meaning.
+#[doc(hidden)]
+pub fn rule_texts() -> Vec<RuleText> {
+    let rules = CODE_RULES
+        .iter()
+        .map(|c| &c.rule)
+        .chain(PHRASE_RULES.iter().map(|p| &p.rule))
+        .chain(std::iter::once(&HA_SOCKET_RULE));
+    let mut out: Vec<RuleText> = rules
+        .map(|r| RuleText {
+            cause: r.cause,
+            source: r.source,
+            meaning: r.meaning,
+            meaning_zh: r.meaning_zh,
+            fix: r.fix,
+            fix_zh: r.fix_zh,
+        })
+        .collect();
+    for &cause in Cause::ALL {
+        out.push(RuleText {
+            cause,
+            source: "DESIGN.md §2 default remediation",
+            meaning: "",
+            meaning_zh: "",
+            fix: Some(default_fix(cause)),
+            fix_zh: Some(default_fix_zh(cause)),
+        });
     }
+    out
 }

@@ -102,7 +102,7 @@ impl RecentException {
 fn explained_summary(x: &Explanation) -> Fact {
     Fact::Explained {
         en: x.summary.clone(),
-        zh: x.summary.clone(), // until explain renders Chinese
+        zh: x.summary_in(crate::lang::Lang::Zh).to_string(),
     }
 }
 
@@ -110,7 +110,7 @@ fn explained_summary(x: &Explanation) -> Fact {
 fn explained_fix(x: &Explanation) -> Fact {
     Fact::Explained {
         en: x.remediation.clone(),
-        zh: x.remediation.clone(),
+        zh: x.remediation_in(crate::lang::Lang::Zh).to_string(),
     }
 }
 
