@@ -17,8 +17,9 @@ use crate::collectors::{
 use crate::config::{Config, ConfigError, PipelineConfig, ProcessEnv};
 use crate::diagnose::explain::explain;
 use crate::diagnose::{diagnose, DiagnoseOptions, Diagnosis, Thresholds};
+use crate::diagnose::{Bundle, BundlePipeline};
 use crate::exit::Exit;
-use crate::observation::{Bundle, BundlePipeline, JobManagerStatus, Signal, Timestamp};
+use crate::observation::{JobManagerStatus, Signal, Timestamp};
 use crate::report::{self, Format};
 use crate::simulator::{self, Scenario};
 
@@ -56,7 +57,7 @@ pub enum CommandError {
     Demo(String),
     /// The history database failed.
     #[error(transparent)]
-    History(#[from] crate::agent::history::HistoryError),
+    History(#[from] crate::store::HistoryError),
     /// The agent could not run.
     #[error(transparent)]
     Agent(#[from] crate::agent::AgentError),

@@ -37,3 +37,4 @@ pub mod remediation;
 pub mod report;
 pub mod signal;
 pub mod simulator;
+pub mod store;

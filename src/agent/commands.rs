@@ -5,13 +5,14 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use super::history::{History, Silence, TimelineEntry};
-use super::{CollectorProbe, Deps};
+use super::Deps;
 use crate::clock::{Clock as _, SystemClock};
+use crate::collectors::CollectorProbe;
 use crate::commands::{real_collectors, select, CommandError};
 use crate::config::{Config, ProcessEnv};
 use crate::exit::Exit;
 use crate::report::{self, Format};
+use crate::store::{History, Silence, TimelineEntry};
 
 /// `watch`: binds `[agent] listen` and runs the agent until SIGINT or SIGTERM.
 pub async fn watch(config_path: &Path) -> Result<Exit, CommandError> {

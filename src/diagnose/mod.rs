@@ -3,6 +3,7 @@
 //! Everything under `diagnose/` is pure: no I/O, no clock. `rules` holds the decision table over
 //! observations, `explain` classifies error texts into the same vocabulary.
 
+mod bundle;
 pub mod cause;
 pub mod explain;
 pub mod questions;
@@ -14,6 +15,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::observation::Timestamp;
+pub use bundle::{Bundle, BundlePipeline};
 pub use cause::{AutoPolicy, Cause, CauseSpec};
 pub use rules::{diagnose, DiagnoseOptions, RestartScn};
 pub use thresholds::Thresholds;

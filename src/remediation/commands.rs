@@ -7,22 +7,20 @@ use std::io::IsTerminal as _;
 use std::path::Path;
 use std::time::Duration;
 
-use super::cluster::ClusterControl;
+use super::cluster::cluster_control;
 use super::gate::{GateReport, Status};
 use super::restart::{
     Bounds, GatedRestart, LogProgress, Outcome, Progress, Request, Restart, Step,
 };
-use crate::agent::history::History;
-use crate::agent::{CollectorProbe, Probe};
 use crate::clock::SystemClock;
-use crate::collectors::flink::FlinkRestClient;
 use crate::collectors::oracle::OracleCollector;
-use crate::collectors::zookeeper::ZooKeeperCollector;
+use crate::collectors::{CollectorProbe, Probe};
 use crate::commands::{real_collectors, select, CommandError};
 use crate::config::{Config, PipelineConfig, ProcessEnv};
 use crate::exit::Exit;
 use crate::observation::{error_chain, Observation};
 use crate::report::Format;
+use crate::store::History;
 
 /// What `gate` and `restart` were asked.
 #[derive(Debug, Clone)]
@@ -35,18 +33,6 @@ pub struct Args {
     pub savepoint: Option<String>,
     /// Execute (`restart --apply`).
     pub apply: bool,
-}
-
-/// The cluster control of a pipeline: every JobManager, led by the one ZooKeeper names.
-pub fn cluster_control(p: &PipelineConfig) -> ClusterControl {
-    ClusterControl::new(
-        p.flink
-            .jobmanagers
-            .iter()
-            .map(|u| FlinkRestClient::new(u.clone(), p.flink.request_timeout))
-            .collect(),
-        p.zookeeper.clone().map(ZooKeeperCollector::new),
-    )
 }
 
 /// The observations a gate judges before its own fresh one: what `watch` recorded recently, or
