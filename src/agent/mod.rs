@@ -7,7 +7,6 @@
 //! observation. History, alert delivery and metrics never stop the probing.
 
 pub mod alerts;
-pub mod commands;
 pub mod http;
 pub mod metrics;
 pub mod remediate;

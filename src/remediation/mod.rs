@@ -13,7 +13,6 @@
 
 pub mod auto;
 pub mod cluster;
-pub mod commands;
 pub mod gate;
 pub mod lock;
 pub mod restart;

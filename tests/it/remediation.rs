@@ -703,7 +703,7 @@ async fn watch_restarts_a_dead_connection(name: &str, half_open: bool) {
     assert_eq!(log.last().unwrap().1["result"], "succeeded", "{log:?}");
     // What `history` prints of it.
     let h = History::open(&p.state_dir).unwrap();
-    let text = logminer_doctor::agent::commands::actions_text(
+    let text = logminer_doctor::commands::history::actions_text(
         "orders",
         &h.actions("orders", Timestamp::from_unix_millis(0))
             .await

@@ -1,51 +1,20 @@
-//! The agent's commands: `watch` (the agent with the real collectors), `history` (the verdict
-//! timeline) and `silence` (add, list, remove). Wiring only; results go to stdout.
+//! `history`: the timeline of verdicts and the audit log of actions, from the state database
+//! `watch` keeps; and `recent_history`, the fresh observations `diagnose` and `gate` start from.
 
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use super::Deps;
+use super::{select, CommandError};
 use crate::clock::{Clock as _, SystemClock};
-use crate::collectors::CollectorProbe;
-use crate::commands::{real_collectors, select, CommandError};
-use crate::config::{Config, ProcessEnv};
+use crate::config::{Config, PipelineConfig, ProcessEnv};
 use crate::exit::Exit;
+use crate::observation::{error_chain, Observation, Timestamp};
 use crate::report::{self, Format};
-use crate::store::{History, Silence, TimelineEntry};
+use crate::store::{History, TimelineEntry};
 
-/// `watch`: binds `[agent] listen` and runs the agent until SIGINT or SIGTERM.
-pub async fn watch(config_path: &Path) -> Result<Exit, CommandError> {
-    let config = Config::load(config_path, &ProcessEnv)?;
-    let mut probe = CollectorProbe::new(SystemClock);
-    for p in &config.pipelines {
-        probe.insert(&p.name, real_collectors(p), p.probe_deadline());
-    }
-    let addr = config.agent.listen;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|source| CommandError::Listen { addr, source })?;
-    let mut deps = Deps::from_config(probe, &config);
-    // Oracle for the kill procedure, only where the agent may restart on its own.
-    let oracles = config
-        .pipelines
-        .iter()
-        .filter(|p| p.remediation.auto)
-        .map(|p| {
-            (
-                p.name.clone(),
-                crate::collectors::oracle::OracleCollector::new(p.oracle.clone()),
-            )
-        })
-        .collect();
-    deps.remediator = Some(std::sync::Arc::new(
-        super::remediate::ClusterRemediator::new(deps.probe.clone(), oracles),
-    ));
-    super::run(config, deps, listener, crate::signal::shutdown()).await?;
-    Ok(Exit::Ok)
-}
-
-fn open(config: &Config) -> Result<History, CommandError> {
+/// The state database `watch` created (a usage error when there is none).
+pub(super) fn open(config: &Config) -> Result<History, CommandError> {
     match History::open_existing(&config.agent.state_dir) {
         Some(h) => Ok(h?),
         None => Err(CommandError::Usage(format!(
@@ -91,10 +60,7 @@ pub async fn history(
 }
 
 /// The audit log for people: one line per action, oldest first (nothing when there is none).
-pub fn actions_text(
-    pipeline: &str,
-    actions: &[(crate::observation::Timestamp, String, String)],
-) -> String {
+pub fn actions_text(pipeline: &str, actions: &[(Timestamp, String, String)]) -> String {
     let mut s = String::new();
     if actions.is_empty() {
         return s;
@@ -149,77 +115,10 @@ pub fn timeline_text(entries: &[TimelineEntry], since: Duration) -> String {
     s
 }
 
-/// What `silence` does.
-#[derive(Debug, Clone)]
-pub enum SilenceAction {
-    /// Silence for a duration, with a reason.
-    Add(Duration, String),
-    /// List the silences in force.
-    List,
-    /// Remove one by id.
-    Remove(i64),
-}
-
-/// `silence -p NAME --for 2h --reason "..."`, `silence --list`, `silence --remove ID`.
-pub async fn silence(
-    config_path: &Path,
-    pipeline: Option<&str>,
-    action: SilenceAction,
-    format: Format,
-) -> Result<Exit, CommandError> {
-    let config = Config::load(config_path, &ProcessEnv)?;
-    if let Some(name) = pipeline {
-        select(&config, Some(name))?;
-    }
-    // Silencing before the agent first ran is allowed: it creates the database.
-    let h = History::open(&config.agent.state_dir)?;
-    let now = SystemClock.now();
-    match action {
-        SilenceAction::Add(d, reason) => {
-            let name =
-                pipeline.ok_or_else(|| CommandError::Usage("silence needs -p NAME".into()))?;
-            let s = h.add_silence(name, now, d, &reason).await?;
-            print_silences(&[s], format)?;
-        }
-        SilenceAction::List => print_silences(&h.silences(pipeline, now).await?, format)?,
-        SilenceAction::Remove(id) => {
-            if !h.remove_silence(id).await? {
-                return Err(CommandError::Usage(format!("no silence with id {id}")));
-            }
-            if format == Format::Text {
-                println!("Silence {id} removed.");
-            }
-        }
-    }
-    Ok(Exit::Ok)
-}
-
-fn print_silences(s: &[Silence], format: Format) -> Result<(), CommandError> {
-    match format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(s).map_err(|e| CommandError::Demo(e.to_string()))?
-        ),
-        Format::Text if s.is_empty() => println!("No silence in force."),
-        Format::Text => {
-            for x in s {
-                println!(
-                    "{}  {} silenced until {} ({})",
-                    x.id, x.pipeline, x.until, x.reason
-                );
-            }
-        }
-    }
-    Ok(())
-}
-
 /// The observations `watch` stored for `p` within the history window, when they are fresh (the
 /// newest at most two intervals old): `diagnose` then needs one new observation, not a sampling
 /// wait. Empty when there is no history; a failing database is reported on stderr and ignored.
-pub async fn recent_history(
-    config: &Config,
-    p: &crate::config::PipelineConfig,
-) -> Vec<crate::observation::Observation> {
+pub async fn recent_history(config: &Config, p: &PipelineConfig) -> Vec<Observation> {
     let Some(h) = History::open_existing(&config.agent.state_dir) else {
         return Vec::new();
     };
@@ -241,7 +140,7 @@ pub async fn recent_history(
         }
         Ok(_) => Vec::new(),
         Err(e) => {
-            tracing::warn!(pipeline = %p.name, error = %crate::observation::error_chain(&e), "Cannot read the history; sampling instead.");
+            tracing::warn!(pipeline = %p.name, error = %error_chain(&e), "Cannot read the history; sampling instead.");
             Vec::new()
         }
     }
