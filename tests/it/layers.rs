@@ -200,7 +200,10 @@ fn crate_paths(code: &str) -> Vec<(usize, String, String)> {
             while j < c.len() && (is_ident(c[j]) || c[j] == ':') {
                 j += 1;
             }
-            let path: String = c[start..j].iter().collect();
+            let mut path: String = c[start..j].iter().collect();
+            if path.ends_with("::") {
+                path.push_str("{…}");
+            }
             let name = path.split("::").next().unwrap_or_default().to_string();
             if !name.is_empty() {
                 found.push((line_at(i), name, format!("crate::{path}")));
