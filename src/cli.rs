@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use crate::exit::EXIT_TABLE;
+use crate::lang::Lang;
 use crate::report::Format;
 
 /// Why is this Oracle LogMiner -> Flink CDC pipeline not producing, and what is the safe fix?
@@ -19,6 +20,10 @@ pub struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Language of text output (JSON stays English); default from LC_ALL, LC_MESSAGES or LANG
+    /// (zh_CN.UTF-8 → Chinese).
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<Lang>,
     /// Log format on stderr (level from the LMD_LOG variable, e.g. `info`).
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -9,16 +9,23 @@
 //!                                                                                 '-> (later) alerts, metrics, remediation
 //! ```
 //!
-//! - [`collectors`]: I/O only, one module per external system behind a small trait.
-//! - [`observation`]: plain serde data, one per pipeline per probe, replayable.
-//! - [`diagnose`]: the decision table and `explain`, pure functions.
-//! - [`report`]: a diagnosis as text or stable JSON.
-//! - [`simulator`]: a simulated pipeline behind the same traits, for `demo` and the tests.
-//! - [`config`]: the TOML file, raw → validated.
-//! - [`agent`]: `watch`: scheduled probes, history, alerts, metrics and HTTP endpoints.
-//! - [`lang`]: English or Chinese for every text output (a leaf).
-//! - [`signal`]: SIGINT/SIGTERM as the agent's shutdown.
-//! - [`commands`]: one function per command of the CLI.
+//! The modules form layers (README "Architecture"); a module uses its own layer and lower ones,
+//! never a higher one, and no two top-level modules use each other (`tests/it/layers.rs`
+//! checks both, and that each driver crate stays in its module):
+//!
+//! 1. [`cli`], [`commands`] (one file per subcommand) and the binary: the top.
+//! 2. [`agent`]: `watch`: scheduled probes, alerts, metrics and HTTP endpoints.
+//! 3. [`remediation`]: the gate, the restart, the pipeline lock, the auto-restart policy.
+//! 4. [`collectors`]: I/O only, one module per external system behind a small trait, with the
+//!    narrow write traits remediation drives (`collectors::control`) and the `Probe` seam;
+//!    [`simulator`]: a simulated pipeline behind the same traits, for `demo` and the tests;
+//!    [`store`]: the state database (history, alerts, silences, audit log, lock rows).
+//! 5. [`config`]: the TOML file, raw → validated; [`report`]: a diagnosis as text or stable
+//!    JSON; [`exit`]: the exit-code table.
+//! 6. [`diagnose`]: the decision table, `explain` and the support bundle, pure functions.
+//! 7. Leaves: [`observation`] (plain serde data, one per pipeline per probe, replayable),
+//!    [`lang`] (English or Chinese), [`limits`], [`clock`], [`signal`] (SIGINT/SIGTERM as the
+//!    agent's shutdown).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -37,3 +44,4 @@ pub mod remediation;
 pub mod report;
 pub mod signal;
 pub mod simulator;
+pub mod store;

@@ -1,8 +1,9 @@
 //! The Observation model: what the collectors saw of one pipeline in one probe.
 //!
-//! Plain serde data, timestamped, replayable from JSON (`diagnose --save/--replay`). Every
-//! signal is either observed or missing with the error that kept it from being observed; this
-//! module holds no logic beyond small accessors, and does no I/O.
+//! Plain serde data, timestamped, replayable from JSON (`diagnose --save/--replay`, whose file,
+//! the bundle, lives in `diagnose`). Every signal is either observed or missing with the error
+//! that kept it from being observed; this module holds no logic beyond small accessors, does no
+//! I/O and imports nothing from the rest of the crate (a leaf).
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -691,41 +692,4 @@ pub struct CommittedFile {
     pub modified_at: Timestamp,
     /// Its size in bytes.
     pub bytes: u64,
-}
-
-// ---------------------------------------------------------------------------------------------
-// Support bundle
-// ---------------------------------------------------------------------------------------------
-
-/// What `diagnose --save` writes and `--replay` reads: the observations of each pipeline with
-/// the thresholds they were judged by, so a bundle replays the same way on another machine.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Bundle {
-    /// Always [`Bundle::FORMAT`].
-    pub format: String,
-    /// One entry per pipeline.
-    pub pipelines: Vec<BundlePipeline>,
-}
-
-impl Bundle {
-    /// The format tag of this version of the bundle.
-    pub const FORMAT: &'static str = "logminer-doctor-bundle/1";
-}
-
-/// One pipeline's part of a bundle.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BundlePipeline {
-    /// The pipeline's name.
-    pub name: String,
-    /// The thresholds in force when the bundle was saved.
-    pub thresholds: crate::diagnose::Thresholds,
-    /// The FileSink rolling interval from the config.
-    #[serde(with = "humantime_serde")]
-    pub rolling_interval: Duration,
-    /// The `--from-scn` given, if any.
-    pub from_scn: Option<u64>,
-    /// The observations, oldest first.
-    pub observations: Vec<Observation>,
 }

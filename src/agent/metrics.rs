@@ -13,44 +13,12 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::{Registry, Unit};
 
+use crate::collectors::System;
 use crate::diagnose::{Cause, Diagnosis};
 use crate::observation::{Observation, Signal};
 
 /// A gauge holding a float (seconds, SCNs: SCNs fit a double's 53 bits for centuries).
 type FGauge = Gauge<f64, AtomicU64>;
-
-/// One of the four collectors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum System {
-    /// The database.
-    Oracle,
-    /// The Flink cluster.
-    Flink,
-    /// ZooKeeper.
-    Zookeeper,
-    /// The FileSink directory.
-    Output,
-}
-
-impl System {
-    /// Every collector.
-    pub const ALL: [System; 4] = [
-        System::Oracle,
-        System::Flink,
-        System::Zookeeper,
-        System::Output,
-    ];
-
-    /// Its label value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            System::Oracle => "oracle",
-            System::Flink => "flink",
-            System::Zookeeper => "zookeeper",
-            System::Output => "output",
-        }
-    }
-}
 
 impl EncodeLabelValue for System {
     fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {

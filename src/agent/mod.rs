@@ -7,11 +7,8 @@
 //! observation. History, alert delivery and metrics never stop the probing.
 
 pub mod alerts;
-pub mod commands;
-pub mod history;
 pub mod http;
 pub mod metrics;
-pub mod probe;
 pub mod remediate;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -25,15 +22,15 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior};
 
+use crate::collectors::probe::{self, Probe, ProbeResult};
 use crate::config::{AgentConfig, Config, PipelineConfig};
 use crate::diagnose::{diagnose, DiagnoseOptions, Diagnosis};
 use crate::observation::{error_chain, Observation};
 use crate::remediation::auto::{self, AutoDecision};
+use crate::store::{History, HistoryError, Retention};
 use alerts::dedup::{self, AlertState, Policy};
 use alerts::{AlertError, AlertMessage, Channel};
-use history::{History, HistoryError, Retention};
 use metrics::Metrics;
-pub use probe::{CollectorProbe, Probe, ProbeResult};
 
 /// What the agent needs from outside, injected so tests use the simulator.
 pub struct Deps<P> {

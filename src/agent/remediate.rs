@@ -9,12 +9,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use super::history::History;
-use super::Probe;
+use crate::collectors::control::OracleControl;
+use crate::collectors::Probe;
 use crate::config::PipelineConfig;
 use crate::observation::Observation;
 use crate::remediation::restart::{Bounds, GatedRestart, LogProgress, Request, Restart};
-use crate::remediation::OracleControl;
+use crate::store::History;
 
 /// A boxed future (the trait is used as an object).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -52,7 +52,7 @@ impl<P: Probe, K: OracleControl + 'static> Remediator for ClusterRemediator<P, K
         history: Option<History>,
     ) -> BoxFuture<'a, GatedRestart> {
         Box::pin(async move {
-            let control = crate::remediation::commands::cluster_control(pipeline);
+            let control = crate::remediation::cluster::cluster_control(pipeline);
             let progress = LogProgress {
                 pipeline: pipeline.name.clone(),
             };

@@ -6,14 +6,18 @@
 //! `collect` runs all four concurrently, so a slow database never delays the Flink or output
 //! collectors of the same probe.
 
+pub mod control;
 pub mod flink;
 pub mod oracle;
 pub mod output;
+pub mod probe;
 pub mod unavailable;
 pub mod zookeeper;
 
 use std::future::Future;
 use std::time::Duration;
+
+pub use probe::{CollectorProbe, Probe, ProbeResult, System};
 
 use crate::observation::{
     FlinkSnapshot, Observation, OracleSnapshot, OutputSnapshot, Signal, Timestamp,

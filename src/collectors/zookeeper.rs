@@ -2,7 +2,8 @@
 //! JobManager's REST address from Flink's leader node.
 //!
 //! A standby JobManager forwards REST calls to the leader and answers alike, so only ZooKeeper
-//! can name the leader (notes/flink-anchors.md (b)). No `zookeeper_client` type leaves this file.
+//! can name the leader (notes/flink-anchors.md (b)). Also the pipeline lock's ephemeral node
+//! (`create_ephemeral`). No `zookeeper_client` type leaves this file.
 
 use std::time::Duration;
 
@@ -261,5 +262,105 @@ mod tests {
         assert!(
             decode_leader_url(&[0xAC, 0xED, 0x00, 0x05, 0x77, 0x05, 0x00, 0x20, b'h']).is_err()
         );
+    }
+}
+
+/// An ephemeral node this process created (the pipeline lock's ZooKeeper part): ZooKeeper
+/// removes it when the session ends, so a crashed holder frees it after the session timeout.
+pub struct EphemeralNode {
+    client: zookeeper_client::Client,
+    path: String,
+}
+
+/// Why `create_ephemeral` did not create the node.
+#[derive(Debug)]
+pub enum EphemeralError {
+    /// The node exists: someone else holds it (`holder` is its data, or why it is unknown).
+    Exists {
+        /// The node's data as text.
+        holder: String,
+    },
+    /// ZooKeeper could not be asked.
+    Failed {
+        /// Why.
+        why: String,
+    },
+}
+
+/// Connects to `zk`'s quorum (bounded by its session timeout), creates `node`'s missing
+/// persistent parents and then `node` itself, ephemeral, holding `data`.
+pub async fn create_ephemeral(
+    zk: &ZooKeeperConfig,
+    node: &str,
+    data: &[u8],
+) -> Result<EphemeralNode, EphemeralError> {
+    use zookeeper_client::{Acls, Client, CreateMode};
+    let failed = |why: String| EphemeralError::Failed { why };
+    let quorum = zk.quorum.join(",");
+    let connect = Client::connector()
+        .with_session_timeout(zk.session_timeout)
+        .with_fail_eagerly()
+        .connect(&quorum);
+    let client = match tokio::time::timeout(zk.session_timeout, connect).await {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => return Err(failed(e.to_string())),
+        Err(_) => {
+            return Err(failed(format!(
+                "no session within {:?}",
+                zk.session_timeout
+            )))
+        }
+    };
+    // The parents are persistent and shared; creating one that exists is fine.
+    let persistent = CreateMode::Persistent.with_acls(Acls::anyone_all());
+    let mut parent = String::new();
+    let parents: Vec<&str> = node.trim_start_matches('/').split('/').collect();
+    for part in &parents[..parents.len() - 1] {
+        parent.push('/');
+        parent.push_str(part);
+        match client.create(&parent, &[], &persistent).await {
+            Ok(_) | Err(zookeeper_client::Error::NodeExists) => {}
+            Err(e) => return Err(failed(format!("cannot create {parent}: {e}"))),
+        }
+    }
+    let ephemeral = CreateMode::Ephemeral.with_acls(Acls::anyone_all());
+    match client.create(node, data, &ephemeral).await {
+        Ok(_) => Ok(EphemeralNode {
+            client,
+            path: node.to_owned(),
+        }),
+        Err(zookeeper_client::Error::NodeExists) => {
+            let holder = match client.get_data(node).await {
+                Ok((data, _)) => String::from_utf8_lossy(&data).into_owned(),
+                // Released between the two calls: still not ours; the next try may get it.
+                Err(e) => format!("unknown ({e})"),
+            };
+            Err(EphemeralError::Exists { holder })
+        }
+        Err(e) => Err(failed(e.to_string())),
+    }
+}
+
+impl EphemeralNode {
+    /// The node's path.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Deletes the node if it still holds `data` (only our own node: compare, then delete at
+    /// that version). Failures are logged: the node goes with the session anyway.
+    pub async fn release_if_holding(&self, data: &[u8]) {
+        let node = self.path.as_str();
+        match self.client.get_data(node).await {
+            Ok((held, stat)) if held == data => {
+                if let Err(e) = self.client.delete(node, Some(stat.version)).await {
+                    tracing::warn!(node, error = %e, "Cannot delete the ZooKeeper lock node; it goes with the session.");
+                }
+            }
+            Ok(_) | Err(zookeeper_client::Error::NoNode) => {}
+            Err(e) => {
+                tracing::warn!(node, error = %e, "Cannot read the ZooKeeper lock node; it goes with the session.")
+            }
+        }
     }
 }

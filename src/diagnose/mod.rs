@@ -3,6 +3,7 @@
 //! Everything under `diagnose/` is pure: no I/O, no clock. `rules` holds the decision table over
 //! observations, `explain` classifies error texts into the same vocabulary.
 
+mod bundle;
 pub mod cause;
 pub mod explain;
 pub mod fact;
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::lang::Lang;
 use crate::observation::Timestamp;
+pub use bundle::{Bundle, BundlePipeline};
 pub use cause::{AutoPolicy, Cause, CauseSpec};
 pub use fact::{Fact, Secs};
 pub use rules::{diagnose, DiagnoseOptions, RestartScn};

@@ -10,9 +10,10 @@
 
 use std::path::Path;
 
-use super::{FlinkControl, JarRun, RestorePoint, SavepointStatus};
+use crate::collectors::control::{FlinkControl, JarRun, RestorePoint, SavepointStatus};
 use crate::collectors::flink::{FlinkError, FlinkRestClient};
 use crate::collectors::zookeeper::ZooKeeperCollector;
+use crate::config::PipelineConfig;
 
 /// Every JobManager of the cluster, and the ZooKeeper that names the leader when configured.
 pub struct ClusterControl {
@@ -144,4 +145,16 @@ impl FlinkControl for ClusterControl {
         // One JobManager for list, upload and run: a jar exists only where it was uploaded.
         self.writer().await?.submit_jar(jar, run).await
     }
+}
+
+/// The cluster control of a pipeline: every JobManager, led by the one ZooKeeper names.
+pub fn cluster_control(p: &PipelineConfig) -> ClusterControl {
+    ClusterControl::new(
+        p.flink
+            .jobmanagers
+            .iter()
+            .map(|u| FlinkRestClient::new(u.clone(), p.flink.request_timeout))
+            .collect(),
+        p.zookeeper.clone().map(ZooKeeperCollector::new),
+    )
 }

@@ -13,11 +13,10 @@
 
 use std::time::Duration;
 
-use zookeeper_client::{Acls, Client, CreateMode};
-
-use crate::agent::history::{History, LockHolder};
+use crate::collectors::zookeeper::{self, EphemeralError, EphemeralNode};
 use crate::config::ZooKeeperConfig;
 use crate::observation::{error_chain, Timestamp};
+use crate::store::{History, LockHolder};
 
 /// Why the lock was not taken.
 #[derive(Debug, thiserror::Error)]
@@ -47,7 +46,7 @@ pub struct PipelineLock {
     pipeline: String,
     owner: String,
     history: Option<History>,
-    zookeeper: Option<(Client, String)>,
+    zookeeper: Option<EphemeralNode>,
 }
 
 impl PipelineLock {
@@ -57,8 +56,8 @@ impl PipelineLock {
         if let Some(h) = &self.history {
             parts.push(format!("state database {}", h.path().display()));
         }
-        if let Some((_, node)) = &self.zookeeper {
-            parts.push(format!("ZooKeeper {node}"));
+        if let Some(node) = &self.zookeeper {
+            parts.push(format!("ZooKeeper {}", node.path()));
         }
         if parts.is_empty() {
             "nowhere: no state database and no ZooKeeper".into()
@@ -69,28 +68,13 @@ impl PipelineLock {
 
     /// Releases both parts (each only if still ours).
     pub async fn release(self) {
-        if let Some((client, node)) = &self.zookeeper {
-            release_node(client, node, &self.owner).await;
+        if let Some(node) = &self.zookeeper {
+            node.release_if_holding(self.owner.as_bytes()).await;
         }
         if let Some(h) = &self.history {
             if let Err(e) = h.unlock(&self.pipeline, &self.owner).await {
                 tracing::warn!(pipeline = %self.pipeline, error = %error_chain(&e), "Cannot release the state database lock; it expires by itself.");
             }
-        }
-    }
-}
-
-async fn release_node(client: &Client, node: &str, owner: &str) {
-    // Only our own node: compare the owner written into it, delete at that version.
-    match client.get_data(node).await {
-        Ok((data, stat)) if data == owner.as_bytes() => {
-            if let Err(e) = client.delete(node, Some(stat.version)).await {
-                tracing::warn!(node, error = %e, "Cannot delete the ZooKeeper lock node; it goes with the session.");
-            }
-        }
-        Ok(_) | Err(zookeeper_client::Error::NoNode) => {}
-        Err(e) => {
-            tracing::warn!(node, error = %e, "Cannot read the ZooKeeper lock node; it goes with the session.")
         }
     }
 }
@@ -186,54 +170,18 @@ async fn zookeeper_lock(
     zk: &ZooKeeperConfig,
     job_name: &str,
     owner: &str,
-) -> Result<(Client, String), LockError> {
+) -> Result<EphemeralNode, LockError> {
     let node = node_path(zk, job_name);
-    let quorum = zk.quorum.join(",");
-    let failed = |why: String| LockError::Failed {
-        what: format!("ZooKeeper {quorum} {node}"),
-        why,
-    };
-    let connect = Client::connector()
-        .with_session_timeout(zk.session_timeout)
-        .with_fail_eagerly()
-        .connect(&quorum);
-    let client = match tokio::time::timeout(zk.session_timeout, connect).await {
-        Ok(Ok(c)) => c,
-        Ok(Err(e)) => return Err(failed(e.to_string())),
-        Err(_) => {
-            return Err(failed(format!(
-                "no session within {:?}",
-                zk.session_timeout
-            )))
-        }
-    };
-    // The parents are persistent and shared; creating one that exists is fine.
-    let persistent = CreateMode::Persistent.with_acls(Acls::anyone_all());
-    let mut parent = String::new();
-    let parents: Vec<&str> = node.trim_start_matches('/').split('/').collect();
-    for part in &parents[..parents.len() - 1] {
-        parent.push('/');
-        parent.push_str(part);
-        match client.create(&parent, &[], &persistent).await {
-            Ok(_) | Err(zookeeper_client::Error::NodeExists) => {}
-            Err(e) => return Err(failed(format!("cannot create {parent}: {e}"))),
-        }
-    }
-    let ephemeral = CreateMode::Ephemeral.with_acls(Acls::anyone_all());
-    match client.create(&node, owner.as_bytes(), &ephemeral).await {
-        Ok(_) => Ok((client, node)),
-        Err(zookeeper_client::Error::NodeExists) => {
-            let holder = match client.get_data(&node).await {
-                Ok((data, _)) => String::from_utf8_lossy(&data).into_owned(),
-                // Released between the two calls: still not ours; the next try may get it.
-                Err(e) => format!("unknown ({e})"),
-            };
-            Err(LockError::Held {
-                by: format!("ZooKeeper {node}"),
-                holder,
-                since: None,
-            })
-        }
-        Err(e) => Err(failed(e.to_string())),
+    match zookeeper::create_ephemeral(zk, &node, owner.as_bytes()).await {
+        Ok(held) => Ok(held),
+        Err(EphemeralError::Exists { holder }) => Err(LockError::Held {
+            by: format!("ZooKeeper {node}"),
+            holder,
+            since: None,
+        }),
+        Err(EphemeralError::Failed { why }) => Err(LockError::Failed {
+            what: format!("ZooKeeper {} {node}", zk.quorum.join(",")),
+            why,
+        }),
     }
 }

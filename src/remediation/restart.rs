@@ -16,16 +16,16 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::gate::{GateReport, Resume};
-use super::{
-    new_trigger_id, ControlError, FlinkControl, JarRun, OracleControl, RestorePoint,
-    SavepointStatus,
+use super::new_trigger_id;
+use crate::collectors::control::{
+    ControlError, FlinkControl, JarRun, OracleControl, RestorePoint, SavepointStatus,
 };
-use crate::agent::history::History;
-use crate::agent::Probe;
+use crate::collectors::Probe;
 use crate::config::{PipelineConfig, ResubmitConfig};
 use crate::observation::{
     error_chain, is_terminal_state, ConnectorSession, Observation, Timestamp,
 };
+use crate::store::History;
 
 /// The steps of a restart, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -1115,7 +1115,9 @@ where
             .iter()
             .max_by_key(|o| o.observed_at)
             .cloned()
-            .unwrap_or_else(|| crate::agent::probe::missing(&p.name, now, "no observation taken"));
+            .unwrap_or_else(|| {
+                crate::collectors::probe::missing(&p.name, now, "no observation taken")
+            });
         let gate = super::gate::evaluate(&super::gate::GateInput {
             pipeline: p,
             observation: &newest,

@@ -11,8 +11,9 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use logminer_doctor::agent::{self, CollectorProbe, Deps, Shared};
+use logminer_doctor::agent::{self, Deps, Shared};
 use logminer_doctor::collectors::output::FileSinkCollector;
+use logminer_doctor::collectors::CollectorProbe;
 use logminer_doctor::collectors::Collectors;
 use logminer_doctor::config::{Config, Env, OutputConfig, OutputFormat};
 use logminer_doctor::observation::Timestamp;

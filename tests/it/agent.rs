@@ -11,14 +11,15 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use logminer_doctor::agent::alerts::{AlertError, AlertMessage, Channel, SendFuture};
-use logminer_doctor::agent::history::History;
-use logminer_doctor::agent::metrics::System;
-use logminer_doctor::agent::{self, Deps, Probe, ProbeResult, Shared};
+use logminer_doctor::agent::{self, Deps, Shared};
 use logminer_doctor::collectors::output::FileSinkCollector;
+use logminer_doctor::collectors::System;
 use logminer_doctor::collectors::{collect, Collectors, OracleSource};
+use logminer_doctor::collectors::{Probe, ProbeResult};
 use logminer_doctor::config::{Config, Env, OutputConfig, OutputFormat, PipelineConfig};
 use logminer_doctor::observation::{OracleSnapshot, Signal, Timestamp};
 use logminer_doctor::simulator::{Sim, World};
+use logminer_doctor::store::History;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
@@ -623,7 +624,7 @@ async fn a_corrupt_history_database_is_reported_and_probing_goes_on() {
     let state = dir.path().join("state");
     std::fs::create_dir_all(&state).unwrap();
     std::fs::write(
-        state.join(agent::history::FILE_NAME),
+        state.join(logminer_doctor::store::FILE_NAME),
         b"this is not an SQLite database, not even its header.......................",
     )
     .unwrap();
@@ -783,7 +784,7 @@ async fn a_locked_history_database_is_reported_and_probing_goes_on() {
     let state = dir.path().join("state");
     drop(History::open(&state).unwrap());
     // Another process holds the write lock for the whole run.
-    let other = rusqlite::Connection::open(state.join(agent::history::FILE_NAME)).unwrap();
+    let other = rusqlite::Connection::open(state.join(logminer_doctor::store::FILE_NAME)).unwrap();
     other.execute_batch("BEGIN EXCLUSIVE").unwrap();
     let running = start(config, probe.clone(), Vec::new()).await;
     minutes(1).await;
@@ -1025,7 +1026,7 @@ async fn a_damaged_history_is_moved_aside_and_the_paged_incident_carried_over() 
         h.save_alert_state("orders", &paged).await.unwrap();
         fill_with_observations(&h, dir.path()).await;
     }
-    let file = state.join(logminer_doctor::agent::history::FILE_NAME);
+    let file = state.join(logminer_doctor::store::FILE_NAME);
     damage_last_pages(&file);
 
     let h = History::open(&state).expect("a new history replaces the damaged one");
@@ -1036,7 +1037,7 @@ async fn a_damaged_history_is_moved_aside_and_the_paged_incident_carried_over() 
         .filter(|n| n.contains(".corrupt-"))
         .collect();
     assert!(!moved.is_empty(), "the damaged file is kept for inspection");
-    assert_eq!(h.alert_state("orders").await.unwrap(), paged);
+    assert_eq!(h.alert_state::<AlertState>("orders").await.unwrap(), paged);
 
     // A file that is not a database at all (and no WAL beside it) is treated the same way.
     drop(h);
@@ -1048,7 +1049,7 @@ async fn a_damaged_history_is_moved_aside_and_the_paged_incident_carried_over() 
     std::fs::write(&file, b"not a database, not at all").unwrap();
     let h = History::open(&state).expect("a new history");
     assert_eq!(
-        h.alert_state("orders").await.unwrap(),
+        h.alert_state::<AlertState>("orders").await.unwrap(),
         AlertState::default()
     );
 }
@@ -1075,13 +1076,13 @@ async fn damage_found_while_running_is_moved_aside_and_the_history_goes_on() {
     // Damage the file under the open connection (a bad sector, a stray write), past the pages
     // that hold the alert state.
     let (o, keep) = fill_with_observations(&h, dir.path()).await;
-    let file = state.join(logminer_doctor::agent::history::FILE_NAME);
+    let file = state.join(logminer_doctor::store::FILE_NAME);
     damage_last_pages(&file);
 
     let moved = h.recover_if_damaged().await.unwrap().expect("moved aside");
     assert!(moved.exists(), "{}", moved.display());
     // The same handle now writes to the new database, which kept the paged incident.
-    assert_eq!(h.alert_state("orders").await.unwrap(), paged);
+    assert_eq!(h.alert_state::<AlertState>("orders").await.unwrap(), paged);
     h.record_observation(&o, keep).await.unwrap();
     assert_eq!(h.recover_if_damaged().await.unwrap(), None);
 }
@@ -1093,12 +1094,12 @@ async fn fill_with_observations(
     dir: &Path,
 ) -> (
     logminer_doctor::observation::Observation,
-    logminer_doctor::agent::history::Retention,
+    logminer_doctor::store::Retention,
 ) {
     let (_d, _c, probe) = setup(&["orders"], "");
     let config = config(dir, &["orders"], "");
     let o = probe.probe(&config.pipelines[0]).await.observation;
-    let keep = logminer_doctor::agent::history::Retention {
+    let keep = logminer_doctor::store::Retention {
         max_age: Duration::from_secs(365 * 86_400),
         max_count: 100_000,
     };

@@ -308,7 +308,7 @@ async fn failed_deliveries_keep_webhook_tokens_and_alertmanager_passwords_out_of
     let running = sim::start(config, probe.clone(), channels).await;
     probe.world("orders").checkpoints_fail = true;
     let state = dir.path().join("state");
-    let history = logminer_doctor::agent::history::History::open(&state).unwrap();
+    let history = logminer_doctor::store::History::open(&state).unwrap();
     let mut sent = Vec::new();
     for _ in 0..240 {
         sent = history.alerts("orders").await.unwrap();

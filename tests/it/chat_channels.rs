@@ -475,8 +475,8 @@ async fn the_agent_alerts_every_configured_channel_and_resolves_them() {
 fn chinese_messages_translate_the_evidence_of_every_common_verdict() {
     use logminer_doctor::agent::alerts::chat::parts;
     use logminer_doctor::agent::alerts::dedup::Send;
+    use logminer_doctor::diagnose::Bundle;
     use logminer_doctor::diagnose::{diagnose, DiagnoseOptions};
-    use logminer_doctor::observation::Bundle;
     let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
     let mut untranslated = vec![];
     for name in [

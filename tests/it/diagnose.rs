@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use logminer_doctor::diagnose::{diagnose, Cause, DiagnoseOptions, Severity, Thresholds};
-use logminer_doctor::observation::{Bundle, BundlePipeline, Observation, Signal, Timestamp};
+use logminer_doctor::diagnose::{Bundle, BundlePipeline};
+use logminer_doctor::observation::{Observation, Signal, Timestamp};
 use logminer_doctor::simulator::{self, Connector, Scenario};
 
 /// One row of the table: a fixture, the verdict it must produce, and text the evidence,

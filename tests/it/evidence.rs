@@ -10,12 +10,13 @@
 
 use std::time::Duration;
 
+use logminer_doctor::diagnose::Bundle;
 use logminer_doctor::diagnose::{
     diagnose, Cause, DiagnoseOptions, Diagnosis, Severity, Strength, Thresholds,
 };
 use logminer_doctor::observation::{
-    Bundle, CommittedFile, JobDetail, JobManagerStatus, Observation, OracleSnapshot,
-    OutputSnapshot, Signal, SourceThreadState, Timestamp,
+    CommittedFile, JobDetail, JobManagerStatus, Observation, OracleSnapshot, OutputSnapshot,
+    Signal, SourceThreadState, Timestamp,
 };
 
 const STEP: u64 = 15;

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use logminer_doctor::collectors::control::{FlinkControl, JarRun, SavepointStatus};
 use logminer_doctor::collectors::flink::model::{Exceptions, ThreadDump};
 use logminer_doctor::collectors::flink::{
     exception_list, source_thread_state, FlinkCollector, FlinkRestClient,
@@ -10,7 +11,6 @@ use logminer_doctor::collectors::flink::{
 use logminer_doctor::collectors::FlinkSource;
 use logminer_doctor::config::FlinkConfig;
 use logminer_doctor::observation::{FlinkSnapshot, JobManagerStatus, SourceThreadState};
-use logminer_doctor::remediation::{FlinkControl, JarRun, SavepointStatus};
 use url::Url;
 
 use crate::fake_flink::{fixture, recorded_endpoints, FakeFlink, JOB, SOURCE_VERTEX, TASKMANAGER};

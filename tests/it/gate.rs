@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use logminer_doctor::config::Config;
+use logminer_doctor::diagnose::Bundle;
 use logminer_doctor::diagnose::{diagnose, Cause, DiagnoseOptions};
-use logminer_doctor::observation::{Bundle, Observation, Signal};
+use logminer_doctor::observation::{Observation, Signal};
 use logminer_doctor::remediation::auto::{decide, AutoDecision};
 use logminer_doctor::remediation::gate::{
     evaluate, GateInput, GateReport, LockState, Resume, Status,

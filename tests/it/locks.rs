@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use logminer_doctor::agent::history::History;
 use logminer_doctor::config::ZooKeeperConfig;
 use logminer_doctor::observation::Timestamp;
 use logminer_doctor::remediation::lock::{acquire, node_path, LockError};
+use logminer_doctor::store::History;
 
 use crate::support::flink::ClusterTest;
 

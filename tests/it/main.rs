@@ -30,6 +30,8 @@ mod gate;
 mod diagnose;
 // Evidence strength: hints never convict, strong proof decides early (issue 11's traps).
 mod evidence;
+// The layering of src/: no module imports a higher layer, no cycles, drivers at home.
+mod layers;
 // explain on invented texts and on the corpus of real error texts.
 mod explain;
 // The FileSink output collector on real directories.

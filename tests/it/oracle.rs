@@ -847,8 +847,8 @@ async fn rows_saved_by_the_capture_script_are_accepted_as_they_are() {
 
 #[tokio::test]
 async fn the_kill_procedure_is_called_with_binds_and_its_refusals_are_worded() {
+    use logminer_doctor::collectors::control::OracleControl;
     use logminer_doctor::collectors::oracle::KillError;
-    use logminer_doctor::remediation::OracleControl;
     let fake = Fake {
         client: (19, 3),
         ..Fake::default()

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use logminer_doctor::clock::SystemClock;
+use logminer_doctor::collectors::control::{FlinkControl, JarRun, SavepointStatus};
 use logminer_doctor::collectors::flink::FlinkCollector;
 use logminer_doctor::collectors::output::FileSinkCollector;
 use logminer_doctor::collectors::zookeeper::ZooKeeperCollector;
@@ -20,13 +21,12 @@ use logminer_doctor::config::{
     FlinkConfig, OutputConfig, OutputFormat, ScnColumn, ZooKeeperConfig,
 };
 use logminer_doctor::diagnose::{diagnose, Cause, DiagnoseOptions, Diagnosis, Thresholds};
+use logminer_doctor::diagnose::{Bundle, BundlePipeline};
 use logminer_doctor::observation::{
-    Bundle, BundlePipeline, ConnectorSession, JobManagerStatus, Observation, OracleSnapshot,
-    Signal, SourceThreadState, SqlKind, SqlStats, Timestamp,
+    ConnectorSession, JobManagerStatus, Observation, OracleSnapshot, Signal, SourceThreadState,
+    SqlKind, SqlStats, Timestamp,
 };
-use logminer_doctor::remediation::{
-    new_trigger_id, wait_for_state, FlinkControl, JarRun, SavepointStatus,
-};
+use logminer_doctor::remediation::{new_trigger_id, wait_for_state};
 use tokio::time::Instant;
 use url::Url;
 

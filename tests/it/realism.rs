@@ -33,21 +33,22 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use logminer_doctor::agent::history::History;
-use logminer_doctor::agent::{self, CollectorProbe, Deps, Probe, ProbeResult, Shared};
+use logminer_doctor::agent::{self, Deps, Shared};
 use logminer_doctor::clock::SystemClock;
 use logminer_doctor::collectors::flink::FlinkCollector;
 use logminer_doctor::collectors::oracle::OracleCollector;
 use logminer_doctor::collectors::output::FileSinkCollector;
 use logminer_doctor::collectors::zookeeper::ZooKeeperCollector;
 use logminer_doctor::collectors::{sample, Collectors, OracleSource};
+use logminer_doctor::collectors::{CollectorProbe, Probe, ProbeResult};
 use logminer_doctor::config::{Config, PipelineConfig};
+use logminer_doctor::diagnose::{Bundle, BundlePipeline};
 use logminer_doctor::diagnose::{Cause, Severity};
 use logminer_doctor::observation::{
-    Bundle, BundlePipeline, ConnectorSession, Observation, OracleSnapshot, Signal, SqlKind,
-    Timestamp,
+    ConnectorSession, Observation, OracleSnapshot, Signal, SqlKind, Timestamp,
 };
 use logminer_doctor::remediation::gate::{self, GateInput, LockState, Resume};
+use logminer_doctor::store::History;
 use serde_json::Value;
 
 use crate::support::feed::Feed;

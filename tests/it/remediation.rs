@@ -12,21 +12,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use logminer_doctor::agent::history::History;
 use logminer_doctor::agent::remediate::ClusterRemediator;
-use logminer_doctor::agent::{self, CollectorProbe, Deps, Shared};
+use logminer_doctor::agent::{self, Deps, Shared};
 use logminer_doctor::clock::SystemClock;
+use logminer_doctor::collectors::control::OracleControl;
 use logminer_doctor::collectors::flink::FlinkCollector;
 use logminer_doctor::collectors::output::FileSinkCollector;
 use logminer_doctor::collectors::zookeeper::ZooKeeperCollector;
+use logminer_doctor::collectors::CollectorProbe;
 use logminer_doctor::collectors::{sample, Collectors, OracleSource};
 use logminer_doctor::config::{Config, PipelineConfig};
 use logminer_doctor::observation::{ConnectorSession, OracleSnapshot, Signal, SqlKind, Timestamp};
-use logminer_doctor::remediation::commands::cluster_control;
+use logminer_doctor::remediation::cluster::cluster_control;
 use logminer_doctor::remediation::restart::{
     Bounds, GatedRestart, LogProgress, Outcome, Progress, Request, Restart, Step,
 };
-use logminer_doctor::remediation::OracleControl;
+use logminer_doctor::store::History;
 use serde_json::Value;
 use tokio::time::Instant;
 
@@ -702,7 +703,7 @@ async fn watch_restarts_a_dead_connection(name: &str, half_open: bool) {
     assert_eq!(log.last().unwrap().1["result"], "succeeded", "{log:?}");
     // What `history` prints of it.
     let h = History::open(&p.state_dir).unwrap();
-    let text = logminer_doctor::agent::commands::actions_text(
+    let text = logminer_doctor::commands::history::actions_text(
         "orders",
         &h.actions("orders", Timestamp::from_unix_millis(0))
             .await

@@ -8,16 +8,17 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use logminer_doctor::agent::{Probe, ProbeResult};
+use logminer_doctor::collectors::control::{
+    FlinkControl, JarRun, OracleControl, RestorePoint, SavepointStatus,
+};
 use logminer_doctor::collectors::flink::FlinkError;
+use logminer_doctor::collectors::{Probe, ProbeResult};
 use logminer_doctor::config::PipelineConfig;
-use logminer_doctor::observation::{Bundle, Observation, Signal, Timestamp};
+use logminer_doctor::diagnose::Bundle;
+use logminer_doctor::observation::{Observation, Signal, Timestamp};
 use logminer_doctor::remediation::gate::{evaluate, GateInput, LockState};
 use logminer_doctor::remediation::restart::{
     Bounds, LogProgress, Outcome, Restart, RestartReport, Step,
-};
-use logminer_doctor::remediation::{
-    FlinkControl, JarRun, OracleControl, RestorePoint, SavepointStatus,
 };
 
 const FIXED: &str = "a3f5c0d2e4b6478890abcdef12345678";
@@ -585,8 +586,7 @@ async fn a_restart_whose_gate_failed_does_nothing_and_costs_no_budget() {
     });
     assert!(!gate.passed());
     let flink = Scripted::new(&old_job(), Stop::Completes, Submit::Accepted, "RUNNING");
-    let history =
-        logminer_doctor::agent::history::History::open(&dir.path().join("state")).unwrap();
+    let history = logminer_doctor::store::History::open(&dir.path().join("state")).unwrap();
     let probe = Frozen(o.clone());
     let progress = LogProgress::default();
     let r = Restart::<_, NoOracle, _> {

@@ -13,7 +13,9 @@ use super::model::{
     CheckpointStats, ErrorBody, JarList, JarRunResponse, JarUpload, OperationResult,
     TriggerResponse,
 };
-use crate::remediation::{FlinkControl, JarRun, RestorePoint, SavepointStatus};
+use crate::collectors::control::{
+    ControlError, FlinkControl, JarRun, RestorePoint, SavepointStatus,
+};
 
 /// Why a call to a JobManager failed.
 #[derive(Debug, thiserror::Error)]
@@ -317,6 +319,15 @@ fn throwable_text(v: &serde_json::Value) -> String {
     let class = v.get("class").and_then(|s| s.as_str()).unwrap_or_default();
     let text = if trace.is_empty() { class } else { trace };
     text.chars().take(MESSAGE_CHARS).collect()
+}
+
+impl ControlError for FlinkError {
+    fn is_transient(&self) -> bool {
+        FlinkError::is_transient(self)
+    }
+    fn is_duplicate_job(&self) -> bool {
+        FlinkError::is_duplicate_job(self)
+    }
 }
 
 impl FlinkControl for FlinkRestClient {

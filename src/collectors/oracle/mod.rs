@@ -491,7 +491,7 @@ pub enum KillError {
     Oracle(#[from] OracleError),
 }
 
-impl<D: Driver> crate::remediation::OracleControl for OracleCollector<D> {
+impl<D: Driver> crate::collectors::control::OracleControl for OracleCollector<D> {
     type Error = KillError;
 
     /// One direct login and one call: `BEGIN <procedure>(:sid, :serial, :inst); END;`. The

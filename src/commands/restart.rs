@@ -1,150 +1,17 @@
-//! The remediation commands: `gate` (the pre-restart checks, exit 0 only when every one
-//! passes) and `restart` (the plan; with `--apply` the gated restart). Wiring and printing
-//! only; the decisions are in `gate` and `restart`.
+//! `restart`: the plan; with `--apply` the gated restart, its progress and its outcome.
 
 use std::fmt::Write as _;
 use std::io::IsTerminal as _;
 use std::path::Path;
 use std::time::Duration;
 
-use super::cluster::ClusterControl;
-use super::gate::{GateReport, Status};
-use super::restart::{
-    Bounds, GatedRestart, LogProgress, Outcome, Progress, Request, Restart, Step,
-};
-use crate::agent::history::History;
-use crate::agent::{CollectorProbe, Probe};
-use crate::clock::SystemClock;
-use crate::collectors::flink::FlinkRestClient;
-use crate::collectors::oracle::OracleCollector;
-use crate::collectors::zookeeper::ZooKeeperCollector;
-use crate::commands::{real_collectors, select, CommandError};
-use crate::config::{Config, PipelineConfig, ProcessEnv};
+use super::gate::{gate_text, json, one, Args};
+use super::{select, CommandError};
+use crate::config::{Config, ProcessEnv};
 use crate::exit::Exit;
-use crate::observation::{error_chain, Observation};
+use crate::remediation::gate::Status;
+use crate::remediation::restart::{GatedRestart, LogProgress, Outcome, Progress, Request, Step};
 use crate::report::Format;
-
-/// What `gate` and `restart` were asked.
-#[derive(Debug, Clone)]
-pub struct Args {
-    /// Only this pipeline.
-    pub pipeline: Option<String>,
-    /// The restart point the operator gives.
-    pub from_scn: Option<u64>,
-    /// A savepoint or checkpoint path the operator names.
-    pub savepoint: Option<String>,
-    /// Execute (`restart --apply`).
-    pub apply: bool,
-}
-
-/// The cluster control of a pipeline: every JobManager, led by the one ZooKeeper names.
-pub fn cluster_control(p: &PipelineConfig) -> ClusterControl {
-    ClusterControl::new(
-        p.flink
-            .jobmanagers
-            .iter()
-            .map(|u| FlinkRestClient::new(u.clone(), p.flink.request_timeout))
-            .collect(),
-        p.zookeeper.clone().map(ZooKeeperCollector::new),
-    )
-}
-
-/// The observations a gate judges before its own fresh one: what `watch` recorded recently, or
-/// else one taken now, 5 s before the gate's (two observations, so the heartbeat and the
-/// tables' activity can be compared). One probe serves both, and the verification after: the
-/// monitoring account logs in once.
-async fn observe<P: Probe>(config: &Config, p: &PipelineConfig, probe: &P) -> Vec<Observation> {
-    let mut window = crate::agent::commands::recent_history(config, p).await;
-    if window.is_empty() {
-        window.push(probe.probe(p).await.observation);
-        tokio::time::sleep(Duration::from_secs(5)).await;
-    }
-    window
-}
-
-async fn one(
-    config: &Config,
-    p: &PipelineConfig,
-    req: &Request,
-    progress: &dyn Progress,
-) -> GatedRestart {
-    let history = match History::open(&config.agent.state_dir) {
-        Ok(h) => Some(h),
-        Err(e) => {
-            // The gate then reports the budget and the lock as UNKNOWN: never a silent PASS.
-            tracing::error!(error = %error_chain(&e), "Cannot open the state database.");
-            None
-        }
-    };
-    let mut probe = CollectorProbe::new(SystemClock);
-    probe.insert(&p.name, real_collectors(p), p.probe_deadline());
-    let window = observe(config, p, &probe).await;
-    let control = cluster_control(p);
-    let oracle = OracleCollector::new(p.oracle.clone());
-    let restart = Restart {
-        pipeline: p,
-        control: &control,
-        oracle: Some(&oracle),
-        probe: &probe,
-        history: history.as_ref(),
-        progress,
-        bounds: Bounds::of(p),
-    };
-    restart.gated(&window, req).await
-}
-
-/// `gate [-p NAME] [--from-scn N] [--savepoint PATH]`.
-pub async fn gate(config_path: &Path, args: Args, format: Format) -> Result<Exit, CommandError> {
-    let config = Config::load(config_path, &ProcessEnv)?;
-    let pipelines = select(&config, args.pipeline.as_deref())?;
-    let req = Request {
-        apply: false,
-        from_scn: args.from_scn,
-        given_state: args.savepoint.clone(),
-    };
-    let mut reports = vec![];
-    for p in pipelines {
-        let progress = LogProgress {
-            pipeline: p.name.clone(),
-        };
-        reports.push(one(&config, p, &req, &progress).await.gate);
-    }
-    match format {
-        Format::Json => println!("{}", json(&reports)),
-        Format::Text => {
-            for r in &reports {
-                print!("{}", gate_text(r));
-            }
-        }
-    }
-    Ok(Exit::most_urgent(reports.iter().map(GateReport::exit)))
-}
-
-fn json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_default()
-}
-
-/// The gate for people: the verdict, then one line per check.
-pub fn gate_text(r: &GateReport) -> String {
-    let mut s = String::new();
-    let verdict = match r.exit() {
-        Exit::Ok => "PASS: a restart is safe now",
-        Exit::Critical => "FAIL: do not restart now",
-        _ => "UNKNOWN: the gate cannot decide; do not restart",
-    };
-    let _ = writeln!(s, "gate {}: {verdict}", r.pipeline);
-    let width = r.checks.iter().map(|c| c.title.len()).max().unwrap_or(0);
-    for c in &r.checks {
-        let _ = writeln!(
-            s,
-            "  {:<7} {:<width$}  {}",
-            c.status.as_str(),
-            c.title,
-            c.fact
-        );
-    }
-    s
-}
 
 /// `restart [-p NAME] [--apply] [--from-scn N] [--savepoint PATH]`.
 pub async fn restart(config_path: &Path, args: Args, format: Format) -> Result<Exit, CommandError> {

@@ -1,6 +1,6 @@
-//! How the agent gets one observation of a pipeline: the `Probe` seam, and `CollectorProbe`,
-//! which runs a pipeline's four collectors (real ones in `watch`, simulated ones in tests) and
-//! times each.
+//! One observation of a pipeline, as `watch` and remediation take it: the `Probe` seam, and
+//! `CollectorProbe`, which runs a pipeline's four collectors (real ones in `watch`, `gate` and
+//! `restart`, simulated ones in tests) and times each (`System` names them).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -9,16 +9,46 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::metrics::System;
+use super::{collect, Collectors, FlinkSource, OracleSource, OutputSource, ZooKeeperSource};
 use crate::clock::Clock;
-use crate::collectors::{
-    collect, Collectors, FlinkSource, OracleSource, OutputSource, ZooKeeperSource,
-};
 use crate::config::PipelineConfig;
 use crate::observation::{
     FlinkSnapshot, Observation, OracleSnapshot, OutputSnapshot, Signal, Timestamp,
     ZooKeeperSnapshot,
 };
+
+/// One of the four collectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum System {
+    /// The database.
+    Oracle,
+    /// The Flink cluster.
+    Flink,
+    /// ZooKeeper.
+    Zookeeper,
+    /// The FileSink directory.
+    Output,
+}
+
+impl System {
+    /// Every collector.
+    pub const ALL: [System; 4] = [
+        System::Oracle,
+        System::Flink,
+        System::Zookeeper,
+        System::Output,
+    ];
+
+    /// Its label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            System::Oracle => "oracle",
+            System::Flink => "flink",
+            System::Zookeeper => "zookeeper",
+            System::Output => "output",
+        }
+    }
+}
 
 /// One probe's result.
 #[derive(Debug, Clone)]

@@ -1,5 +1,8 @@
-//! The agent's history in SQLite (bundled) under the state directory: observations (bounded by
-//! age and count), the timeline of verdicts, alerts sent, alert state, silences and actions.
+//! The state database: SQLite (bundled) under the state directory, shared by `watch` (the
+//! agent), remediation (the audit log of actions, the restart budget, the pipeline lock's row)
+//! and the `history`/`silence` commands. It holds observations (bounded by age and count), the
+//! timeline of verdicts, alerts sent, alert state (a JSON document the agent's alert logic owns),
+//! silences, actions and lock holders. The only module that uses `rusqlite`.
 //!
 //! Every call runs on tokio's blocking pool: SQLite blocks, and a locked database waits out its
 //! busy timeout there rather than on a runtime thread. Errors name the database file and carry a
@@ -13,9 +16,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::alerts::dedup::{AlertState, Notice};
 use crate::config::redact_urls;
 use crate::diagnose::{Cause, Diagnosis};
 use crate::observation::{Observation, Timestamp};
@@ -541,8 +544,12 @@ impl History {
             .collect()
     }
 
-    /// The persisted alert state of `pipeline` (default when none).
-    pub async fn alert_state(&self, pipeline: &str) -> Result<AlertState, HistoryError> {
+    /// The persisted alert state of `pipeline` (default when none). The state is the agent's
+    /// (`agent::alerts::dedup::AlertState`); it is stored as JSON.
+    pub async fn alert_state<S: DeserializeOwned + Default>(
+        &self,
+        pipeline: &str,
+    ) -> Result<S, HistoryError> {
         let pipeline = pipeline.to_owned();
         let json: Option<String> = self
             .with("read alert state", move |c| {
@@ -555,7 +562,7 @@ impl History {
             })
             .await?;
         match json {
-            None => Ok(AlertState::default()),
+            None => Ok(S::default()),
             Some(j) => serde_json::from_str(&j).map_err(|source| HistoryError::Decode {
                 path: self.path.clone(),
                 what: "alert state",
@@ -565,10 +572,10 @@ impl History {
     }
 
     /// Saves the alert state of `pipeline`.
-    pub async fn save_alert_state(
+    pub async fn save_alert_state<S: Serialize>(
         &self,
         pipeline: &str,
-        state: &AlertState,
+        state: &S,
     ) -> Result<(), HistoryError> {
         let (pipeline, json) = (pipeline.to_owned(), to_json(state));
         self.with("store alert state", move |c| {
@@ -582,13 +589,14 @@ impl History {
         .await
     }
 
-    /// Records one delivery attempt's outcome (after retries).
-    pub async fn record_alert(
+    /// Records one delivery attempt's outcome (after retries); `notice` is the agent's
+    /// `agent::alerts::dedup::Notice`, stored as its serde name.
+    pub async fn record_alert<N: Serialize>(
         &self,
         pipeline: &str,
         at: Timestamp,
         channel: &'static str,
-        notice: Notice,
+        notice: N,
         cause: Cause,
         error: Option<String>,
     ) -> Result<(), HistoryError> {

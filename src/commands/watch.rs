@@ -1,0 +1,41 @@
+//! `watch`: the agent with the real collectors (and, where `auto = true`, the real cluster
+//! control), until SIGINT or SIGTERM.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::{real_collectors, CommandError};
+use crate::agent::remediate::ClusterRemediator;
+use crate::agent::Deps;
+use crate::clock::SystemClock;
+use crate::collectors::oracle::OracleCollector;
+use crate::collectors::CollectorProbe;
+use crate::config::{Config, ProcessEnv};
+use crate::exit::Exit;
+
+/// `watch`: binds `[agent] listen` and runs the agent until SIGINT or SIGTERM.
+pub async fn watch(config_path: &Path) -> Result<Exit, CommandError> {
+    let config = Config::load(config_path, &ProcessEnv)?;
+    let mut probe = CollectorProbe::new(SystemClock);
+    for p in &config.pipelines {
+        probe.insert(&p.name, real_collectors(p), p.probe_deadline());
+    }
+    let addr = config.agent.listen;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| CommandError::Listen { addr, source })?;
+    let mut deps = Deps::from_config(probe, &config);
+    // Oracle for the kill procedure, only where the agent may restart on its own.
+    let oracles = config
+        .pipelines
+        .iter()
+        .filter(|p| p.remediation.auto)
+        .map(|p| (p.name.clone(), OracleCollector::new(p.oracle.clone())))
+        .collect();
+    deps.remediator = Some(Arc::new(ClusterRemediator::new(
+        deps.probe.clone(),
+        oracles,
+    )));
+    crate::agent::run(config, deps, listener, crate::signal::shutdown()).await?;
+    Ok(Exit::Ok)
+}
