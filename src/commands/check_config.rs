@@ -10,7 +10,9 @@ use crate::collectors::output::FileSinkCollector;
 use crate::collectors::zookeeper::ZooKeeperCollector;
 use crate::collectors::{FlinkSource as _, OutputSource as _, ZooKeeperSource as _};
 use crate::config::{Config, ProcessEnv};
+use crate::diagnose::Fact;
 use crate::exit::Exit;
+use crate::lang::Lang;
 use crate::observation::{JobManagerStatus, Signal};
 use crate::report::Format;
 
@@ -25,12 +27,28 @@ pub struct Check {
     pub target: String,
     /// ok, unreachable or not_checked.
     pub status: &'static str,
-    /// Details.
-    pub detail: String,
+    /// Details (English in JSON).
+    #[serde(serialize_with = "english")]
+    pub detail: Fact,
+}
+
+fn english<S: serde::Serializer>(f: &Fact, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&f.en())
+}
+
+/// A status word in `lang`.
+fn status_word(status: &str, lang: Lang) -> &str {
+    match (status, lang) {
+        (s, Lang::En) => s,
+        ("ok", Lang::Zh) => "正常",
+        ("unreachable", Lang::Zh) => "无法访问",
+        ("not_checked", Lang::Zh) => "未检查",
+        (s, Lang::Zh) => s,
+    }
 }
 
 /// `check-config`.
-pub async fn check_config(path: &Path, format: Format) -> Result<Exit, CommandError> {
+pub async fn check_config(path: &Path, format: Format, lang: Lang) -> Result<Exit, CommandError> {
     let config = Config::load(path, &ProcessEnv)?;
     let mut checks = Vec::new();
     for p in &config.pipelines {
@@ -39,9 +57,9 @@ pub async fn check_config(path: &Path, format: Format) -> Result<Exit, CommandEr
             .test_connection()
             .await
         {
-            Ok(detail) => ("ok", detail),
-            Err(e) if e.kind().is_own_trouble() => ("not_checked", e.to_string()),
-            Err(e) => ("unreachable", e.to_string()),
+            Ok((server, client)) => ("ok", Fact::OracleLoginWorks { server, client }),
+            Err(e) if e.kind().is_own_trouble() => ("not_checked", Fact::error(e.to_string())),
+            Err(e) => ("unreachable", Fact::error(e.to_string())),
         };
         checks.push(Check {
             pipeline: p.name.clone(),
@@ -59,22 +77,19 @@ pub async fn check_config(path: &Path, format: Format) -> Result<Exit, CommandEr
                         jobs,
                     } => (
                         "ok",
-                        format!(
-                            "Flink {flink_version}; {} job(s) named {:?}",
-                            jobs.len(),
-                            p.flink.job_name
-                        ),
+                        Fact::FlinkAnswers {
+                            version: flink_version.clone(),
+                            jobs: jobs.len() as u64,
+                            job_name: p.flink.job_name.clone(),
+                        },
                     ),
-                    JobManagerStatus::LeaderElection => (
-                        "ok",
-                        "answers, but a leader election is in progress".to_string(),
-                    ),
-                    JobManagerStatus::LeaderUnreachable => (
-                        "unreachable",
-                        "answers, but its leader is gone (RecipientUnreachableException)"
-                            .to_string(),
-                    ),
-                    JobManagerStatus::Unreachable { error } => ("unreachable", error.clone()),
+                    JobManagerStatus::LeaderElection => ("ok", Fact::JobManagerElecting),
+                    JobManagerStatus::LeaderUnreachable => {
+                        ("unreachable", Fact::JobManagerLeaderGone)
+                    }
+                    JobManagerStatus::Unreachable { error } => {
+                        ("unreachable", Fact::error(error.clone()))
+                    }
                 };
                 checks.push(Check {
                     pipeline: p.name.clone(),
@@ -98,8 +113,8 @@ pub async fn check_config(path: &Path, format: Format) -> Result<Exit, CommandEr
                             detail: server
                                 .mode
                                 .as_ref()
-                                .map(|m| format!("mode {m}"))
-                                .unwrap_or_else(|| "no answer to srvr/ruok".into()),
+                                .map(|m| Fact::ZookeeperMode { mode: m.clone() })
+                                .unwrap_or(Fact::ZookeeperNoAnswer),
                         });
                     }
                     checks.push(Check {
@@ -108,8 +123,8 @@ pub async fn check_config(path: &Path, format: Format) -> Result<Exit, CommandEr
                         target: format!("{}/{}", zk.root, zk.cluster_id),
                         status: "ok",
                         detail: match &value.leader_rest_url {
-                            Some(url) => format!("leading JobManager: {url}"),
-                            None => "no JobManager leads (no leader node)".into(),
+                            Some(url) => Fact::ZookeeperLeader { url: url.clone() },
+                            None => Fact::ZookeeperNoLeaderNode,
                         },
                     });
                 }
@@ -118,7 +133,7 @@ pub async fn check_config(path: &Path, format: Format) -> Result<Exit, CommandEr
                     system: "zookeeper",
                     target: zk.quorum.join(","),
                     status: "unreachable",
-                    detail: other.error().unwrap_or_default().to_string(),
+                    detail: Fact::error(other.error().unwrap_or_default()),
                 }),
             }
         }
@@ -133,27 +148,42 @@ pub async fn check_config(path: &Path, format: Format) -> Result<Exit, CommandEr
                 "unreachable"
             },
             detail: match &scan {
-                Signal::Observed { value: s } => format!(
-                    "{} committed files ({} bytes), {} in progress",
-                    s.committed_files, s.committed_bytes, s.in_progress_files
-                ),
-                other => other.error().unwrap_or_default().to_string(),
+                Signal::Observed { value: s } => Fact::OutputScanned {
+                    files: s.committed_files,
+                    bytes: s.committed_bytes,
+                    in_progress: s.in_progress_files,
+                },
+                other => Fact::error(other.error().unwrap_or_default()),
             },
         });
     }
     let bad = checks.iter().any(|c| c.status == "unreachable");
     match format {
         Format::Text => {
-            println!(
-                "{}: valid, {} pipeline(s)",
-                config.path.display(),
-                config.pipelines.len()
-            );
+            match lang {
+                Lang::En => println!(
+                    "{}: valid, {} pipeline(s)",
+                    config.path.display(),
+                    config.pipelines.len()
+                ),
+                Lang::Zh => println!(
+                    "{}：配置有效，共 {} 个管道",
+                    config.path.display(),
+                    config.pipelines.len()
+                ),
+            }
             for c in &checks {
-                println!(
-                    "  {} {} {}: {} ({})",
-                    c.pipeline, c.system, c.target, c.status, c.detail
-                );
+                let (status, detail) = (status_word(c.status, lang), c.detail.render(lang));
+                match lang {
+                    Lang::En => println!(
+                        "  {} {} {}: {status} ({detail})",
+                        c.pipeline, c.system, c.target
+                    ),
+                    Lang::Zh => println!(
+                        "  {} {} {}：{status}（{detail}）",
+                        c.pipeline, c.system, c.target
+                    ),
+                }
             }
         }
         Format::Json => println!(

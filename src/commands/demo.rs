@@ -1,10 +1,10 @@
 //! `demo`: the whole loop on the simulated pipeline, one scenario per cause.
 
 use super::CommandError;
-use crate::lang::Lang;
 use crate::clock::{Clock as _, SystemClock};
 use crate::diagnose::{diagnose, DiagnoseOptions, Diagnosis, Thresholds};
 use crate::exit::Exit;
+use crate::lang::Lang;
 use crate::observation::Timestamp;
 use crate::report::{self, Format};
 use crate::simulator::{self, Scenario};

@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use super::history::recent_history;
 use super::{real_collectors, select, CommandError};
-use crate::lang::Lang;
 use crate::clock::SystemClock;
 use crate::collectors::sample;
 use crate::config::{Config, ProcessEnv};
 use crate::diagnose::{diagnose, Bundle, BundlePipeline, DiagnoseOptions, Diagnosis};
 use crate::exit::Exit;
+use crate::lang::Lang;
 use crate::report::{self, Format};
 
 /// What `diagnose` was asked.

@@ -5,9 +5,9 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use super::CommandError;
-use crate::lang::Lang;
 use crate::diagnose::explain::explain;
 use crate::exit::Exit;
+use crate::lang::Lang;
 use crate::report::{self, Format};
 
 /// `explain [FILE]`.

@@ -13,6 +13,7 @@ use crate::collectors::oracle::OracleCollector;
 use crate::collectors::{CollectorProbe, Probe};
 use crate::config::{Config, PipelineConfig, ProcessEnv};
 use crate::exit::Exit;
+use crate::lang::Lang;
 use crate::observation::{error_chain, Observation};
 use crate::remediation::cluster::cluster_control;
 use crate::remediation::gate::GateReport;
@@ -79,7 +80,12 @@ pub(super) async fn one(
 }
 
 /// `gate [-p NAME] [--from-scn N] [--savepoint PATH]`.
-pub async fn gate(config_path: &Path, args: Args, format: Format) -> Result<Exit, CommandError> {
+pub async fn gate(
+    config_path: &Path,
+    args: Args,
+    format: Format,
+    lang: Lang,
+) -> Result<Exit, CommandError> {
     let config = Config::load(config_path, &ProcessEnv)?;
     let pipelines = select(&config, args.pipeline.as_deref())?;
     let req = Request {
@@ -98,7 +104,7 @@ pub async fn gate(config_path: &Path, args: Args, format: Format) -> Result<Exit
         Format::Json => println!("{}", json(&reports)),
         Format::Text => {
             for r in &reports {
-                print!("{}", gate_text(r));
+                print!("{}", gate_text(r, lang));
             }
         }
     }
@@ -111,22 +117,34 @@ pub(super) fn json<T: serde::Serialize>(v: &T) -> String {
 }
 
 /// The gate for people: the verdict, then one line per check.
-pub fn gate_text(r: &GateReport) -> String {
+pub fn gate_text(r: &GateReport, lang: Lang) -> String {
     let mut s = String::new();
-    let verdict = match r.exit() {
-        Exit::Ok => "PASS: a restart is safe now",
-        Exit::Critical => "FAIL: do not restart now",
-        _ => "UNKNOWN: the gate cannot decide; do not restart",
+    let verdict = match (r.exit(), lang) {
+        (Exit::Ok, Lang::En) => "PASS: a restart is safe now",
+        (Exit::Critical, Lang::En) => "FAIL: do not restart now",
+        (_, Lang::En) => "UNKNOWN: the gate cannot decide; do not restart",
+        (Exit::Ok, Lang::Zh) => "PASS：现在可以安全重启",
+        (Exit::Critical, Lang::Zh) => "FAIL：现在不要重启",
+        (_, Lang::Zh) => "UNKNOWN：gate 无法判断；不要重启",
     };
-    let _ = writeln!(s, "gate {}: {verdict}", r.pipeline);
-    let width = r.checks.iter().map(|c| c.title.len()).max().unwrap_or(0);
+    let _ = match lang {
+        Lang::En => writeln!(s, "gate {}: {verdict}", r.pipeline),
+        Lang::Zh => writeln!(s, "gate {}：{verdict}", r.pipeline),
+    };
+    // Padded by characters: a Chinese title is wider in bytes than it looks.
+    let width = r
+        .checks
+        .iter()
+        .map(|c| c.title_in(lang).chars().count())
+        .max()
+        .unwrap_or(0);
     for c in &r.checks {
         let _ = writeln!(
             s,
             "  {:<7} {:<width$}  {}",
             c.status.as_str(),
-            c.title,
-            c.fact
+            c.title_in(lang),
+            c.fact.render(lang)
         );
     }
     s

@@ -6,10 +6,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::{select, CommandError};
-use crate::lang::Lang;
 use crate::clock::{Clock as _, SystemClock};
 use crate::config::{Config, PipelineConfig, ProcessEnv};
 use crate::exit::Exit;
+use crate::lang::Lang;
 use crate::observation::{error_chain, Observation, Timestamp};
 use crate::report::{self, Format};
 use crate::store::{History, TimelineEntry};
@@ -62,11 +62,7 @@ pub async fn history(
 }
 
 /// The audit log for people: one line per action, oldest first (nothing when there is none).
-pub fn actions_text(
-    pipeline: &str,
-    actions: &[(Timestamp, String, String)],
-    lang: Lang,
-) -> String {
+pub fn actions_text(pipeline: &str, actions: &[(Timestamp, String, String)], lang: Lang) -> String {
     let mut s = String::new();
     if actions.is_empty() {
         return s;
@@ -130,12 +126,7 @@ pub fn timeline_text(entries: &[TimelineEntry], since: Duration, lang: Lang) -> 
     }
     for e in entries {
         let d = &e.diagnosis;
-        let _ = writeln!(
-            s,
-            "{}  {}",
-            d.observed_at,
-            report::status_line(d, lang)
-        );
+        let _ = writeln!(s, "{}  {}", d.observed_at, report::status_line(d, lang));
         for ev in &d.evidence {
             let _ = writeln!(s, "    - {}", ev.fact.render(lang));
         }

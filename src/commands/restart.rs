@@ -9,12 +9,18 @@ use super::gate::{gate_text, json, one, Args};
 use super::{select, CommandError};
 use crate::config::{Config, ProcessEnv};
 use crate::exit::Exit;
+use crate::lang::Lang;
 use crate::remediation::gate::Status;
 use crate::remediation::restart::{GatedRestart, LogProgress, Outcome, Progress, Request, Step};
 use crate::report::Format;
 
 /// `restart [-p NAME] [--apply] [--from-scn N] [--savepoint PATH]`.
-pub async fn restart(config_path: &Path, args: Args, format: Format) -> Result<Exit, CommandError> {
+pub async fn restart(
+    config_path: &Path,
+    args: Args,
+    format: Format,
+    lang: Lang,
+) -> Result<Exit, CommandError> {
     let config = Config::load(config_path, &ProcessEnv)?;
     let pipelines = select(&config, args.pipeline.as_deref())?;
     let [p] = pipelines.as_slice() else {
@@ -49,7 +55,7 @@ pub async fn restart(config_path: &Path, args: Args, format: Format) -> Result<E
     let result = one(&config, p, &req, progress.as_ref()).await;
     match format {
         Format::Json => println!("{}", json(&result)),
-        Format::Text => print!("{}", restart_text(&result, args.apply)),
+        Format::Text => print!("{}", restart_text(&result, args.apply, lang)),
     }
     Ok(match &result.restart {
         Some(r) if r.succeeded() => Exit::Ok,
@@ -63,18 +69,18 @@ pub async fn restart(config_path: &Path, args: Args, format: Format) -> Result<E
 }
 
 /// The plan, the gate and, after `--apply`, what happened.
-pub fn restart_text(r: &GatedRestart, applied: bool) -> String {
+pub fn restart_text(r: &GatedRestart, applied: bool, lang: Lang) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
         "Verdict now: {}",
-        crate::report::status_line(&r.diagnosis, crate::lang::Lang::En)
+        crate::report::status_line(&r.diagnosis, lang)
     );
     let _ = writeln!(s, "Plan for {}:", r.gate.pipeline);
     for (i, line) in r.plan.iter().enumerate() {
         let _ = writeln!(s, "  {}. {line}", i + 1);
     }
-    s.push_str(&gate_text(&r.gate));
+    s.push_str(&gate_text(&r.gate, lang));
     match (&r.restart, applied) {
         (_, false) => {
             let _ = writeln!(

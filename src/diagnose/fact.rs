@@ -1,4 +1,4 @@
-//! Every sentence the decision table says, as data: a typed fact with its numbers, ids, paths and
+//! Every sentence the decision table and the gate say, as data: a typed fact with its numbers, ids, paths and
 //! thresholds in fields, and its English and Chinese renderings side by side in one match.
 //!
 //! Why data and not prose: the same fact is read by people in two languages (text reports,
@@ -214,11 +214,11 @@ pub enum Fact {
     LeaderElectionAgo {
         ago: Secs,
     },
-    ZooKeeperNamesNoLeader,
+    ZookeeperNamesNoLeader,
     JobManagersElecting {
         urls: Vec<String>,
     },
-    ZooKeeperNamesDeadLeader {
+    ZookeeperNamesDeadLeader {
         url: String,
     },
     JobManagerSees {
@@ -576,7 +576,7 @@ pub enum Fact {
         why: Box<Fact>,
     },
     CheckJobManagers,
-    CheckZooKeeperQuorum,
+    CheckZookeeperQuorum,
     FixClusterFirst,
     NeverRestartLeaderless,
     WaitForStandby,
@@ -661,6 +661,162 @@ pub enum Fact {
     },
     AutoAction {
         text: String,
+    },
+
+    // --- the gate (remediation::gate): one fact per check -----------------------------------
+    NotObserved {
+        system: String,
+        error: Option<String>,
+    },
+    FailoverNow {
+        why: Box<Fact>,
+    },
+    NoJobManagerAnswers {
+        count: u64,
+    },
+    JobManagersListDifferent {
+        a: Box<Fact>,
+        b: Box<Fact>,
+    },
+    JobManagersAgree {
+        up: u64,
+        total: u64,
+        zookeeper_leader: Option<String>,
+    },
+    WhichCopyNameIt {
+        copies: String,
+    },
+    JobResubmitted {
+        job: String,
+        state: String,
+    },
+    NoJobToResubmit,
+    JobRunsCopies {
+        ids: Vec<String>,
+    },
+    OracleAnswers {
+        version: String,
+        role: String,
+        open_mode: String,
+        scn: u64,
+    },
+    DatabaseStateUnreadable {
+        error: String,
+    },
+    OracleDoesNotAnswer {
+        error: String,
+    },
+    OracleNotCollected {
+        reason: String,
+    },
+    NoRestartScnKnown {
+        why: Box<Fact>,
+    },
+    RedoCovers {
+        scn: u64,
+        sources: Vec<Fact>,
+        threads: Vec<(u32, u64)>,
+    },
+    RedoUncovered {
+        scn: u64,
+        sources: Vec<Fact>,
+        uncovered: Vec<u32>,
+        threads: Vec<(u32, u64)>,
+    },
+    Prerequisites {
+        log_mode: String,
+        supplemental_min: bool,
+    },
+    StateGiven {
+        path: String,
+    },
+    NoStateToResume,
+    StopWithSavepoint {
+        job: String,
+        retained: Option<bool>,
+        latest: Option<String>,
+    },
+    NoSavepointNow {
+        job: String,
+        state: String,
+    },
+    ResumeRetained {
+        job: String,
+        state: String,
+        path: String,
+    },
+    CheckpointNotRetained {
+        job: String,
+        state: String,
+        path: String,
+    },
+    CheckpointsUnreadable {
+        job: String,
+        state: String,
+    },
+    NoExternalizedCheckpoint {
+        job: String,
+        state: String,
+    },
+    BudgetLeft {
+        used: u64,
+        budget: u64,
+        window: Secs,
+    },
+    BudgetUsedUp {
+        used: u64,
+        budget: u64,
+        window: Secs,
+    },
+    RestartsUncountable {
+        error: String,
+    },
+    LockFree {
+        checked: String,
+    },
+    LockHeld {
+        holder: String,
+        by: String,
+    },
+    LockUnchecked {
+        why: String,
+    },
+    AdviseOnly,
+    NoResubmitConfigured,
+    JarMissing {
+        jar: String,
+    },
+    ResubmitConfigured {
+        jar: String,
+        entry_class: String,
+        parallelism: u64,
+        job_id: String,
+    },
+
+    // --- check-config: what each system answered --------------------------------------------
+    OracleLoginWorks {
+        server: String,
+        client: String,
+    },
+    FlinkAnswers {
+        version: String,
+        jobs: u64,
+        job_name: String,
+    },
+    JobManagerElecting,
+    JobManagerLeaderGone,
+    ZookeeperMode {
+        mode: String,
+    },
+    ZookeeperNoAnswer,
+    ZookeeperLeader {
+        url: String,
+    },
+    ZookeeperNoLeaderNode,
+    OutputScanned {
+        files: u64,
+        bytes: u64,
+        in_progress: u64,
     },
 
     // --- why a signal was not checked -------------------------------------------------------
@@ -823,7 +979,7 @@ impl Fact {
                 format!("a leader election was seen {} ago", d(ago)),
                 format!("{} 前出现过 JobManager 选主", d(ago)),
             ),
-            ZooKeeperNamesNoLeader => t(
+            ZookeeperNamesNoLeader => t(
                 "ZooKeeper names no leading JobManager".into(),
                 "ZooKeeper 中没有 leader JobManager".into(),
             ),
@@ -831,7 +987,7 @@ impl Fact {
                 format!("{} answer leader election / leader unreachable", urls.join(", ")),
                 format!("{} 返回正在选主或 leader 失联", urls.join(", ")),
             ),
-            ZooKeeperNamesDeadLeader { url } => t(
+            ZookeeperNamesDeadLeader { url } => t(
                 format!("ZooKeeper still names {url}, which does not answer"),
                 format!("ZooKeeper 仍指向 leader {url}，但它没有响应"),
             ),
@@ -1318,7 +1474,7 @@ impl Fact {
                 "Check the JobManager processes and the network to them; nothing can be restarted until one leads.".into(),
                 "检查 JobManager 进程及到它们的网络；在有 leader 之前不能重启任何作业。".into(),
             ),
-            CheckZooKeeperQuorum => t(
+            CheckZookeeperQuorum => t(
                 "Check ZooKeeper (`echo srvr | nc <zk> 2181`): without a quorum no JobManager can be elected.".into(),
                 "检查 ZooKeeper（`echo srvr | nc <zk> 2181`）：没有多数派就选不出 JobManager。".into(),
             ),
@@ -1517,6 +1673,199 @@ impl Fact {
             Indented { fact } => format!("  {}", fact.render(l)),
             AutoAction { text } => t(format!("Auto-remediation: {text}"), format!("自动处置：{text}")),
 
+            NotObserved { system, error } => match error {
+                Some(e) => t(format!("{system} not observed: {e}"), format!("未观测到 {system}：{e}")),
+                None => t(format!("{system} not observed"), format!("未观测到 {system}")),
+            },
+            FailoverNow { why } => t(
+                format!("failover in progress: {}", why.render(l)),
+                format!("正在主备切换：{}", why.render(l)),
+            ),
+            NoJobManagerAnswers { count } => t(
+                format!("no JobManager answers ({count})"),
+                format!("{count} 个 JobManager 都没有响应"),
+            ),
+            JobManagersListDifferent { a, b } => t(
+                format!("the JobManagers list different jobs (two clusters or a split brain): {}; {}", a.render(l), b.render(l)),
+                format!("各 JobManager 列出的作业不同（两个集群或脑裂）：{}；{}", a.render(l), b.render(l)),
+            ),
+            JobManagersAgree { up, total, zookeeper_leader } => {
+                let zk_en = zookeeper_leader.as_ref().map(|u| format!("; ZooKeeper names {u} leader")).unwrap_or_default();
+                let zk_zh = zookeeper_leader.as_ref().map(|u| format!("；ZooKeeper 中的 leader 为 {u}")).unwrap_or_default();
+                t(
+                    format!("{up} of {total} JobManager(s) answer and agree{zk_en}"),
+                    format!("{total} 个 JobManager 中 {up} 个响应且结果一致{zk_zh}"),
+                )
+            }
+            WhichCopyNameIt { copies } => t(
+                format!("which copy? {copies}; name the state to resume with --savepoint PATH"),
+                format!("该恢复哪一个作业副本？{copies}；请用 --savepoint PATH 指定要恢复的状态"),
+            ),
+            JobResubmitted { job, state } => t(
+                format!("job {job} is {state} (not running): a restart resubmits it"),
+                format!("Flink 作业 {job} 状态为 {state}（未运行）：重启会重新提交它"),
+            ),
+            NoJobToResubmit => t(
+                "no job with this name on the cluster: a restart submits it".into(),
+                "集群上没有该名称的作业：重启会提交它".into(),
+            ),
+            JobRunsCopies { ids } => t(
+                format!("the job runs {} times ({}): cancel the extra copy first", ids.len(), ids.join(", ")),
+                format!("同一作业在运行 {} 份（{}）：先取消多余的副本", ids.len(), ids.join(", ")),
+            ),
+            OracleAnswers { version, role, open_mode, scn } => t(
+                format!("Oracle {version} answers: {role} {open_mode}, current SCN {scn}"),
+                format!("Oracle {version} 有响应：{role} {open_mode}，当前 SCN {scn}"),
+            ),
+            DatabaseStateUnreadable { error } => t(
+                format!("the database state cannot be read: {error}"),
+                format!("无法读取数据库状态：{error}"),
+            ),
+            OracleDoesNotAnswer { error } => t(
+                format!("Oracle does not answer: {error}"),
+                format!("Oracle 没有响应：{error}"),
+            ),
+            OracleNotCollected { reason } => t(
+                format!("Oracle not collected: {reason}"),
+                format!("未采集 Oracle：{reason}"),
+            ),
+            NoRestartScnKnown { why } => t(
+                format!("no restart SCN known: {}; give one with --from-scn", why.render(l)),
+                format!("不知道重启点 SCN：{}；请用 --from-scn 指定", why.render(l)),
+            ),
+            RedoCovers { scn, sources, threads } => t(
+                format!("restart SCN {scn} (lowest of: {}); redo available on {}", list(sources, "; ", "；"), per_thread(threads, l)),
+                format!("重启点 SCN {scn}（取以下最小值：{}）；可用 redo：{}", list(sources, "; ", "；"), per_thread(threads, l)),
+            ),
+            RedoUncovered { scn, sources, uncovered, threads } => {
+                let ids = uncovered.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+                t(
+                    format!("restart SCN {scn} (lowest of: {}) is older than the oldest available redo on thread(s) {ids} ({}): restore the archived logs first", list(sources, "; ", "；"), per_thread(threads, l)),
+                    format!("重启点 SCN {scn}（取以下最小值：{}）早于 redo 线程 {ids} 上最早可用的日志（{}）：请先恢复归档日志", list(sources, "; ", "；"), per_thread(threads, l)),
+                )
+            }
+            Prerequisites { log_mode, supplemental_min } => t(
+                format!("LOG_MODE {log_mode}, minimal supplemental logging {}", if *supplemental_min { "on" } else { "off" }),
+                format!("LOG_MODE {log_mode}，最小补充日志{}", if *supplemental_min { "已开启" } else { "未开启" }),
+            ),
+            StateGiven { path } => t(
+                format!("given by the operator: {path}"),
+                format!("由操作员指定：{path}"),
+            ),
+            NoStateToResume => t(
+                "no job to take a savepoint from and no retained checkpoint known: name one with --savepoint PATH".into(),
+                "没有可做 savepoint 的作业，也不知道任何保留的检查点：请用 --savepoint PATH 指定".into(),
+            ),
+            StopWithSavepoint { job, retained, latest } => {
+                let (en, zh) = match (retained, latest) {
+                    (Some(true), Some(p)) => (
+                        format!("fallback allowed (checkpoints retained on cancel, latest {p})"),
+                        format!("允许回退（取消时保留检查点，最新为 {p}）"),
+                    ),
+                    (Some(true), None) => (
+                        "fallback allowed (retained on cancel) but no checkpoint completed yet".to_string(),
+                        "允许回退（取消时保留检查点），但还没有完成的检查点".to_string(),
+                    ),
+                    (Some(false), _) => (
+                        "no fallback (checkpoints are deleted on cancel)".to_string(),
+                        "不能回退（取消时会删除检查点）".to_string(),
+                    ),
+                    (None, _) => (
+                        "no fallback (checkpoint configuration not read)".to_string(),
+                        "不能回退（未读到检查点配置）".to_string(),
+                    ),
+                };
+                t(
+                    format!("job {job} RUNNING: stop with a savepoint; {en}"),
+                    format!("Flink 作业 {job} 运行中：用 savepoint 停止；{zh}"),
+                )
+            }
+            NoSavepointNow { job, state } => t(
+                format!("job {job} is {state}: no savepoint can be taken; wait for it to run or end"),
+                format!("Flink 作业 {job} 状态为 {state}：现在无法做 savepoint；等它运行或结束"),
+            ),
+            ResumeRetained { job, state, path } => t(
+                format!("job {job} {state}: resume from its retained checkpoint {path}"),
+                format!("Flink 作业 {job} {state}：从其保留的检查点 {path} 恢复"),
+            ),
+            CheckpointNotRetained { job, state, path } => t(
+                format!("job {job} {state}: its checkpoint {path} is not retained on cancel"),
+                format!("Flink 作业 {job} {state}：其检查点 {path} 在取消时不保留"),
+            ),
+            CheckpointsUnreadable { job, state } => t(
+                format!("job {job} {state}: its checkpoints could not be read"),
+                format!("Flink 作业 {job} {state}：无法读取其检查点"),
+            ),
+            NoExternalizedCheckpoint { job, state } => t(
+                format!("job {job} {state}: no externalized checkpoint to resume from"),
+                format!("Flink 作业 {job} {state}：没有可恢复的外部化检查点"),
+            ),
+            BudgetLeft { used, budget, window } => t(
+                format!("{used} of {budget} restarts used in the last {}", d(window)),
+                format!("最近 {} 内已重启 {used} 次（上限 {budget} 次）", d(window)),
+            ),
+            BudgetUsedUp { used, budget, window } => t(
+                format!("{used} of {budget} restarts used in the last {}: the budget is used up; a restart that keeps failing needs a person", d(window)),
+                format!("最近 {} 内已重启 {used} 次（上限 {budget} 次）：重启次数已用完；反复失败的重启需要人工处理", d(window)),
+            ),
+            RestartsUncountable { error } => t(
+                format!("the restarts cannot be counted: {error}"),
+                format!("无法统计重启次数：{error}"),
+            ),
+            LockFree { checked } => t(format!("lock free ({checked})"), format!("锁空闲（{checked}）")),
+            LockHeld { holder, by } => t(format!("held by {holder} ({by})"), format!("锁被 {holder} 持有（{by}）")),
+            LockUnchecked { why } => t(
+                format!("the lock cannot be checked: {why}"),
+                format!("无法检查锁：{why}"),
+            ),
+            AdviseOnly => t(
+                "mode = \"advise_only\": the doctor only prints the plan".into(),
+                "mode = \"advise_only\"：doctor 只打印计划，不执行".into(),
+            ),
+            NoResubmitConfigured => t(
+                "no [pipeline.remediation.resubmit]: the doctor does not know how to submit the job".into(),
+                "没有配置 [pipeline.remediation.resubmit]：doctor 不知道如何提交作业".into(),
+            ),
+            JarMissing { jar } => t(
+                format!("the job jar {jar} does not exist"),
+                format!("作业 jar {jar} 不存在"),
+            ),
+            ResubmitConfigured { jar, entry_class, parallelism, job_id } => t(
+                format!("{jar} ({entry_class}), parallelism {parallelism}, fixed job id {job_id}"),
+                format!("{jar}（{entry_class}），并行度 {parallelism}，固定 job id {job_id}"),
+            ),
+
+            OracleLoginWorks { server, client } => t(
+                format!("Oracle {server}; Oracle Client {client}; the login works"),
+                format!("Oracle {server}；Oracle Client {client}；登录成功"),
+            ),
+            FlinkAnswers { version, jobs, job_name } => t(
+                format!("Flink {version}; {jobs} job(s) named {job_name:?}"),
+                format!("Flink {version}；名为 {job_name:?} 的作业 {jobs} 个"),
+            ),
+            JobManagerElecting => t(
+                "answers, but a leader election is in progress".into(),
+                "有响应，但正在选主".into(),
+            ),
+            JobManagerLeaderGone => t(
+                "answers, but its leader is gone (RecipientUnreachableException)".into(),
+                "有响应，但其 leader 已失联（RecipientUnreachableException）".into(),
+            ),
+            ZookeeperMode { mode } => t(format!("mode {mode}"), format!("角色 {mode}")),
+            ZookeeperNoAnswer => t("no answer to srvr/ruok".into(), "srvr/ruok 没有应答".into()),
+            ZookeeperLeader { url } => t(
+                format!("leading JobManager: {url}"),
+                format!("当前 leader JobManager：{url}"),
+            ),
+            ZookeeperNoLeaderNode => t(
+                "no JobManager leads (no leader node)".into(),
+                "没有 leader JobManager（无 leader 节点）".into(),
+            ),
+            OutputScanned { files, bytes, in_progress } => t(
+                format!("{files} committed files ({bytes} bytes), {in_progress} in progress"),
+                format!("已提交文件 {files} 个（{bytes} 字节），进行中 {in_progress} 个"),
+            ),
+
             OutputNoStandIn { error, lacking } => {
                 let (en, zh) = match lacking {
                     Lacking::JobCounters => ("no job counters to stand in", "也没有作业计数器可替代"),
@@ -1601,6 +1950,18 @@ impl std::fmt::Display for Fact {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.en())
     }
+}
+
+/// Redo threads and where each begins ("thread 1 from SCN 1200").
+fn per_thread(threads: &[(u32, u64)], lang: Lang) -> String {
+    threads
+        .iter()
+        .map(|(t, scn)| match lang {
+            Lang::En => format!("thread {t} from SCN {scn}"),
+            Lang::Zh => format!("线程 {t} 自 SCN {scn} 起"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `used` of `limit` as a percentage with one decimal ("87.5%").

@@ -16,7 +16,7 @@ pub fn failover(o: &Observation) -> Option<Fact> {
     // JobManagers' REST endpoints answer meanwhile (they may wait for the new leader, or time out).
     let zk = o.zookeeper.value();
     if zk.is_some_and(|z| z.leader_rest_url.is_none() && z.servers.iter().any(|s| s.ok)) {
-        return Some(Fact::ZooKeeperNamesNoLeader);
+        return Some(Fact::ZookeeperNamesNoLeader);
     }
     let f = o.flink.value()?;
     let electing: Vec<String> = f
@@ -37,7 +37,7 @@ pub fn failover(o: &Observation) -> Option<Fact> {
     f.jobmanagers
         .iter()
         .any(|j| same_url(&j.url, url) && matches!(j.status, JobManagerStatus::Unreachable { .. }))
-        .then(|| Fact::ZooKeeperNamesDeadLeader { url: url.into() })
+        .then(|| Fact::ZookeeperNamesDeadLeader { url: url.into() })
 }
 
 /// Whether a failover is in progress in `o` (see [`failover`]).

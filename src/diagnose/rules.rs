@@ -925,7 +925,7 @@ fn step_leader_problem(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             Verdict::new(Cause::LeaderProblem, Fact::NoJobManagerReachable)
                 .facts(jm_facts)
                 .todo(Fact::CheckJobManagers)
-                .todo(Fact::CheckZooKeeperQuorum),
+                .todo(Fact::CheckZookeeperQuorum),
         );
     }
 

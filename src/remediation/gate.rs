@@ -12,8 +12,9 @@ use serde::Serialize;
 
 use crate::config::{PipelineConfig, RemediationMode};
 use crate::diagnose::questions::{disagreement, failover, redo_coverage, RedoCoverage};
-use crate::diagnose::RestartScn;
+use crate::diagnose::{Fact, RestartScn, Secs};
 use crate::exit::Exit;
+use crate::lang::Lang;
 use crate::observation::{is_terminal_state, JobDetail, Observation, Signal, Timestamp};
 
 /// A check's outcome.
@@ -45,12 +46,38 @@ pub struct Check {
     /// A stable key: `leader`, `job`, `oracle`, `redo`, `prerequisites`, `state`, `budget`,
     /// `lock`, `resubmit`.
     pub key: &'static str,
-    /// What is checked, for people.
+    /// What is checked, for people (English; [`Check::title_in`] for another language).
     pub title: &'static str,
     /// The outcome.
     pub status: Status,
-    /// The fact behind it, with its numbers.
-    pub fact: String,
+    /// The fact behind it, with its numbers (English in JSON).
+    #[serde(serialize_with = "english")]
+    pub fact: Fact,
+}
+
+impl Check {
+    /// What is checked, in `lang`.
+    pub fn title_in(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.title,
+            Lang::Zh => match self.key {
+                "leader" => "唯一 leader、无主备切换、各 JobManager 一致",
+                "job" => "作业恰好只有一份",
+                "oracle" => "Oracle 可访问",
+                "redo" => "重启点 SCN 在可用 redo 范围内",
+                "prerequisites" => "归档日志模式与补充日志已开启",
+                "state" => "有可恢复的状态",
+                "budget" => "重启次数未用完",
+                "lock" => "没有其他 doctor 在重启此管道",
+                "resubmit" => "已配置重新提交方式",
+                _ => self.title,
+            },
+        }
+    }
+}
+
+fn english<S: serde::Serializer>(f: &Fact, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&f.en())
 }
 
 /// Where a restart takes the job's state from.
@@ -157,7 +184,7 @@ impl GateReport {
         self.checks
             .iter()
             .filter(|c| c.status != Status::Pass)
-            .map(|c| format!("{} {}: {}", c.status.as_str(), c.title, c.fact))
+            .map(|c| format!("{} {}: {}", c.status.as_str(), c.title, c.fact.en()))
             .collect()
     }
 
@@ -167,12 +194,19 @@ impl GateReport {
     }
 }
 
-fn check(key: &'static str, title: &'static str, status: Status, fact: impl Into<String>) -> Check {
+fn check(key: &'static str, title: &'static str, status: Status, fact: Fact) -> Check {
     Check {
         key,
         title,
         status,
-        fact: fact.into(),
+        fact,
+    }
+}
+
+fn not_observed(system: &str, error: Option<&str>) -> Fact {
+    Fact::NotObserved {
+        system: system.into(),
+        error: error.map(str::to_owned),
     }
 }
 
@@ -213,7 +247,7 @@ fn leader(o: &Observation) -> Check {
                 "leader",
                 LEADER,
                 Status::Unknown,
-                format!("Flink not observed: {}", other.error().unwrap_or_default()),
+                not_observed("Flink", Some(other.error().unwrap_or_default())),
             )
         }
     };
@@ -224,7 +258,7 @@ fn leader(o: &Observation) -> Check {
             "leader",
             LEADER,
             Status::Fail,
-            format!("failover in progress: {why}"),
+            Fact::FailoverNow { why: Box::new(why) },
         );
     }
     let up: Vec<&str> = f
@@ -238,7 +272,9 @@ fn leader(o: &Observation) -> Check {
             "leader",
             LEADER,
             Status::Fail,
-            format!("no JobManager answers ({})", f.jobmanagers.len()),
+            Fact::NoJobManagerAnswers {
+                count: f.jobmanagers.len() as u64,
+            },
         );
     }
     if let Some((a, b)) = disagreement(o) {
@@ -246,42 +282,36 @@ fn leader(o: &Observation) -> Check {
             "leader",
             LEADER,
             Status::Fail,
-            format!(
-                "the JobManagers list different jobs (two clusters or a split brain): {a}; {b}"
-            ),
+            Fact::JobManagersListDifferent {
+                a: Box::new(a),
+                b: Box::new(b),
+            },
         );
     }
     let zk = match &o.zookeeper {
         Signal::Observed { value } => match &value.leader_rest_url {
-            Some(url) => format!("; ZooKeeper names {url} leader"),
-            None => {
-                return check(
-                    "leader",
-                    LEADER,
-                    Status::Fail,
-                    "ZooKeeper names no leading JobManager",
-                )
-            }
+            Some(url) => Some(url.clone()),
+            None => return check("leader", LEADER, Status::Fail, Fact::ZookeeperNamesNoLeader),
         },
         Signal::Missing { error } => {
             return check(
                 "leader",
                 LEADER,
                 Status::Unknown,
-                format!("ZooKeeper not observed: {error}"),
+                not_observed("ZooKeeper", Some(error)),
             )
         }
-        Signal::NotCollected { .. } => String::new(),
+        Signal::NotCollected { .. } => None,
     };
     check(
         "leader",
         LEADER,
         Status::Pass,
-        format!(
-            "{} of {} JobManager(s) answer and agree{zk}",
-            up.len(),
-            f.jobmanagers.len()
-        ),
+        Fact::JobManagersAgree {
+            up: up.len() as u64,
+            total: f.jobmanagers.len() as u64,
+            zookeeper_leader: zk,
+        },
     )
 }
 
@@ -294,7 +324,7 @@ const JOB: &str = "the job found exactly once";
 fn job_once(o: &Observation, state_given: bool) -> (Check, Option<&JobDetail>) {
     let Some(f) = o.flink.value() else {
         return (
-            check("job", JOB, Status::Unknown, "Flink not observed"),
+            check("job", JOB, Status::Unknown, not_observed("Flink", None)),
             None,
         );
     };
@@ -305,10 +335,9 @@ fn job_once(o: &Observation, state_given: bool) -> (Check, Option<&JobDetail>) {
                 "job",
                 JOB,
                 Status::Fail,
-                format!(
-                    "which copy? {}; name the state to resume with --savepoint PATH",
-                    f.ambiguous_copies.as_deref().unwrap_or_default()
-                ),
+                Fact::WhichCopyNameIt {
+                    copies: f.ambiguous_copies.clone().unwrap_or_default(),
+                },
             ),
             None,
         ),
@@ -318,47 +347,36 @@ fn job_once(o: &Observation, state_given: bool) -> (Check, Option<&JobDetail>) {
                     "job",
                     JOB,
                     Status::Pass,
-                    format!(
-                        "job {} is {} (not running): a restart resubmits it",
-                        j.id, j.state
-                    ),
+                    Fact::JobResubmitted {
+                        job: j.id.clone(),
+                        state: j.state.clone(),
+                    },
                 ),
                 Some(j),
             ),
-            None => (
-                check(
-                    "job",
-                    JOB,
-                    Status::Pass,
-                    "no job with this name on the cluster: a restart submits it",
-                ),
-                None,
-            ),
+            None => (check("job", JOB, Status::Pass, Fact::NoJobToResubmit), None),
         },
         1 => (
             check(
                 "job",
                 JOB,
                 Status::Pass,
-                format!(
-                    "job {} {} since {}",
-                    live[0].id, live[0].state, live[0].start_time
-                ),
+                Fact::JobSince {
+                    job: live[0].id.clone(),
+                    state: live[0].state.clone(),
+                    since: live[0].start_time,
+                },
             ),
             f.job.as_ref().filter(|j| j.id == live[0].id),
         ),
-        n => (
+        _ => (
             check(
                 "job",
                 JOB,
                 Status::Fail,
-                format!(
-                    "the job runs {n} times ({}): cancel the extra copy first",
-                    live.iter()
-                        .map(|j| j.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                Fact::JobRunsCopies {
+                    ids: live.iter().map(|j| j.id.clone()).collect(),
+                },
             ),
             None,
         ),
@@ -374,32 +392,37 @@ fn oracle(o: &Observation) -> Check {
                 "oracle",
                 ORACLE,
                 Status::Pass,
-                format!(
-                    "Oracle {} answers: {} {}, current SCN {}",
-                    db.version, db.role, db.open_mode, db.current_scn
-                ),
+                Fact::OracleAnswers {
+                    version: db.version.clone(),
+                    role: db.role.clone(),
+                    open_mode: db.open_mode.clone(),
+                    scn: db.current_scn,
+                },
             ),
             other => check(
                 "oracle",
                 ORACLE,
                 Status::Fail,
-                format!(
-                    "the database state cannot be read: {}",
-                    other.error().unwrap_or_default()
-                ),
+                Fact::DatabaseStateUnreadable {
+                    error: other.error().unwrap_or_default().into(),
+                },
             ),
         },
         Signal::Missing { error } => check(
             "oracle",
             ORACLE,
             Status::Fail,
-            format!("Oracle does not answer: {error}"),
+            Fact::OracleDoesNotAnswer {
+                error: error.clone(),
+            },
         ),
         Signal::NotCollected { reason } => check(
             "oracle",
             ORACLE,
             Status::Unknown,
-            format!("Oracle not collected: {reason}"),
+            Fact::OracleNotCollected {
+                reason: reason.clone(),
+            },
         ),
     }
 }
@@ -407,21 +430,17 @@ fn oracle(o: &Observation) -> Check {
 const REDO: &str = "restart SCN covered by available redo";
 
 fn redo(o: &Observation, restart: &RestartScn) -> Check {
-    let per_thread = |threads: &[crate::observation::RedoThread]| -> String {
-        threads
-            .iter()
-            .map(|t| format!("thread {} from SCN {}", t.thread, t.oldest_scn))
-            .collect::<Vec<_>>()
-            .join(", ")
+    let per_thread = |threads: &[crate::observation::RedoThread]| -> Vec<(u32, u64)> {
+        threads.iter().map(|t| (t.thread, t.oldest_scn)).collect()
     };
     match redo_coverage(o, restart) {
         RedoCoverage::NoRestartScn(why) => check(
             "redo",
             REDO,
             Status::Unknown,
-            format!("no restart SCN known: {why}; give one with --from-scn"),
+            Fact::NoRestartScnKnown { why: Box::new(why) },
         ),
-        RedoCoverage::RedoUnknown(why) => check("redo", REDO, Status::Unknown, why.en()),
+        RedoCoverage::RedoUnknown(why) => check("redo", REDO, Status::Unknown, why),
         RedoCoverage::Covered {
             scn,
             sources,
@@ -430,11 +449,11 @@ fn redo(o: &Observation, restart: &RestartScn) -> Check {
             "redo",
             REDO,
             Status::Pass,
-            format!(
-                "restart SCN {scn} (lowest of: {}); redo available on {}",
-                sources.iter().map(|f| f.en()).collect::<Vec<_>>().join("; "),
-                per_thread(threads)
-            ),
+            Fact::RedoCovers {
+                scn,
+                sources,
+                threads: per_thread(threads),
+            },
         ),
         RedoCoverage::Uncovered {
             scn,
@@ -445,16 +464,12 @@ fn redo(o: &Observation, restart: &RestartScn) -> Check {
             "redo",
             REDO,
             Status::Fail,
-            format!(
-                "restart SCN {scn} (lowest of: {}) is older than the oldest available redo on thread(s) {} ({}): restore the archived logs first",
-                sources.iter().map(|f| f.en()).collect::<Vec<_>>().join("; "),
-                uncovered
-                    .iter()
-                    .map(u32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                per_thread(threads)
-            ),
+            Fact::RedoUncovered {
+                scn,
+                sources,
+                uncovered,
+                threads: per_thread(threads),
+            },
         ),
     }
 }
@@ -469,10 +484,7 @@ fn prerequisites(o: &Observation) -> Check {
                 "prerequisites",
                 PREREQ,
                 Status::Unknown,
-                format!(
-                    "database state not observed: {}",
-                    other.error().unwrap_or_default()
-                ),
+                not_observed("V$DATABASE", Some(other.error().unwrap_or_default())),
             )
         }
         None => {
@@ -480,20 +492,15 @@ fn prerequisites(o: &Observation) -> Check {
                 "prerequisites",
                 PREREQ,
                 Status::Unknown,
-                "Oracle not observed",
+                not_observed("Oracle", None),
             )
         }
     };
     let archivelog = db.log_mode.eq_ignore_ascii_case("ARCHIVELOG");
-    let fact = format!(
-        "LOG_MODE {}, minimal supplemental logging {}",
-        db.log_mode,
-        if db.supplemental_logging_min {
-            "on"
-        } else {
-            "off"
-        }
-    );
+    let fact = Fact::Prerequisites {
+        log_mode: db.log_mode.clone(),
+        supplemental_min: db.supplemental_logging_min,
+    };
     let status = if archivelog && db.supplemental_logging_min {
         Status::Pass
     } else {
@@ -515,25 +522,20 @@ fn resume_state(
                 "state",
                 STATE,
                 Status::Pass,
-                format!("given by the operator: {path}"),
+                Fact::StateGiven { path: path.into() },
             ),
             Some(Resume::Given { path: path.into() }),
         );
     }
     if o.flink.value().is_none() {
         return (
-            check("state", STATE, Status::Unknown, "Flink not observed"),
+            check("state", STATE, Status::Unknown, not_observed("Flink", None)),
             None,
         );
     }
     let Some(j) = job else {
         return (
-            check(
-                "state",
-                STATE,
-                Status::Fail,
-                "no job to take a savepoint from and no retained checkpoint known: name one with --savepoint PATH",
-            ),
+            check("state", STATE, Status::Fail, Fact::NoStateToResume),
             None,
         );
     };
@@ -547,23 +549,10 @@ fn resume_state(
         .and_then(|c| c.external_path.clone());
     if j.state.eq_ignore_ascii_case("RUNNING") {
         let fallback = retained == Some(true);
-        let fact = match (retained, &last_path) {
-            (Some(true), Some(p)) => format!(
-                "job {} RUNNING: stop with a savepoint; fallback allowed (checkpoints retained on cancel, latest {p})",
-                j.id
-            ),
-            (Some(true), None) => format!(
-                "job {} RUNNING: stop with a savepoint; fallback allowed (retained on cancel) but no checkpoint completed yet",
-                j.id
-            ),
-            (Some(false), _) => format!(
-                "job {} RUNNING: stop with a savepoint; no fallback (checkpoints are deleted on cancel)",
-                j.id
-            ),
-            (None, _) => format!(
-                "job {} RUNNING: stop with a savepoint; no fallback (checkpoint configuration not read)",
-                j.id
-            ),
+        let fact = Fact::StopWithSavepoint {
+            job: j.id.clone(),
+            retained,
+            latest: last_path.clone(),
         };
         return (
             check("state", STATE, Status::Pass, fact),
@@ -580,10 +569,10 @@ fn resume_state(
                 "state",
                 STATE,
                 Status::Fail,
-                format!(
-                    "job {} is {}: no savepoint can be taken; wait for it to run or end",
-                    j.id, j.state
-                ),
+                Fact::NoSavepointNow {
+                    job: j.id.clone(),
+                    state: j.state.clone(),
+                },
             ),
             None,
         );
@@ -597,10 +586,11 @@ fn resume_state(
                 "state",
                 STATE,
                 Status::Pass,
-                format!(
-                    "job {} {}: resume from its retained checkpoint {path}",
-                    j.id, j.state
-                ),
+                Fact::ResumeRetained {
+                    job: j.id.clone(),
+                    state: j.state.clone(),
+                    path: path.clone(),
+                },
             ),
             Some(Resume::Retained {
                 job_id: j.id.clone(),
@@ -613,10 +603,11 @@ fn resume_state(
                 "state",
                 STATE,
                 Status::Fail,
-                format!(
-                    "job {} {}: its checkpoint {path} is not retained on cancel",
-                    j.id, j.state
-                ),
+                Fact::CheckpointNotRetained {
+                    job: j.id.clone(),
+                    state: j.state.clone(),
+                    path: path.clone(),
+                },
             ),
             None,
         ),
@@ -625,10 +616,10 @@ fn resume_state(
                 "state",
                 STATE,
                 Status::Unknown,
-                format!(
-                    "job {} {}: its checkpoints could not be read",
-                    j.id, j.state
-                ),
+                Fact::CheckpointsUnreadable {
+                    job: j.id.clone(),
+                    state: j.state.clone(),
+                },
             ),
             None,
         ),
@@ -637,10 +628,10 @@ fn resume_state(
                 "state",
                 STATE,
                 Status::Fail,
-                format!(
-                    "job {} {}: no externalized checkpoint to resume from",
-                    j.id, j.state
-                ),
+                Fact::NoExternalizedCheckpoint {
+                    job: j.id.clone(),
+                    state: j.state.clone(),
+                },
             ),
             None,
         ),
@@ -651,28 +642,34 @@ const BUDGET: &str = "restart budget not used up";
 
 fn budget(p: &PipelineConfig, used: &Result<u32, String>) -> Check {
     let r = &p.remediation;
-    let window = humantime::format_duration(r.budget_window);
+    let window = Secs::of(r.budget_window);
+    let budget = u64::from(r.budget_restarts.get());
     match used {
         Ok(n) if *n < r.budget_restarts.get() => check(
             "budget",
             BUDGET,
             Status::Pass,
-            format!("{n} of {} restarts used in the last {window}", r.budget_restarts),
+            Fact::BudgetLeft {
+                used: u64::from(*n),
+                budget,
+                window,
+            },
         ),
         Ok(n) => check(
             "budget",
             BUDGET,
             Status::Fail,
-            format!(
-                "{n} of {} restarts used in the last {window}: the budget is used up; a restart that keeps failing needs a person",
-                r.budget_restarts
-            ),
+            Fact::BudgetUsedUp {
+                used: u64::from(*n),
+                budget,
+                window,
+            },
         ),
         Err(e) => check(
             "budget",
             BUDGET,
             Status::Unknown,
-            format!("the restarts cannot be counted: {e}"),
+            Fact::RestartsUncountable { error: e.clone() },
         ),
     }
 }
@@ -681,20 +678,28 @@ const LOCK: &str = "no other doctor restarting this pipeline";
 
 fn lock(l: &LockState) -> Check {
     match l {
-        LockState::Free { checked } => {
-            check("lock", LOCK, Status::Pass, format!("lock free ({checked})"))
-        }
+        LockState::Free { checked } => check(
+            "lock",
+            LOCK,
+            Status::Pass,
+            Fact::LockFree {
+                checked: checked.clone(),
+            },
+        ),
         LockState::Held { by, holder } => check(
             "lock",
             LOCK,
             Status::Fail,
-            format!("held by {holder} ({by})"),
+            Fact::LockHeld {
+                holder: holder.clone(),
+                by: by.clone(),
+            },
         ),
         LockState::Unchecked { why } => check(
             "lock",
             LOCK,
             Status::Unknown,
-            format!("the lock cannot be checked: {why}"),
+            Fact::LockUnchecked { why: why.clone() },
         ),
     }
 }
@@ -704,19 +709,14 @@ const RESUBMIT: &str = "a resubmission configured";
 fn resubmit(p: &PipelineConfig) -> Check {
     let r = &p.remediation;
     if r.mode == RemediationMode::AdviseOnly {
-        return check(
-            "resubmit",
-            RESUBMIT,
-            Status::Fail,
-            "mode = \"advise_only\": the doctor only prints the plan",
-        );
+        return check("resubmit", RESUBMIT, Status::Fail, Fact::AdviseOnly);
     }
     let Some(s) = &r.resubmit else {
         return check(
             "resubmit",
             RESUBMIT,
             Status::Fail,
-            "no [pipeline.remediation.resubmit]: the doctor does not know how to submit the job",
+            Fact::NoResubmitConfigured,
         );
     };
     if !s.jar.is_file() {
@@ -724,20 +724,21 @@ fn resubmit(p: &PipelineConfig) -> Check {
             "resubmit",
             RESUBMIT,
             Status::Fail,
-            format!("the job jar {} does not exist", s.jar.display()),
+            Fact::JarMissing {
+                jar: s.jar.display().to_string(),
+            },
         );
     }
     check(
         "resubmit",
         RESUBMIT,
         Status::Pass,
-        format!(
-            "{} ({}), parallelism {}, fixed job id {}",
-            s.jar.display(),
-            s.entry_class,
-            s.parallelism,
-            s.job_id
-        ),
+        Fact::ResubmitConfigured {
+            jar: s.jar.display().to_string(),
+            entry_class: s.entry_class.clone(),
+            parallelism: u64::from(s.parallelism.get()),
+            job_id: s.job_id.clone(),
+        },
     )
 }
 

@@ -635,7 +635,7 @@ async fn stopped_copies_that_disagree_are_ambiguous_and_the_configured_id_settle
     );
     let job = report.check("job").unwrap();
     assert_eq!(job.status, logminer_doctor::remediation::gate::Status::Fail);
-    assert!(job.fact.starts_with("which copy?"), "{}", job.fact);
+    assert!(job.fact.en().starts_with("which copy?"), "{}", job.fact);
 
     // With the fixed job id configured, that copy is judged and nothing is ambiguous.
     let c = FlinkCollector::new(config_for(&jm.url))

@@ -130,12 +130,17 @@ fn a_dead_connection_on_a_healthy_cluster_passes_every_check() {
     let redo = r.check("redo").unwrap();
     assert!(
         redo.fact
+            .en()
             .starts_with(&format!("restart SCN {}", r.restart_scn.unwrap())),
         "{}",
         redo.fact
     );
     assert!(
-        r.check("leader").unwrap().fact.contains("ZooKeeper names"),
+        r.check("leader")
+            .unwrap()
+            .fact
+            .en()
+            .contains("ZooKeeper names"),
         "{:?}",
         r.check("leader")
     );
@@ -188,7 +193,12 @@ fn archive_log_mode_and_supplemental_logging_are_required() {
             Status::Fail,
             "{log_mode} {supplemental}"
         );
-        assert!(r.check("prerequisites").unwrap().fact.contains(log_mode));
+        assert!(r
+            .check("prerequisites")
+            .unwrap()
+            .fact
+            .en()
+            .contains(log_mode));
         only(&r, &["prerequisites"]);
     }
 }
@@ -221,6 +231,7 @@ fn the_restart_scn_is_the_lowest_known_never_the_flush_scn() {
         .check("redo")
         .unwrap()
         .fact
+        .en()
         .contains(&format!("SCN given with --from-scn {}", output_scn - 10)));
     // Without the operator's SCN the output's is covered.
     assert_eq!(status(&gate_with(&cfg, &o2, |_| {}), "redo"), Status::Pass);
@@ -237,7 +248,7 @@ fn what_cannot_be_decided_is_unknown_and_exits_3() {
     }
     let r = gate_with(&cfg, &o, |_| {});
     assert_eq!(status(&r, "redo"), Status::Unknown);
-    assert!(r.check("redo").unwrap().fact.contains("--from-scn"));
+    assert!(r.check("redo").unwrap().fact.en().contains("--from-scn"));
     assert_eq!(r.exit().code(), 3);
     // --from-scn decides it.
     assert_eq!(
@@ -264,7 +275,7 @@ fn what_cannot_be_decided_is_unknown_and_exits_3() {
         };
     });
     assert_eq!(status(&r, "lock"), Status::Fail);
-    assert!(r.check("lock").unwrap().fact.contains("host-b pid 42"));
+    assert!(r.check("lock").unwrap().fact.en().contains("host-b pid 42"));
     assert_eq!(r.exit().code(), 2);
     // Flink not observed.
     let mut o = last("real_feed_closed_dead_connection");
@@ -293,6 +304,7 @@ fn the_budget_counts_restarts_in_its_window() {
         .check("budget")
         .unwrap()
         .fact
+        .en()
         .contains("3 of 3 restarts used in the last 1h"));
 }
 
@@ -350,7 +362,7 @@ fn an_ended_job_resumes_from_its_retained_checkpoint_only_when_retained() {
             ..
         })
     ));
-    assert!(r.check("state").unwrap().fact.contains("no fallback"));
+    assert!(r.check("state").unwrap().fact.en().contains("no fallback"));
     // RESTARTING: no savepoint can be taken now.
     let mut o = last("real_feed_closed_dead_connection");
     if let Signal::Observed { value } = &mut o.flink {
@@ -366,12 +378,22 @@ fn without_a_way_to_resubmit_the_gate_blocks() {
     let cfg = config(dir.path(), "mode = \"advise_only\"");
     let r = gate_with(&cfg, &o, |_| {});
     assert_eq!(status(&r, "resubmit"), Status::Fail);
-    assert!(r.check("resubmit").unwrap().fact.contains("advise_only"));
+    assert!(r
+        .check("resubmit")
+        .unwrap()
+        .fact
+        .en()
+        .contains("advise_only"));
     let cfg = config(dir.path(), "");
     std::fs::remove_file(dir.path().join("orders-cdc.jar")).unwrap();
     let r = gate_with(&cfg, &o, |_| {});
     assert_eq!(status(&r, "resubmit"), Status::Fail);
-    assert!(r.check("resubmit").unwrap().fact.contains("does not exist"));
+    assert!(r
+        .check("resubmit")
+        .unwrap()
+        .fact
+        .en()
+        .contains("does not exist"));
 }
 
 #[test]

@@ -49,7 +49,7 @@ async fn oracle_live() {
         call_timeout: Duration::from_secs(10),
     };
     let c = OracleCollector::new(cfg.clone());
-    println!("{}", c.test_connection().await.expect("login"));
+    println!("{:?}", c.test_connection().await.expect("login"));
     let snap = c.observe().await;
     let snap = snap.value().unwrap_or_else(|| panic!("{snap:?}"));
     println!("{}", serde_json::to_string_pretty(snap).unwrap());

@@ -708,6 +708,7 @@ async fn watch_restarts_a_dead_connection(name: &str, half_open: bool) {
         &h.actions("orders", Timestamp::from_unix_millis(0))
             .await
             .unwrap(),
+        logminer_doctor::lang::Lang::En,
     );
     eprintln!("{text}");
     assert!(text.starts_with("Actions on orders (audit log):"), "{text}");
@@ -811,7 +812,8 @@ async fn missing_redo_fails_the_gate_and_nothing_is_restarted() {
     let redo = r.gate.check("redo").unwrap();
     assert_eq!(redo.status.as_str(), "FAIL", "{redo:?}");
     assert!(
-        redo.fact.contains("restart SCN 100") && redo.fact.contains("thread 1 from SCN 150"),
+        redo.fact.en().contains("restart SCN 100")
+            && redo.fact.en().contains("thread 1 from SCN 150"),
         "{}",
         redo.fact
     );
@@ -1264,7 +1266,7 @@ async fn two_doctors_racing_restart_the_job_once() {
     let lock = loser.gate.check("lock").unwrap();
     assert_eq!(lock.status.as_str(), "FAIL", "{lock:?}");
     assert!(
-        lock.fact.contains("ZooKeeper /logminer-doctor/locks/"),
+        lock.fact.en().contains("ZooKeeper /logminer-doctor/locks/"),
         "{}",
         lock.fact
     );

@@ -425,9 +425,9 @@ impl<D: Driver> OracleCollector<D> {
         Ok(())
     }
 
-    /// check-config's test: one direct login, the client version, the server version. Nothing
+    /// check-config's test: one direct login; the server's and the client's versions. Nothing
     /// is pooled.
-    pub async fn test_connection(&self) -> Result<String, OracleError> {
+    pub async fn test_connection(&self) -> Result<(String, String), OracleError> {
         self.gate()?;
         let shared = self.shared.clone();
         let budget = shared.settings.budget;
@@ -441,9 +441,7 @@ impl<D: Driver> OracleCollector<D> {
                 .driver
                 .client_version()
                 .map_err(|f| shared.failure(None, &f))?;
-            Ok(format!(
-                "Oracle {server}; Oracle Client {major}.{minor}; the login works"
-            ))
+            Ok((server.to_string(), format!("{major}.{minor}")))
         })
         .await;
         out.unwrap_or_else(|| {
