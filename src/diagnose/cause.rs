@@ -57,6 +57,8 @@ causes! {
     LogminerStuck => "logminer_stuck",
     /// The SCN a restart would resume from is older than the oldest available redo.
     MissingRedo => "missing_redo",
+    /// Output advances, but the connector reads redo more slowly than the database writes it.
+    FallingBehind => "falling_behind",
     /// The source reads but nothing is committed downstream.
     SinkStalled => "sink_stalled",
     /// The job is absent, terminal, or restarting in a loop for an unnamed reason.
@@ -97,6 +99,8 @@ pub struct CauseSpec {
     pub explain_rank: u8,
     /// DESIGN.md §2's default remediation, when `explain` has nothing more specific.
     pub default_fix: &'static str,
+    /// [`CauseSpec::default_fix`] in Chinese.
+    pub default_fix_zh: &'static str,
     /// Whether `watch` may restart for it.
     pub auto: AutoPolicy,
     /// Its title in alerts, in English.
@@ -112,6 +116,12 @@ pub(crate) const FIX_REDO_GONE: &str =
     logs (RMAN) or re-snapshot; then keep archived logs longer than the longest quiet period and \
     set heartbeat.interval.ms so the offset SCN moves on idle tables.";
 
+/// [`FIX_REDO_GONE`] in Chinese.
+pub(crate) const FIX_REDO_GONE_ZH: &str =
+    "不要从检查点或保存点重启：重启所需的重做日志已经没有了，重启会失败或\
+    跳过变更。先用 RMAN 恢复缺失的归档日志，或重新做全量快照；之后让归档日志保留时间长于最长的空闲\
+    期，并设置 heartbeat.interval.ms，使空闲表上的偏移量 SCN 也能前进。";
+
 const FIX_GENERIC: &str = "Look for the innermost \"Caused by:\" and any ORA-/TNS-/DPI- code in \
      the full trace, or run `logminer-doctor diagnose` on the pipeline to decide from live \
      observations.";
@@ -125,6 +135,8 @@ impl Cause {
                 severity: Ok,
                 explain_rank: 0,
                 default_fix: FIX_GENERIC,
+                default_fix_zh: "在完整的异常栈中找最内层的 \"Caused by:\" 和任何 ORA-/TNS-/DPI- 错误码，或对该链路运行 \
+             `logminer-doctor diagnose`，根据实时观测判定。",
                 auto: AutoPolicy::Nothing,
                 title_en: "healthy",
                 title_zh: "正常",
@@ -133,6 +145,8 @@ impl Cause {
                 severity: Ok,
                 explain_rank: 0,
                 default_fix: FIX_GENERIC,
+                default_fix_zh: "在完整的异常栈中找最内层的 \"Caused by:\" 和任何 ORA-/TNS-/DPI- 错误码，或对该链路运行 \
+             `logminer-doctor diagnose`，根据实时观测判定。",
                 auto: AutoPolicy::Nothing,
                 title_en: "source idle (no changes on the captured tables)",
                 title_zh: "源端空闲（采集表无变更）",
@@ -146,6 +160,10 @@ impl Cause {
                     fail fast: (ENABLE=broken) in the connection URL with an OS \
                     tcp_keepalive_time below the firewall/load-balancer idle timeout, or a driver \
                     read timeout (oracle.jdbc.ReadTimeout) longer than the slowest LogMiner call.",
+                default_fix_zh: "从保存点（或最近保留的检查点）重启作业；若还有残留的 Oracle 会话，将其 kill 掉。然后让\
+             失效的套接字尽快报错：在连接 URL 中加 (ENABLE=broken) 并把操作系统 \
+             tcp_keepalive_time 设得低于防火墙/负载均衡的空闲超时，或设置比最慢的 LogMiner 调用\
+             更长的驱动读超时（oracle.jdbc.ReadTimeout）。",
                 auto: AutoPolicy::Restart,
                 title_en: "the connector's LogMiner connection is dead",
                 title_zh: "连接器的 LogMiner 连接已断开",
@@ -156,6 +174,8 @@ impl Cause {
                 default_fix: "Restart the job so the connector opens a fresh LogMiner session, \
                     and review the log.mining.* settings (strategy, session.max.ms); if the same \
                     error returns, look for the ORA- code underneath.",
+                default_fix_zh: "重启作业，让连接器新建 LogMiner 会话，并检查 log.mining.* 参数（strategy、\
+             session.max.ms）；同样的错误再次出现时，找出其下的 ORA- 错误码。",
                 auto: AutoPolicy::Restart,
                 title_en: "LogMiner stuck: the mined SCN no longer advances",
                 title_zh: "LogMiner 卡住：挖掘的 SCN 不再推进",
@@ -164,6 +184,7 @@ impl Cause {
                 severity: Critical,
                 explain_rank: 9,
                 default_fix: FIX_REDO_GONE,
+                default_fix_zh: FIX_REDO_GONE_ZH,
                 auto: AutoPolicy::Refuse(
                     "not restarting: the restart SCN is older than the available redo, so the \
                      connector would fail with ORA-01291 or skip changes; restore the archived \
@@ -179,6 +200,8 @@ impl Cause {
                     operator: fix the slow sink or raise the checkpoint timeout; restart only if \
                     checkpoints keep failing. A source that already failed also fails \
                     checkpoints: check the earlier exceptions.",
+                default_fix_zh: "查看作业的检查点历史和出现反压的算子：修复慢的 sink 或调大检查点超时；只有检查点持续\
+             失败时才重启。已经失败的 source 也会让检查点失败，请先看更早的异常。",
                 auto: AutoPolicy::RestartWhenCheckpointsKeepFailing(
                     "not restarting a stalled sink whose checkpoints complete: the sink is slow, \
                      and a restart would only replay the same backlog into it",
@@ -193,6 +216,8 @@ impl Cause {
                     reason; once the restart gate passes, resubmit from the latest savepoint or \
                     retained checkpoint (and configure a restart strategy if restarts are \
                     disabled).",
+                default_fix_zh: "在作业异常历史中找到第一个异常，确定原因；重启闸门放行后，从最近的保存点或保留的检查点\
+             重新提交作业（若禁用了重启，请配置重启策略）。",
                 auto: AutoPolicy::Restart,
                 title_en: "the Flink job is not running",
                 title_zh: "Flink 作业未在运行",
@@ -203,6 +228,8 @@ impl Cause {
                 default_fix: "Fix the Flink cluster first: check ZooKeeper and which JobManager \
                     holds the leader node; never restart or resubmit the job into a cluster whose \
                     JobManagers disagree, and if the job runs twice, cancel the younger one.",
+                default_fix_zh: "先修复 Flink 集群：检查 ZooKeeper 以及哪个 JobManager 持有 leader 节点；JobManager \
+             之间意见不一致时切勿重启或重新提交作业；若作业同时运行了两份，取消较新的那一份。",
                 auto: AutoPolicy::Refuse(
                     "not restarting into a cluster without exactly one leader: fix the \
                      JobManagers and their HA configuration first",
@@ -216,6 +243,8 @@ impl Cause {
                 default_fix: "Database or network action: check the listener (lsnrctl status), \
                     the instance, and the route and firewall from the TaskManager host to the \
                     listener port; the restart gate stays closed until Oracle answers.",
+                default_fix_zh: "需要数据库或网络侧处理：检查监听器（lsnrctl status）、实例状态，以及从 TaskManager 主机\
+             到监听端口的路由和防火墙；Oracle 恢复应答之前重启闸门保持关闭。",
                 auto: AutoPolicy::Refuse(
                     "not restarting: the database does not answer, so a restarted connector \
                      could not connect either",
@@ -228,17 +257,35 @@ impl Cause {
                 explain_rank: 8,
                 default_fix: "A restart will not fix this: correct the setting or grant the \
                     message names, then restart from the latest savepoint.",
+                default_fix_zh: "重启无法解决：按报错修正配置或授予权限，然后从最近的保存点重启。",
                 auto: AutoPolicy::Refuse(
                     "not restarting: a restart does not fix a missing prerequisite or grant",
                 ),
                 title_en: "misconfigured (archive-log mode, supplemental logging or a grant)",
                 title_zh: "配置问题（归档模式、补充日志或权限）",
             },
+            Cause::FallingBehind => CauseSpec {
+                // WARNING while the lag only grows; the decision table makes it CRITICAL when
+                // purging will overtake the restart SCN within redo_headroom_warning.
+                severity: Severity::Warning,
+                explain_rank: 0,
+                default_fix: "Let the connector read faster (log.mining.batch.size.*, \
+                    log.mining.sleep.time.*, log.mining.strategy=online_catalog) and keep the \
+                    archived logs it has not read yet.",
+                default_fix_zh: "让连接器读得更快（log.mining.batch.size.*、log.mining.sleep.time.*、log.mining.strategy=online_catalog），并保留它还没读取的归档日志。",
+                auto: AutoPolicy::Refuse(
+                    "not restarting: a restart resumes from the same SCN and only adds the time \
+                     it takes",
+                ),
+                title_en: "falling behind (the connector reads redo slower than it is written)",
+                title_zh: "追不上（连接器读取 redo 的速度慢于数据库写入）",
+            },
             Cause::ResourceExhausted => CauseSpec {
                 severity: Critical,
                 explain_rank: 7,
                 default_fix: "Free or enlarge the exhausted resource the message names (memory, \
                     recovery area, tablespace, disk) before restarting.",
+                default_fix_zh: "先释放或扩充报错中指出的已耗尽资源（内存、快速恢复区、表空间、磁盘），再重启。",
                 auto: AutoPolicy::Refuse(
                     "not restarting: a restart does not free the exhausted resource and may make \
                      it worse",
@@ -250,6 +297,8 @@ impl Cause {
                 severity: Severity::Unknown,
                 explain_rank: 0,
                 default_fix: FIX_GENERIC,
+                default_fix_zh: "在完整的异常栈中找最内层的 \"Caused by:\" 和任何 ORA-/TNS-/DPI- 错误码，或对该链路运行 \
+             `logminer-doctor diagnose`，根据实时观测判定。",
                 auto: AutoPolicy::Refuse(
                     "not restarting: the doctor restarts only for a known cause",
                 ),

@@ -62,7 +62,7 @@ use std::sync::LazyLock;
 use regex::{Regex, RegexSet};
 use serde::Serialize;
 
-use super::cause::FIX_REDO_GONE;
+use super::cause::{FIX_REDO_GONE, FIX_REDO_GONE_ZH};
 use super::Cause;
 use crate::lang::Lang;
 
@@ -432,10 +432,6 @@ const FIX_HISTORY: &str = "Restore the schema history (for Flink CDC: restart fr
     or savepoint that holds it, not without state), or take a new snapshot (snapshot.mode \
     schema_only_recovery in 1.9, recovery in 2.x) after checking the history storage settings.";
 // The fixes in Chinese: the same steps, in the words a Chinese DBA or Flink engineer uses.
-const FIX_REDO_GONE_ZH: &str =
-    "不要从检查点或保存点重启：重启所需的重做日志已经没有了，重启会失败或\
-    跳过变更。先用 RMAN 恢复缺失的归档日志，或重新做全量快照；之后让归档日志保留时间长于最长的空闲\
-    期，并设置 heartbeat.interval.ms，使空闲表上的偏移量 SCN 也能前进。";
 const FIX_OVERWRITTEN_ZH: &str = "在 V$ARCHIVED_LOG 中查看所需序列号是否已归档：已归档则新的 \
     LogMiner 会话（重启作业）会从归档日志中读取；未归档则这段重做已丢失，需要恢复或重新快照。增加在线\
     重做日志组的数量或大小，或使用 log.mining.archive.log.only.mode，可避免 LogMiner 读取即将被覆盖的\
@@ -1674,6 +1670,26 @@ static PHRASE_RULES: &[PhraseRule] = &[
             "作业或其中某个 task 正在失败、重启或尚未运行，检查点因此失败",
             None,
         ),
+    },    PhraseRule {
+        pattern: r"(?i)now using the maximum batch size",
+        scope: Scope::Any,
+        rule: rule(
+            FallingBehind,
+            Symptom,
+            "The connector mines with its largest SCN window (log.mining.batch.size.max): it is \
+             behind the database and reads as fast as its settings allow, or the SCN jumped (an \
+             SCN gap, as Debezium's message says); if the lag keeps growing, it falls behind",
+            None,
+            "Debezium 1.9.7 / 2.1.4 OracleStreamingChangeEventSourceMetrics.updateBatchSize: \
+             \"The connector is now using the maximum batch size {} when querying the LogMiner \
+             view. This could be indicative of large SCN gaps\" (INFO)",
+        )
+        .zh(
+            "连接器已用到最大的 SCN 窗口（log.mining.batch.size.max）：它落后于数据库、正以配置允许\
+             的最快速度读取，或者 SCN 出现了大的跳跃（Debezium 提示的 SCN gap）；如果落后量持续增长，\
+             就是追不上",
+            None,
+        ),
     },
 ];
 
@@ -1814,43 +1830,7 @@ fn default_fix(cause: Cause) -> &'static str {
 
 /// [`default_fix`] in Chinese.
 fn default_fix_zh(cause: Cause) -> &'static str {
-    match cause {
-        MissingRedo => FIX_REDO_GONE_ZH,
-        DeadConnection => {
-            "从保存点（或最近保留的检查点）重启作业；若还有残留的 Oracle 会话，将其 kill 掉。然后让\
-             失效的套接字尽快报错：在连接 URL 中加 (ENABLE=broken) 并把操作系统 \
-             tcp_keepalive_time 设得低于防火墙/负载均衡的空闲超时，或设置比最慢的 LogMiner 调用\
-             更长的驱动读超时（oracle.jdbc.ReadTimeout）。"
-        }
-        LogminerStuck => {
-            "重启作业，让连接器新建 LogMiner 会话，并检查 log.mining.* 参数（strategy、\
-             session.max.ms）；同样的错误再次出现时，找出其下的 ORA- 错误码。"
-        }
-        SinkStalled => {
-            "查看作业的检查点历史和出现反压的算子：修复慢的 sink 或调大检查点超时；只有检查点持续\
-             失败时才重启。已经失败的 source 也会让检查点失败，请先看更早的异常。"
-        }
-        JobNotRunning => {
-            "在作业异常历史中找到第一个异常，确定原因；重启闸门放行后，从最近的保存点或保留的检查点\
-             重新提交作业（若禁用了重启，请配置重启策略）。"
-        }
-        LeaderProblem => {
-            "先修复 Flink 集群：检查 ZooKeeper 以及哪个 JobManager 持有 leader 节点；JobManager \
-             之间意见不一致时切勿重启或重新提交作业；若作业同时运行了两份，取消较新的那一份。"
-        }
-        OracleUnreachable => {
-            "需要数据库或网络侧处理：检查监听器（lsnrctl status）、实例状态，以及从 TaskManager 主机\
-             到监听端口的路由和防火墙；Oracle 恢复应答之前重启闸门保持关闭。"
-        }
-        Misconfigured => "重启无法解决：按报错修正配置或授予权限，然后从最近的保存点重启。",
-        ResourceExhausted => {
-            "先释放或扩充报错中指出的已耗尽资源（内存、快速恢复区、表空间、磁盘），再重启。"
-        }
-        Healthy | IdleSource | Unknown => {
-            "在完整的异常栈中找最内层的 \"Caused by:\" 和任何 ORA-/TNS-/DPI- 错误码，或对该链路运行 \
-             `logminer-doctor diagnose`，根据实时观测判定。"
-        }
-    }
+    cause.spec().default_fix_zh
 }
 
 /// One rule's texts and source, for the tests (every rule has Chinese wording) and the

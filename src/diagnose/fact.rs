@@ -441,10 +441,6 @@ pub enum Fact {
         over: Secs,
         last: Option<String>,
     },
-    ScnLagGrows {
-        from: u64,
-        to: u64,
-    },
     OrphanPartFiles {
         files: u64,
         oldest: Timestamp,
@@ -460,6 +456,31 @@ pub enum Fact {
         heartbeat: Box<Fact>,
     },
     NoOutputDuringSnapshot,
+
+    // --- falling behind ---------------------------------------------------------------------
+    LagAtCommits {
+        commits: u64,
+        from: u64,
+        to: u64,
+        over: Secs,
+    },
+    ScnRates {
+        database_per_min: u64,
+        output_per_min: u64,
+        over: Secs,
+    },
+    NeverCatchesUp {
+        lag: u64,
+        behind: Secs,
+    },
+    PurgeOvertakes {
+        scn: u64,
+        within: Secs,
+        thread: u32,
+    },
+    PurgeNeverOvertakes {
+        scn: u64,
+    },
 
     // --- summaries --------------------------------------------------------------------------
     NoObservation,
@@ -562,6 +583,14 @@ pub enum Fact {
     NoStepCouldDecide {
         missing: u64,
     },
+    FallsBehind {
+        behind: Secs,
+        lag: u64,
+    },
+    FallsBehindPurgeFirst {
+        behind: Secs,
+        within: Secs,
+    },
 
     // --- steps ------------------------------------------------------------------------------
     CollectTwoObservations,
@@ -636,6 +665,11 @@ pub enum Fact {
     CheckTablesChanged,
     DiagnoseAfterWindow,
     MoreSamples,
+    ReadFaster,
+    KeepRedoUntilCaughtUp {
+        scn: u64,
+    },
+    RestartDoesNotCatchUp,
 
     // --- alerts (the message around a diagnosis) --------------------------------------------
     /// The monitoring-plugin line: `LOGMINER-DOCTOR CRITICAL - orders: dead_connection - …`.
@@ -1248,10 +1282,6 @@ impl Fact {
                     format!("观测的 {} 内有 {failed} 个检查点失败{last_zh}", d(over)),
                 )
             }
-            ScnLagGrows { from, to } => t(
-                format!("SCN lag grows in every observation ({from} -> {to} SCNs)"),
-                format!("SCN 落后量在每次观测中都在增长（{from} -> {to}）"),
-            ),
             OrphanPartFiles { files, oldest, job_start } => t(
                 format!("{files} in-progress part file(s), the oldest from {oldest}, before the job's start at {job_start}: orphans of an earlier attempt, not a stall"),
                 format!("{files} 个进行中的 part 文件，最早的来自 {oldest}，早于作业启动时间 {job_start}：是之前运行遗留的孤儿文件，不是停滞"),
@@ -1864,6 +1894,50 @@ impl Fact {
             OutputScanned { files, bytes, in_progress } => t(
                 format!("{files} committed files ({bytes} bytes), {in_progress} in progress"),
                 format!("已提交文件 {files} 个（{bytes} 字节），进行中 {in_progress} 个"),
+            ),
+
+            LagAtCommits { commits, from, to, over } => t(
+                format!("SCN lag at each of {commits} commits grew {from} -> {to} over {}", d(over)),
+                format!("{} 内 {commits} 次提交时的 SCN 落后量逐次增长：{from} -> {to}", d(over)),
+            ),
+            ScnRates { database_per_min, output_per_min, over } => {
+                let pct = if *database_per_min == 0 { 0 } else { output_per_min * 100 / database_per_min };
+                t(
+                    format!("over {}: the database advanced {database_per_min} SCN/min, the output {output_per_min} SCN/min ({pct}% of the database's pace)", d(over)),
+                    format!("{} 内数据库 SCN 每分钟推进 {database_per_min}，输出每分钟推进 {output_per_min}（为数据库速度的 {pct}%）", d(over)),
+                )
+            }
+            NeverCatchesUp { lag, behind } => t(
+                format!("the output is {lag} SCNs (about {}) behind and, at these rates, never catches up", d(behind)),
+                format!("输出落后 {lag} 个 SCN（约 {}），按当前速度永远追不上", d(behind)),
+            ),
+            PurgeOvertakes { scn, within, thread } => t(
+                format!("archived-log purging overtakes the moving restart SCN {scn} in about {} (redo thread {thread})", d(within)),
+                format!("按当前速度，约 {} 后归档日志清理将追上不断前移的重启点 SCN {scn}（redo 线程 {thread}）", d(within)),
+            ),
+            PurgeNeverOvertakes { scn } => t(
+                format!("the restart SCN {scn} moves ahead of archived-log purging: redo stays available"),
+                format!("重启点 SCN {scn} 前移的速度快于归档日志清理：redo 仍然可用"),
+            ),
+            FallsBehind { behind, lag } => t(
+                format!("the connector falls behind: the output is about {} ({lag} SCNs) behind the database and the gap grows", d(behind)),
+                format!("连接器追不上：输出落后数据库约 {}（{lag} 个 SCN），且差距在扩大", d(behind)),
+            ),
+            FallsBehindPurgeFirst { behind, within } => t(
+                format!("the connector falls {} behind and never catches up: the archived logs it still needs are purged in about {}", d(behind), d(within)),
+                format!("连接器已落后 {} 且追不上：它仍需要的归档日志约 {} 后就会被清理", d(behind), d(within)),
+            ),
+            ReadFaster => t(
+                "Let the connector read faster: raise log.mining.batch.size.max and log.mining.batch.size.default (SCN ranges per LogMiner query; Debezium 1.9 defaults 100000 and 20000), lower log.mining.sleep.time.max.ms and log.mining.sleep.time.default.ms (3000 and 1000), and use log.mining.strategy=online_catalog; check the mining session's CPU and the redo volume per hour.".into(),
+                "让连接器读得更快：调大 log.mining.batch.size.max 与 log.mining.batch.size.default（每次 LogMiner 查询的 SCN 范围；Debezium 1.9 默认 100000 与 20000），调小 log.mining.sleep.time.max.ms 与 log.mining.sleep.time.default.ms（默认 3000 与 1000），并使用 log.mining.strategy=online_catalog；检查挖掘会话的 CPU 和每小时 redo 量。".into(),
+            ),
+            KeepRedoUntilCaughtUp { scn } => t(
+                format!("Keep the archived logs from SCN {scn} on until the connector has caught up: hold the RMAN deletion (or lengthen the retention) rather than let purging overtake it."),
+                format!("在连接器追上之前保留 SCN {scn} 之后的归档日志：暂停 RMAN 删除（或延长保留时间），不要让清理追上它。"),
+            ),
+            RestartDoesNotCatchUp => t(
+                "Do not restart to catch up: a restart resumes from the same SCN and adds the time it takes.".into(),
+                "不要靠重启来追赶：重启会从同一个 SCN 继续，只会多耽误重启的时间。".into(),
             ),
 
             OutputNoStandIn { error, lacking } => {

@@ -106,7 +106,7 @@ impl Strength {
     /// The label printed before a fact in text reports ("" for context).
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
-            Strength::Proof => lang.pick("proof", "证据"),
+            Strength::Proof => lang.pick("proof", "确证"),
             Strength::Hint => lang.pick("hint only", "仅为线索"),
             Strength::Context => "",
         }

@@ -54,13 +54,14 @@ pub fn diagnose(
     let mut notes = Notes::default();
     ctx.general_warnings(&mut notes);
 
-    let steps: [fn(&Ctx, &mut Notes) -> Option<Verdict>; 13] = [
+    let steps: [fn(&Ctx, &mut Notes) -> Option<Verdict>; 14] = [
         step_leader_problem,
         step_job_state,
         step_missing_redo,
         step_misconfigured,
         step_resource_exhausted,
         step_connection_lost_early,
+        step_falling_behind,
         step_healthy,
         step_oracle_unreachable,
         step_sink_stalled,
@@ -208,6 +209,8 @@ struct Notes {
     context: Vec<Evidence>,
     /// How long until the restart SCN ages out of available redo, when known.
     redo_headroom: Option<Duration>,
+    /// How the available redo ages, when known (for a restart SCN that moves).
+    redo_aging: Option<RedoAging>,
 }
 
 impl Notes {
@@ -829,6 +832,31 @@ impl<'a> Ctx<'a> {
         })
     }
 
+    /// (time, output's last SCN, database's current SCN) at the first observation that has both
+    /// and at every later one where the output's last SCN moved (a commit), oldest first.
+    fn commit_points(&self) -> Vec<(Timestamp, u64, u64)> {
+        let mut points: Vec<(Timestamp, u64, u64)> = vec![];
+        for o in self.obs {
+            let Some(out) = self
+                .out(o)
+                .and_then(|x| x.last_scn.value().copied().flatten())
+            else {
+                continue;
+            };
+            let Some(db) = self
+                .oracle(o)
+                .and_then(|x| x.database.value())
+                .map(|d| d.current_scn)
+            else {
+                continue;
+            };
+            if points.last().is_none_or(|p| out > p.1) {
+                points.push((o.observed_at, out, db));
+            }
+        }
+        points
+    }
+
     /// The earliest observation taken at or after `t` (the latest one at worst).
     fn obs_since(&self, t: Timestamp) -> Option<&'a Observation> {
         self.obs.iter().copied().find(|o| o.observed_at >= t)
@@ -1385,6 +1413,17 @@ fn step_missing_redo(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             )
             .vs("redo_headroom_warning", cfg(ctx.t.redo_headroom_warning));
             notes.redo_headroom = Some(headroom);
+            notes.redo_aging = Some(RedoAging {
+                headroom,
+                scn,
+                thread: binding.thread,
+                purge_scn_per_s: scns / elapsed,
+                moves_with_output: restart
+                    .candidates
+                    .iter()
+                    .min_by_key(|c| c.0)
+                    .is_some_and(|c| matches!(c.1, Fact::ScnFromOutput { .. })),
+            });
             if headroom < ctx.t.redo_headroom_warning {
                 notes.warn(Fact::RedoHeadroomShort {
                     scn,
@@ -1600,6 +1639,128 @@ fn step_resource_exhausted(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Step 5a: falling behind
+// ---------------------------------------------------------------------------------------------
+
+/// How the redo a restart needs ages (from step 3, when redo covers the restart SCN).
+#[derive(Debug, Clone, Copy)]
+struct RedoAging {
+    /// Until the restart SCN ages out if it stood still.
+    headroom: Duration,
+    /// The restart SCN.
+    scn: u64,
+    /// The redo thread whose oldest log binds.
+    thread: u32,
+    /// How fast purging moves the oldest available SCN: the database's average SCN rate over
+    /// the redo kept (redo is kept for a time, so the oldest SCN advances at the pace the
+    /// database had when that redo was written).
+    purge_scn_per_s: f64,
+    /// The restart SCN is the output's last SCN (it moves as the output does); an open
+    /// transaction or `--from-scn` pins it instead.
+    moves_with_output: bool,
+}
+
+/// Output advances, but the connector reads redo more slowly than the database writes it.
+///
+/// Judged only at commits (the output's last SCN moved): between two commits every healthy
+/// pipeline's lag grows, and an idle source commits nothing. It takes three commits or more
+/// over at least half the stall window, a lag that grew at every one of them, an output pace
+/// below the database's, and a lag of more than the stall window's worth of the database's
+/// SCNs, which a commit cadence cannot explain. It is a WARNING; CRITICAL (with proof) when, at
+/// these rates, purging overtakes the moving restart SCN within `redo_headroom_warning`: the
+/// connector never catches up, and a restart after that fails with ORA-01291.
+fn step_falling_behind(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
+    if ctx.output_state() != Some(OutputState::Advancing) {
+        return None;
+    }
+    let points = ctx.commit_points();
+    let (&(t0, out0, db0), &(t1, out1, db1)) = (points.first()?, points.last()?);
+    let span = t1.since(t0);
+    if points.len() < 3 || span < ctx.window / 2 || span.is_zero() {
+        return None;
+    }
+    let lags: Vec<u64> = points.iter().map(|p| p.2.saturating_sub(p.1)).collect();
+    let (first_lag, lag) = (lags[0], lags[lags.len() - 1]);
+    if !lags.windows(2).all(|w| w[1] >= w[0]) || lag <= first_lag {
+        return None;
+    }
+    let s = span.as_secs_f64();
+    let db_rate = db1.saturating_sub(db0) as f64 / s;
+    let out_rate = out1.saturating_sub(out0) as f64 / s;
+    if db_rate <= 0.0 || out_rate >= db_rate {
+        return None;
+    }
+    let behind = Duration::try_from_secs_f64(lag as f64 / db_rate).unwrap_or(Duration::MAX);
+    if behind <= ctx.window {
+        return None;
+    }
+    let per_min = |r: f64| (r * 60.0).round() as u64;
+    let mut v = Verdict::new(
+        Cause::FallingBehind,
+        Fact::FallsBehind {
+            behind: secs(behind),
+            lag,
+        },
+    )
+    .proof(Fact::LagAtCommits {
+        commits: points.len() as u64,
+        from: first_lag,
+        to: lag,
+        over: secs(span),
+    })
+    .proof(Fact::ScnRates {
+        database_per_min: per_min(db_rate),
+        output_per_min: per_min(out_rate),
+        over: secs(span),
+    })
+    .fact(Fact::NeverCatchesUp {
+        lag,
+        behind: secs(behind),
+    });
+    match notes.redo_aging {
+        Some(a) => {
+            // The gap between the oldest kept SCN and the restart SCN closes at the purge pace
+            // minus the restart SCN's own.
+            let moving = if a.moves_with_output { out_rate } else { 0.0 };
+            if a.purge_scn_per_s > moving {
+                let within = Duration::try_from_secs_f64(
+                    a.headroom.as_secs_f64() * a.purge_scn_per_s / (a.purge_scn_per_s - moving),
+                )
+                .unwrap_or(Duration::MAX);
+                let overtakes = Fact::PurgeOvertakes {
+                    scn: a.scn,
+                    within: secs(within),
+                    thread: a.thread,
+                };
+                let horizon = cfg(ctx.t.redo_headroom_warning);
+                if within <= ctx.t.redo_headroom_warning {
+                    v.summary = Fact::FallsBehindPurgeFirst {
+                        behind: secs(behind),
+                        within: secs(within),
+                    };
+                    v = v.severity(Severity::Critical).proof_vs(
+                        overtakes,
+                        "redo_headroom_warning",
+                        horizon,
+                    );
+                } else {
+                    v = v.fact_vs(overtakes, "redo_headroom_warning", horizon);
+                }
+            } else {
+                v = v.fact(Fact::PurgeNeverOvertakes { scn: a.scn });
+            }
+            v = v.todo(Fact::KeepRedoUntilCaughtUp { scn: a.scn });
+        }
+        None => notes.not_checked(Cause::FallingBehind, "oracle.redo", Fact::RedoAgingUnknown),
+    }
+    Some(
+        v.facts(ctx.output_evidence())
+            .todo(Fact::ReadFaster)
+            .todo(Fact::RestartDoesNotCatchUp),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
 // Step 5: healthy
 // ---------------------------------------------------------------------------------------------
 
@@ -1678,24 +1839,8 @@ fn trend_warnings(ctx: &Ctx, notes: &mut Notes) {
             });
         }
     }
-    // SCN lag growing across every observation (three at least, so one slow commit is not a trend).
-    let lags: Vec<u64> = ctx
-        .obs
-        .iter()
-        .filter_map(|o| {
-            let scn = o.output.value()?.last_scn.value().copied().flatten()?;
-            let cur = o.oracle.value()?.database.value()?.current_scn;
-            Some(cur.saturating_sub(scn))
-        })
-        .collect();
-    // On a stale pipeline a growing lag is expected and says nothing more.
-    let advancing = ctx.output_state() == Some(OutputState::Advancing);
-    if advancing && lags.len() >= 3 && lags.windows(2).all(|w| w[1] > w[0]) {
-        notes.warn(Fact::ScnLagGrows {
-            from: lags[0],
-            to: lags[lags.len() - 1],
-        });
-    }
+    // A growing SCN lag is judged by `step_falling_behind` (at commits only: between two
+    // commits every healthy pipeline's lag grows).
     if let (Some(out), Some(job)) = (ctx.out(ctx.last), ctx.job()) {
         if let Some(oldest) = out.oldest_in_progress_at.filter(|t| *t < job.start_time) {
             notes.warn(Fact::OrphanPartFiles {

@@ -217,6 +217,19 @@ pub fn scenarios() -> Vec<Scenario> {
             after: Duration::from_secs(6 * 3600),
         },
         Scenario {
+            name: Cause::FallingBehind,
+            story: "a month-end batch doubles the change rate: the connector reads 3.5 changes/s of 7, its lag grows by the minute, and archived logs are kept 2 hours",
+            warmup: Duration::from_secs(10 * MIN),
+            fault: |w| {
+                w.changes_per_s = 7.0;
+                w.mine_per_iteration = Some(7);
+                w.redo_retention = Duration::from_secs(2 * 3600);
+            },
+            samples: 6,
+            interval: Duration::from_secs(60),
+            after: Duration::from_secs(60 * MIN),
+        },
+        Scenario {
             name: Cause::SinkStalled,
             story: "the sink's checkpoints start expiring: the source keeps reading, nothing is committed",
             warmup: Duration::from_secs(10 * MIN),

@@ -112,6 +112,9 @@ pub struct World {
     pub checkpoints_fail: bool,
     /// The sink is slow: the source is backpressured and stops reading.
     pub backpressured: bool,
+    /// The connector reads at most this many changes per mining iteration (every 2 s): below
+    /// the change rate it falls behind.
+    pub mine_per_iteration: Option<usize>,
     /// Checkpoint interval.
     pub checkpoint_interval: Duration,
     next_checkpoint: Timestamp,
@@ -212,6 +215,7 @@ impl World {
             duplicate_job: None,
             checkpoints_fail: false,
             backpressured: false,
+            mine_per_iteration: None,
             checkpoint_interval: Duration::from_secs(30),
             next_checkpoint: start.plus(Duration::from_secs(30)),
             sink: SimSink {
@@ -321,7 +325,11 @@ impl World {
                     s.stats.elapsed_time_us += 40_000;
                 }
                 self.flush_scn = self.scn;
-                let rows: Vec<u64> = self.unmined.drain(..).collect();
+                let take = self
+                    .mine_per_iteration
+                    .unwrap_or(usize::MAX)
+                    .min(self.unmined.len());
+                let rows: Vec<u64> = self.unmined.drain(..take).collect();
                 self.job.source_records += rows.len() as u64;
                 self.job.sink_records += rows.len() as u64;
                 if !rows.is_empty() {

@@ -492,6 +492,8 @@ fn chinese_messages_translate_the_evidence_of_every_common_verdict() {
         "resource_exhausted",
         "leader_problem",
         "oracle_unreachable",
+        "falling_behind",
+        "falling_behind_far_from_purge",
         // What pages on the real cluster: each fault of the realism suite, with and without the
         // database side.
         "realism_poller_socket_closed",

@@ -181,6 +181,29 @@ fn rows() -> Vec<Row> {
             mentions: &["2 mining sessions"],
         },
         Row {
+            file: "falling_behind",
+            cause: FallingBehind,
+            severity: Critical,
+            mentions: &[
+                "purging overtakes",
+                "never catches up",
+                "log.mining.batch.size.max",
+            ],
+        },
+        Row {
+            file: "falling_behind_far_from_purge",
+            cause: FallingBehind,
+            severity: Warning,
+            mentions: &["never catches up", "redo_headroom_warning"],
+        },
+        Row {
+            // Between two commits every busy pipeline's lag grows: judged at commits, it does not.
+            file: "busy_checkpoint_sawtooth",
+            cause: Healthy,
+            severity: Ok,
+            mentions: &["committed output"],
+        },
+        Row {
             file: "idle_with_short_redo_headroom",
             cause: IdleSource,
             severity: Warning,
@@ -481,6 +504,28 @@ fn recipe(file: &str) -> (Scenario, Option<fn(&mut Observation)>) {
             }, 210 * MIN),
             None,
         ),
+        "falling_behind_far_from_purge" => (
+            Scenario {
+                samples: 6,
+                interval: Duration::from_secs(60),
+                ..trap(FallingBehind, "the connector reads half the changes; archived logs are kept 48 hours", 10 * MIN, |w| {
+                    w.changes_per_s = 7.0;
+                    w.mine_per_iteration = Some(7);
+                }, 60 * MIN)
+            },
+            None,
+        ),
+        "busy_checkpoint_sawtooth" => (
+            Scenario {
+                samples: 20,
+                interval: Duration::from_secs(15),
+                ..trap(Healthy, "a busy pipeline committing every 60 s, probed every 15 s", 10 * MIN, |w| {
+                    w.changes_per_s = 7.0;
+                    w.checkpoint_interval = Duration::from_secs(60);
+                }, 10 * MIN)
+            },
+            None,
+        ),
         other => (by_cause(other), None),
     }
 }
@@ -509,11 +554,17 @@ async fn generate(file: &str) -> Bundle {
 
 #[tokio::test]
 async fn fixtures_still_match_the_simulator() {
-    let write = std::env::var_os("LMD_WRITE_FIXTURES").is_some();
+    // LMD_WRITE_FIXTURES=1 rewrites every fixture; a comma-separated list of names only those.
+    let write_only = std::env::var("LMD_WRITE_FIXTURES").ok();
+    let writes = |file: &str| match write_only.as_deref() {
+        None => false,
+        Some("1") => true,
+        Some(names) => names.split(',').any(|n| n.trim() == file),
+    };
     let mut drift = vec![];
     for row in rows().into_iter().filter(|r| !r.file.starts_with("real_")) {
         let fresh = generate(row.file).await;
-        if write {
+        if writes(row.file) {
             let path = fixture_path(row.file);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, serde_json::to_string_pretty(&fresh).unwrap() + "\n").unwrap();
