@@ -613,7 +613,11 @@ fn restart_outcome(r: &crate::remediation::restart::GatedRestart) -> String {
             crate::remediation::restart::Outcome::Failed { what_to_do, .. } => format!(
                 "{}; no further automatic restart for this incident. {}",
                 rep.summary(),
-                what_to_do.join(" ")
+                what_to_do
+                    .iter()
+                    .map(|f| f.en())
+                    .collect::<Vec<_>>()
+                    .join(" ")
             ),
         },
     }

@@ -50,7 +50,10 @@ pub async fn restart(
         })
     };
     if format == Format::Text && args.apply {
-        println!("restart {}: gate, then the plan below", p.name);
+        match lang {
+            Lang::En => println!("restart {}: gate, then the plan below", p.name),
+            Lang::Zh => println!("重启 {}：先过 gate，再按下面的计划执行", p.name),
+        }
     }
     let result = one(&config, p, &req, progress.as_ref()).await;
     match format {
@@ -70,38 +73,52 @@ pub async fn restart(
 
 /// The plan, the gate and, after `--apply`, what happened.
 pub fn restart_text(r: &GatedRestart, applied: bool, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "Verdict now: {}",
-        crate::report::status_line(&r.diagnosis, lang)
-    );
-    let _ = writeln!(s, "Plan for {}:", r.gate.pipeline);
+    let verdict = crate::report::status_line(&r.diagnosis, lang);
+    let _ = if zh {
+        writeln!(s, "当前判定：{verdict}")
+    } else {
+        writeln!(s, "Verdict now: {verdict}")
+    };
+    let _ = if zh {
+        writeln!(s, "{} 的重启计划：", r.gate.pipeline)
+    } else {
+        writeln!(s, "Plan for {}:", r.gate.pipeline)
+    };
     for (i, line) in r.plan.iter().enumerate() {
-        let _ = writeln!(s, "  {}. {line}", i + 1);
+        let _ = writeln!(s, "  {}. {}", i + 1, line.render(lang));
     }
     s.push_str(&gate_text(&r.gate, lang));
     match (&r.restart, applied) {
         (_, false) => {
             let _ = writeln!(
                 s,
-                "Nothing was changed: this was the plan. Run `restart --apply` to execute it."
+                "{}",
+                lang.pick(
+                    "Nothing was changed: this was the plan. Run `restart --apply` to execute it.",
+                    "没有做任何改动：以上只是计划。运行 `restart --apply` 执行它。",
+                )
             );
         }
         (None, true) => {
-            let _ = writeln!(
-                s,
-                "Nothing was changed: the gate did not pass ({}).",
-                r.gate
-                    .checks
-                    .iter()
-                    .filter(|c| c.status != Status::Pass)
-                    .map(|c| c.key)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            let blocked = r
+                .gate
+                .checks
+                .iter()
+                .filter(|c| c.status != Status::Pass)
+                .map(|c| c.key)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let _ = if zh {
+                writeln!(s, "没有做任何改动：gate 未通过（{blocked}）。")
+            } else {
+                writeln!(s, "Nothing was changed: the gate did not pass ({blocked}).")
+            };
         }
         (Some(rep), true) => {
+            // Each step's detail is the audit log's record of it (ids, paths, the systems'
+            // own errors), kept as recorded.
             for st in &rep.steps {
                 let _ = writeln!(
                     s,
@@ -113,7 +130,12 @@ pub fn restart_text(r: &GatedRestart, applied: bool, lang: Lang) -> String {
             }
             match &rep.outcome {
                 Outcome::Succeeded { proof } => {
-                    let _ = writeln!(s, "Restart succeeded: {proof}.");
+                    let proof = proof.render(lang);
+                    let _ = if zh {
+                        writeln!(s, "重启成功：{proof}。")
+                    } else {
+                        writeln!(s, "Restart succeeded: {proof}.")
+                    };
                 }
                 Outcome::Failed {
                     step,
@@ -121,14 +143,26 @@ pub fn restart_text(r: &GatedRestart, applied: bool, lang: Lang) -> String {
                     job_state,
                     what_to_do,
                 } => {
-                    let _ = writeln!(s, "Restart STOPPED at {}: {error}", step.as_str());
-                    let _ = writeln!(s, "Job state now: {job_state}");
+                    let _ = if zh {
+                        writeln!(s, "重启在 {} 步骤停止：{error}", step.as_str())
+                    } else {
+                        writeln!(s, "Restart STOPPED at {}: {error}", step.as_str())
+                    };
+                    let _ = if zh {
+                        writeln!(s, "作业当前状态：{job_state}")
+                    } else {
+                        writeln!(s, "Job state now: {job_state}")
+                    };
                     for t in what_to_do {
-                        let _ = writeln!(s, "  - {t}");
+                        let _ = writeln!(s, "  - {}", t.render(lang));
                     }
                 }
             }
-            let _ = writeln!(s, "Audit log: restart id {}", rep.restart_id);
+            let _ = if zh {
+                writeln!(s, "审计日志：重启 id {}", rep.restart_id)
+            } else {
+                writeln!(s, "Audit log: restart id {}", rep.restart_id)
+            };
         }
     }
     s

@@ -827,6 +827,85 @@ pub enum Fact {
         job_id: String,
     },
 
+    // --- restart (remediation::restart): the plan, the proof, what to do after a failure ---
+    PlanGate {
+        checks: u64,
+    },
+    PlanStop {
+        job: String,
+        target: String,
+        within: Secs,
+    },
+    PlanFallbackCancel {
+        job: String,
+        within: Secs,
+    },
+    PlanNoFallback,
+    PlanRetained {
+        job: String,
+        state: String,
+        path: String,
+    },
+    PlanGiven {
+        path: String,
+    },
+    PlanNoState,
+    PlanSubmit {
+        jar: String,
+        entry_class: String,
+        parallelism: u64,
+        args: Vec<String>,
+        job_id: String,
+    },
+    PlanNoSubmit,
+    PlanWaitRunning {
+        within: Secs,
+    },
+    PlanVerify {
+        within: Secs,
+        scn: Option<u64>,
+    },
+    PlanKillOrphan {
+        procedure: String,
+    },
+    PlanReportOrphan,
+    RestartProvenPast {
+        job: String,
+        scn: u64,
+    },
+    RestartProvenIdle {
+        job: String,
+    },
+    RunTheGate,
+    AddResubmit,
+    NameASavepoint,
+    ReadNewJobExceptions {
+        job: String,
+        state: String,
+    },
+    NoResubmitByHand,
+    NotCancelledNotRetained,
+    SavepointByHand {
+        job: String,
+    },
+    CancelByHand {
+        job: String,
+    },
+    TaskIgnoresCancel,
+    RunAgainWhenEnded,
+    FindNewestCheckpoint,
+    NeverSubmitWithoutState,
+    StateKeptIn {
+        state: String,
+    },
+    SubmitByHand {
+        state: String,
+        entry_class: String,
+        jar: String,
+    },
+    DoNotRestartAgain,
+    EscalateToDba,
+
     // --- check-config: what each system answered --------------------------------------------
     OracleLoginWorks {
         server: String,
@@ -1863,6 +1942,132 @@ impl Fact {
             ResubmitConfigured { jar, entry_class, parallelism, job_id } => t(
                 format!("{jar} ({entry_class}), parallelism {parallelism}, fixed job id {job_id}"),
                 format!("{jar}（{entry_class}），并行度 {parallelism}，固定 job id {job_id}"),
+            ),
+
+            PlanGate { checks } => t(
+                format!("Check the gate ({checks} checks; every one must PASS)."),
+                format!("检查 gate（共 {checks} 项，每一项都必须 PASS）。"),
+            ),
+            PlanStop { job, target, within } => t(
+                format!("Stop job {job} with a savepoint into {target}, without drain (at most {}).", d(within)),
+                format!("用 savepoint 停止作业 {job}，保存到 {target}，不加 drain（最多 {}）。", d(within)),
+            ),
+            PlanFallbackCancel { job, within } => t(
+                format!("If that fails: cancel job {job} (at most {}) and take its newest retained checkpoint or savepoint (its checkpoints are retained on cancel).", d(within)),
+                format!("若失败：取消作业 {job}（最多 {}），并使用其最新保留的检查点或 savepoint（取消时会保留检查点）。", d(within)),
+            ),
+            PlanNoFallback => t(
+                "If that fails: stop and report; no cancel, since its checkpoints are not retained on cancel.".into(),
+                "若失败：停止并报告；不会取消作业，因为取消时不保留检查点。".into(),
+            ),
+            PlanRetained { job, state, path } => t(
+                format!("Job {job} is {state}: take its newest retained checkpoint or savepoint (last seen {path})."),
+                format!("作业 {job} 状态为 {state}：使用其最新保留的检查点或 savepoint（最近看到的是 {path}）。"),
+            ),
+            PlanGiven { path } => t(format!("Resume from {path} (given)."), format!("从指定的 {path} 恢复。")),
+            PlanNoState => t(
+                "No state to resume from: the gate blocks the restart.".into(),
+                "没有可恢复的状态：gate 会阻止重启。".into(),
+            ),
+            PlanSubmit { jar, entry_class, parallelism, args, job_id } => t(
+                format!("Submit {jar} (entry class {entry_class}, parallelism {parallelism}, arguments {args:?}) with the fixed job id {job_id} from that state, to the leading JobManager; upload the jar first if it lacks it."),
+                format!("以固定 job id {job_id} 从该状态向 leader JobManager 提交 {jar}（入口类 {entry_class}，并行度 {parallelism}，参数 {args:?}）；若其上没有该 jar，先上传。"),
+            ),
+            PlanNoSubmit => t(
+                "Submit: no [pipeline.remediation.resubmit] configured; the doctor cannot submit.".into(),
+                "提交：没有配置 [pipeline.remediation.resubmit]；doctor 无法提交。".into(),
+            ),
+            PlanWaitRunning { within } => t(
+                format!("Wait until job is RUNNING (at most {}).", d(within)),
+                format!("等待作业进入 RUNNING（最多 {}）。", d(within)),
+            ),
+            PlanVerify { within, scn } => {
+                let scn_en = scn.map_or("the restart SCN".to_string(), |s| format!("SCN {s}"));
+                let scn_zh = scn.map_or("重启点 SCN".to_string(), |s| format!("SCN {s}"));
+                t(
+                    format!("Verify (at most {}): the connector's mining session back and its heartbeat rising; when changes are pending, committed output past {scn_en}.", d(within)),
+                    format!("验证（最多 {}）：连接器的挖掘会话恢复且心跳上升；有待抽取的变更时，已提交输出越过 {scn_zh}。", d(within)),
+                )
+            }
+            PlanKillOrphan { procedure } => t(
+                format!("Kill the connector's orphaned session, if one lingers, with {procedure}."),
+                format!("若连接器有残留会话，用 {procedure} 将其 kill 掉。"),
+            ),
+            PlanReportOrphan => t(
+                "Report an orphaned connector session, if one lingers (no kill_procedure configured).".into(),
+                "若连接器有残留会话，只报告（没有配置 kill_procedure）。".into(),
+            ),
+            RestartProvenPast { job, scn } => t(
+                format!("job {job} RUNNING, connector mining with its heartbeat rising, committed output past SCN {scn}"),
+                format!("作业 {job} 运行中，连接器在挖掘且心跳上升，已提交输出越过 SCN {scn}"),
+            ),
+            RestartProvenIdle { job } => t(
+                format!("job {job} RUNNING, connector mining with its heartbeat rising (no captured-table change seen pending in the observed window: judged idle)"),
+                format!("作业 {job} 运行中，连接器在挖掘且心跳上升（观测窗口内捕获表没有待抽取的变更：判定为空闲）"),
+            ),
+            RunTheGate => t(
+                "Run `logminer-doctor gate` and fix what it reports.".into(),
+                "运行 `logminer-doctor gate`，修复它报告的问题。".into(),
+            ),
+            AddResubmit => t(
+                "Add [pipeline.remediation.resubmit] to the config.".into(),
+                "在配置中加入 [pipeline.remediation.resubmit]。".into(),
+            ),
+            NameASavepoint => t(
+                "Name one with `restart --savepoint PATH`.".into(),
+                "用 `restart --savepoint PATH` 指定一个。".into(),
+            ),
+            ReadNewJobExceptions { job, state } => t(
+                format!("Read the job's exceptions: GET /jobs/{job}/exceptions; the state is in {state}."),
+                format!("查看作业异常：GET /jobs/{job}/exceptions；状态保存在 {state}。"),
+            ),
+            NoResubmitByHand => t(
+                "Do not resubmit by hand while the job exists: Flink refuses its id twice; cancel it first.".into(),
+                "作业还存在时不要手工重新提交：Flink 不接受同一个 id 两次；先取消它。".into(),
+            ),
+            NotCancelledNotRetained => t(
+                "The job was not cancelled: its checkpoints are not retained on cancel, so cancelling would lose its state.".into(),
+                "作业没有被取消：取消时不保留检查点，取消会丢失其状态。".into(),
+            ),
+            SavepointByHand { job } => t(
+                format!("Take a savepoint by hand (flink stop --savepointPath DIR {job}) or retain checkpoints on cancel (execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION), then restart again."),
+                format!("手工做 savepoint（flink stop --savepointPath DIR {job}），或设置取消时保留检查点（execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION），然后再次重启。"),
+            ),
+            CancelByHand { job } => t(
+                format!("Cancel it by hand (flink cancel {job}) once a JobManager leads, then run `logminer-doctor restart --apply` again."),
+                format!("有 leader JobManager 后手工取消（flink cancel {job}），再运行 `logminer-doctor restart --apply`。"),
+            ),
+            TaskIgnoresCancel => t(
+                "A task that ignores cancellation is killed by Flink after task.cancellation.timeout (3 min); check the TaskManager.".into(),
+                "不响应取消的 task 会在 task.cancellation.timeout（3 分钟）后被 Flink 杀掉；检查 TaskManager。".into(),
+            ),
+            RunAgainWhenEnded => t(
+                "Run `logminer-doctor restart --apply` again once the job has ended: its retained checkpoint is resumed then.".into(),
+                "作业结束后再运行 `logminer-doctor restart --apply`：届时会从其保留的检查点恢复。".into(),
+            ),
+            FindNewestCheckpoint => t(
+                "Find the newest chk-* directory under the job's checkpoint directory and run `logminer-doctor restart --apply --savepoint PATH`.".into(),
+                "在作业的检查点目录下找到最新的 chk-* 目录，运行 `logminer-doctor restart --apply --savepoint PATH`。".into(),
+            ),
+            NeverSubmitWithoutState => t(
+                "Never submit without a state: the connector would start from its configured startup mode and skip or repeat changes.".into(),
+                "切勿不带状态提交：连接器会按配置的启动模式开始，跳过或重复变更。".into(),
+            ),
+            StateKeptIn { state } => t(
+                format!("The job is not running; its state is kept in {state}."),
+                format!("作业没有运行；其状态保存在 {state}。"),
+            ),
+            SubmitByHand { state, entry_class, jar } => t(
+                format!("Submit it by hand from that state with the same job id: flink run -s {state} -c {entry_class} {jar}, or fix the cause and run `logminer-doctor restart --apply --savepoint {state}`."),
+                format!("用同一个 job id 从该状态手工提交：flink run -s {state} -c {entry_class} {jar}；或修复原因后运行 `logminer-doctor restart --apply --savepoint {state}`。"),
+            ),
+            DoNotRestartAgain => t(
+                "Do not restart again: the job runs; find out why the connector does not mine (`logminer-doctor diagnose`, the TaskManager log).".into(),
+                "不要再次重启：作业在运行；查明连接器为何不挖掘（`logminer-doctor diagnose`、TaskManager 日志）。".into(),
+            ),
+            EscalateToDba => t(
+                "Escalate to the DBA if the connector's session does not appear on the database.".into(),
+                "如果数据库上看不到连接器的会话，请升级给 DBA。".into(),
             ),
 
             OracleLoginWorks { server, client } => t(

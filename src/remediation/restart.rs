@@ -22,6 +22,7 @@ use crate::collectors::control::{
 };
 use crate::collectors::Probe;
 use crate::config::{PipelineConfig, ResubmitConfig};
+use crate::diagnose::{Fact, Secs};
 use crate::observation::{
     error_chain, is_terminal_state, ConnectorSession, Observation, Timestamp,
 };
@@ -138,8 +139,9 @@ pub enum Outcome {
     /// The job runs again and the connector mines (and output passed the restart SCN when
     /// changes were pending).
     Succeeded {
-        /// How success was established.
-        proof: String,
+        /// How success was established (English in JSON and the audit log).
+        #[serde(serialize_with = "english")]
+        proof: Fact,
     },
     /// A step failed: the restart stopped there.
     Failed {
@@ -149,9 +151,18 @@ pub enum Outcome {
         error: String,
         /// The job's exact state now, as far as it can be read.
         job_state: String,
-        /// What to do, in order.
-        what_to_do: Vec<String>,
+        /// What to do, in order (English in JSON and the audit log).
+        #[serde(serialize_with = "english_all")]
+        what_to_do: Vec<Fact>,
     },
+}
+
+fn english<S: serde::Serializer>(f: &Fact, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&f.en())
+}
+
+fn english_all<S: serde::Serializer>(v: &[Fact], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(v.iter().map(Fact::en))
 }
 
 /// The whole story of one restart.
@@ -185,7 +196,8 @@ impl RestartReport {
     pub fn summary(&self) -> String {
         match &self.outcome {
             Outcome::Succeeded { proof } => format!(
-                "restarted: job {} from {}; {proof}",
+                "restarted: job {} from {}; {}",
+                proof.en(),
                 self.new_job_id.as_deref().unwrap_or("?"),
                 self.state_path.as_deref().unwrap_or("?")
             ),
@@ -246,67 +258,66 @@ pub struct Restart<'a, C, K, P> {
 }
 
 /// The plan a restart follows, one line per step, for `restart` without `--apply`.
-pub fn plan(p: &PipelineConfig, gate: &GateReport, bounds: &Bounds) -> Vec<String> {
+pub fn plan(p: &PipelineConfig, gate: &GateReport, bounds: &Bounds) -> Vec<Fact> {
     let r = &p.remediation;
-    let secs = |d: Duration| humantime::format_duration(d).to_string();
-    let mut lines = vec![format!(
-        "Check the gate ({} checks; every one must PASS).",
-        gate.checks.len()
-    )];
+    let secs = Secs::of;
+    let mut lines = vec![Fact::PlanGate {
+        checks: gate.checks.len() as u64,
+    }];
     let target = r
         .savepoint_dir
         .clone()
         .unwrap_or_else(|| "the cluster's state.savepoints.dir".into());
     match &gate.resume {
         Some(Resume::StopWithSavepoint { job_id, fallback }) => {
-            lines.push(format!(
-                "Stop job {job_id} with a savepoint into {target}, without drain (at most {}).",
-                secs(bounds.stop)
-            ));
+            lines.push(Fact::PlanStop {
+                job: job_id.clone(),
+                target,
+                within: secs(bounds.stop),
+            });
             lines.push(if *fallback {
-                format!("If that fails: cancel job {job_id} (at most {}) and take its newest retained checkpoint or savepoint (its checkpoints are retained on cancel).", secs(bounds.running))
+                Fact::PlanFallbackCancel {
+                    job: job_id.clone(),
+                    within: secs(bounds.running),
+                }
             } else {
-                "If that fails: stop and report; no cancel, since its checkpoints are not retained on cancel.".into()
+                Fact::PlanNoFallback
             });
         }
         Some(Resume::Retained {
             job_id,
             state,
             path,
-        }) => lines.push(format!(
-            "Job {job_id} is {state}: take its newest retained checkpoint or savepoint (last seen {path})."
-        )),
-        Some(Resume::Given { path }) => lines.push(format!("Resume from {path} (given).")),
-        None => lines.push("No state to resume from: the gate blocks the restart.".into()),
+        }) => lines.push(Fact::PlanRetained {
+            job: job_id.clone(),
+            state: state.clone(),
+            path: path.clone(),
+        }),
+        Some(Resume::Given { path }) => lines.push(Fact::PlanGiven { path: path.clone() }),
+        None => lines.push(Fact::PlanNoState),
     }
-    match &r.resubmit {
-        Some(s) => lines.push(format!(
-            "Submit {} (entry class {}, parallelism {}, arguments {:?}) with the fixed job id {} from that state, to the leading JobManager; upload the jar first if it lacks it.",
-            s.jar.display(),
-            s.entry_class,
-            s.parallelism,
-            s.program_args,
-            s.job_id
-        )),
-        None => lines.push("Submit: no [pipeline.remediation.resubmit] configured; the doctor cannot submit.".into()),
-    }
-    lines.push(format!(
-        "Wait until job is RUNNING (at most {}).",
-        secs(bounds.running)
-    ));
-    let scn = gate
-        .restart_scn
-        .map_or("the restart SCN".to_string(), |s| format!("SCN {s}"));
-    lines.push(format!(
-        "Verify (at most {}): the connector's mining session back and its heartbeat rising; when changes are pending, committed output past {scn}.",
-        secs(bounds.verify)
-    ));
+    lines.push(match &r.resubmit {
+        Some(s) => Fact::PlanSubmit {
+            jar: s.jar.display().to_string(),
+            entry_class: s.entry_class.clone(),
+            parallelism: u64::from(s.parallelism.get()),
+            args: s.program_args.clone(),
+            job_id: s.job_id.clone(),
+        },
+        None => Fact::PlanNoSubmit,
+    });
+    lines.push(Fact::PlanWaitRunning {
+        within: secs(bounds.running),
+    });
+    lines.push(Fact::PlanVerify {
+        within: secs(bounds.verify),
+        scn: gate.restart_scn,
+    });
     lines.push(match &r.kill_procedure {
-        Some(k) => format!("Kill the connector's orphaned session, if one lingers, with {k}."),
-        None => {
-            "Report an orphaned connector session, if one lingers (no kill_procedure configured)."
-                .into()
-        }
+        Some(k) => Fact::PlanKillOrphan {
+            procedure: k.clone(),
+        },
+        None => Fact::PlanReportOrphan,
     });
     lines
 }
@@ -315,7 +326,7 @@ pub fn plan(p: &PipelineConfig, gate: &GateReport, bounds: &Bounds) -> Vec<Strin
 struct StepFailure {
     step: Step,
     error: String,
-    what_to_do: Vec<String>,
+    what_to_do: Vec<Fact>,
 }
 
 impl StepFailure {
@@ -326,8 +337,8 @@ impl StepFailure {
             what_to_do: vec![],
         }
     }
-    fn todo(mut self, t: impl Into<String>) -> Self {
-        self.what_to_do.push(t.into());
+    fn todo(mut self, t: Fact) -> Self {
+        self.what_to_do.push(t);
         self
     }
 }
@@ -357,7 +368,9 @@ where
             restart_scn: gate.restart_scn,
             steps: vec![],
             outcome: Outcome::Succeeded {
-                proof: String::new(),
+                proof: Fact::Recorded {
+                    text: String::new(),
+                },
             },
         };
         let begun = self.probe.now();
@@ -374,7 +387,7 @@ where
                 step: Step::Stop,
                 error: "the gate did not pass".into(),
                 job_state: self.describe_jobs(&report).await,
-                what_to_do: vec!["Run `logminer-doctor gate` and fix what it reports.".into()],
+                what_to_do: vec![Fact::RunTheGate],
             };
             return report;
         }
@@ -415,15 +428,14 @@ where
         begun: Timestamp,
         audit: &Audit<'_>,
         report: &mut RestartReport,
-    ) -> Result<String, StepFailure> {
+    ) -> Result<Fact, StepFailure> {
         // The gate passed, so a resubmission is configured.
         let Some(resubmit) = &self.pipeline.remediation.resubmit else {
             return Err(StepFailure::new(Step::Submit, "no resubmission configured")
-                .todo("Add [pipeline.remediation.resubmit] to the config."));
+                .todo(Fact::AddResubmit));
         };
         let resume = gate.resume.clone().ok_or_else(|| {
-            StepFailure::new(Step::Stop, "no state to resume from")
-                .todo("Name one with `restart --savepoint PATH`.")
+            StepFailure::new(Step::Stop, "no state to resume from").todo(Fact::NameASavepoint)
         })?;
         // 1-2. The state to resume from.
         let state = match &resume {
@@ -487,8 +499,11 @@ where
                 self.done(audit, report, Step::WaitRunning, false, e.clone())
                     .await;
                 return Err(StepFailure::new(Step::WaitRunning, e)
-                    .todo(format!("Read the job's exceptions: GET /jobs/{new_id}/exceptions; the state is in {state}."))
-                    .todo("Do not resubmit by hand while the job exists: Flink refuses its id twice; cancel it first."));
+                    .todo(Fact::ReadNewJobExceptions {
+                        job: new_id.clone(),
+                        state: state.clone(),
+                    })
+                    .todo(Fact::NoResubmitByHand));
             }
         }
         // 5. Verify, killing an orphaned session on the way.
@@ -577,9 +592,13 @@ where
         self.done(audit, report, Step::Stop, false, why.clone())
             .await;
         if !fallback {
-            return Err(StepFailure::new(Step::Stop, format!("stop-with-savepoint failed: {why}"))
-                .todo("The job was not cancelled: its checkpoints are not retained on cancel, so cancelling would lose its state.")
-                .todo(format!("Take a savepoint by hand (flink stop --savepointPath DIR {job_id}) or retain checkpoints on cancel (execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION), then restart again.")));
+            return Err(
+                StepFailure::new(Step::Stop, format!("stop-with-savepoint failed: {why}"))
+                    .todo(Fact::NotCancelledNotRetained)
+                    .todo(Fact::SavepointByHand {
+                        job: job_id.to_string(),
+                    }),
+            );
         }
         self.fallback(job_id, audit, report).await
     }
@@ -630,8 +649,13 @@ where
                     format!("cancel failed: {e}"),
                 )
                 .await;
-                return Err(StepFailure::new(Step::Fallback, format!("cancel of job {job_id} failed: {e}"))
-                    .todo(format!("Cancel it by hand (flink cancel {job_id}) once a JobManager leads, then run `logminer-doctor restart --apply` again.")));
+                return Err(StepFailure::new(
+                    Step::Fallback,
+                    format!("cancel of job {job_id} failed: {e}"),
+                )
+                .todo(Fact::CancelByHand {
+                    job: job_id.to_string(),
+                }));
             }
         }
         let ended = super::wait_for_state(
@@ -650,9 +674,12 @@ where
                 let e = error_chain(&e);
                 self.done(audit, report, Step::Fallback, false, e.clone())
                     .await;
-                return Err(StepFailure::new(Step::Fallback, format!("job {job_id} did not end after the cancel: {e}"))
-                    .todo("A task that ignores cancellation is killed by Flink after task.cancellation.timeout (3 min); check the TaskManager.")
-                    .todo("Run `logminer-doctor restart --apply` again once the job has ended: its retained checkpoint is resumed then."));
+                return Err(StepFailure::new(
+                    Step::Fallback,
+                    format!("job {job_id} did not end after the cancel: {e}"),
+                )
+                .todo(Fact::TaskIgnoresCancel)
+                .todo(Fact::RunAgainWhenEnded));
             }
         };
         match self.control.latest_restore_point(job_id).await {
@@ -677,15 +704,18 @@ where
                 self.done(audit, report, Step::Fallback, false, msg.clone())
                     .await;
                 Err(StepFailure::new(Step::Fallback, msg)
-                    .todo("Find the newest chk-* directory under the job's checkpoint directory and run `logminer-doctor restart --apply --savepoint PATH`.")
-                    .todo("Never submit without a state: the connector would start from its configured startup mode and skip or repeat changes."))
+                    .todo(Fact::FindNewestCheckpoint)
+                    .todo(Fact::NeverSubmitWithoutState))
             }
             Err(e) => {
                 let e = error_chain(&e);
                 self.done(audit, report, Step::Fallback, false, e.clone())
                     .await;
-                Err(StepFailure::new(Step::Fallback, format!("job {job_id} {ended}; its checkpoints cannot be read: {e}"))
-                    .todo("Find the newest chk-* directory under the job's checkpoint directory and run `logminer-doctor restart --apply --savepoint PATH`."))
+                Err(StepFailure::new(
+                    Step::Fallback,
+                    format!("job {job_id} {ended}; its checkpoints cannot be read: {e}"),
+                )
+                .todo(Fact::FindNewestCheckpoint))
             }
         }
     }
@@ -760,12 +790,14 @@ where
                 self.done(audit, report, Step::Submit, false, text.clone())
                     .await;
                 return Err(StepFailure::new(Step::Submit, text)
-                    .todo(format!("The job is not running; its state is kept in {state}."))
-                    .todo(format!(
-                        "Submit it by hand from that state with the same job id: flink run -s {state} -c {} {}, or fix the cause and run `logminer-doctor restart --apply --savepoint {state}`.",
-                        r.entry_class,
-                        r.jar.display()
-                    )));
+                    .todo(Fact::StateKeptIn {
+                        state: state.to_string(),
+                    })
+                    .todo(Fact::SubmitByHand {
+                        state: state.to_string(),
+                        entry_class: r.entry_class.clone(),
+                        jar: r.jar.display().to_string(),
+                    }));
             }
             tracing::warn!(pipeline = %self.pipeline.name, attempt, error = %text, "Submission failed; trying again once a JobManager leads.");
             tokio::time::sleep(self.bounds.poll).await;
@@ -781,7 +813,7 @@ where
         new_id: &str,
         audit: &Audit<'_>,
         report: &mut RestartReport,
-    ) -> Result<String, StepFailure> {
+    ) -> Result<Fact, StepFailure> {
         let p = self.pipeline;
         self.progress.begin(
             Step::Verify,
@@ -823,11 +855,16 @@ where
             }
             if v.running && v.mining_new && v.heartbeat_rising && (!pending || v.output_past) {
                 let proof = if pending {
-                    format!("job {new_id} RUNNING, connector mining with its heartbeat rising, committed output past SCN {}", gate.restart_scn.unwrap_or_default())
+                    Fact::RestartProvenPast {
+                        job: new_id.to_string(),
+                        scn: gate.restart_scn.unwrap_or_default(),
+                    }
                 } else {
-                    format!("job {new_id} RUNNING, connector mining with its heartbeat rising (no captured-table change seen pending in the observed window: judged idle)")
+                    Fact::RestartProvenIdle {
+                        job: new_id.to_string(),
+                    }
                 };
-                self.done(audit, report, Step::Verify, true, proof.clone())
+                self.done(audit, report, Step::Verify, true, proof.en())
                     .await;
                 return Ok(proof);
             }
@@ -843,8 +880,8 @@ where
         self.done(audit, report, Step::Verify, false, msg.clone())
             .await;
         Err(StepFailure::new(Step::Verify, msg)
-            .todo("Do not restart again: the job runs; find out why the connector does not mine (`logminer-doctor diagnose`, the TaskManager log).")
-            .todo("Escalate to the DBA if the connector's session does not appear on the database."))
+            .todo(Fact::DoNotRestartAgain)
+            .todo(Fact::EscalateToDba))
     }
 
     async fn kill_orphan(
@@ -1052,8 +1089,9 @@ pub struct GatedRestart {
     pub diagnosis: crate::diagnose::Diagnosis,
     /// The gate's verdict.
     pub gate: GateReport,
-    /// The plan, one line per step.
-    pub plan: Vec<String>,
+    /// The plan, one line per step (English in JSON).
+    #[serde(serialize_with = "english_all")]
+    pub plan: Vec<Fact>,
     /// The restart, when it ran.
     pub restart: Option<RestartReport>,
 }

@@ -411,7 +411,7 @@ fn the_plan_names_every_step_with_its_bound() {
     let o = last("real_feed_closed_dead_connection");
     let r = gate_with(&cfg, &o, |_| {});
     let lines = plan(p, &r, &Bounds::of(p));
-    let text = lines.join("\n");
+    let text = lines.iter().map(|l| l.en()).collect::<Vec<_>>().join("\n");
     for needle in [
         "without drain (at most 45s)",
         "cancel job",

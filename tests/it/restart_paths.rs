@@ -278,7 +278,12 @@ fn failed(r: &RestartReport) -> (Step, String, String, Vec<String>) {
             error,
             job_state,
             what_to_do,
-        } => (*step, error.clone(), job_state.clone(), what_to_do.clone()),
+        } => (
+            *step,
+            error.clone(),
+            job_state.clone(),
+            what_to_do.iter().map(|f| f.en()).collect(),
+        ),
         other => panic!("expected a failure: {other:?}"),
     }
 }
