@@ -489,7 +489,7 @@ impl<P: Probe> PipelineTask<P> {
             .find(|s| s.notice == dedup::Notice::Firing)
             .copied();
         let decision = match firing {
-            Some(_) if p.remediation.auto => Some(auto::decide(&d, &observations)),
+            Some(_) if p.remediation.auto => Some(auto::decide(&d)),
             _ => None,
         };
         let note = match &decision {

@@ -5,8 +5,7 @@
 //! misconfiguration or an exhausted resource, and it would only hide a slow sink. A stalled
 //! sink is restarted only when its checkpoints keep failing (a stuck commit a restart clears).
 
-use crate::diagnose::{AutoPolicy, Diagnosis, Severity};
-use crate::observation::Observation;
+use crate::diagnose::{AutoPolicy, Diagnosis, Fact, Severity, Strength};
 
 /// What the agent does about a verdict.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,17 +18,18 @@ pub enum AutoDecision {
     Nothing,
 }
 
-/// The decision for diagnosis `d` over the observations it rests on.
-pub fn decide(d: &Diagnosis, window: &[Observation]) -> AutoDecision {
+/// The decision for diagnosis `d`.
+pub fn decide(d: &Diagnosis) -> AutoDecision {
     if d.severity != Severity::Critical {
         return AutoDecision::Nothing;
     }
     match d.cause.spec().auto {
         AutoPolicy::Restart => AutoDecision::Restart,
         AutoPolicy::RestartWhenCheckpointsKeepFailing(otherwise) => {
-            match checkpoints_keep_failing(window) {
-                Some(_) => AutoDecision::Restart,
-                None => AutoDecision::Refuse(otherwise.to_string()),
+            if checkpoints_proven_failing(d) {
+                AutoDecision::Restart
+            } else {
+                AutoDecision::Refuse(otherwise.to_string())
             }
         }
         AutoPolicy::Refuse(why) => AutoDecision::Refuse(why.to_string()),
@@ -37,17 +37,15 @@ pub fn decide(d: &Diagnosis, window: &[Observation]) -> AutoDecision {
     }
 }
 
-/// The number of checkpoints that failed within the window, when they keep failing: the failure
-/// count rose and no checkpoint completed since the first failure in the window.
-fn checkpoints_keep_failing(window: &[Observation]) -> Option<u64> {
-    let counts: Vec<(u64, u64)> = window
-        .iter()
-        .filter_map(|o| {
-            let c = o.flink.value()?.job.as_ref()?.checkpoints.value()?;
-            Some((c.completed, c.failed))
-        })
-        .collect();
-    let (first, last) = (counts.first()?, counts.last()?);
-    let failed = last.1.saturating_sub(first.1);
-    (failed >= 2 && last.0 == first.0).then_some(failed)
+/// The decision table convicted the sink of checkpoints that do not complete (failing, or
+/// hanging past the stall window): the one stall a restart clears. Read from the verdict's own
+/// proof, so that the agent never judges checkpoints by a second rule of its own.
+fn checkpoints_proven_failing(d: &Diagnosis) -> bool {
+    d.evidence.iter().any(|e| {
+        e.strength == Strength::Proof
+            && matches!(
+                e.fact,
+                Fact::CheckpointsFailed { .. } | Fact::NoCheckpointCompleted { .. }
+            )
+    })
 }
