@@ -16,8 +16,6 @@ use logminer_doctor::agent::alerts::chat::{Chat, ChatKind};
 use logminer_doctor::agent::alerts::dedup::Notice;
 use logminer_doctor::agent::alerts::{deliver, AlertError, AlertMessage, Channel};
 use logminer_doctor::config::{Language, Secret, SecretSource};
-use logminer_doctor::diagnose::{Cause, Fact, Severity};
-use logminer_doctor::observation::Timestamp;
 use serde_json::{json, Value};
 use sha2::Sha256;
 
@@ -157,26 +155,7 @@ async fn receiver() -> (String, Arc<Rx>) {
 }
 
 fn message(notice: Notice) -> AlertMessage {
-    AlertMessage {
-        pipeline: "orders".into(),
-        notice,
-        cause: Cause::MissingRedo,
-        severity: Severity::Critical,
-        summary: Fact::RestartScnUncovered {
-            scn: 81234567,
-            threads: vec![1],
-        },
-        evidence: vec![Fact::RedoThreadOldest {
-            thread: 1,
-            scn: 81300000,
-            since: Timestamp::from_unix_millis(1_699_990_000_000),
-        }],
-        remediation: vec![Fact::RestoreArchivedLogs { scn: 81234567 }],
-        since: Timestamp::from_unix_millis(1_700_000_000_000),
-        at: Timestamp::from_unix_millis(1_700_000_060_000),
-        ends_at: Timestamp::from_unix_millis(1_700_000_960_000),
-        action: None,
-    }
+    crate::support::alerts::missing_redo_alert(notice)
 }
 
 fn secret(v: &str) -> Option<Secret> {

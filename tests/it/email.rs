@@ -10,8 +10,6 @@ use logminer_doctor::agent::alerts::dedup::Notice;
 use logminer_doctor::agent::alerts::email::{mailbox, Email};
 use logminer_doctor::agent::alerts::{deliver, AlertMessage, Channel};
 use logminer_doctor::config::{EmailConfig, Language, Secret, SecretSource, SmtpTls};
-use logminer_doctor::diagnose::{Cause, Fact, Severity};
-use logminer_doctor::observation::Timestamp;
 
 pub const SMTP_PASSWORD: &str = "smtp-pw-5e6f7a";
 
@@ -114,26 +112,7 @@ fn config(port: u16, password: &str) -> EmailConfig {
 }
 
 fn message() -> AlertMessage {
-    AlertMessage {
-        pipeline: "orders".into(),
-        notice: Notice::Firing,
-        cause: Cause::MissingRedo,
-        severity: Severity::Critical,
-        summary: Fact::RestartScnUncovered {
-            scn: 81234567,
-            threads: vec![1],
-        },
-        evidence: vec![Fact::RedoThreadOldest {
-            thread: 1,
-            scn: 81300000,
-            since: Timestamp::from_unix_millis(1_699_990_000_000),
-        }],
-        remediation: vec![Fact::RestoreArchivedLogs { scn: 81234567 }],
-        since: Timestamp::from_unix_millis(1_700_000_000_000),
-        at: Timestamp::from_unix_millis(1_700_000_060_000),
-        ends_at: Timestamp::from_unix_millis(1_700_000_960_000),
-        action: None,
-    }
+    crate::support::alerts::missing_redo_alert(Notice::Firing)
 }
 
 pub fn received(smtp: &Smtp) -> Vec<serde_json::Value> {

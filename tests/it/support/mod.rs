@@ -1,11 +1,12 @@
 //! The real-cluster test harness: ZooKeeper, two JobManagers in ZooKeeper HA and one TaskManager
 //! on loopback (`flink`), the simulated Oracle feed the CDC stand-in job reads (`feed`), the
-//! committed FileSink output (`output`), and the process hygiene that kills every process the
+//! committed FileSink output (`output`), the alert the channel tests send (`alerts`), and the process hygiene that kills every process the
 //! harness started when the test binary exits (`procs`).
 //!
 //! The jars come from `tests/flink-job/setup.sh`, which writes `$LMD_CACHE/env`
 //! (default `~/.cache/logminer-doctor/env`); without it every real-cluster test fails and says so.
 
+pub mod alerts;
 pub mod feed;
 pub mod flink;
 pub mod output;
