@@ -434,17 +434,15 @@ impl<P: Probe> PipelineTask<P> {
             window.pop_front();
         }
         let observations: Vec<Observation> = window.iter().cloned().collect();
-        let mut d = diagnose(
+        let d = diagnose(
             &observations,
             &p.thresholds,
             &DiagnoseOptions {
+                pipeline: p.name.clone(),
                 from_scn: None,
                 rolling_interval: p.output.rolling_interval,
             },
         );
-        if d.pipeline.is_empty() {
-            d.pipeline = p.name.clone();
-        }
         if let Some(latest) = window.back() {
             self.shared
                 .metrics

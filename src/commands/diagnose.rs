@@ -91,18 +91,15 @@ fn diagnose_bundle(bundle: &Bundle) -> Vec<Diagnosis> {
         .pipelines
         .iter()
         .map(|p| {
-            let mut d = diagnose(
+            diagnose(
                 &p.observations,
                 &p.thresholds,
                 &DiagnoseOptions {
+                    pipeline: p.name.clone(),
                     from_scn: p.from_scn,
                     rolling_interval: p.rolling_interval,
                 },
-            );
-            if d.pipeline.is_empty() {
-                d.pipeline = p.name.clone();
-            }
-            d
+            )
         })
         .collect()
 }

@@ -21,6 +21,8 @@ use crate::observation::{
 /// Inputs of a diagnosis besides the observations and the thresholds.
 #[derive(Debug, Clone, Default)]
 pub struct DiagnoseOptions {
+    /// The pipeline's name, for the diagnosis even when there is no observation to carry it.
+    pub pipeline: String,
     /// An SCN the operator gives as a restart point (the lowest known restart SCN wins).
     pub from_scn: Option<u64>,
     /// The FileSink's rolling interval from the config (part of the minimum stall window).
@@ -38,7 +40,7 @@ pub fn diagnose(
     sorted.sort_by_key(|o| o.observed_at);
     let Some(&last) = sorted.last() else {
         return Diagnosis {
-            pipeline: String::new(),
+            pipeline: options.pipeline.clone(),
             cause: Cause::Unknown,
             severity: Severity::Unknown,
             summary: Fact::NoObservation,
@@ -75,7 +77,11 @@ pub fn diagnose(
         .find_map(|step| step(&ctx, &mut notes))
         .or_else(|| step_just_started(&ctx))
         .unwrap_or_else(|| step_unknown(&notes));
-    finish(&ctx, last, verdict, notes)
+    let mut d = finish(&ctx, last, verdict, notes);
+    if !options.pipeline.is_empty() {
+        d.pipeline = options.pipeline.clone();
+    }
+    d
 }
 
 // ---------------------------------------------------------------------------------------------

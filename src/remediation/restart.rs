@@ -1164,17 +1164,15 @@ where
             lock,
             given_state: req.given_state.clone(),
         });
-        let mut diagnosis = crate::diagnose::diagnose(
+        let diagnosis = crate::diagnose::diagnose(
             &window,
             &p.thresholds,
             &crate::diagnose::DiagnoseOptions {
+                pipeline: p.name.clone(),
                 from_scn: req.from_scn,
                 rolling_interval: p.output.rolling_interval,
             },
         );
-        if diagnosis.pipeline.is_empty() {
-            diagnosis.pipeline = p.name.clone();
-        }
         let plan = plan(p, &gate, &self.bounds);
         let mut restart = None;
         if req.apply {

@@ -230,6 +230,7 @@ fn judge(p: &BundlePipeline) -> logminer_doctor::diagnose::Diagnosis {
         &p.observations,
         &p.thresholds,
         &DiagnoseOptions {
+            pipeline: p.name.clone(),
             from_scn: p.from_scn,
             rolling_interval: p.rolling_interval,
         },

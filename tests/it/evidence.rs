@@ -149,6 +149,7 @@ fn judge_with(obs: &[Observation], t: &Thresholds) -> Diagnosis {
         &DiagnoseOptions {
             from_scn: None,
             rolling_interval: Duration::from_secs(60),
+            ..Default::default()
         },
     )
 }
