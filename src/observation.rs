@@ -102,7 +102,7 @@ impl<'de> Deserialize<'de> for Timestamp {
 pub enum Signal<T> {
     /// The collector saw this value.
     Observed {
-        /// The value.
+        /// What was observed.
         value: T,
     },
     /// The collector tried and failed; `error` says why (never a secret).

@@ -159,7 +159,7 @@ const TIMELINE_MIN_AGE: Duration = Duration::from_secs(30 * 24 * 3600);
 /// One entry of the verdict timeline (`history`).
 #[derive(Debug, Clone, Serialize)]
 pub struct TimelineEntry {
-    /// The pipeline.
+    /// The pipeline's name from the config.
     pub pipeline: String,
     /// The diagnosis at the moment the verdict changed.
     pub diagnosis: Diagnosis,
@@ -170,7 +170,7 @@ pub struct TimelineEntry {
 pub struct Silence {
     /// Its id (for `silence --remove`).
     pub id: i64,
-    /// The pipeline.
+    /// The silenced pipeline's name.
     pub pipeline: String,
     /// When it ends.
     pub until: Timestamp,

@@ -48,7 +48,7 @@ pub struct PipelineLabels {
 pub struct VerdictLabels {
     /// The configured pipeline name.
     pub pipeline: String,
-    /// The cause.
+    /// The verdict's cause, as its snake_case name.
     pub cause: CauseLabel,
 }
 

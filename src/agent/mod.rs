@@ -111,7 +111,7 @@ pub enum AgentError {
 /// State shared between the pipeline tasks and the HTTP endpoints.
 #[derive(Debug)]
 pub struct Shared {
-    /// The metrics.
+    /// The Prometheus registry /metrics serves, updated after every probe.
     pub metrics: Metrics,
     /// The latest diagnosis per pipeline, in config order.
     latest: Mutex<BTreeMap<usize, Diagnosis>>,

@@ -37,11 +37,11 @@ pub struct RestorePoint {
 /// What a resubmission runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JarRun {
-    /// The entry class.
+    /// The job's main class (`entry-class` of `/jars/<id>/run`).
     pub entry_class: String,
     /// Program arguments, one per element.
     pub program_args: Vec<String>,
-    /// Parallelism.
+    /// The job's parallelism at submission.
     pub parallelism: u32,
     /// A fixed job id (32 hex digits): Flink rejects a second job with it.
     pub job_id: Option<String>,

@@ -60,13 +60,13 @@ pub trait OutputSource: Send + Sync {
 
 /// The four collectors of one pipeline.
 pub struct Collectors<O, F, Z, W> {
-    /// Oracle.
+    /// The connector's database, through the doctor's monitoring account.
     pub oracle: O,
-    /// Flink.
+    /// Every JobManager of the cluster, by REST.
     pub flink: F,
-    /// ZooKeeper.
+    /// Flink's ZooKeeper, for who leads (or `None` when HA is not ZooKeeper).
     pub zookeeper: Z,
-    /// Output.
+    /// The FileSink's directory.
     pub output: W,
 }
 

@@ -24,7 +24,7 @@ pub enum System {
     Oracle,
     /// The Flink cluster.
     Flink,
-    /// ZooKeeper.
+    /// Flink's ZooKeeper quorum.
     Zookeeper,
     /// The FileSink directory.
     Output,

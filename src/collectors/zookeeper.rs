@@ -282,7 +282,7 @@ pub enum EphemeralError {
     },
     /// ZooKeeper could not be asked.
     Failed {
-        /// Why.
+        /// ZooKeeper's error (connection loss, a node that exists, a session that expired).
         why: String,
     },
 }

@@ -19,7 +19,7 @@ use crate::report::Format;
 /// One line of check-config's report.
 #[derive(Debug, serde::Serialize)]
 pub struct Check {
-    /// The pipeline.
+    /// The pipeline's name from the config.
     pub pipeline: String,
     /// oracle, flink, zookeeper or output.
     pub system: &'static str,

@@ -90,7 +90,7 @@ pub struct OracleConfig {
     pub connector_user: String,
     /// The connector's flush table, `OWNER.TABLE` upper-cased (default `<connector_user>.LOG_MINING_FLUSH`).
     pub flush_table: TableName,
-    /// The captured tables.
+    /// The tables the connector captures (its `table-name` list), whose activity and supplemental logging the doctor reads.
     pub captured_tables: Vec<TableName>,
     /// Timeout of every database call.
     pub call_timeout: Duration,
@@ -101,7 +101,7 @@ pub struct OracleConfig {
 pub struct TableName {
     /// The schema.
     pub owner: String,
-    /// The table.
+    /// The table name, upper-cased (an unquoted Oracle name).
     pub table: String,
 }
 
@@ -217,11 +217,11 @@ pub enum RemediationMode {
 pub struct ResubmitConfig {
     /// The job jar (uploaded to the JobManager when it lacks it).
     pub jar: PathBuf,
-    /// The entry class.
+    /// The job's main class.
     pub entry_class: String,
     /// Program arguments, one per element.
     pub program_args: Vec<String>,
-    /// Parallelism.
+    /// The job's parallelism at submission.
     pub parallelism: NonZeroU32,
     /// A fixed job id (32 hex digits), so that Flink itself rejects a second copy of the job.
     pub job_id: String,

@@ -78,7 +78,7 @@ pub enum JmState {
     LeaderUnreachable,
     /// No answer.
     Unreachable {
-        /// The error.
+        /// The HTTP or connect error, as the client reported it.
         error: String,
     },
 }

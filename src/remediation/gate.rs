@@ -103,7 +103,7 @@ pub enum Resume {
     },
     /// The operator named the path (`restart --savepoint PATH`).
     Given {
-        /// The path.
+        /// The savepoint or retained checkpoint path, as given with `--savepoint`.
         path: String,
     },
 }
@@ -111,7 +111,7 @@ pub enum Resume {
 /// What the gate needs besides the observation.
 #[derive(Debug, Clone)]
 pub struct GateInput<'a> {
-    /// The pipeline.
+    /// The pipeline as configured (its remediation settings decide the budget and the resubmission).
     pub pipeline: &'a PipelineConfig,
     /// The newest observation of it.
     pub observation: &'a Observation,
@@ -142,7 +142,7 @@ pub enum LockState {
     },
     /// It could not be checked.
     Unchecked {
-        /// Why.
+        /// The error of the state database or of ZooKeeper.
         why: String,
     },
 }
@@ -150,7 +150,7 @@ pub enum LockState {
 /// The gate's verdict.
 #[derive(Debug, Clone, Serialize)]
 pub struct GateReport {
-    /// The pipeline.
+    /// The pipeline's name from the config.
     pub pipeline: String,
     /// When the judged observation was made.
     pub observed_at: Timestamp,

@@ -36,7 +36,7 @@ pub enum LockError {
     Failed {
         /// Where.
         what: String,
-        /// Why.
+        /// The error of the state database or of ZooKeeper.
         why: String,
     },
 }

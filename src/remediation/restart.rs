@@ -122,7 +122,7 @@ impl Bounds {
 /// One executed step.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepRecord {
-    /// The step.
+    /// Which step of the restart this was.
     pub step: Step,
     /// Whether it succeeded.
     pub ok: bool,
@@ -145,7 +145,7 @@ pub enum Outcome {
     },
     /// A step failed: the restart stopped there.
     Failed {
-        /// The step.
+        /// The step that failed; the restart stopped there.
         step: Step,
         /// What went wrong.
         error: String,
@@ -168,7 +168,7 @@ fn english_all<S: serde::Serializer>(v: &[Fact], s: S) -> Result<S::Ok, S::Error
 /// The whole story of one restart.
 #[derive(Debug, Clone, Serialize)]
 pub struct RestartReport {
-    /// The pipeline.
+    /// The pipeline's name from the config.
     pub pipeline: String,
     /// This restart's id in the audit log.
     pub restart_id: String,
@@ -241,7 +241,7 @@ impl Audit<'_> {
 
 /// A restart about to run: what it acts on and with what.
 pub struct Restart<'a, C, K, P> {
-    /// The pipeline.
+    /// The pipeline as configured (bounds, resubmission, kill procedure).
     pub pipeline: &'a PipelineConfig,
     /// The cluster (follows the leader).
     pub control: &'a C,

@@ -79,7 +79,7 @@ pub struct Scenario {
     pub story: &'static str,
     /// Healthy running time before the fault.
     pub warmup: Duration,
-    /// The fault.
+    /// What goes wrong, applied to the world once the warm-up has run.
     pub fault: fn(&mut World),
     /// Time after the fault before the doctor looks.
     pub after: Duration,

@@ -115,7 +115,7 @@ pub struct World {
     /// The connector reads at most this many changes per mining iteration (every 2 s): below
     /// the change rate it falls behind.
     pub mine_per_iteration: Option<usize>,
-    /// Checkpoint interval.
+    /// How often the job checkpoints (and the FileSink commits).
     pub checkpoint_interval: Duration,
     next_checkpoint: Timestamp,
     sink: SimSink,

@@ -27,7 +27,7 @@ use dedup::Notice;
 /// One alert as every channel receives it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlertMessage {
-    /// The pipeline.
+    /// The pipeline's name from the config (several, comma-separated, in a merged message).
     pub pipeline: String,
     /// Firing, re-notify or resolved.
     pub notice: Notice,

@@ -319,7 +319,7 @@ pub struct JarUpload {
 /// `POST /jars/:id/run`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct JarRunResponse {
-    /// The job id.
+    /// The submitted job's id (the fixed one the doctor asked for).
     pub jobid: String,
 }
 

@@ -463,7 +463,7 @@ pub enum KillError {
     /// ORA-20001 from the procedure: the session is not the connector user's.
     #[error("{procedure} refused to kill session {sid},{serial},@{instance}: it is not a session of the connector user (ORA-20001)")]
     NotConnector {
-        /// The procedure.
+        /// The DBA's kill procedure (`OWNER.NAME`) that refused.
         procedure: String,
         /// The session.
         sid: u32,
@@ -475,7 +475,7 @@ pub enum KillError {
     /// ORA-20002 from the procedure: the session is gone already.
     #[error("session {sid},{serial},@{instance} no longer exists (ORA-20002 from {procedure})")]
     NoSuchSession {
-        /// The procedure.
+        /// The DBA's kill procedure (`OWNER.NAME`) that found no such session.
         procedure: String,
         /// The session.
         sid: u32,

@@ -17,7 +17,7 @@ use crate::observation::{
 pub struct RowError {
     /// The query's file.
     pub file: &'static str,
-    /// The column.
+    /// The column whose value could not be read, by its name in the query.
     pub column: String,
     /// What is wrong.
     pub problem: String,

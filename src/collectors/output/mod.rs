@@ -48,7 +48,7 @@ pub enum OutputError {
     /// The configured path exists but is not a directory.
     #[error("output path {path} is not a directory")]
     NotADirectory {
-        /// The path.
+        /// The configured output directory, as given.
         path: PathBuf,
     },
     /// A directory of the tree could not be stat'ed or listed.
