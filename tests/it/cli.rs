@@ -15,7 +15,12 @@ const PASSWORD: &str = "s3cr3t-Tiger#42";
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_logminer-doctor"));
-    c.env("LMD_TEST_PASSWORD", PASSWORD).env_remove("LMD_LOG");
+    // English unless a test asks otherwise: the machine's locale must not pick the language.
+    c.env("LMD_TEST_PASSWORD", PASSWORD)
+        .env_remove("LMD_LOG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C");
     c
 }
 
@@ -97,7 +102,11 @@ fn demo_runs_every_scenario_and_each_produces_its_cause() {
     let o = run(&["demo", "--format", "json"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let runs: Vec<Value> = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(runs.len(), 11, "one scenario per cause but unknown");
+    assert_eq!(
+        runs.len(),
+        logminer_doctor::diagnose::Cause::ALL.len() - 1,
+        "one scenario per cause but unknown"
+    );
     for r in &runs {
         assert_eq!(r["diagnosis"]["cause"], r["scenario"], "{r:#}");
     }
@@ -137,6 +146,62 @@ fn replayed_bundles_exit_with_the_monitoring_plugin_codes() {
         let o = run(&["diagnose", "--replay", &fixture(file)]);
         assert_eq!(code(&o), exit, "{file}: {}{}", stdout(&o), stderr(&o));
     }
+}
+
+/// Text follows `--lang`, else the locale (LC_ALL, LC_MESSAGES, LANG); JSON stays English.
+#[test]
+fn text_output_follows_lang_or_the_locale_and_json_stays_english() {
+    let han = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let replay = ["diagnose", "--replay", &fixture("dead_connection")];
+    let zh = run(&[&replay[..], &["--lang", "zh"]].concat());
+    assert_eq!(code(&zh), 2);
+    let text = stdout(&zh);
+    assert!(
+        text.contains("证据：") && text.contains("处理建议："),
+        "{text}"
+    );
+    assert!(!text.contains("Evidence:"), "{text}");
+    // Numbers and ids are the same in both languages.
+    let en = stdout(&run(&replay));
+    assert!(en.contains("Evidence:") && !han(&en), "{en}");
+    for id in ["1/245,31887", "48026955"] {
+        assert_eq!(en.contains(id), text.contains(id), "{id}");
+    }
+    let by_locale = bin()
+        .args(replay)
+        .env("LANG", "zh_CN.UTF-8")
+        .output()
+        .unwrap();
+    assert!(stdout(&by_locale).contains("证据："));
+    // LC_ALL outranks LANG, as POSIX has it.
+    let c_all = bin()
+        .args(replay)
+        .env("LANG", "zh_CN.UTF-8")
+        .env("LC_ALL", "C")
+        .output()
+        .unwrap();
+    assert!(stdout(&c_all).contains("Evidence:"));
+    let json = bin()
+        .args(replay)
+        .args(["--format", "json", "--lang", "zh"])
+        .output()
+        .unwrap();
+    let j = stdout(&json);
+    assert!(!han(&j), "JSON is English whatever the language: {j}");
+    // explain and check-config follow it too.
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("trace.txt");
+    std::fs::write(
+        &trace,
+        "java.sql.SQLException: ORA-01291: missing logfile\n",
+    )
+    .unwrap();
+    let x = stdout(&run(&["explain", "--lang", "zh", trace.to_str().unwrap()]));
+    assert!(
+        x.contains("判定：missing_redo") && x.contains("ORA-01291"),
+        "{x}"
+    );
+    assert!(han(x.lines().last().unwrap_or_default()), "{x}");
 }
 
 #[test]

@@ -990,6 +990,9 @@ async fn the_gate_and_restart_commands_block_when_oracle_does_not_answer() {
             .arg(&cfg)
             .args(args)
             .env("LMD_PASSWORD", "Cli-Restart-Secret-9")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("LANG", "C")
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();

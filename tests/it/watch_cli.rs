@@ -12,7 +12,12 @@ const PASSWORD: &str = "w4tch-Secret#9";
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_logminer-doctor"));
-    c.env("LMD_TEST_PASSWORD", PASSWORD).env_remove("LMD_LOG");
+    // English unless a test asks otherwise: the machine's locale must not pick the language.
+    c.env("LMD_TEST_PASSWORD", PASSWORD)
+        .env_remove("LMD_LOG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C");
     c
 }
 
