@@ -337,3 +337,69 @@ impl<'de> Deserialize<'de> for Diagnosis {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A diagnosis as `history` stored it before facts were typed: read back, its sentences are
+    /// kept as recorded (English in either language), nothing is lost and nothing fails.
+    #[test]
+    fn a_diagnosis_recorded_before_typed_facts_reads_back_as_recorded() {
+        let old = r#"{"pipeline":"orders","cause":"idle_source","severity":"OK",
+            "summary":"no changes on the captured tables",
+            "evidence":[{"fact":"flush-table heartbeat rising 1 -> 2","strength":"context"}],
+            "warnings":["only one observation"],
+            "missing_signals":[{"step":"idle_source","signal":"oracle.table_activity","why":"ORA-00942"}],
+            "remediation":["Nothing is broken: do not restart."],
+            "observed_at":"2026-11-24T10:41:52.814Z","observations":2}"#;
+        let d: Diagnosis = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            d.summary.render(Lang::Zh),
+            "no changes on the captured tables"
+        );
+        assert_eq!(
+            d.evidence[0].fact.en(),
+            "flush-table heartbeat rising 1 -> 2"
+        );
+        assert_eq!(d.missing_signals[0].why.en(), "ORA-00942");
+        assert_eq!(d.remediation[0].en(), "Nothing is broken: do not restart.");
+        // Written again, it is the same English document with its facts typed as recorded.
+        let v = serde_json::to_value(&d).unwrap();
+        assert_eq!(v["summary"], "no changes on the captured tables");
+        assert_eq!(v["facts"]["summary"]["kind"], "recorded");
+    }
+
+    /// A diagnosis written now reads back with its facts typed, so `history` renders it in
+    /// either language.
+    #[test]
+    fn a_diagnosis_round_trips_with_typed_facts() {
+        let d = Diagnosis {
+            pipeline: "orders".into(),
+            cause: Cause::IdleSource,
+            severity: Severity::Ok,
+            summary: Fact::NoChanges,
+            evidence: vec![Evidence::new(
+                Strength::Context,
+                Fact::HeartbeatRising {
+                    from: 1,
+                    to: 2,
+                    over: None,
+                },
+            )
+            .vs("mining_call_gap", "1m".into())],
+            warnings: vec![Fact::OneObservation],
+            missing_signals: vec![MissingSignal {
+                step: "idle_source".into(),
+                signal: "oracle.table_activity".into(),
+                why: Fact::error("ORA-00942"),
+            }],
+            remediation: vec![Fact::NothingBroken],
+            observed_at: Timestamp::from_unix_millis(1_795_000_000_000),
+            observations: 2,
+        };
+        let back: Diagnosis = serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
+        assert_eq!(back, d);
+        assert!(back.summary.render(Lang::Zh).contains("捕获表没有变更"));
+    }
+}
