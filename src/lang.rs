@@ -67,6 +67,37 @@ impl fmt::Display for Lang {
     }
 }
 
+/// A sentence written in both languages where it is said (the config file's problems, whose
+/// only data is the key and the value quoted in them).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Bilingual {
+    /// In English.
+    pub en: String,
+    /// In Chinese.
+    pub zh: String,
+}
+
+impl Bilingual {
+    /// The sentence in both languages.
+    pub fn new(en: impl Into<String>, zh: impl Into<String>) -> Bilingual {
+        Bilingual {
+            en: en.into(),
+            zh: zh.into(),
+        }
+    }
+
+    /// The sentence in `lang`.
+    pub fn render(&self, lang: Lang) -> &str {
+        lang.pick(&self.en, &self.zh)
+    }
+}
+
+impl fmt::Display for Bilingual {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Lang;

@@ -47,10 +47,13 @@ fn main() -> ExitCode {
             return Exit::Unknown.into();
         }
     };
+    let lang = cli
+        .lang
+        .unwrap_or_else(logminer_doctor::lang::Lang::from_env);
     match runtime.block_on(commands::run(cli)) {
         Ok(exit) => exit.into(),
         Err(e) => {
-            let details = e.details();
+            let details = e.details(lang);
             eprintln!("error: {:#}", anyhow::Error::from(e));
             if let Some(details) = details {
                 eprint!("{details}");

@@ -160,7 +160,10 @@ pub fn replay_bundle(
                 .filter(|(_, p)| p.rolling_interval > crate::config::MAX_DURATION)
                 .map(|(i, _)| crate::config::ConfigProblem {
                     key: format!("pipelines[{i}].rolling_interval"),
-                    message: "must be at most \"366d\" (a year)".into(),
+                    message: crate::lang::Bilingual::new(
+                        "must be at most \"366d\" (a year)",
+                        "最多为 \"366d\"（一年）",
+                    ),
                 }),
         )
         .map(|p| p.to_string())

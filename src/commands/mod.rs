@@ -77,9 +77,9 @@ pub enum CommandError {
 
 impl CommandError {
     /// Lines to print under the one-line error, e.g. every problem of an invalid config file.
-    pub fn details(&self) -> Option<String> {
+    pub fn details(&self, lang: Lang) -> Option<String> {
         match self {
-            CommandError::Config(e @ ConfigError::Invalid { .. }) => Some(e.report()),
+            CommandError::Config(e @ ConfigError::Invalid { .. }) => Some(e.report_in(lang)),
             _ => None,
         }
     }

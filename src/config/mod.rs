@@ -318,9 +318,13 @@ pub struct EmailConfig {
 }
 
 /// Parses an email address (`Name <a@b>` or `a@b`).
-pub fn mailbox(s: &str) -> Result<lettre::message::Mailbox, String> {
-    s.parse::<lettre::message::Mailbox>()
-        .map_err(|e| format!("{s:?} is not an email address: {e}"))
+pub fn mailbox(s: &str) -> Result<lettre::message::Mailbox, crate::lang::Bilingual> {
+    s.parse::<lettre::message::Mailbox>().map_err(|e| {
+        crate::lang::Bilingual::new(
+            format!("{s:?} is not an email address: {e}"),
+            format!("{s:?} 不是电子邮件地址：{e}"),
+        )
+    })
 }
 
 /// The language of a channel's messages (the doctor's one language type).

@@ -74,9 +74,12 @@ pub fn redact_urls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(sep) = rest.find("://") {
+        // Past the last character that cannot be in a scheme (whatever its width in bytes).
         let scheme_start = rest[..sep]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
-            .map_or(0, |p| p + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+            .map_or(0, |(p, c)| p + c.len_utf8());
         let scheme = &rest[scheme_start..sep];
         out.push_str(&rest[..sep + 3]);
         let after = &rest[sep + 3..];
@@ -122,4 +125,26 @@ pub fn redact_urls(text: &str) -> String {
 /// `url` as text, its user info and query redacted (see [`redact_urls`]).
 pub fn redact_url(url: &url::Url) -> String {
     redact_urls(url.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_urls;
+
+    /// Found by the mutated-config property test: a multi-byte character right before `://`
+    /// (here in place of the `p` of `http`) once cut a string inside that character.
+    #[test]
+    fn a_multibyte_character_before_the_scheme_separator_is_not_cut() {
+        // Not a URL (no scheme before `://`): left as it is, as "a bare ://x?y" is.
+        assert_eq!(
+            redact_urls("\"httѨ://jm1:8081/x\""),
+            "\"httѨ://jm1:8081/x\""
+        );
+        assert_eq!(redact_urls("Ѩ://u:p@h"), "Ѩ://u:p@h");
+        // A scheme right after a multi-byte character is a URL like any other.
+        assert_eq!(
+            redact_urls("Ѩhttp://u:p@h/x?t=1"),
+            "Ѩhttp://**REDACTED**@h/x?**REDACTED**"
+        );
+    }
 }

@@ -24,6 +24,15 @@ use super::{
     ResubmitConfig, ScnColumn, Secret, SecretSource, SmtpTls, TableName, ZooKeeperConfig,
 };
 use crate::diagnose::Thresholds;
+use crate::lang::{Bilingual, Lang};
+
+/// A problem's message in English and Chinese, formatted with the same arguments: each message
+/// is written once, in both languages, where it is found.
+macro_rules! say {
+    ($en:literal, $zh:literal $(, $arg:expr)* $(,)?) => {
+        Bilingual::new(format!($en $(, $arg)*), format!($zh $(, $arg)*))
+    };
+}
 
 /// Access to the process environment, injected so tests never call `set_var`.
 pub trait Env {
@@ -50,11 +59,21 @@ impl Env for ProcessEnv {
 pub struct ConfigProblem {
     /// The key path, e.g. `pipeline[0].flink.jobmanagers[1]`.
     pub key: String,
-    /// What is wrong.
-    pub message: String,
+    /// What is wrong, in both languages.
+    pub message: Bilingual,
 }
 
-/// `<key>: <message>`.
+impl ConfigProblem {
+    /// `<key>: <message>` in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => format!("{}: {}", self.key, self.message.en),
+            Lang::Zh => format!("{}：{}", self.key, self.message.zh),
+        }
+    }
+}
+
+/// `<key>: <message>` (English).
 impl fmt::Display for ConfigProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.key, self.message)
@@ -87,13 +106,24 @@ impl ConfigError {
     /// Every problem, one per line as `<file>: <key>: <message>` (for `Read`, one line with the
     /// I/O error). `Display` gives only the summary line, for `error: {err:#}`.
     pub fn report(&self) -> String {
-        match self {
-            ConfigError::Read { path, source } => {
+        self.report_in(Lang::En)
+    }
+
+    /// [`ConfigError::report`] in `lang`.
+    pub fn report_in(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (ConfigError::Read { path, source }, Lang::En) => {
                 format!("{}: cannot read: {source}\n", path.display())
             }
-            ConfigError::Invalid { path, problems } => problems
+            (ConfigError::Read { path, source }, Lang::Zh) => {
+                format!("{}：无法读取：{source}\n", path.display())
+            }
+            (ConfigError::Invalid { path, problems }, _) => problems
                 .iter()
-                .map(|p| format!("{}: {p}\n", path.display()))
+                .map(|p| match lang {
+                    Lang::En => format!("{}: {}\n", path.display(), p.render(lang)),
+                    Lang::Zh => format!("{}：{}\n", path.display(), p.render(lang)),
+                })
                 .collect(),
         }
     }
@@ -203,7 +233,11 @@ fn clean<T: Section>(value: Value, at: &str, problems: &mut Vec<ConfigProblem>) 
         push(
             problems,
             at,
-            format!("expected a table, found {}", value.type_str()),
+            say!(
+                "expected a table, found {}",
+                "应为表（table），实际为 {}",
+                value.type_str()
+            ),
         );
         return None;
     };
@@ -222,7 +256,10 @@ fn clean<T: Section>(value: Value, at: &str, problems: &mut Vec<ConfigProblem>) 
             push(
                 problems,
                 &key(at, &name),
-                format!("unknown key (expected one of: {expected})"),
+                say!(
+                    "unknown key (expected one of: {expected})",
+                    "未知的配置项（可用的有：{expected}）"
+                ),
             );
             continue;
         }
@@ -231,7 +268,11 @@ fn clean<T: Section>(value: Value, at: &str, problems: &mut Vec<ConfigProblem>) 
             push(
                 problems,
                 &key(at, &name),
-                "a TOML date-time is not a value here; if it is text, write it in quotes".into(),
+                say!(
+                    "a TOML date-time is not a value here; if it is text, write it in quotes",
+                    "这里不能使用 TOML 日期时间；如果它是文本，请加上引号"
+                )
+                .into(),
             );
             continue;
         }
@@ -264,7 +305,7 @@ fn has_datetime(v: &Value) -> bool {
 
 /// serde's "invalid type: unit variant, expected …" says nothing of what was written: name the
 /// value found instead (a scalar, quoted as written).
-fn found(value: &Value, message: &str) -> String {
+fn found(value: &Value, message: &str) -> Bilingual {
     match (message.strip_prefix("invalid type: "), value) {
         (
             Some(rest),
@@ -273,17 +314,57 @@ fn found(value: &Value, message: &str) -> String {
             let expected = rest.find("expected").map_or(rest, |i| &rest[i..]);
             // toml's wording for a name (an enum) expected as text.
             let expected = expected.replace("expected string only", "expected a name in quotes");
-            format!("found {} {value}, {expected}", value.type_str())
+            let kind = value.type_str();
+            let expected_zh = expected_in_chinese(&expected);
+            say!(
+                "found {kind} {value}, {expected}",
+                "这里写的是 {kind} {value}，{expected_zh}"
+            )
         }
-        _ => message.to_string(),
+        _ => library(message.to_string()),
     }
+}
+
+/// What serde or toml expected, in Chinese where the wording is one of the few this file's
+/// types produce (else as the library wrote it).
+fn expected_in_chinese(expected: &str) -> String {
+    const WORDS: &[(&str, &str)] = &[
+        (
+            "expected a duration such as \"90s\", \"5m\" or \"1h 30m\"",
+            "应为时长，例如 \"90s\"、\"5m\" 或 \"1h 30m\"",
+        ),
+        ("expected a whole number >= 0", "应为大于等于 0 的整数"),
+        ("expected a whole number", "应为整数"),
+        ("expected a number", "应为数字"),
+        ("expected a name in quotes", "应为带引号的名称"),
+        ("expected a boolean", "应为布尔值（true 或 false）"),
+        ("expected a string", "应为带引号的字符串"),
+        ("expected a sequence", "应为数组"),
+    ];
+    WORDS
+        .iter()
+        .find(|(en, _)| expected.starts_with(en))
+        .map(|(en, zh)| format!("{zh}{}", &expected[en.len()..]))
+        .unwrap_or_else(|| expected.to_string())
+}
+
+/// A message of the TOML parser or of serde (English only, as the library wrote it).
+fn library(en: String) -> Bilingual {
+    let zh = format!("取值不被接受：{en}");
+    Bilingual::new(en, zh)
+}
+
+/// A TOML syntax error (the parser's own words).
+fn syntax(en: String) -> Bilingual {
+    let zh = format!("TOML 语法错误：{en}");
+    Bilingual::new(en, zh)
 }
 
 /// `clean`, then the section's type (None when it is unusable; the problem is already reported).
 fn read<T: Section>(value: Value, at: &str, problems: &mut Vec<ConfigProblem>) -> Option<T> {
     let cleaned = clean::<T>(value, at, problems)?;
     T::deserialize(cleaned)
-        .map_err(|e| push(problems, at, plain(e.message())))
+        .map_err(|e| push(problems, at, library(plain(e.message()))))
         .ok()
 }
 
@@ -338,8 +419,13 @@ struct Check<'a> {
 /// The longest duration any setting may have: 366 days.
 pub const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
 
-const MISSING_KEY: &str = "required key is missing";
-const MISSING_SECTION: &str = "required section is missing";
+fn missing_key() -> Bilingual {
+    say!("required key is missing", "缺少必填项")
+}
+
+fn missing_section() -> Bilingual {
+    say!("required section is missing", "缺少必需的配置段")
+}
 
 impl Check<'_> {
     fn file(&mut self, text: &str) -> (Option<Vec<PipelineConfig>>, Option<AgentConfig>) {
@@ -350,7 +436,7 @@ impl Check<'_> {
                     Some(span) => line_column(text, span.start),
                     None => "(syntax)".to_owned(),
                 };
-                self.problem(&at, plain(e.message()));
+                self.problem(&at, syntax(plain(e.message())));
                 return (None, None);
             }
         };
@@ -370,25 +456,37 @@ impl Check<'_> {
                 }
                 other if name == "agent" => self.problem(
                     "agent",
-                    format!("expected an [agent] table, found {}", other.type_str()),
+                    say!(
+                        "expected an [agent] table, found {}",
+                        "应为 [agent] 表，实际为 {}",
+                        other.type_str()
+                    ),
                 ),
                 other if name == "pipeline" => self.problem(
                     "pipeline",
-                    format!(
+                    say!(
                         "expected [[pipeline]] entries (an array of tables), found {}",
+                        "应为 [[pipeline]] 条目（表数组），实际为 {}",
                         other.type_str()
                     ),
                 ),
                 _ => self.problem(
                     &name,
-                    format!("unknown key (expected one of: {})", known.join(", ")),
+                    say!(
+                        "unknown key (expected one of: {})",
+                        "未知的配置项（可用的有：{}）",
+                        known.join(", ")
+                    ),
                 ),
             }
         }
         if raw.is_empty() && !self.has("pipeline") {
             self.problem(
                 "pipeline",
-                "no [[pipeline]] entry: at least one is required",
+                say!(
+                    "no [[pipeline]] entry: at least one is required",
+                    "没有 [[pipeline]] 条目：至少需要一个"
+                ),
             );
         }
         let pipelines: Vec<_> = raw
@@ -437,12 +535,18 @@ impl Check<'_> {
         {
             self.problem(
                 at,
-                format!("{name:?}: use only letters, digits, '_', '-' and '.'"),
+                say!(
+                    "{name:?}: use only letters, digits, '_', '-' and '.'",
+                    "{name:?}：只能使用字母、数字、'_'、'-' 和 '.'"
+                ),
             );
             return None;
         }
         if let Some(first) = self.names.get(&name) {
-            let msg = format!("duplicate name {name:?} (also used by {first})");
+            let msg = say!(
+                "duplicate name {name:?} (also used by {first})",
+                "名称 {name:?} 重复（{first} 也使用了它）"
+            );
             self.problem(at, msg);
             return None;
         }
@@ -456,7 +560,7 @@ impl Check<'_> {
         let password = self.password(raw.password_env, raw.password_file, at);
         let at_user = key(at, "connector_user");
         let connector_user = self
-            .required(raw.connector_user, &at_user, MISSING_KEY)
+            .required(raw.connector_user, &at_user, missing_key())
             .and_then(|u| self.parsed(oracle_identifier(&u), &at_user));
         let flush_table = match raw.flush_table {
             Some(t) => self.parsed(table_name(&t), &key(at, "flush_table")),
@@ -499,13 +603,22 @@ impl Check<'_> {
     ) -> Option<Secret> {
         match (var, file) {
             (Some(_), Some(_)) => {
-                self.problem(at, format!("set {what}_env or {what}_file, not both"));
+                self.problem(
+                    at,
+                    say!(
+                        "set {what}_env or {what}_file, not both",
+                        "{what}_env 和 {what}_file 只能设置一个"
+                    ),
+                );
                 None
             }
             (None, None) => {
                 self.problem(
                     at,
-                    format!("missing {what}_env or {what}_file (one is required)"),
+                    say!(
+                        "missing {what}_env or {what}_file (one is required)",
+                        "缺少 {what}_env 或 {what}_file（必须设置其一）"
+                    ),
                 );
                 None
             }
@@ -516,9 +629,9 @@ impl Check<'_> {
                 let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
                     && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
                 if !valid {
-                    let msg = format!(
+                    let msg = say!(
                         "not an environment variable name (letters, digits and '_'): \
-                         name the variable that holds the {what}, not the {what}"
+                         name the variable that holds the {what}, not the {what}", "不是环境变量名（字母、数字和 '_'）：请填写保存 {what} 的变量名，而不是 {what} 本身"
                     );
                     self.problem(&at, msg);
                     return None;
@@ -528,11 +641,23 @@ impl Check<'_> {
                         Some(Secret::new(value, SecretSource::Env(name)))
                     }
                     Some(_) => {
-                        self.problem(&at, format!("environment variable {name} is empty"));
+                        self.problem(
+                            &at,
+                            say!(
+                                "environment variable {name} is empty",
+                                "环境变量 {name} 为空"
+                            ),
+                        );
                         None
                     }
                     None => {
-                        self.problem(&at, format!("environment variable {name} is not set"));
+                        self.problem(
+                            &at,
+                            say!(
+                                "environment variable {name} is not set",
+                                "环境变量 {name} 未设置"
+                            ),
+                        );
                         None
                     }
                 }
@@ -546,14 +671,22 @@ impl Check<'_> {
                         // part of the password.
                         let value = text.trim_end_matches(['\n', '\r']);
                         if value.is_empty() {
-                            let msg = format!("{what} file {} is empty", path.display());
+                            let msg = say!(
+                                "{what} file {} is empty",
+                                "{what} 文件 {} 为空",
+                                path.display()
+                            );
                             self.problem(&at, msg);
                             return None;
                         }
                         Some(Secret::new(value.to_owned(), SecretSource::File(path)))
                     }
                     Err(e) => {
-                        let msg = format!("cannot read {what} file {}: {e}", path.display());
+                        let msg = say!(
+                            "cannot read {what} file {}: {e}",
+                            "无法读取 {what} 文件 {}：{e}",
+                            path.display()
+                        );
                         self.problem(&at, msg);
                         None
                     }
@@ -571,7 +704,10 @@ impl Check<'_> {
             if raw.secret_env.is_some() || raw.secret_file.is_some() {
                 self.problem(
                     at,
-                    "this service has no signing secret: remove secret_env/secret_file",
+                    say!(
+                        "this service has no signing secret: remove secret_env/secret_file",
+                        "该服务不使用签名密钥：请删除 secret_env/secret_file"
+                    ),
                 );
                 None
             } else {
@@ -587,7 +723,10 @@ impl Check<'_> {
             Some(_) if !keyword => {
                 self.problem(
                     &key(at, "keyword"),
-                    "only DingTalk robots have a keyword rule",
+                    say!(
+                        "only DingTalk robots have a keyword rule",
+                        "只有钉钉机器人有关键词规则"
+                    ),
                 );
                 None
             }
@@ -607,7 +746,10 @@ impl Check<'_> {
             None | Some("en") => Some(Language::En),
             Some("zh") => Some(Language::Zh),
             Some(other) => {
-                let msg = format!("{other:?} is not a language: expected \"en\" or \"zh\"");
+                let msg = say!(
+                    "{other:?} is not a language: expected \"en\" or \"zh\"",
+                    "{other:?} 不是可用的语言：应为 \"en\" 或 \"zh\""
+                );
                 self.problem(&key(at, "language"), msg);
                 None
             }
@@ -621,8 +763,9 @@ impl Check<'_> {
             Some("implicit") => Some(SmtpTls::Implicit),
             Some("none") => Some(SmtpTls::None),
             Some(other) => {
-                let msg = format!(
-                    "{other:?} is not a TLS mode: expected \"starttls\", \"implicit\" or \"none\""
+                let msg = say!(
+                    "{other:?} is not a TLS mode: expected \"starttls\", \"implicit\" or \"none\"",
+                    "{other:?} 不是 TLS 模式：应为 \"starttls\"、\"implicit\" 或 \"none\""
                 );
                 self.problem(&key(at, "tls"), msg);
                 None
@@ -637,7 +780,10 @@ impl Check<'_> {
             Some(p) => match u16::try_from(p) {
                 Ok(p) if p > 0 => Some(p),
                 _ => {
-                    self.problem(&key(at, "port"), format!("{p} is not a port (1-65535)"));
+                    self.problem(
+                        &key(at, "port"),
+                        say!("{p} is not a port (1-65535)", "{p} 不是端口号（1-65535）"),
+                    );
                     None
                 }
             },
@@ -645,7 +791,10 @@ impl Check<'_> {
         let password = match (&raw.username, &raw.password_env, &raw.password_file) {
             (None, None, None) => Some(None),
             (None, _, _) => {
-                self.problem(at, "a password needs a username");
+                self.problem(
+                    at,
+                    say!("a password needs a username", "设置了密码就必须设置用户名"),
+                );
                 None
             }
             (Some(_), _, _) => self
@@ -655,7 +804,10 @@ impl Check<'_> {
         let from = self.parsed(super::mailbox(&raw.from), &key(at, "from"));
         let mut to = Some(Vec::new());
         if raw.to.is_empty() {
-            self.problem(&key(at, "to"), "name at least one recipient");
+            self.problem(
+                &key(at, "to"),
+                say!("name at least one recipient", "至少填写一个收件人"),
+            );
             to = None;
         }
         for (i, r) in raw.to.iter().enumerate() {
@@ -671,8 +823,9 @@ impl Check<'_> {
             Some(f) => self.path(Some(f), &key(at, "ca_file")).map(Some),
         };
         if let (Some(Some(f)), Some(SmtpTls::None)) = (&ca_file, tls) {
-            let msg = format!(
+            let msg = say!(
                 "{} is given but tls = \"none\": no certificate is checked without TLS",
+                "设置了 {}，但 tls = \"none\"：不使用 TLS 时不会校验证书",
                 f.display()
             );
             self.problem(&key(at, "ca_file"), msg);
@@ -716,7 +869,7 @@ impl Check<'_> {
         } else {
             self.problem(
                 &key(at, "root"),
-                format!("{:?} must start with '/'", raw.root),
+                say!("{:?} must start with '/'", "{:?} 必须以 '/' 开头", raw.root),
             );
             None
         };
@@ -733,7 +886,7 @@ impl Check<'_> {
     fn output(&mut self, raw: RawOutput, at: &str) -> Option<OutputConfig> {
         let dir = self.path(raw.dir, &key(at, "dir"));
         // Each format has its own keys; the other format's keys are mistakes, not ignored.
-        let format = match self.required(raw.format, &key(at, "format"), MISSING_KEY) {
+        let format = match self.required(raw.format, &key(at, "format"), missing_key()) {
             Some(RawFormat::Csv) => {
                 self.only_for(
                     "json",
@@ -746,7 +899,7 @@ impl Check<'_> {
                     .required(
                         raw.csv_scn_column,
                         &at_col,
-                        "required when format = \"csv\"",
+                        say!("required when format = \"csv\"", "format = \"csv\" 时必填"),
                     )
                     .and_then(|c| self.parsed(scn_column(c), &at_col));
                 let delimiter = raw.csv_delimiter.as_deref().unwrap_or(",");
@@ -763,7 +916,10 @@ impl Check<'_> {
                 self.required(
                     raw.json_scn_pointer,
                     &at_ptr,
-                    "required when format = \"json\"",
+                    say!(
+                        "required when format = \"json\"",
+                        "format = \"json\" 时必填"
+                    ),
                 )
                 .and_then(|p| self.parsed(json_pointer(p), &at_ptr))
                 .map(|scn_pointer| OutputFormat::Json { scn_pointer })
@@ -807,8 +963,9 @@ impl Check<'_> {
             &key(at, "recovery_area_critical_pct"),
         );
         if warning && critical && t.recovery_area_warning_pct >= t.recovery_area_critical_pct {
-            let msg = format!(
+            let msg = say!(
                 "must be below recovery_area_critical_pct ({})",
+                "必须小于 recovery_area_critical_pct（{}）",
                 t.recovery_area_critical_pct
             );
             self.problem(&key(at, "recovery_area_warning_pct"), msg);
@@ -830,10 +987,13 @@ impl Check<'_> {
         if raw.auto && mode == RemediationMode::AdviseOnly {
             self.problem(
                 &key(at, "auto"),
-                "auto = true contradicts mode = \"advise_only\"",
+                say!(
+                    "auto = true contradicts mode = \"advise_only\"",
+                    "auto = true 与 mode = \"advise_only\" 矛盾"
+                ),
             );
         } else if raw.auto && raw.resubmit.is_none() {
-            let msg = "auto = true needs [pipeline.remediation.resubmit]: without it a restart can only be advised";
+            let msg = say!("auto = true needs [pipeline.remediation.resubmit]: without it a restart can only be advised", "auto = true 需要 [pipeline.remediation.resubmit]：没有它只能给出重启建议");
             self.problem(&key(at, "auto"), msg);
         }
         let resubmit = raw.resubmit.map(|r| self.resubmit(r, &key(at, "resubmit")));
@@ -873,7 +1033,7 @@ impl Check<'_> {
             _ => {
                 self.problem(
                     at,
-                    format!("{name:?} is not OWNER.PROCEDURE (unquoted identifiers: letters, digits, _ $ #), e.g. \"SYSTEM.LMD_KILL_CONNECTOR_SESSION\""),
+                    say!("{name:?} is not OWNER.PROCEDURE (unquoted identifiers: letters, digits, _ $ #), e.g. \"SYSTEM.LMD_KILL_CONNECTOR_SESSION\"", "{name:?} 不是 OWNER.PROCEDURE 形式（不加引号的标识符：字母、数字、_ $ #），例如 \"SYSTEM.LMD_KILL_CONNECTOR_SESSION\""),
                 );
                 None
             }
@@ -886,7 +1046,7 @@ impl Check<'_> {
         let parallelism = self.count(raw.parallelism, &key(at, "parallelism"));
         let at_id = key(at, "job_id");
         let job_id = self
-            .required(raw.job_id, &at_id, MISSING_KEY)
+            .required(raw.job_id, &at_id, missing_key())
             .and_then(|id| {
                 if id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()) {
                     // Flink's REST API prints job ids in lower case; compare like with like.
@@ -894,7 +1054,10 @@ impl Check<'_> {
                 } else {
                     self.problem(
                         &at_id,
-                        format!("{id:?} is not a job id: expected 32 hex digits"),
+                        say!(
+                            "{id:?} is not a job id: expected 32 hex digits",
+                            "{id:?} 不是 job id：应为 32 位十六进制数"
+                        ),
                     );
                     None
                 }
@@ -911,8 +1074,9 @@ impl Check<'_> {
     fn agent(&mut self, raw: RawAgent, at: &str) -> Option<AgentConfig> {
         let listen = self.parsed(
             raw.listen.parse::<std::net::SocketAddr>().map_err(|e| {
-                format!(
+                say!(
                     "{:?} is not an address such as 127.0.0.1:9464: {e}",
+                    "{:?} 不是 127.0.0.1:9464 这样的地址：{e}",
                     raw.listen
                 )
             }),
@@ -926,7 +1090,10 @@ impl Check<'_> {
             // A stall is a statement about progress over time: one observation never decides.
             self.problem(
                 &key(at, "history_samples"),
-                "must be at least 2: a verdict never rests on one observation",
+                say!(
+                    "must be at least 2: a verdict never rests on one observation",
+                    "至少为 2：判定从不只依据一次观测"
+                ),
             );
         }
         let retention = self.positive(raw.retention, &key(at, "retention"));
@@ -938,7 +1105,11 @@ impl Check<'_> {
         if retries.is_none() {
             self.problem(
                 &key(at, "alert_retries"),
-                format!("{} is out of range: must be 0 or more", raw.alert_retries),
+                say!(
+                    "{} is out of range: must be 0 or more",
+                    "{} 超出范围：必须大于等于 0",
+                    raw.alert_retries
+                ),
             );
         }
         let timeout = self.positive(raw.alert_timeout, &key(at, "alert_timeout"));
@@ -998,8 +1169,8 @@ impl Check<'_> {
 
     // -- small checks, each reporting its own problem ------------------------------------------
 
-    fn problem(&mut self, at: &str, message: impl Into<String>) {
-        push(&mut self.problems, at, message.into());
+    fn problem(&mut self, at: &str, message: Bilingual) {
+        push(&mut self.problems, at, message);
     }
 
     /// Whether a problem is already reported for exactly this key (a key dropped in step 1 must
@@ -1008,7 +1179,7 @@ impl Check<'_> {
         self.problems.iter().any(|p| p.key == at)
     }
 
-    fn required<T>(&mut self, value: Option<T>, at: &str, message: &str) -> Option<T> {
+    fn required<T>(&mut self, value: Option<T>, at: &str, message: Bilingual) -> Option<T> {
         if value.is_none() && !self.has(at) {
             self.problem(at, message);
         }
@@ -1023,15 +1194,15 @@ impl Check<'_> {
         check: fn(&mut Self, R, &str) -> Option<T>,
     ) -> Option<T> {
         let at = key(at, name);
-        let raw = self.required(raw, &at, MISSING_SECTION)?;
+        let raw = self.required(raw, &at, missing_section())?;
         check(self, raw, &at)
     }
 
     /// A required, non-empty string.
     fn text(&mut self, value: Option<String>, at: &str) -> Option<String> {
-        match self.required(value, at, MISSING_KEY)? {
+        match self.required(value, at, missing_key())? {
             s if s.trim().is_empty() => {
-                self.problem(at, "must not be empty");
+                self.problem(at, say!("must not be empty", "不能为空"));
                 None
             }
             s => Some(s),
@@ -1055,9 +1226,9 @@ impl Check<'_> {
         at: &str,
         mut item: impl FnMut(&mut Self, R, &str) -> Option<T>,
     ) -> Option<Vec<T>> {
-        let items = self.required(value, at, MISSING_KEY)?;
+        let items = self.required(value, at, missing_key())?;
         if items.is_empty() {
-            self.problem(at, "must list at least one entry");
+            self.problem(at, say!("must list at least one entry", "至少列出一项"));
             return None;
         }
         let checked: Vec<Option<T>> = items
@@ -1068,13 +1239,19 @@ impl Check<'_> {
         checked.into_iter().collect()
     }
 
-    fn parsed<T>(&mut self, result: Result<T, String>, at: &str) -> Option<T> {
+    fn parsed<T>(&mut self, result: Result<T, Bilingual>, at: &str) -> Option<T> {
         result.map_err(|message| self.problem(at, message)).ok()
     }
 
     fn positive(&mut self, d: Duration, at: &str) -> Option<Duration> {
         if d.is_zero() {
-            self.problem(at, "must be greater than 0 (e.g. \"30s\")");
+            self.problem(
+                at,
+                say!(
+                    "must be greater than 0 (e.g. \"30s\")",
+                    "必须大于 0（例如 \"30s\"）"
+                ),
+            );
             return None;
         }
         self.bounded(d, at)
@@ -1087,8 +1264,9 @@ impl Check<'_> {
         if d > MAX_DURATION {
             self.problem(
                 at,
-                format!(
+                say!(
                     "must be at most \"366d\" (a year), not {}",
+                    "最多为 \"366d\"（一年），不能是 {}",
                     humantime::format_duration(d)
                 ),
             );
@@ -1099,14 +1277,20 @@ impl Check<'_> {
 
     fn at_least_one(&mut self, n: u64, at: &str) {
         if n == 0 {
-            self.problem(at, "must be at least 1");
+            self.problem(at, say!("must be at least 1", "至少为 1"));
         }
     }
 
     fn count(&mut self, n: i64, at: &str) -> Option<NonZeroU32> {
         let count = u32::try_from(n).ok().and_then(NonZeroU32::new);
         if count.is_none() {
-            self.problem(at, format!("{n} is out of range: must be at least 1"));
+            self.problem(
+                at,
+                say!(
+                    "{n} is out of range: must be at least 1",
+                    "{n} 超出范围：至少为 1"
+                ),
+            );
         }
         count
     }
@@ -1117,7 +1301,10 @@ impl Check<'_> {
         if !ok {
             self.problem(
                 at,
-                format!("{x} is out of range: must be between 0 and {max}"),
+                say!(
+                    "{x} is out of range: must be between 0 and {max}",
+                    "{x} 超出范围：必须在 0 到 {max} 之间"
+                ),
             );
         }
         ok
@@ -1128,7 +1315,10 @@ impl Check<'_> {
         if is_set {
             self.problem(
                 &key(at, name),
-                format!("only valid with format = \"{format}\""),
+                say!(
+                    "only valid with format = \"{format}\"",
+                    "仅在 format = \"{format}\" 时有效"
+                ),
             );
         }
     }
@@ -1139,7 +1329,7 @@ fn optional<T>(checked: Option<Option<T>>) -> Option<Option<T>> {
     checked.map_or(Some(None), |value| value.map(Some))
 }
 
-fn push(problems: &mut Vec<ConfigProblem>, at: &str, message: String) {
+fn push(problems: &mut Vec<ConfigProblem>, at: &str, message: Bilingual) {
     problems.push(ConfigProblem {
         key: at.to_owned(),
         message,
@@ -1183,7 +1373,7 @@ fn line_column(text: &str, offset: usize) -> String {
 }
 
 /// An unquoted Oracle identifier, upper-cased as Oracle stores it.
-fn oracle_identifier(s: &str) -> Result<String, String> {
+fn oracle_identifier(s: &str) -> Result<String, Bilingual> {
     let mut chars = s.chars();
     let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || "_$#".contains(c))
@@ -1191,21 +1381,25 @@ fn oracle_identifier(s: &str) -> Result<String, String> {
     if valid {
         Ok(s.to_ascii_uppercase())
     } else if s.starts_with('"') {
-        Err(format!(
-            "{s:?}: quoted identifiers are not supported, write the name unquoted"
+        Err(say!(
+            "{s:?}: quoted identifiers are not supported, write the name unquoted",
+            "{s:?}：不支持加引号的标识符，请写不带引号的名称"
         ))
     } else {
-        Err(format!(
+        Err(say!(
             "{s:?} is not a valid Oracle name: a letter, then letters, digits, '_', '$' or '#' \
-             (at most 128)"
+             (at most 128)", "{s:?} 不是合法的 Oracle 名称：以字母开头，后接字母、数字、'_'、'$' 或 '#'（最多 128 个字符）"
         ))
     }
 }
 
 /// `OWNER.TABLE`.
-fn table_name(s: &str) -> Result<TableName, String> {
+fn table_name(s: &str) -> Result<TableName, Bilingual> {
     let Some((owner, table)) = s.split_once('.') else {
-        return Err(format!("{s:?} is not OWNER.TABLE"));
+        return Err(say!(
+            "{s:?} is not OWNER.TABLE",
+            "{s:?} 不是 OWNER.TABLE 形式"
+        ));
     };
     Ok(TableName {
         owner: oracle_identifier(owner)?,
@@ -1214,55 +1408,66 @@ fn table_name(s: &str) -> Result<TableName, String> {
 }
 
 /// A JobManager's REST base URL.
-fn jobmanager_url(s: &str) -> Result<Url, String> {
+fn jobmanager_url(s: &str) -> Result<Url, Bilingual> {
     let shown = super::redact_urls(&format!("{s:?}"));
-    let url = Url::parse(s).map_err(|e| format!("{shown} is not a URL: {e}"))?;
+    let url =
+        Url::parse(s).map_err(|e| say!("{shown} is not a URL: {e}", "{shown} 不是 URL：{e}"))?;
     if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
-        return Err(format!(
-            "{shown}: expected an http:// or https:// URL such as http://jm1:8081"
+        return Err(say!(
+            "{shown}: expected an http:// or https:// URL such as http://jm1:8081",
+            "{shown}：应为 http:// 或 https:// URL，例如 http://jm1:8081"
         ));
     }
     // URLs are printed in reports and logs; credentials have no place in them.
     if !url.username().is_empty() || url.password().is_some() {
-        return Err("must not contain a user name or password".to_owned());
+        return Err(say!(
+            "must not contain a user name or password",
+            "不能包含用户名或密码"
+        ));
     }
     Ok(url)
 }
 
-fn scn_column(raw: RawScnColumn) -> Result<ScnColumn, String> {
+fn scn_column(raw: RawScnColumn) -> Result<ScnColumn, Bilingual> {
     match raw {
         RawScnColumn::Name(name) if !name.is_empty() => Ok(ScnColumn::Name(name)),
-        RawScnColumn::Index(i) => usize::try_from(i)
-            .map(ScnColumn::Index)
-            .map_err(|_| format!("{i} is not a column index: must be >= 0")),
-        RawScnColumn::Name(_) => Err("must not be empty".to_owned()),
+        RawScnColumn::Index(i) => usize::try_from(i).map(ScnColumn::Index).map_err(|_| {
+            say!(
+                "{i} is not a column index: must be >= 0",
+                "{i} 不是列序号：必须大于等于 0"
+            )
+        }),
+        RawScnColumn::Name(_) => Err(say!("must not be empty", "不能为空")),
     }
 }
 
-fn csv_delimiter(s: &str) -> Result<u8, String> {
+fn csv_delimiter(s: &str) -> Result<u8, Bilingual> {
     match s.as_bytes() {
         // A quote or a line break would make every row unreadable.
         [b] if b.is_ascii() && !b"\"\r\n".contains(b) => Ok(*b),
-        _ => Err(format!(
-            "{s:?}: must be exactly one ASCII character (not a quote or line break)"
+        _ => Err(say!(
+            "{s:?}: must be exactly one ASCII character (not a quote or line break)",
+            "{s:?}：必须恰好是一个 ASCII 字符（不能是引号或换行）"
         )),
     }
 }
 
 /// An RFC 6901 JSON pointer, as `serde_json::Value::pointer` takes it.
-fn json_pointer(p: String) -> Result<String, String> {
+fn json_pointer(p: String) -> Result<String, Bilingual> {
     // `~` only escapes `/` (`~1`) and itself (`~0`).
     let bad_escape = p
         .split('~')
         .skip(1)
         .any(|rest| !rest.starts_with(['0', '1']));
     if !p.starts_with('/') {
-        Err(format!(
-            "{p:?} is not a JSON pointer: it must start with '/', e.g. \"/source/scn\""
+        Err(say!(
+            "{p:?} is not a JSON pointer: it must start with '/', e.g. \"/source/scn\"",
+            "{p:?} 不是 JSON pointer：必须以 '/' 开头，例如 \"/source/scn\""
         ))
     } else if bad_escape {
-        Err(format!(
-            "{p:?}: '~' must be followed by 0 or 1 in a JSON pointer"
+        Err(say!(
+            "{p:?}: '~' must be followed by 0 or 1 in a JSON pointer",
+            "{p:?}：JSON pointer 中 '~' 后面必须是 0 或 1"
         ))
     } else {
         Ok(p)
@@ -1270,35 +1475,48 @@ fn json_pointer(p: String) -> Result<String, String> {
 }
 
 /// A ZooKeeper quorum member, `host:port`.
-fn host_port(s: &str) -> Result<String, String> {
-    let bad = || format!("{s:?} is not host:port (e.g. \"zk1:2181\")");
+fn host_port(s: &str) -> Result<String, Bilingual> {
+    let bad = || {
+        say!(
+            "{s:?} is not host:port (e.g. \"zk1:2181\")",
+            "{s:?} 不是 host:port 形式（例如 \"zk1:2181\"）"
+        )
+    };
     let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
     if host.is_empty() || host.contains(char::is_whitespace) {
         return Err(bad());
     }
     match port.parse::<u16>() {
         Ok(p) if p > 0 => Ok(s.to_owned()),
-        _ => Err(format!("{s:?}: {port:?} is not a port (1-65535)")),
+        _ => Err(say!(
+            "{s:?}: {port:?} is not a port (1-65535)",
+            "{s:?}：{port:?} 不是端口号（1-65535）"
+        )),
     }
 }
 
 /// An http(s) URL for an alert channel or the status link.
-fn http_url(s: &str) -> Result<Url, String> {
+fn http_url(s: &str) -> Result<Url, Bilingual> {
     // Messages quote the value with its user info and query redacted: they may hold a token.
     let shown = super::redact_urls(&format!("{s:?}"));
-    let url = Url::parse(s).map_err(|e| format!("{shown} is not a URL: {e}"))?;
+    let url =
+        Url::parse(s).map_err(|e| say!("{shown} is not a URL: {e}", "{shown} 不是 URL：{e}"))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("{shown}: expected an http:// or https:// URL"));
+        return Err(say!(
+            "{shown}: expected an http:// or https:// URL",
+            "{shown}：应为 http:// 或 https:// URL"
+        ));
     }
     // Secrets come from environment variables or files, never from the config's text, and a
     // URL's user info would ride along wherever the URL is shown. The message does not repeat
     // the URL, which holds the password.
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(
+        return Err(say!(
             "must not contain a user name or password: credentials in an alert URL \
-                    are not supported (put the receiver behind a proxy that adds them)"
-                .to_owned(),
-        );
+                    are not supported (put the receiver behind a proxy that adds them)",
+            "不能包含用户名或密码：告警 URL 不支持携带凭据（请把接收端放在会添加凭据的代理之后）"
+        )
+        .to_owned());
     }
     Ok(url)
 }

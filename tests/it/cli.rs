@@ -260,6 +260,18 @@ fn a_config_with_several_mistakes_reports_each_with_its_key() {
     assert!(err.contains("pipeline[0].colour"), "{err}");
     assert!(err.contains("pipeline[0].oracle.call_timeout"), "{err}");
     assert!(err.contains("pipeline[0].flink"), "{err}");
+    // The same problems in Chinese, keys as written.
+    let zh = stderr(&run(&[
+        "--config",
+        path.to_str().unwrap(),
+        "diagnose",
+        "--lang",
+        "zh",
+    ]));
+    assert!(
+        zh.contains("pipeline[0].colour：未知的配置项") && zh.contains("pipeline[0].flink：缺少"),
+        "{zh}"
+    );
 }
 
 #[test]

@@ -10,6 +10,7 @@ use logminer_doctor::config::{
 };
 use logminer_doctor::diagnose::thresholds::THRESHOLD_DOCS;
 use logminer_doctor::diagnose::Thresholds;
+use logminer_doctor::lang::Lang;
 
 const PASSWORD: &str = "Tiger-Secret-42";
 const FULL: &str = include_str!("../fixtures/config/full.toml");
@@ -132,8 +133,14 @@ fn problems(text: &str) -> Vec<ConfigProblem> {
 fn rejects(edits: &[(&str, Option<&str>)], key: &str, needle: &str) {
     let found = problems(&edit(MINIMAL, edits));
     assert!(
-        found.len() == 1 && found[0].key == key && found[0].message.contains(needle),
+        found.len() == 1 && found[0].key == key && found[0].message.en.contains(needle),
         "expected one problem at {key} containing {needle:?}, got {found:#?}"
+    );
+    // Every problem is said in Chinese too (the key as written, the message in Chinese).
+    let zh = found[0].render(Lang::Zh);
+    assert!(
+        zh.starts_with(key) && zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "no Chinese for {key}: {zh}"
     );
 }
 
@@ -251,14 +258,14 @@ fn a_file_without_pipelines_is_rejected() {
     let found = problems("# nothing yet\n");
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].key, "pipeline");
-    assert!(found[0].message.contains("at least one"));
+    assert!(found[0].message.en.contains("at least one"));
 }
 
 #[test]
 fn pipeline_written_as_a_single_table_is_rejected() {
     let found = problems("[pipeline]\nname = \"p1\"\n");
     assert_eq!(found[0].key, "pipeline");
-    assert!(found[0].message.contains("[[pipeline]]"), "{found:#?}");
+    assert!(found[0].message.en.contains("[[pipeline]]"), "{found:#?}");
 }
 
 #[test]
@@ -341,13 +348,15 @@ fn unknown_keys_are_reported_at_every_level() {
             "pipeline[0].thresholds.stall_windw",
         ]
     );
-    assert!(found.iter().all(|p| p.message.starts_with("unknown key")));
+    assert!(found
+        .iter()
+        .all(|p| p.message.en.starts_with("unknown key")));
     // The message lists the keys that are allowed there, so a typo is easy to spot.
     let oracle = found
         .iter()
         .find(|p| p.key.ends_with("pasword_env"))
         .unwrap();
-    assert!(oracle.message.contains("password_env"), "{oracle}");
+    assert!(oracle.message.en.contains("password_env"), "{oracle}");
 }
 
 #[test]
@@ -425,7 +434,10 @@ fn pipeline_names_are_non_empty_label_safe_and_unique() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].key, "pipeline[1].name");
     assert!(
-        found[0].message.contains("also used by pipeline[0].name"),
+        found[0]
+            .message
+            .en
+            .contains("also used by pipeline[0].name"),
         "{found:#?}"
     );
 }
@@ -1068,13 +1080,13 @@ secret_env = "LMD_PASSWORD"
     assert!(
         found
             .iter()
-            .any(|p| p.key == "agent.wecom.language" && p.message.contains("\"fr\"")),
+            .any(|p| p.key == "agent.wecom.language" && p.message.en.contains("\"fr\"")),
         "{found:#?}"
     );
     assert!(
         found
             .iter()
-            .any(|p| p.key == "agent.wecom" && p.message.contains("no signing secret")),
+            .any(|p| p.key == "agent.wecom" && p.message.en.contains("no signing secret")),
         "{found:#?}"
     );
 }
@@ -1143,7 +1155,7 @@ fn every_email_mistake_is_named_by_its_key() {
             found
                 .iter()
                 .any(|p| p.key.starts_with(key)
-                    && (p.message.contains(says) || p.key.contains(says))),
+                    && (p.message.en.contains(says) || p.key.contains(says))),
             "{body:?}: expected {key} to say {says:?}; got {found:#?}"
         );
     }
@@ -1175,6 +1187,7 @@ fn alert_urls_with_a_user_name_or_password_are_rejected_without_echoing_it() {
                 && found[0].key == format!("agent.{key}")
                 && found[0]
                     .message
+                    .en
                     .contains("must not contain a user name or password"),
             "{key}: {found:#?}"
         );
@@ -1190,8 +1203,14 @@ fn alert_urls_with_a_user_name_or_password_are_rejected_without_echoing_it() {
     ));
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(
-        found[0].message,
+        found[0].message.en,
         "\"ftp://**REDACTED**@hooks.example/x?**REDACTED**\": expected an http:// or https:// URL"
+    );
+    // Redacted in Chinese too: both languages are formatted from the same redacted value.
+    assert!(
+        !found[0].message.zh.contains("S3cret-pw"),
+        "{:?}",
+        found[0].message
     );
     // A token in the query is how generic webhooks authenticate: accepted.
     let config = accepts(&[(
@@ -1237,7 +1256,7 @@ fn the_agent_token_comes_from_env_or_file_never_inline() {
     assert!(
         found
             .iter()
-            .any(|p| p.key == "agent" && p.message.contains("not both")),
+            .any(|p| p.key == "agent" && p.message.en.contains("not both")),
         "{found:#?}"
     );
     let inline = format!("{MINIMAL}\n[agent]\ntoken = \"s3cret\"\n");
