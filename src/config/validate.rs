@@ -271,8 +271,7 @@ fn clean<T: Section>(value: Value, at: &str, problems: &mut Vec<ConfigProblem>) 
                 say!(
                     "a TOML date-time is not a value here; if it is text, write it in quotes",
                     "这里不能使用 TOML 日期时间；如果它是文本，请加上引号"
-                )
-                .into(),
+                ),
             );
             continue;
         }
