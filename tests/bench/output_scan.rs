@@ -152,7 +152,12 @@ fn main() -> Result<(), Box<dyn Error>> {
 
 fn bucket_name(b: usize) -> String {
     // Hourly buckets over consecutive days, as Flink's default `yyyy-MM-dd--HH` names them.
-    format!("2026-{:02}-{:02}--{:02}", 1 + b / 24 / 28, 1 + (b / 24) % 28, b % 24)
+    format!(
+        "2026-{:02}-{:02}--{:02}",
+        1 + b / 24 / 28,
+        1 + (b / 24) % 28,
+        b % 24
+    )
 }
 
 fn collector_config(dir: &std::path::Path) -> OutputConfig {

@@ -508,12 +508,14 @@ fn a_file_added_to_one_bucket_is_seen_and_only_that_bucket_is_listed() {
     }
     age_tree(d, ago(2 * HOUR));
     let c = collector(d, csv_index(1));
-    assert_eq!(c.scan().unwrap().committed_files, 5);
+    // Counted: the three newest buckets (equal mtimes: the last names).
+    assert_eq!(c.scan().unwrap().committed_files, 3);
 
     put(d, "2026-11-23--03/part-u-1.csv", b"I,99\n", ago(HOUR));
     let snap = c.scan().unwrap();
     assert_eq!(c.last_scan_stats().dirs_listed, 1);
-    assert_eq!(snap.committed_files, 6);
+    // Now 03 (2 files, changed last), then 04 and 02.
+    assert_eq!(snap.committed_files, 4);
     assert_eq!(
         snap.newest_committed.unwrap().path,
         "2026-11-23--03/part-u-1.csv"
@@ -1020,7 +1022,13 @@ fn files_outside_the_newest_buckets_are_neither_listed_nor_stated() {
     let buckets = 10u32;
     let bucket_at = |b: u32| ago(HOUR * (buckets + 1 - b));
     for b in 0..buckets {
-        bucket(d, &format!("2026-11-23--{b:02}"), 5, 1000 * u64::from(b), bucket_at(b));
+        bucket(
+            d,
+            &format!("2026-11-23--{b:02}"),
+            5,
+            1000 * u64::from(b),
+            bucket_at(b),
+        );
     }
     age_dir(d, ago(HOUR));
     let c = collector(d, csv_index(1));
@@ -1059,7 +1067,11 @@ fn newest_buckets_without_committed_files_look_further_back() {
     let d = tmp.path();
     bucket(d, "2026-11-23--00", 2, 10, ago(5 * HOUR));
     bucket(d, "2026-11-23--01", 2, 20, ago(4 * HOUR));
-    for (b, h) in [("2026-11-23--02", 3u32), ("2026-11-23--03", 2), ("2026-11-23--04", 1)] {
+    for (b, h) in [
+        ("2026-11-23--02", 3u32),
+        ("2026-11-23--03", 2),
+        ("2026-11-23--04", 1),
+    ] {
         put(
             d,
             &format!("{b}/.part-u-0.csv.inprogress.aa"),
@@ -1082,7 +1094,13 @@ fn newest_buckets_without_committed_files_look_further_back() {
 
 /// What a walk of every file finds: the newest committed file (by mtime, then path) and the
 /// in-progress files (count, bytes, oldest and newest mtime).
-type FullWalk = (Option<(String, SystemTime)>, u64, u64, Option<SystemTime>, Option<SystemTime>);
+type FullWalk = (
+    Option<(String, SystemTime)>,
+    u64,
+    u64,
+    Option<SystemTime>,
+    Option<SystemTime>,
+);
 
 fn full_walk(base: &Path) -> FullWalk {
     let mut out: FullWalk = (None, 0, 0, None, None);

@@ -423,7 +423,13 @@ impl Walk<'_> {
                 // Sorted by mtime: no later bucket may either.
                 break;
             }
-            self.visit(sub_rel, sub_path, sub_mtime, depth + 1, counted && newest_bucket)?;
+            self.visit(
+                sub_rel,
+                sub_path,
+                sub_mtime,
+                depth + 1,
+                counted && newest_bucket,
+            )?;
         }
         Ok(())
     }
