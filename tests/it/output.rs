@@ -1169,7 +1169,7 @@ fn the_newest_file_and_in_progress_files_are_those_of_a_full_walk() {
             times.push((name, at));
         }
         // In-progress files in the (up to) two buckets that changed last.
-        times.sort_by(|a, b| b.1.cmp(&a.1));
+        times.sort_by_key(|t| std::cmp::Reverse(t.1));
         for (name, at) in times.iter().take(2) {
             if next(3) > 0 {
                 put(
