@@ -1247,3 +1247,34 @@ fn an_unlistable_newest_bucket_is_an_error_naming_it() {
         other => panic!("expected a directory error, got {other:?}"),
     }
 }
+
+// See: #14
+#[test]
+fn empty_buckets_left_by_a_cleanup_do_not_push_the_live_bucket_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    bucket(d, "2026-11-23--10", 2, 10, ago(2 * HOUR));
+    bucket(d, "2026-11-23--11", 2, 20, ago(HOUR));
+    put(
+        d,
+        "2026-11-23--11/.part-u-9.csv.inprogress.aa",
+        b"I,30\n",
+        ago(Duration::from_secs(10)),
+    );
+    age_dir(&d.join("2026-11-23--11"), ago(HOUR));
+    // A cleanup deleted the files of the oldest buckets a minute ago: their mtimes are newer.
+    for h in 0..5 {
+        let b = d.join(format!("2026-11-22--{h:02}"));
+        fs::create_dir_all(&b).unwrap();
+        age_dir(&b, ago(Duration::from_secs(60)));
+    }
+    age_dir(d, ago(HOUR));
+    let snap = collector(d, csv_index(1)).scan().unwrap();
+    assert_eq!(snap.committed_files, 4);
+    assert_eq!(snap.in_progress_files, 1);
+    assert_eq!(snap.in_progress_bytes, 5);
+    assert_eq!(
+        snap.newest_committed.unwrap().path,
+        "2026-11-23--11/part-u-1.csv"
+    );
+}

@@ -5,11 +5,11 @@
 //! Only the newest buckets are listed: the bucket directories of each level are stat'ed and
 //! ranked by mtime (a directory's mtime moves when a part file is created, committed (renamed)
 //! or removed in it), the bucket name breaking ties, so a bucket whose name sorts old but that
-//! changed last is read first. The `NEWEST_BUCKETS` newest are read and counted; older ones
-//! are read only while one may still hold one of the newest committed files (a committed
-//! file's mtime is its last write, before the rename that moved its bucket's mtime), so the
-//! newest committed file and the files looked back on for the SCN are those a walk of the
-//! whole tree would find. Files outside these buckets cost nothing but their bucket's stat.
+//! changed last is read first. The `NEWEST_BUCKETS` newest that hold anything are read and
+//! counted; older ones are read only while one may still hold one of the newest committed
+//! files (a committed file's mtime is its last write, before the rename that moved its
+//! bucket's mtime), so the newest committed file and the files looked back on for the SCN are
+//! those a walk of the whole tree would find. Files outside these buckets cost nothing but their bucket's stat.
 //! For nested buckets (`dt=.../hour=...`) a parent's mtime moves only when a child bucket is
 //! added, so there the ranking of parents is by the newest child bucket, not the newest file.
 //!
@@ -46,8 +46,8 @@ const LOOKBACK_FILES: usize = 3;
 /// cannot be trusted later.
 const RACY_WINDOW: Duration = Duration::from_secs(3);
 
-/// The newest bucket directories of each level (by mtime, then name) that are read and counted
-/// on every scan: the bucket being written, the one before it (committed at the next
+/// The newest bucket directories of each level (by mtime, then name; empty ones skipped) that
+/// are read and counted on every scan: the bucket being written, the one before it (committed at the next
 /// checkpoint after the hour turns) and one more for late or event-time buckets.
 pub const NEWEST_BUCKETS: usize = 3;
 
@@ -355,7 +355,7 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     /// Reads one directory (from the cache when its listing can be trusted), then its newest
-    /// bucket directories.
+    /// bucket directories; whether it holds part files or buckets.
     fn visit(
         &mut self,
         rel: String,
@@ -363,7 +363,7 @@ impl Walk<'_> {
         mtime: Option<SystemTime>,
         depth: usize,
         counted: bool,
-    ) -> Result<(), OutputError> {
+    ) -> Result<bool, OutputError> {
         let trusted = self.state.dirs.get(&rel).is_some_and(|cached| {
             !cached.dirty
                 && cached.mtime.is_some()
@@ -383,15 +383,18 @@ impl Walk<'_> {
             self.state.dirs.insert(rel.clone(), listing);
         }
         let Some(listing) = self.state.dirs.get_mut(&rel) else {
-            return Ok(());
+            return Ok(false);
         };
         listing.seen_in = self.generation;
         listing.counted = counted;
         for file in &listing.newest {
             keep_newest(&mut self.newest, file.clone());
         }
+        let holds = listing.committed_files > 0
+            || !listing.in_progress.is_empty()
+            || !listing.subdirs.is_empty();
         if depth >= MAX_DEPTH || listing.subdirs.is_empty() {
-            return Ok(());
+            return Ok(holds);
         }
         let subdirs = listing.subdirs.clone();
 
@@ -417,21 +420,27 @@ impl Walk<'_> {
         }
         // Newest first: by mtime (unknown last), then by name.
         buckets.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| b.0.cmp(&a.0)));
-        for (i, (sub_rel, sub_path, sub_mtime)) in buckets.into_iter().enumerate() {
-            let newest_bucket = i < NEWEST_BUCKETS;
+        // Empty buckets (left by a cleanup that deleted their files, which moved their mtime)
+        // take no place among the newest.
+        let mut taken = 0;
+        for (sub_rel, sub_path, sub_mtime) in buckets {
+            let newest_bucket = taken < NEWEST_BUCKETS;
             if !newest_bucket && !self.may_hold_newest(sub_mtime) {
                 // Sorted by mtime: no later bucket may either.
                 break;
             }
-            self.visit(
+            let held = self.visit(
                 sub_rel,
                 sub_path,
                 sub_mtime,
                 depth + 1,
                 counted && newest_bucket,
             )?;
+            if held {
+                taken += 1;
+            }
         }
-        Ok(())
+        Ok(holds)
     }
 
     /// Whether a bucket last changed at `mtime` may hold one of the newest committed files:
