@@ -662,13 +662,18 @@ pub struct ZooKeeperServer {
 /// A Flink FileSink directory: what is committed, what is still in progress, the last SCN.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutputSnapshot {
-    /// The newest committed part file.
+    /// The newest committed part file of the whole tree (older buckets are read as long as one
+    /// may hold a newer file than those found).
     pub newest_committed: Option<CommittedFile>,
-    /// Committed part files in the directory.
+    /// Committed part files in the newest buckets: the output collector reads the
+    /// `NEWEST_BUCKETS` bucket directories of each level that changed last (by mtime, then
+    /// name) and the files directly in the base directory, not the whole tree; compare between
+    /// samples, not with a count of the tree.
     pub committed_files: u64,
-    /// Their total size.
+    /// Their total size (the same buckets).
     pub committed_bytes: u64,
-    /// In-progress part files (`.part-*.inprogress.*`).
+    /// In-progress part files (`.part-*.inprogress.*`) in the same newest buckets (an orphan
+    /// left in an older bucket is not seen).
     pub in_progress_files: u64,
     /// Modification time of the oldest in-progress file.
     pub oldest_in_progress_at: Option<Timestamp>,

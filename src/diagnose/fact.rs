@@ -1020,8 +1020,8 @@ impl Fact {
             Joined { parts } => list(parts, "; ", "；"),
 
             CommittedGrowth { files_before, bytes_before, files_after, bytes_after, over } => t(
-                format!("committed output {files_before} files / {bytes_before} bytes -> {files_after} files / {bytes_after} bytes over {}", d(over)),
-                format!("已提交输出 {files_before} 个文件 / {bytes_before} 字节 -> {files_after} 个文件 / {bytes_after} 字节（{} 内）", d(over)),
+                format!("committed output in the newest buckets {files_before} files / {bytes_before} bytes -> {files_after} files / {bytes_after} bytes over {}", d(over)),
+                format!("最新分桶中的已提交输出 {files_before} 个文件 / {bytes_before} 字节 -> {files_after} 个文件 / {bytes_after} 字节（{} 内）", d(over)),
             ),
             LastScnUnreadable { error } => t(
                 format!("last SCN in the output not read: {error}"),

@@ -456,9 +456,17 @@ impl<'a> Ctx<'a> {
                     .iter()
                     .find(|o| now.since(o.observed_at) <= self.window)
                     .and_then(|o| self.out(o));
+                // The counts cover the newest buckets only (the output collector's
+                // `NEWEST_BUCKETS`): when the hour turns, an old bucket leaves them and the
+                // counts may fall while output grows, so a new newest committed file counts too.
                 let grew = recent.is_some_and(|f| {
                     last.committed_files > f.committed_files
                         || last.committed_bytes > f.committed_bytes
+                        || last.newest_committed.as_ref().is_some_and(|l| {
+                            f.newest_committed
+                                .as_ref()
+                                .is_none_or(|p| l.path != p.path || l.modified_at > p.modified_at)
+                        })
                 });
                 if let Some(f) = first.filter(|_| self.obs.len() > 1) {
                     ev.push(Evidence::new(

@@ -526,6 +526,35 @@ fn a_file_dated_in_the_future_is_clock_skew_not_fresh_output() {
     assert_eq!(judge(&flowing).cause, Cause::Healthy);
 }
 
+// See: #14
+#[test]
+fn a_new_newest_file_is_growth_even_when_the_newest_buckets_count_fewer_files() {
+    // The counts cover the newest buckets only: when the hour turns, a full bucket leaves them
+    // and the count falls while files keep being committed. With the file server's clock ahead
+    // (ages unusable), only change between samples shows the flow.
+    let flowing = series(5, |i, _, o| {
+        no_database(o);
+        started(o, 3600);
+        let out = out(o);
+        out.committed_files = if i < 2 {
+            1500 + i as u64
+        } else {
+            600 + i as u64
+        };
+        out.committed_bytes = 1000 * out.committed_files;
+        out.newest_committed = Some(CommittedFile {
+            path: format!(
+                "2026-11-18--{:02}/part-0-{i}.csv",
+                if i < 2 { 11 } else { 12 }
+            ),
+            modified_at: end().plus(Duration::from_secs(600 + 15 * i as u64)),
+            bytes: 4096,
+        });
+    });
+    let d = judge(&flowing);
+    assert_eq!(d.cause, Cause::Healthy, "{d:#?}");
+}
+
 #[test]
 fn an_unreadable_output_directory_is_named_in_what_to_do() {
     // With and without the sink's counters standing in for the files.

@@ -508,12 +508,14 @@ fn a_file_added_to_one_bucket_is_seen_and_only_that_bucket_is_listed() {
     }
     age_tree(d, ago(2 * HOUR));
     let c = collector(d, csv_index(1));
-    assert_eq!(c.scan().unwrap().committed_files, 5);
+    // Counted: the three newest buckets (equal mtimes: the last names).
+    assert_eq!(c.scan().unwrap().committed_files, 3);
 
     put(d, "2026-11-23--03/part-u-1.csv", b"I,99\n", ago(HOUR));
     let snap = c.scan().unwrap();
     assert_eq!(c.last_scan_stats().dirs_listed, 1);
-    assert_eq!(snap.committed_files, 6);
+    // Now 03 (2 files, changed last), then 04 and 02.
+    assert_eq!(snap.committed_files, 4);
     assert_eq!(
         snap.newest_committed.unwrap().path,
         "2026-11-23--03/part-u-1.csv"
@@ -965,4 +967,314 @@ mod tail_property {
             prop_assert_eq!(got, Ok(Some(expected)), "{:?}", String::from_utf8_lossy(&g.content));
         }
     }
+}
+
+// -- Only the newest buckets are read (issue 14) -----------------------------------------------
+
+/// `n` committed CSV files (SCNs from `scn`) in `bucket`, written up to `at`, then the bucket's
+/// mtime set to `at` as the sink's last rename left it.
+fn bucket(d: &Path, bucket: &str, n: usize, scn: u64, at: SystemTime) {
+    for f in 0..n {
+        let written = at - Duration::from_secs((n - f) as u64);
+        put(
+            d,
+            &format!("{bucket}/part-u-{f}.csv"),
+            format!("I,{}\n", scn + f as u64).as_bytes(),
+            written,
+        );
+    }
+    fs::create_dir_all(d.join(bucket)).unwrap();
+    age_dir(&d.join(bucket), at);
+}
+
+// See: #14
+#[test]
+fn a_bucket_whose_name_sorts_old_but_changed_last_is_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for h in 0..6u32 {
+        bucket(
+            d,
+            &format!("2026-11-23--{h:02}"),
+            3,
+            100 * u64::from(h),
+            ago(HOUR * (8 - h)),
+        );
+    }
+    // Late data in a bucket named a day earlier: the newest file of the tree.
+    put(d, "2026-11-22--00/part-u-7.csv", b"I,999\n", ago(HOUR / 2));
+    age_dir(&d.join("2026-11-22--00"), ago(HOUR / 2));
+    age_dir(d, ago(HOUR));
+
+    let snap = collector(d, csv_index(1)).scan().unwrap();
+    let newest = snap.newest_committed.unwrap();
+    assert_eq!(newest.path, "2026-11-22--00/part-u-7.csv");
+    assert_eq!(snap.last_scn, Signal::observed(Some(999)));
+    // Counted: that bucket and the two newest by mtime (1 + 3 + 3 files).
+    assert_eq!(snap.committed_files, 7);
+}
+
+// See: #14
+#[test]
+fn files_outside_the_newest_buckets_are_neither_listed_nor_stated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let buckets = 10u32;
+    let bucket_at = |b: u32| ago(HOUR * (buckets + 1 - b));
+    for b in 0..buckets {
+        bucket(
+            d,
+            &format!("2026-11-23--{b:02}"),
+            5,
+            1000 * u64::from(b),
+            bucket_at(b),
+        );
+    }
+    age_dir(d, ago(HOUR));
+    let c = collector(d, csv_index(1));
+    let before = c.scan().unwrap();
+    let before_stats = c.last_scan_stats();
+    // The base and the three newest buckets, 5 files each.
+    assert_eq!(before_stats.dirs_listed, 4);
+    assert_eq!(before_stats.files_stated, 15);
+    assert_eq!(before_stats.dirs_checked, 11);
+
+    // 1,000 more files in the old buckets, whose mtimes stay where the sink left them.
+    for b in 0..buckets - 3 {
+        let name = format!("2026-11-23--{b:02}");
+        for f in 0..1000 / (buckets - 3) + 1 {
+            put(
+                d,
+                &format!("{name}/part-old-{f}.csv"),
+                b"I,1\n",
+                bucket_at(b) - HOUR,
+            );
+        }
+        age_dir(&d.join(&name), bucket_at(b));
+    }
+    // A fresh collector each time: the one-shot path of `diagnose --samples 1`.
+    let fresh = collector(d, csv_index(1));
+    let after = fresh.scan().unwrap();
+    assert_eq!(fresh.last_scan_stats(), before_stats);
+    assert_eq!(after, before);
+    assert_eq!(after.last_scn, Signal::observed(Some(9004)));
+}
+
+// See: #14
+#[test]
+fn newest_buckets_without_committed_files_look_further_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    bucket(d, "2026-11-23--00", 2, 10, ago(5 * HOUR));
+    bucket(d, "2026-11-23--01", 2, 20, ago(4 * HOUR));
+    for (b, h) in [
+        ("2026-11-23--02", 3u32),
+        ("2026-11-23--03", 2),
+        ("2026-11-23--04", 1),
+    ] {
+        put(
+            d,
+            &format!("{b}/.part-u-0.csv.inprogress.aa"),
+            b"I,5\n",
+            ago(HOUR * h),
+        );
+        age_dir(&d.join(b), ago(HOUR * h));
+    }
+    age_dir(d, ago(HOUR));
+    let snap = collector(d, csv_index(1)).scan().unwrap();
+    assert_eq!(
+        snap.newest_committed.unwrap().path,
+        "2026-11-23--01/part-u-1.csv"
+    );
+    assert_eq!(snap.last_scn, Signal::observed(Some(21)));
+    // Counted: the three newest buckets, which hold only in-progress files.
+    assert_eq!(snap.committed_files, 0);
+    assert_eq!(snap.in_progress_files, 3);
+}
+
+/// What a walk of every file finds: the newest committed file (by mtime, then path) and the
+/// in-progress files (count, bytes, oldest and newest mtime).
+type FullWalk = (
+    Option<(String, SystemTime)>,
+    u64,
+    u64,
+    Option<SystemTime>,
+    Option<SystemTime>,
+);
+
+fn full_walk(base: &Path) -> FullWalk {
+    let mut out: FullWalk = (None, 0, 0, None, None);
+    let mut pending = vec![base.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let entry = entry.unwrap();
+            let meta = entry.metadata().unwrap();
+            let name = entry.file_name().to_string_lossy().to_string();
+            if meta.is_dir() {
+                pending.push(entry.path());
+                continue;
+            }
+            let mtime = meta.modified().unwrap();
+            let rel = entry
+                .path()
+                .strip_prefix(base)
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            if name.starts_with("part-") {
+                if out.0.as_ref().is_none_or(|(p, m)| (mtime, &rel) > (*m, p)) {
+                    out.0 = Some((rel, mtime));
+                }
+            } else if name.contains(".inprogress.") {
+                out.1 += 1;
+                out.2 += meta.len();
+                out.3 = Some(out.3.map_or(mtime, |o: SystemTime| o.min(mtime)));
+                out.4 = Some(out.4.map_or(mtime, |n: SystemTime| n.max(mtime)));
+            }
+        }
+    }
+    out
+}
+
+// See: #14
+#[test]
+fn the_newest_file_and_in_progress_files_are_those_of_a_full_walk() {
+    // Pseudo-random trees: bucket names unrelated to their times, committed files written
+    // before their bucket's last change, in-progress files in the buckets being written.
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    for _ in 0..20 {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        let buckets = 1 + next(12) as u32;
+        let mut times: Vec<(String, SystemTime)> = Vec::new();
+        for b in 0..buckets {
+            let name = format!("2026-11-{:02}--{:02}", 1 + next(28), b);
+            let at = ago(Duration::from_secs(60 + next(48 * 3600)));
+            let files = next(4) as usize;
+            for f in 0..files {
+                put(
+                    d,
+                    &format!("{name}/part-u-{f}.csv"),
+                    format!("I,{}\n", next(1_000_000)).as_bytes(),
+                    at - Duration::from_secs(next(3600)),
+                );
+            }
+            fs::create_dir_all(d.join(&name)).unwrap();
+            times.push((name, at));
+        }
+        // In-progress files in the (up to) two buckets that changed last.
+        times.sort_by_key(|t| std::cmp::Reverse(t.1));
+        for (name, at) in times.iter().take(2) {
+            if next(3) > 0 {
+                put(
+                    d,
+                    &format!("{name}/.part-u-9.csv.inprogress.{}", next(1000)),
+                    &vec![b'x'; next(100) as usize],
+                    *at + Duration::from_secs(next(50)),
+                );
+            }
+        }
+        if next(4) == 0 {
+            put(d, "part-u-base.csv", b"I,7\n", ago(HOUR * next(60) as u32));
+        }
+        for (name, at) in &times {
+            age_dir(&d.join(name), *at);
+        }
+        age_dir(d, ago(Duration::from_secs(30)));
+
+        let expected = full_walk(d);
+        let snap = collector(d, csv_index(1)).scan().unwrap();
+        assert_eq!(
+            snap.newest_committed
+                .as_ref()
+                .map(|c| (c.path.clone(), c.modified_at)),
+            expected.0.as_ref().map(|(p, m)| (p.clone(), ms(*m)))
+        );
+        if let Some((path, _)) = &expected.0 {
+            let text = fs::read_to_string(d.join(path)).unwrap();
+            let scn: u64 = text.trim().trim_start_matches("I,").parse().unwrap();
+            assert_eq!(snap.last_scn, Signal::observed(Some(scn)));
+        }
+        assert_eq!(snap.in_progress_files, expected.1);
+        assert_eq!(snap.in_progress_bytes, expected.2);
+        assert_eq!(snap.oldest_in_progress_at, expected.3.map(ms));
+        assert_eq!(snap.newest_in_progress_at, expected.4.map(ms));
+    }
+}
+
+// See: #14
+#[test]
+fn an_unreadable_output_directory_is_an_error_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("out");
+    // A symbolic link to itself cannot be stat'ed (ELOOP), whoever runs the test.
+    std::os::unix::fs::symlink(&d, &d).unwrap();
+    match collector(&d, csv_index(1)).scan() {
+        Err(e @ OutputError::Directory { .. }) => {
+            assert!(e.to_string().contains("out"), "{e}")
+        }
+        other => panic!("expected a directory error, got {other:?}"),
+    }
+}
+
+// See: #14
+#[test]
+fn an_unlistable_newest_bucket_is_an_error_naming_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    bucket(d, "2026-11-23--00", 1, 1, ago(2 * HOUR));
+    bucket(d, "2026-11-23--01", 1, 2, ago(HOUR));
+    let locked = d.join("2026-11-23--01");
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
+    if fs::read_dir(&locked).is_ok() {
+        // Running as root: permissions do not apply.
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+        return;
+    }
+    let result = collector(d, csv_index(1)).scan();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+    match result {
+        Err(e @ OutputError::Directory { .. }) => {
+            assert!(e.to_string().contains("2026-11-23--01"), "{e}")
+        }
+        other => panic!("expected a directory error, got {other:?}"),
+    }
+}
+
+// See: #14
+#[test]
+fn empty_buckets_left_by_a_cleanup_do_not_push_the_live_bucket_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    bucket(d, "2026-11-23--10", 2, 10, ago(2 * HOUR));
+    bucket(d, "2026-11-23--11", 2, 20, ago(HOUR));
+    put(
+        d,
+        "2026-11-23--11/.part-u-9.csv.inprogress.aa",
+        b"I,30\n",
+        ago(Duration::from_secs(10)),
+    );
+    age_dir(&d.join("2026-11-23--11"), ago(HOUR));
+    // A cleanup deleted the files of the oldest buckets a minute ago: their mtimes are newer.
+    for h in 0..5 {
+        let b = d.join(format!("2026-11-22--{h:02}"));
+        fs::create_dir_all(&b).unwrap();
+        age_dir(&b, ago(Duration::from_secs(60)));
+    }
+    age_dir(d, ago(HOUR));
+    let snap = collector(d, csv_index(1)).scan().unwrap();
+    assert_eq!(snap.committed_files, 4);
+    assert_eq!(snap.in_progress_files, 1);
+    assert_eq!(snap.in_progress_bytes, 5);
+    assert_eq!(
+        snap.newest_committed.unwrap().path,
+        "2026-11-23--11/part-u-1.csv"
+    );
 }

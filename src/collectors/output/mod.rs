@@ -1,9 +1,22 @@
-//! The output collector: a Flink FileSink directory on a local path — committed and in-progress
-//! part files, and the last SCN, read from a bounded tail of the newest committed file (JSON
-//! lines here, CSV with its quoting in `csv_tail`).
-//! Invariant: a directory's cached listing is reused only while its mtime equals the one stat'ed
-//! just before it was listed and that listing began `RACY_WINDOW` or more after the mtime; every
-//! directory is still stat'ed on every scan, in-progress files only as needed.
+//! The output collector: a Flink FileSink directory on a local path, read from its newest
+//! buckets — committed and in-progress part files, and the last SCN, read from a bounded tail
+//! of the newest committed file (JSON lines here, CSV with its quoting in `csv_tail`).
+//!
+//! Only the newest buckets are listed: the bucket directories of each level are stat'ed and
+//! ranked by mtime (a directory's mtime moves when a part file is created, committed (renamed)
+//! or removed in it), the bucket name breaking ties, so a bucket whose name sorts old but that
+//! changed last is read first. The `NEWEST_BUCKETS` newest that hold anything are read and
+//! counted; older ones are read only while one may still hold one of the newest committed
+//! files (a committed file's mtime is its last write, before the rename that moved its
+//! bucket's mtime), so the newest committed file and the files looked back on for the SCN are
+//! those a walk of the whole tree would find. Files outside these buckets cost nothing but their bucket's stat.
+//! For nested buckets (`dt=.../hour=...`) a parent's mtime moves only when a child bucket is
+//! added, so there the ranking of parents is by the newest child bucket, not the newest file.
+//!
+//! Invariant: a directory's cached listing (for `watch`) is reused only while its mtime equals
+//! the one stat'ed just before it was listed and that listing began `RACY_WINDOW` or more after
+//! the mtime; every bucket directory is still stat'ed on every scan, in-progress files of the
+//! counted buckets only as needed.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -32,6 +45,11 @@ const LOOKBACK_FILES: usize = 3;
 /// and many NFS servers, 2 s on FAT), so a listing taken that close to its directory's mtime
 /// cannot be trusted later.
 const RACY_WINDOW: Duration = Duration::from_secs(3);
+
+/// The newest bucket directories of each level (by mtime, then name; empty ones skipped) that
+/// are read and counted on every scan: the bucket being written, the one before it (committed at the next
+/// checkpoint after the hour turns) and one more for late or event-time buckets.
+pub const NEWEST_BUCKETS: usize = 3;
 
 /// Bucket assigners may nest (`dt=.../hour=...`); the bound guards against pathological trees.
 const MAX_DEPTH: usize = 8;
@@ -104,7 +122,8 @@ enum ScnError {
 /// What the last scan cost, for tests and benchmarks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ScanStats {
-    /// Directories stat'ed (every directory of the tree, every scan).
+    /// Directories stat'ed (the base and every bucket directory of the levels read, every scan,
+    /// to rank them by mtime).
     pub dirs_checked: u64,
     /// Directories whose entries were read because their cached listing could not be trusted.
     pub dirs_listed: u64,
@@ -148,6 +167,9 @@ struct DirListing {
     /// A race was seen while listing (an entry vanished); list again next time.
     dirty: bool,
     seen_in: u64,
+    /// Among the newest buckets in the current scan: its files are counted and its in-progress
+    /// files stat'ed (an older bucket read only for the newest committed files is not).
+    counted: bool,
     subdirs: Vec<(String, PathBuf)>,
     committed_files: u64,
     committed_bytes: u64,
@@ -253,13 +275,13 @@ fn scan_tree(
     // Taken before any stat, so that a listing's `listed_at` never postdates a change it missed.
     let scan_started = SystemTime::now();
 
-    match fs::metadata(base) {
+    let base_mtime = match fs::metadata(base) {
         Ok(meta) if !meta.is_dir() => {
             return Err(OutputError::NotADirectory {
                 path: base.to_path_buf(),
             })
         }
-        Ok(_) => {}
+        Ok(meta) => meta.modified().ok(),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Err(OutputError::Missing {
                 path: base.to_path_buf(),
@@ -271,42 +293,22 @@ fn scan_tree(
                 source,
             })
         }
-    }
-
-    let mut pending = vec![(String::new(), base.to_path_buf(), 0usize)];
-    while let Some((rel, path, depth)) = pending.pop() {
-        let meta = match fs::metadata(&path) {
-            Ok(meta) => meta,
-            // A bucket removed by retention since its parent was listed.
-            Err(e) if e.kind() == io::ErrorKind::NotFound && !rel.is_empty() => continue,
-            Err(source) => return Err(OutputError::Directory { path, source }),
-        };
-        if !meta.is_dir() {
-            // Replaced by a file since its parent was listed; the parent's mtime moved too.
-            continue;
-        }
-        stats.dirs_checked += 1;
-        let mtime = meta.modified().ok();
-        let trusted = state.dirs.get(&rel).is_some_and(|cached| {
-            !cached.dirty
-                && cached.mtime.is_some()
-                && cached.mtime == mtime
-                && mtime.is_some_and(|m| cached.listed_at >= m + RACY_WINDOW)
-        });
-        if !trusted {
-            let listing = list_dir(&rel, &path, mtime, scan_started, generation, stats)?;
-            stats.dirs_listed += 1;
-            state.dirs.insert(rel.clone(), listing);
-        }
-        if let Some(listing) = state.dirs.get_mut(&rel) {
-            listing.seen_in = generation;
-            if depth < MAX_DEPTH {
-                for (sub_rel, sub_path) in &listing.subdirs {
-                    pending.push((sub_rel.clone(), sub_path.clone(), depth + 1));
-                }
-            }
-        }
-    }
+    };
+    stats.dirs_checked += 1;
+    let mut walk = Walk {
+        state,
+        generation,
+        scan_started,
+        stats,
+        newest: Vec::new(),
+    };
+    walk.visit(String::new(), base.to_path_buf(), base_mtime, 0, true)?;
+    let Walk {
+        state,
+        stats,
+        newest,
+        ..
+    } = walk;
     state
         .dirs
         .retain(|_, listing| listing.seen_in == generation);
@@ -314,15 +316,11 @@ fn scan_tree(
     let mut committed_files = 0u64;
     let mut committed_bytes = 0u64;
     let mut in_progress_files = 0u64;
-    let mut newest: Vec<FileRef> = Vec::new();
-    for listing in state.dirs.values() {
+    for listing in state.dirs.values().filter(|l| l.counted) {
         committed_files += listing.committed_files;
         committed_bytes += listing.committed_bytes;
         in_progress_files += listing.in_progress.len() as u64;
-        newest.extend(listing.newest.iter().cloned());
     }
-    newest.sort_by(newest_first);
-    newest.truncate(1 + LOOKBACK_FILES);
 
     let (oldest_in_progress, newest_in_progress, in_progress_bytes) =
         in_progress_now(&mut state.dirs, stats);
@@ -342,6 +340,118 @@ fn scan_tree(
         newest_in_progress_at: newest_in_progress.map(Timestamp::from_system_time),
         last_scn,
     })
+}
+
+/// One scan's descent from the base directory into the newest buckets.
+struct Walk<'a> {
+    state: &'a mut State,
+    generation: u64,
+    scan_started: SystemTime,
+    stats: &'a mut ScanStats,
+    /// The newest committed files of the directories read, newest first, at most
+    /// `1 + LOOKBACK_FILES`.
+    newest: Vec<FileRef>,
+}
+
+impl Walk<'_> {
+    /// Reads one directory (from the cache when its listing can be trusted), then its newest
+    /// bucket directories; whether it holds part files or buckets.
+    fn visit(
+        &mut self,
+        rel: String,
+        path: PathBuf,
+        mtime: Option<SystemTime>,
+        depth: usize,
+        counted: bool,
+    ) -> Result<bool, OutputError> {
+        let trusted = self.state.dirs.get(&rel).is_some_and(|cached| {
+            !cached.dirty
+                && cached.mtime.is_some()
+                && cached.mtime == mtime
+                && mtime.is_some_and(|m| cached.listed_at >= m + RACY_WINDOW)
+        });
+        if !trusted {
+            let listing = list_dir(
+                &rel,
+                &path,
+                mtime,
+                self.scan_started,
+                self.generation,
+                self.stats,
+            )?;
+            self.stats.dirs_listed += 1;
+            self.state.dirs.insert(rel.clone(), listing);
+        }
+        let Some(listing) = self.state.dirs.get_mut(&rel) else {
+            return Ok(false);
+        };
+        listing.seen_in = self.generation;
+        listing.counted = counted;
+        for file in &listing.newest {
+            keep_newest(&mut self.newest, file.clone());
+        }
+        let holds = listing.committed_files > 0
+            || !listing.in_progress.is_empty()
+            || !listing.subdirs.is_empty();
+        if depth >= MAX_DEPTH || listing.subdirs.is_empty() {
+            return Ok(holds);
+        }
+        let subdirs = listing.subdirs.clone();
+
+        let mut buckets = Vec::with_capacity(subdirs.len());
+        for (sub_rel, sub_path) in subdirs {
+            let meta = match fs::metadata(&sub_path) {
+                Ok(meta) => meta,
+                // A bucket removed by retention since its parent was listed.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(source) => {
+                    return Err(OutputError::Directory {
+                        path: sub_path,
+                        source,
+                    })
+                }
+            };
+            if !meta.is_dir() {
+                // Replaced by a file since its parent was listed; the parent's mtime moved too.
+                continue;
+            }
+            self.stats.dirs_checked += 1;
+            buckets.push((sub_rel, sub_path, meta.modified().ok()));
+        }
+        // Newest first: by mtime (unknown last), then by name.
+        buckets.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| b.0.cmp(&a.0)));
+        // Empty buckets (left by a cleanup that deleted their files, which moved their mtime)
+        // take no place among the newest.
+        let mut taken = 0;
+        for (sub_rel, sub_path, sub_mtime) in buckets {
+            let newest_bucket = taken < NEWEST_BUCKETS;
+            if !newest_bucket && !self.may_hold_newest(sub_mtime) {
+                // Sorted by mtime: no later bucket may either.
+                break;
+            }
+            let held = self.visit(
+                sub_rel,
+                sub_path,
+                sub_mtime,
+                depth + 1,
+                counted && newest_bucket,
+            )?;
+            if held {
+                taken += 1;
+            }
+        }
+        Ok(holds)
+    }
+
+    /// Whether a bucket last changed at `mtime` may hold one of the newest committed files:
+    /// fewer than those were found, or it changed no earlier than the oldest of them was
+    /// written (no committed file in it is newer than its last change).
+    fn may_hold_newest(&self, mtime: Option<SystemTime>) -> bool {
+        match (self.newest.get(LOOKBACK_FILES), mtime) {
+            (Some(oldest_kept), Some(mtime)) => mtime >= oldest_kept.mtime,
+            _ => true,
+        }
+    }
 }
 
 /// What a directory entry is to the FileSink.
@@ -384,6 +494,7 @@ fn list_dir(
         listed_at,
         dirty: false,
         seen_in: generation,
+        counted: false,
         subdirs: Vec::new(),
         committed_files: 0,
         committed_bytes: 0,
@@ -480,7 +591,8 @@ fn keep_newest(newest: &mut Vec<FileRef>, file: FileRef) {
     newest.insert(at, file);
 }
 
-/// What the in-progress part files look like now: (oldest mtime, newest mtime, total bytes).
+/// What the in-progress part files of the counted buckets look like now: (oldest mtime,
+/// newest mtime, total bytes).
 ///
 /// Every in-progress file is stat'ed on every scan: writes move its size and mtime without
 /// touching its directory's mtime, so the cached listing cannot tell whether records still
@@ -490,7 +602,7 @@ fn in_progress_now(
     stats: &mut ScanStats,
 ) -> (Option<SystemTime>, Option<SystemTime>, u64) {
     let (mut oldest, mut newest, mut bytes) = (None::<SystemTime>, None::<SystemTime>, 0u64);
-    for listing in dirs.values_mut() {
+    for listing in dirs.values_mut().filter(|l| l.counted) {
         let mut vanished = false;
         for file in listing.in_progress.iter_mut() {
             stats.files_stated += 1;
