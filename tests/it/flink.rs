@@ -599,6 +599,13 @@ async fn of_stopped_copies_the_one_that_ran_last_with_the_newest_checkpoint_is_j
         .end_time
         .expect("a stopped job has its end time");
     assert_eq!(end, s.jobs[0].end_time.unwrap());
+    // Choosing read each copy's checkpoints once; the judged copy's are not asked for again.
+    let asked = jm
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.target == format!("/jobs/{JOB}/checkpoints"))
+        .count();
+    assert_eq!(asked, 1, "{:#?}", jm.requests());
 }
 
 #[tokio::test]

@@ -133,13 +133,25 @@ impl FlinkCollector {
     }
 
     /// Everything about the judged job, read through one answering JobManager.
-    async fn detail(&self, c: &FlinkRestClient, job: &JobOverview) -> JobDetail {
+    /// `read_checkpoints`: the job's checkpoints when `choose_job` already read them (so they
+    /// are not asked for twice in one probe).
+    async fn detail(
+        &self,
+        c: &FlinkRestClient,
+        job: &JobOverview,
+        read_checkpoints: Option<Signal<Checkpoints>>,
+    ) -> JobDetail {
         let id = &job.jid;
         let job_path = format!("/jobs/{id}");
         let (details, restarts, checkpoints, exceptions) = tokio::join!(
             c.get::<JobDetails>(&job_path),
             self.restarts(c, id),
-            self.checkpoints(c, id),
+            async {
+                match read_checkpoints {
+                    Some(cps) => cps,
+                    None => self.checkpoints(c, id).await,
+                }
+            },
             self.exceptions(c, id),
         );
         let vertices = details.map(|d| d.vertices);
@@ -460,15 +472,12 @@ impl FlinkCollector {
     /// the decision table's leader problem); else the copy that stopped last, provided it also
     /// holds the newest completed checkpoint. When it does not, or a copy's checkpoints cannot
     /// be read, the copies are ambiguous: resuming the wrong one would restore another job's
-    /// state, so the gate asks "which copy?" instead of choosing.
-    async fn choose_job(
-        &self,
-        jobs: &[JobOverview],
-        c: Option<&FlinkRestClient>,
-    ) -> (Option<JobOverview>, Option<String>) {
+    /// state, so the gate asks "which copy?" instead of choosing. Also returns the chosen copy's
+    /// checkpoints when they were read here.
+    async fn choose_job(&self, jobs: &[JobOverview], c: Option<&FlinkRestClient>) -> Chosen {
         if let Some(fixed) = &self.fixed_job_id {
             if let Some(j) = jobs.iter().find(|j| j.jid.eq_ignore_ascii_case(fixed)) {
-                return (Some(j.clone()), None);
+                return (Some(j.clone()), None, None);
             }
         }
         if let Some(live) = jobs
@@ -476,22 +485,32 @@ impl FlinkCollector {
             .filter(|j| !is_terminal_state(&j.state))
             .max_by_key(|j| j.start_time)
         {
-            return (Some(live.clone()), None);
+            return (Some(live.clone()), None, None);
         }
         let Some(last) = jobs.iter().max_by_key(|j| last_ran(j)).cloned() else {
-            return (None, None);
+            return (None, None, None);
         };
         let (Some(c), true) = (c, jobs.len() > 1) else {
-            return (Some(last), None);
+            return (Some(last), None, None);
         };
-        let newest = join_all(jobs.iter().map(|j| async move {
-            let cps = self.checkpoints(c, &j.jid).await;
-            let at = cps
-                .value()
-                .map(|cp| cp.last_completed.as_ref().map(|l| l.completed_at));
-            (j, at)
-        }))
+        let read = join_all(
+            jobs.iter()
+                .map(|j| async move { (j, self.checkpoints(c, &j.jid).await) }),
+        )
         .await;
+        let newest: Vec<(&JobOverview, Option<Option<Timestamp>>)> = read
+            .iter()
+            .map(|(j, cps)| {
+                let at = cps
+                    .value()
+                    .map(|cp| cp.last_completed.as_ref().map(|l| l.completed_at));
+                (*j, at)
+            })
+            .collect();
+        let last_checkpoints = read
+            .iter()
+            .find(|(j, _)| j.jid == last.jid)
+            .map(|(_, cps)| cps.clone());
         let unreadable: Vec<&str> = newest
             .iter()
             .filter(|(_, at)| at.is_none())
@@ -534,9 +553,17 @@ impl FlinkCollector {
                 _ => None,
             }
         };
-        (Some(last), ambiguous)
+        (Some(last), ambiguous, last_checkpoints)
     }
 }
+
+/// The judged copy, why the choice among stopped copies is unsure (if it is), and its
+/// checkpoints when choosing read them.
+type Chosen = (
+    Option<JobOverview>,
+    Option<String>,
+    Option<Signal<Checkpoints>>,
+);
 
 impl FlinkSource for FlinkCollector {
     async fn observe(&self) -> Signal<FlinkSnapshot> {
@@ -555,9 +582,9 @@ impl FlinkSource for FlinkCollector {
             .zip(&probes)
             .find(|(_, (status, _))| status.is_up())
             .map(|(c, _)| c);
-        let (judged, ambiguous_copies) = self.choose_job(&jobs, answering).await;
+        let (judged, ambiguous_copies, checkpoints) = self.choose_job(&jobs, answering).await;
         let job = match (judged, answering) {
-            (Some(j), Some(c)) => Some(self.detail(c, &j).await),
+            (Some(j), Some(c)) => Some(self.detail(c, &j, checkpoints).await),
             _ => None,
         };
         let jobmanagers = self
