@@ -41,6 +41,7 @@ fn config() -> OracleConfig {
         flush_table: table("DEBEZIUM.LOG_MINING_FLUSH"),
         captured_tables: vec![table("INVENTORY.CUSTOMERS")],
         call_timeout: Duration::from_secs(2),
+        slow_facts_interval: Duration::from_secs(300),
     }
 }
 
