@@ -579,3 +579,45 @@ async fn caching_slow_facts_changes_no_verdict() {
         "{same_as_recorded} of {compared}"
     );
 }
+
+struct NoOutput;
+impl logminer_doctor::collectors::OutputSource for NoOutput {
+    async fn observe(
+        &self,
+    ) -> logminer_doctor::observation::Signal<logminer_doctor::observation::OutputSnapshot> {
+        logminer_doctor::observation::Signal::not_collected("not in this test")
+    }
+}
+
+#[tokio::test]
+async fn the_probes_fresh_observation_reaches_the_oracle_collector_past_its_cache() {
+    use logminer_doctor::collectors::unavailable::Unavailable;
+    use logminer_doctor::collectors::{CollectorProbe, Collectors, Probe};
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = crate::gate::config(dir.path(), "");
+    let p = &cfg.pipelines[0];
+    let db = SimOracleDb::new(DbState::busy(300, 2, 3));
+    let oracle = OracleCollector::with_driver(
+        config("CDCMON", "CDC", &shop_tables(3), Duration::from_secs(300)),
+        db.clone(),
+        settings(),
+    );
+    let mut probe = CollectorProbe::new(logminer_doctor::clock::SystemClock);
+    probe.insert(
+        &p.name,
+        Collectors {
+            oracle,
+            flink: Unavailable::new("not in this test"),
+            zookeeper: Unavailable::new("not in this test"),
+            output: NoOutput,
+        },
+        Duration::from_secs(10),
+    );
+    probe.probe(p).await;
+    probe.probe(p).await;
+    assert_eq!(db.served().runs("archive_chain.sql"), 1);
+    let fresh = probe.probe_fresh(p).await;
+    assert!(fresh.observation.oracle.value().is_some());
+    assert_eq!(db.served().runs("archive_chain.sql"), 2);
+    assert_eq!(db.served().runs("database.sql"), 3);
+}
