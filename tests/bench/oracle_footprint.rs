@@ -61,8 +61,7 @@ async fn measure(n: usize) {
     let dbs = Databases::new();
     let settings = Settings {
         budget: Duration::from_secs(30),
-        backoff: Duration::from_secs(600),
-        max_stuck: 2,
+        ..Settings::for_config(&config(0))
     };
     let collectors: Vec<_> = (0..n)
         .map(|i| OracleCollector::with_driver_in(config(i), db.clone(), settings.clone(), &dbs))

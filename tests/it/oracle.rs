@@ -181,6 +181,7 @@ fn settings() -> Settings {
         budget: Duration::from_secs(3),
         backoff: Duration::from_secs(600),
         max_stuck: 2,
+        uncovered_recheck: Duration::from_secs(60),
     }
 }
 

@@ -47,6 +47,7 @@ fn settings() -> Settings {
         budget: Duration::from_secs(10),
         backoff: Duration::from_secs(600),
         max_stuck: 2,
+        uncovered_recheck: Duration::from_secs(60),
     }
 }
 
@@ -570,6 +571,7 @@ async fn caching_slow_facts_changes_no_verdict() {
             compared += 1;
         }
     }
+    eprintln!("compared {compared}, same as recorded {same_as_recorded}, causes {causes:?}");
     // The comparison bites: many windows, several different verdicts, and the collector reads
     // the simulated database back to the recorded verdict in most of them.
     assert!(compared >= 20, "{compared}");
@@ -620,4 +622,37 @@ async fn the_probes_fresh_observation_reaches_the_oracle_collector_past_its_cach
     assert!(fresh.observation.oracle.value().is_some());
     assert_eq!(db.served().runs("archive_chain.sql"), 2);
     assert_eq!(db.served().runs("database.sql"), 3);
+}
+
+#[tokio::test]
+async fn a_cached_chain_that_no_longer_covers_the_heartbeat_is_read_again_at_once() {
+    // A missing-redo verdict must not rest on a chain read minutes ago: when the cached chain
+    // starts after the heartbeat's SCN, it is read again (at most every uncovered_recheck).
+    let db = SimOracleDb::new(DbState::busy(300, 2, 1));
+    let recheck = Duration::from_millis(200);
+    let c = OracleCollector::with_driver(
+        config("CDCMON", "CDC", &shop_tables(1), Duration::from_secs(300)),
+        db.clone(),
+        Settings {
+            uncovered_recheck: recheck,
+            ..settings()
+        },
+    );
+    let runs = || db.served().runs("archive_chain.sql");
+    c.observe().await;
+    // Covered: the cadence holds.
+    tokio::time::sleep(recheck + Duration::from_millis(50)).await;
+    c.observe().await;
+    assert_eq!(runs(), 1);
+    // The heartbeat falls behind the chain's start (the connector is behind a purge).
+    db.state().flush_scn = 5;
+    c.observe().await;
+    assert_eq!(runs(), 2, "read again at once");
+    c.observe().await;
+    assert_eq!(runs(), 2, "not again within uncovered_recheck");
+    tokio::time::sleep(recheck + Duration::from_millis(50)).await;
+    c.observe().await;
+    assert_eq!(runs(), 3);
+    // The other slow facts keep their cadence.
+    assert_eq!(db.served().runs("archive_dest_errors.sql"), 1);
 }

@@ -205,6 +205,11 @@ impl<T: Fetched> Slot<T> {
         value
     }
 
+    /// The value cached now, whatever its age.
+    pub fn peek(&self) -> Option<Arc<Stamped<T>>> {
+        self.value.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     fn cached(&self, want: &Want) -> Option<Arc<Stamped<T>>> {
         let c = self
             .value

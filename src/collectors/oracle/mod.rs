@@ -296,6 +296,9 @@ pub struct Settings {
     pub backoff: Duration,
     /// Blocking probes still running past their deadline beyond which no new one starts.
     pub max_stuck: usize,
+    /// When the cached redo chain no longer reaches back to the connector's heartbeat SCN (a
+    /// missing-redo verdict would rest on it), it is read again at once if older than this.
+    pub uncovered_recheck: Duration,
 }
 
 impl Settings {
@@ -305,6 +308,7 @@ impl Settings {
             budget: cfg.call_timeout + Duration::from_secs(3),
             backoff: Duration::from_secs(600),
             max_stuck: 2,
+            uncovered_recheck: Duration::from_secs(60),
         }
     }
 }
@@ -819,12 +823,27 @@ fn probe<D: Driver>(
             ),
         }),
     };
-    lock().flush_table_scn = Some(sig(flush));
+    lock().flush_table_scn = Some(sig(flush.clone()));
 
-    let slow = shared
-        .db
-        .redo
-        .get(&want, || slow_redo(shared, g, deadline, identity.clone()));
+    // A chain that, cached, no longer covers the heartbeat's SCN is what a missing-redo verdict
+    // would rest on: read it again at once (at most every `uncovered_recheck`), so that such a
+    // verdict never rests on a stale chain.
+    let mut redo_want = want.clone();
+    if let (Ok(scn), Some(c)) = (&flush, shared.db.redo.peek()) {
+        let uncovered = c
+            .value
+            .redo
+            .value()
+            .is_some_and(|r| r.threads.iter().any(|t| t.oldest_scn > *scn));
+        if uncovered
+            && requested.saturating_duration_since(c.at) >= shared.settings.uncovered_recheck
+        {
+            redo_want.not_before = Some(requested);
+        }
+    }
+    let slow = shared.db.redo.get(&redo_want, || {
+        slow_redo(shared, g, deadline, identity.clone())
+    });
     let slow = &slow.value;
     lock().redo = Some(slow.redo.clone());
 
