@@ -571,15 +571,12 @@ async fn caching_slow_facts_changes_no_verdict() {
             compared += 1;
         }
     }
-    eprintln!("compared {compared}, same as recorded {same_as_recorded}, causes {causes:?}");
-    // The comparison bites: many windows, several different verdicts, and the collector reads
-    // the simulated database back to the recorded verdict in most of them.
-    assert!(compared >= 20, "{compared}");
-    assert!(causes.len() >= 5, "{causes:?}");
-    assert!(
-        same_as_recorded * 10 >= compared * 8,
-        "{same_as_recorded} of {compared}"
-    );
+    // The comparison bites: many windows, many different verdicts, and the collector reads the
+    // simulated database back to the recorded verdict in each (50 windows and 11 causes when
+    // this was written).
+    assert!(compared >= 40, "{compared}");
+    assert!(causes.len() >= 8, "{causes:?}");
+    assert_eq!(same_as_recorded, compared);
 }
 
 struct NoOutput;
