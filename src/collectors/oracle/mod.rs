@@ -959,15 +959,18 @@ fn table_logging<D: Driver>(
     want: &Want,
     cdb_root: bool,
 ) -> Signal<Vec<TableLogging>> {
-    let mut cache = shared
-        .table_logging
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(c) = cache.as_ref() {
+    let cache = || {
+        shared
+            .table_logging
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    };
+    if let Some(c) = cache().as_ref() {
         if c.value.cdb_root == cdb_root && want.accepts(c) {
             return c.value.logging.clone();
         }
     }
+    // Not held during the query: a call stuck past its timeout must not block the next probe.
     let at = Instant::now();
     let cfg = &shared.cfg;
     let q = if cdb_root {
@@ -980,7 +983,7 @@ fn table_logging<D: Driver>(
         .and_then(|rows| Ok(rows::table_logging(q.file, &rows, &cfg.captured_tables)?));
     let health = Health::of(&logging);
     let logging = sig(logging);
-    *cache = Some(Stamped {
+    *cache() = Some(Stamped {
         at,
         value: SlowTables {
             logging: logging.clone(),
