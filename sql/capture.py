@@ -30,6 +30,8 @@ IDENT = re.compile(r"^[A-Z0-9_$#]{1,128}$")
 def expand(text, connector_user, tables, flush):
     """The query as the collector sends it, with SQL*Plus bind variables: (sql, {name: value})."""
     binds = {}
+    if ":max_islands" in text:
+        binds["max_islands"] = "4"
     if ":connector_user" in text:
         binds["connector_user"] = connector_user
     if TABLES in text:

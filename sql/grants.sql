@@ -11,9 +11,9 @@
 -- ============================== PART A: 11g / non-CDB ==============================
 CREATE USER cdcmon IDENTIFIED BY "change_me_now";
 GRANT CREATE SESSION TO cdcmon;
-GRANT SELECT ON sys.v_$database TO cdcmon;              -- database.sql, archived_logs.sql
+GRANT SELECT ON sys.v_$database TO cdcmon;              -- database.sql, archive_chain.sql
 GRANT SELECT ON sys.v_$archive_dest TO cdcmon;          -- archive_dest_errors.sql
-GRANT SELECT ON sys.v_$archive_dest_status TO cdcmon;   -- archived_logs.sql
+GRANT SELECT ON sys.v_$archive_dest_status TO cdcmon;   -- archive_chain.sql
 GRANT SELECT ON sys.v_$parameter TO cdcmon;             -- pga_limit.sql
 GRANT SELECT ON sys.v_$recovery_file_dest TO cdcmon;    -- recovery_area.sql
 GRANT SELECT ON sys.dba_log_groups TO cdcmon;           -- table_logging.sql
@@ -22,7 +22,7 @@ GRANT SELECT ON sys.gv_$process TO cdcmon;              -- sessions.sql
 GRANT SELECT ON sys.gv_$sql TO cdcmon;                  -- sessions.sql
 GRANT SELECT ON sys.v_$thread TO cdcmon;                -- redo_threads.sql
 GRANT SELECT ON sys.v_$log TO cdcmon;                   -- online_logs.sql
-GRANT SELECT ON sys.v_$archived_log TO cdcmon;          -- archived_logs.sql
+GRANT SELECT ON sys.v_$archived_log TO cdcmon;          -- archive_chain.sql
 GRANT SELECT ON sys.v_$log_history TO cdcmon;           -- log_switches.sql
 GRANT SELECT ON sys.gv_$segstat TO cdcmon;              -- table_activity.sql
 GRANT SELECT ON sys.dba_objects TO cdcmon;              -- table_activity.sql, open_transactions.sql

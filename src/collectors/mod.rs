@@ -28,6 +28,12 @@ use crate::observation::{
 pub trait OracleSource: Send + Sync {
     /// One snapshot; failures of single queries become missing parts of it.
     fn observe(&self) -> impl Future<Output = Signal<OracleSnapshot>> + Send;
+
+    /// One snapshot in which nothing comes from a cache: for a verdict that acts on the slow
+    /// facts (the gate before a restart). A source without a cache just observes.
+    fn observe_fresh(&self) -> impl Future<Output = Signal<OracleSnapshot>> + Send {
+        self.observe()
+    }
 }
 
 /// The Flink cluster: every JobManager, the job, checkpoints, exceptions, counters.
@@ -84,8 +90,32 @@ where
     Z: ZooKeeperSource,
     W: OutputSource,
 {
+    collect_with(pipeline, observed_at, collectors, deadline, false).await
+}
+
+/// `collect`, with the Oracle side read fresh (`OracleSource::observe_fresh`) when `fresh`.
+pub async fn collect_with<O, F, Z, W>(
+    pipeline: &str,
+    observed_at: Timestamp,
+    collectors: &Collectors<O, F, Z, W>,
+    deadline: Duration,
+    fresh: bool,
+) -> Observation
+where
+    O: OracleSource,
+    F: FlinkSource,
+    Z: ZooKeeperSource,
+    W: OutputSource,
+{
+    let oracle = async {
+        if fresh {
+            collectors.oracle.observe_fresh().await
+        } else {
+            collectors.oracle.observe().await
+        }
+    };
     let (oracle, flink, zookeeper, output) = tokio::join!(
-        bounded("oracle", deadline, collectors.oracle.observe()),
+        bounded("oracle", deadline, oracle),
         bounded("flink", deadline, collectors.flink.observe()),
         bounded("zookeeper", deadline, collectors.zookeeper.observe()),
         bounded("output", deadline, collectors.output.observe()),

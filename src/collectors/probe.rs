@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{collect, Collectors, FlinkSource, OracleSource, OutputSource, ZooKeeperSource};
+use super::{collect_with, Collectors, FlinkSource, OracleSource, OutputSource, ZooKeeperSource};
 use crate::clock::Clock;
 use crate::config::PipelineConfig;
 use crate::observation::{
@@ -63,6 +63,11 @@ pub struct ProbeResult {
 pub trait Probe: Send + Sync + 'static {
     /// Observes `pipeline` now.
     fn probe(&self, pipeline: &PipelineConfig) -> impl Future<Output = ProbeResult> + Send;
+    /// Observes `pipeline` now with nothing taken from a cache (`OracleSource::observe_fresh`):
+    /// what the gate judges before a restart. Without caches, the same as `probe`.
+    fn probe_fresh(&self, pipeline: &PipelineConfig) -> impl Future<Output = ProbeResult> + Send {
+        self.probe(pipeline)
+    }
     /// The current time by the probe's clock (for observations the agent makes up itself,
     /// e.g. when a probe overran).
     fn now(&self) -> Timestamp;
@@ -98,6 +103,9 @@ impl<T> Timed<T> {
 impl<T: OracleSource> OracleSource for Timed<T> {
     async fn observe(&self) -> Signal<OracleSnapshot> {
         self.time(self.inner.observe()).await
+    }
+    async fn observe_fresh(&self) -> Signal<OracleSnapshot> {
+        self.time(self.inner.observe_fresh()).await
     }
 }
 impl<T: FlinkSource> FlinkSource for Timed<T> {
@@ -155,10 +163,31 @@ where
     W: OutputSource + 'static,
 {
     async fn probe(&self, p: &PipelineConfig) -> ProbeResult {
+        self.probe_with(p, false).await
+    }
+
+    async fn probe_fresh(&self, p: &PipelineConfig) -> ProbeResult {
+        self.probe_with(p, true).await
+    }
+
+    fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+}
+
+impl<C, O, F, Z, W> CollectorProbe<C, O, F, Z, W>
+where
+    C: Clock + 'static,
+    O: OracleSource + 'static,
+    F: FlinkSource + 'static,
+    Z: ZooKeeperSource + 'static,
+    W: OutputSource + 'static,
+{
+    async fn probe_with(&self, p: &PipelineConfig, fresh: bool) -> ProbeResult {
         let now = self.clock.now();
         match self.pipelines.get(&p.name) {
             Some((c, deadline)) => {
-                let observation = collect(&p.name, now, c, *deadline).await;
+                let observation = collect_with(&p.name, now, c, *deadline, fresh).await;
                 ProbeResult {
                     observation,
                     durations: vec![
@@ -174,10 +203,6 @@ where
                 durations: Vec::new(),
             },
         }
-    }
-
-    fn now(&self) -> Timestamp {
-        self.clock.now()
     }
 }
 

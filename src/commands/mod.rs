@@ -18,6 +18,7 @@ use std::path::PathBuf;
 
 use crate::cli::{Cli, Command};
 use crate::collectors::flink::FlinkCollector;
+use crate::collectors::oracle::cache::Databases;
 use crate::collectors::oracle::OracleCollector;
 use crate::collectors::output::FileSinkCollector;
 use crate::collectors::zookeeper::ZooKeeperCollector;
@@ -186,12 +187,21 @@ pub fn select<'a>(
     }
 }
 
-/// The collectors of a configured pipeline.
+/// The collectors of a configured pipeline (sharing no Oracle slow facts).
 pub fn real_collectors(
     p: &PipelineConfig,
 ) -> Collectors<OracleCollector, FlinkCollector, Option<ZooKeeperCollector>, FileSinkCollector> {
+    real_collectors_in(p, &Databases::new())
+}
+
+/// The collectors of a configured pipeline whose Oracle collector shares its database's slow
+/// facts with the other pipelines of `dbs` on the same database (`watch`).
+pub fn real_collectors_in(
+    p: &PipelineConfig,
+    dbs: &Databases,
+) -> Collectors<OracleCollector, FlinkCollector, Option<ZooKeeperCollector>, FileSinkCollector> {
     Collectors {
-        oracle: OracleCollector::new(p.oracle.clone()),
+        oracle: OracleCollector::shared_in(p.oracle.clone(), dbs),
         flink: FlinkCollector::new(p.flink.clone())
             .with_fixed_job_id(p.remediation.resubmit.as_ref().map(|r| r.job_id.clone())),
         zookeeper: p.zookeeper.clone().map(ZooKeeperCollector::new),

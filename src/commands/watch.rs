@@ -4,10 +4,11 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{real_collectors, CommandError};
+use super::{real_collectors_in, CommandError};
 use crate::agent::remediate::ClusterRemediator;
 use crate::agent::Deps;
 use crate::clock::SystemClock;
+use crate::collectors::oracle::cache::Databases;
 use crate::collectors::oracle::OracleCollector;
 use crate::collectors::CollectorProbe;
 use crate::config::{Config, ProcessEnv};
@@ -17,8 +18,15 @@ use crate::exit::Exit;
 pub async fn watch(config_path: &Path) -> Result<Exit, CommandError> {
     let config = Config::load(config_path, &ProcessEnv)?;
     let mut probe = CollectorProbe::new(SystemClock);
+    // Pipelines on one database (same connect string and monitoring user) read its slow facts
+    // once per cadence between them.
+    let databases = Databases::new();
     for p in &config.pipelines {
-        probe.insert(&p.name, real_collectors(p), p.probe_deadline());
+        probe.insert(
+            &p.name,
+            real_collectors_in(p, &databases),
+            p.probe_deadline(),
+        );
     }
     let addr = config.agent.listen;
     let listener = tokio::net::TcpListener::bind(addr)

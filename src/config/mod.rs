@@ -94,6 +94,10 @@ pub struct OracleConfig {
     pub captured_tables: Vec<TableName>,
     /// Timeout of every database call.
     pub call_timeout: Duration,
+    /// How long the slow facts (archive destinations, recovery area, redo threads and archive
+    /// chain, table-level supplemental logging) are reused before they are read again (default
+    /// 5 min); the gate reads them fresh.
+    pub slow_facts_interval: Duration,
 }
 
 /// `OWNER.TABLE`, upper-cased as Oracle stores unquoted identifiers.

@@ -54,6 +54,10 @@ pub(super) struct RawOracle {
     pub captured_tables: Option<Vec<String>>,
     #[serde(default = "default_call_timeout", with = "humantime_serde")]
     pub call_timeout: Duration,
+    /// The cadence of the slow facts (log mode aside: archive destinations, recovery area,
+    /// redo threads and archive chain, table-level supplemental logging).
+    #[serde(default = "default_slow_facts_interval", with = "humantime_serde")]
+    pub slow_facts_interval: Duration,
 }
 
 /// `[pipeline.flink]`.
@@ -190,6 +194,9 @@ pub(super) struct RawResubmit {
 
 fn default_call_timeout() -> Duration {
     Duration::from_secs(10)
+}
+fn default_slow_facts_interval() -> Duration {
+    Duration::from_secs(300)
 }
 fn default_source_operator() -> String {
     "Source".to_owned()

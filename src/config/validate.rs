@@ -574,6 +574,8 @@ impl Check<'_> {
             |c, t, at| c.parsed(table_name(&t), at),
         );
         let call_timeout = self.positive(raw.call_timeout, &key(at, "call_timeout"));
+        let slow_facts_interval =
+            self.positive(raw.slow_facts_interval, &key(at, "slow_facts_interval"));
         Some(OracleConfig {
             connect_string: connect_string?,
             user: user?,
@@ -582,6 +584,7 @@ impl Check<'_> {
             flush_table: flush_table?,
             captured_tables: captured_tables?,
             call_timeout: call_timeout?,
+            slow_facts_interval: slow_facts_interval?,
         })
     }
 

@@ -1146,9 +1146,10 @@ where
             None => Err("no state database".into()),
         };
         // The gate judges an observation taken under the lock: one taken before could show a
-        // job another doctor has restarted since.
+        // job another doctor has restarted since. Fresh: its slow facts (the redo chain above
+        // all) are read now, never taken from the cache of `watch`'s probes.
         let mut window = window.to_vec();
-        window.push(self.probe.probe(p).await.observation);
+        window.push(self.probe.probe_fresh(p).await.observation);
         let newest = window
             .iter()
             .max_by_key(|o| o.observed_at)

@@ -186,6 +186,7 @@ fn full_example_loads_with_every_key_and_the_minimal_pipeline_gets_defaults() {
         "CDC_BILLING.LOG_MINING_FLUSH"
     );
     assert_eq!(billing.oracle.call_timeout, Duration::from_secs(10));
+    assert_eq!(billing.oracle.slow_facts_interval, Duration::from_secs(300));
     assert_eq!(billing.flink.source_operator, "Source");
     assert_eq!(billing.flink.sink_operator, "Sink");
     assert_eq!(billing.flink.request_timeout, Duration::from_secs(5));
@@ -619,6 +620,16 @@ fn durations_must_parse_and_be_positive_where_zero_makes_no_sense() {
         &[("oracle.call_timeout", Some(r#""0s""#))],
         "pipeline[0].oracle.call_timeout",
         "greater than 0",
+    );
+    rejects(
+        &[("oracle.slow_facts_interval", Some(r#""0s""#))],
+        "pipeline[0].oracle.slow_facts_interval",
+        "greater than 0",
+    );
+    rejects(
+        &[("oracle.slow_facts_interval", Some(r#""often""#))],
+        "pipeline[0].oracle.slow_facts_interval",
+        "",
     );
     rejects(
         &[("flink.request_timeout", Some(r#""0ms""#))],

@@ -54,3 +54,6 @@ mod support;
 mod oracle;
 // The Oracle collector on a real database (LMD_TEST_ORACLE), else skipped with the reason.
 mod oracle_live;
+// The Oracle collector's footprint on the simulated database: cost per probe, slow facts'
+// cadence, sharing, the archive chain's summary, verdicts unchanged by caching.
+mod oracle_footprint;

@@ -41,6 +41,7 @@ fn config() -> OracleConfig {
         flush_table: table("DEBEZIUM.LOG_MINING_FLUSH"),
         captured_tables: vec![table("INVENTORY.CUSTOMERS")],
         call_timeout: Duration::from_secs(2),
+        slow_facts_interval: Duration::from_secs(300),
     }
 }
 
@@ -180,6 +181,7 @@ fn settings() -> Settings {
         budget: Duration::from_secs(3),
         backoff: Duration::from_secs(600),
         max_stuck: 2,
+        uncovered_recheck: Duration::from_secs(60),
     }
 }
 
@@ -578,6 +580,209 @@ fn connect_strings_get_a_connect_timeout() {
     )
     .starts_with("(DESCRIPTION=(CONNECT_TIMEOUT=10)(TRANSPORT_CONNECT_TIMEOUT=10)(ADDRESS"));
     assert_eq!(w("ORCL", d), "ORCL");
+}
+
+#[tokio::test]
+async fn recorded_archive_chain_rows_with_gaps_on_two_threads_give_each_threads_chain() {
+    // 19c (RAC, online 108..110 and 208..210). Thread 1: runs 90..95 and 101..109, so the gap at
+    // 96..100 is older than the chain, which starts at 101. Thread 2: runs 150..203 and
+    // 205..209: the gap at 204 cuts it, the chain starts at 205.
+    let mut f = Fake::from_dir(&fixtures().join("19c"));
+    let run = |t: u32, low: u64, high: u64, first: u64, age: u64| -> Row {
+        [
+            ("THREAD#", t.to_string()),
+            ("LOW_SEQ", low.to_string()),
+            ("HIGH_SEQ", high.to_string()),
+            ("LOGS", (high - low + 1).to_string()),
+            ("FIRST_CHANGE", first.to_string()),
+            ("FIRST_AGE_S", age.to_string()),
+            ("DB_NOW_UTC", "2026-11-24T10:00:00.000Z".to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Some(v)))
+        .collect()
+    };
+    f.answers.insert(
+        "archive_chain.sql".into(),
+        Answer::Rows(vec![
+            run(1, 90, 95, 12884901000000, 20000),
+            run(1, 101, 109, 12884901878123, 7800),
+            run(2, 150, 203, 12884900000000, 30000),
+            run(2, 205, 209, 12884901883456, 4000),
+        ]),
+    );
+    let c = OracleCollector::with_driver(config(), f, settings());
+    let s = c.observe().await.value().cloned().unwrap();
+    let redo = s.redo.value().unwrap_or_else(|| panic!("{:?}", s.redo));
+    let got: Vec<(u32, u64)> = redo
+        .threads
+        .iter()
+        .map(|t| (t.thread, t.oldest_scn))
+        .collect();
+    assert_eq!(got, vec![(1, 12884901878123), (2, 12884901883456)]);
+    assert_eq!(
+        redo.threads[0].oldest_time,
+        Timestamp::from_unix_millis(1795514400000 - 7_800_000),
+        "DB_NOW_UTC minus FIRST_AGE_S"
+    );
+    // The gaps, from the same rows.
+    let runs = logminer_doctor::collectors::oracle::rows::archive_chain(&[
+        run(2, 205, 209, 1, 1),
+        run(1, 101, 109, 1, 1),
+        run(1, 90, 95, 1, 1),
+        run(2, 150, 203, 1, 1),
+    ])
+    .unwrap();
+    assert_eq!(redo::gaps(&runs), vec![(1, 96, 100), (2, 204, 204)]);
+    // A run whose newest log stops short of the online logs: the chain is the online logs.
+    let mut f = Fake::from_dir(&fixtures().join("19c"));
+    f.answers.insert(
+        "archive_chain.sql".into(),
+        Answer::Rows(vec![
+            run(1, 101, 106, 12884901878123, 7800),
+            run(2, 201, 209, 12884901000000, 7800),
+        ]),
+    );
+    let c = OracleCollector::with_driver(config(), f, settings());
+    let s = c.observe().await.value().cloned().unwrap();
+    let t1 = s.redo.value().unwrap().threads[0].clone();
+    assert_ne!(
+        t1.oldest_scn, 12884901878123,
+        "107 is missing: the run does not count"
+    );
+}
+
+#[test]
+fn archive_chain_sql_summarises_like_the_redo_rule_on_sqlite() {
+    // The SQL itself, not a copy of it: archive_chain.sql transpiled by sqlglot to SQLite (both
+    // have the analytic functions it uses) and run on generated V$ARCHIVED_LOG rows (several
+    // threads, gaps, deleted and expired copies, a remote destination, an older incarnation);
+    // its runs must be those `redo::islands` finds. The Oracle-only clock columns are left out.
+    let cache = std::env::var("LMD_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/logminer-doctor")
+        });
+    let py = cache.join("py");
+    assert!(
+        py.join("sqlglot").is_dir(),
+        "sqlglot is not installed in {}: run tests/oracle/setup.sh (or .ci/run)",
+        py.display()
+    );
+    let mut seed = 7u64;
+    let mut rnd = |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let mut rows = Vec::new();
+    let mut logs = Vec::new();
+    for thread in 1..=3u32 {
+        for seq in 1..=200u64 {
+            for _copy in 0..1 + rnd(2) {
+                let (named, deleted, status) = match rnd(20) {
+                    0 => (false, false, "A"),
+                    1 => (true, true, "D"),
+                    2 => (true, false, "X"),
+                    _ => (true, false, "A"),
+                };
+                let reset = if rnd(40) == 0 { 0 } else { 1 };
+                let dest = if rnd(15) == 0 { 2 } else { 1 };
+                let first = seq * 1000 + thread as u64;
+                rows.push(serde_json::json!([
+                    thread,
+                    seq,
+                    first,
+                    seq,
+                    if named { Some("x.arc") } else { None },
+                    if deleted { "YES" } else { "NO" },
+                    status,
+                    reset,
+                    dest
+                ]));
+                if dest == 1 {
+                    logs.push(LogFile {
+                        thread,
+                        sequence: seq,
+                        first_change: first,
+                        next_change: first + 1000,
+                        first_time: Timestamp::from_unix_millis(seq as i64),
+                        source: LogSource::Archived {
+                            named,
+                            deleted,
+                            status: status.into(),
+                            resetlogs_change: Some(reset),
+                        },
+                    });
+                }
+            }
+        }
+    }
+    let script = r#"
+import json, re, sqlite3, sys, sqlglot
+t = open(sys.argv[1]).read()
+t = '\n'.join(l for l in t.splitlines() if not l.startswith('--'))
+t = re.sub(r'^SELECT .*?\nFROM \(', 'SELECT i.thread#, i.low_seq, i.high_seq, i.logs, i.first_change\nFROM (', t, count=1, flags=re.S)
+t = t.replace('#', '_h')  # SQLite names cannot hold '#': the same rename everywhere
+q = sqlglot.transpile(t, read='oracle', write='sqlite')[0]
+db = sqlite3.connect(':memory:')
+db.execute('CREATE TABLE "v$archived_log" (thread_h INT, sequence_h INT, first_change_h INT, first_time INT, name TEXT, deleted TEXT, status TEXT, resetlogs_change_h INT, dest_id INT)')
+db.execute('CREATE TABLE "v$database" (resetlogs_change_h INT)')
+db.execute('CREATE TABLE "v$archive_dest_status" (dest_id INT, status TEXT, type TEXT)')
+db.execute('INSERT INTO "v$database" VALUES (1)')
+db.execute('INSERT INTO "v$archive_dest_status" VALUES (1, ?, ?), (2, ?, ?), (3, ?, ?)', ('VALID', 'LOCAL', 'VALID', 'REMOTE', 'ERROR', 'LOCAL'))
+db.executemany('INSERT INTO "v$archived_log" VALUES (?,?,?,?,?,?,?,?,?)', json.load(sys.stdin))
+print(json.dumps(db.execute(q, {'max_islands': int(sys.argv[2])}).fetchall()))
+"#;
+    let input = serde_json::to_vec(&rows).unwrap();
+    let max = queries::MAX_ISLANDS;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/sql/archive_chain.sql"
+        ))
+        .arg(max.to_string())
+        .env("PYTHONPATH", &py)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    use std::io::Write as _;
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Vec<(u32, u64, u64, u64, u64)> = serde_json::from_slice(&out.stdout).unwrap();
+    let want: Vec<(u32, u64, u64, u64, u64)> = redo::islands(&logs, Some(1), max as usize)
+        .into_iter()
+        .map(|i| (i.thread, i.low_seq, i.high_seq, i.logs, i.first_change))
+        .collect();
+    assert_eq!(got, want);
+    assert!(
+        want.len() >= 6 && redo::gaps(&want_runs(&want)).len() >= 3,
+        "the case has gaps on every thread: {want:?}"
+    );
+}
+
+fn want_runs(v: &[(u32, u64, u64, u64, u64)]) -> Vec<redo::Island> {
+    v.iter()
+        .map(
+            |&(thread, low_seq, high_seq, logs, first_change)| redo::Island {
+                thread,
+                low_seq,
+                high_seq,
+                logs,
+                first_change,
+                first_time: Timestamp::from_unix_millis(0),
+            },
+        )
+        .collect()
 }
 
 #[test]

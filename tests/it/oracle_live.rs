@@ -47,6 +47,7 @@ async fn oracle_live() {
         connector_user: connector,
         captured_tables: tables,
         call_timeout: Duration::from_secs(10),
+        slow_facts_interval: Duration::from_secs(300),
     };
     let c = OracleCollector::new(cfg.clone());
     println!("{:?}", c.test_connection().await.expect("login"));

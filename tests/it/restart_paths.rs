@@ -627,3 +627,65 @@ async fn a_restart_whose_gate_failed_does_nothing_and_costs_no_budget() {
         1
     );
 }
+
+/// Counts how the gate observes: `probe_fresh` (slow facts read now) or `probe` (cached).
+struct HowObserved {
+    o: Observation,
+    plain: std::sync::atomic::AtomicUsize,
+    fresh: std::sync::atomic::AtomicUsize,
+}
+impl Probe for HowObserved {
+    async fn probe(&self, _: &PipelineConfig) -> ProbeResult {
+        self.plain.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        ProbeResult {
+            observation: self.o.clone(),
+            durations: vec![],
+        }
+    }
+    async fn probe_fresh(&self, _: &PipelineConfig) -> ProbeResult {
+        self.fresh.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        ProbeResult {
+            observation: self.o.clone(),
+            durations: vec![],
+        }
+    }
+    fn now(&self) -> Timestamp {
+        Timestamp::from_system_time(std::time::SystemTime::now())
+    }
+}
+
+#[tokio::test]
+async fn the_gate_judges_an_observation_whose_slow_facts_were_read_fresh() {
+    // The Oracle collector caches its slow facts (the redo chain above all) for minutes; the
+    // observation the gate takes under the lock must bypass that cache.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = crate::gate::config(dir.path(), "");
+    let p = &cfg.pipelines[0];
+    let o = fixture(true);
+    let flink = Scripted::new(&old_job(), Stop::Completes, Submit::Accepted, "RUNNING");
+    let history = logminer_doctor::store::History::open(&dir.path().join("state")).unwrap();
+    let probe = HowObserved {
+        o: o.clone(),
+        plain: Default::default(),
+        fresh: Default::default(),
+    };
+    let progress = LogProgress::default();
+    let r = Restart::<_, NoOracle, _> {
+        pipeline: p,
+        control: &flink,
+        oracle: None,
+        probe: &probe,
+        history: Some(&history),
+        progress: &progress,
+        bounds: Bounds::of(p),
+    };
+    let req = logminer_doctor::remediation::restart::Request {
+        apply: false,
+        from_scn: None,
+        given_state: None,
+    };
+    let _ = r.gated(&[o], &req).await;
+    let n = |c: &std::sync::atomic::AtomicUsize| c.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!((n(&probe.fresh), n(&probe.plain)), (1, 0));
+    assert!(flink.calls().is_empty(), "{:?}", flink.calls());
+}

@@ -1,8 +1,10 @@
 //! The real Oracle collector: the sql/ queries through a small r2d2 pool of `::oracle`
 //! connections, every call under a call timeout and the probe under a deadline, credentials
 //! tested with one direct login and backed off for minutes after ORA-01017/ORA-28000, and each
-//! driver error turned into a message and the right signal (`OracleError::kind`).
+//! driver error turned into a message and the right signal (`OracleError::kind`). An ordinary
+//! probe runs five statements; the slow facts come from `cache` on their own cadence.
 
+pub mod cache;
 pub mod pool;
 pub mod queries;
 pub mod redo;
@@ -14,6 +16,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use cache::{Database, Databases, DbHead, DbRedo, Fetched, Health, Identity, Stamped, Want};
 use pool::{DbConnection, DbFailure, Driver, Guarded, Logins, Manager, OracleDriver, Row};
 use queries::Prepared;
 use rows::RowError;
@@ -293,6 +296,9 @@ pub struct Settings {
     pub backoff: Duration,
     /// Blocking probes still running past their deadline beyond which no new one starts.
     pub max_stuck: usize,
+    /// When the cached redo chain no longer reaches back to the connector's heartbeat SCN (a
+    /// missing-redo verdict would rest on it), it is read again at once if older than this.
+    pub uncovered_recheck: Duration,
 }
 
 impl Settings {
@@ -302,6 +308,7 @@ impl Settings {
             budget: cfg.call_timeout + Duration::from_secs(3),
             backoff: Duration::from_secs(600),
             max_stuck: 2,
+            uncovered_recheck: Duration::from_secs(60),
         }
     }
 }
@@ -318,6 +325,29 @@ struct Shared<D: Driver> {
     settings: Settings,
     logins: Logins,
     state: Mutex<State<D>>,
+    /// The database's slow facts, shared with every pipeline on the same database.
+    db: Arc<Database>,
+    /// This pipeline's slow fact (its tables' supplemental logging), with the database's
+    /// identity and container it was read under.
+    table_logging: Mutex<Option<Stamped<SlowTables>>>,
+}
+
+/// table_logging(_cdb).sql's answer and what it was read under.
+#[derive(Debug, Clone)]
+struct SlowTables {
+    logging: Signal<Vec<TableLogging>>,
+    health: Health,
+    identity: Option<Identity>,
+    cdb_root: bool,
+}
+
+impl Fetched for SlowTables {
+    fn health(&self) -> Health {
+        self.health
+    }
+    fn identity(&self) -> Option<&Identity> {
+        self.identity.as_ref()
+    }
 }
 
 impl<D: Driver> Shared<D> {
@@ -357,22 +387,41 @@ impl<D: Driver> Drop for OracleCollector<D> {
 }
 
 impl OracleCollector<OracleDriver> {
-    /// The real collector for `cfg` (nothing connects until the first probe).
+    /// The real collector for `cfg` (nothing connects until the first probe), sharing no slow
+    /// facts with other collectors.
     pub fn new(cfg: OracleConfig) -> Self {
+        OracleCollector::shared_in(cfg, &Databases::new())
+    }
+
+    /// The real collector for `cfg`, sharing the slow facts of its database with the other
+    /// collectors of `dbs` that reach it with the same connect string and user.
+    pub fn shared_in(cfg: OracleConfig, dbs: &Databases) -> Self {
         let cs = with_connect_timeout(&cfg.connect_string, cfg.call_timeout);
         let driver = OracleDriver::new(&cfg.user, cfg.password.expose(), &cs, cfg.call_timeout);
         let settings = Settings::for_config(&cfg);
-        OracleCollector::with_driver(cfg, driver, settings)
+        OracleCollector::with_driver_in(cfg, driver, settings, dbs)
     }
 }
 
 impl<D: Driver> OracleCollector<D> {
-    /// A collector over any driver (tests use one that returns recorded rows and errors).
+    /// A collector over any driver (tests use one that returns recorded rows and errors),
+    /// sharing nothing.
     pub fn with_driver(cfg: OracleConfig, driver: D, settings: Settings) -> Self {
+        OracleCollector::with_driver_in(cfg, driver, settings, &Databases::new())
+    }
+
+    /// A collector over any driver that shares its database's slow facts through `dbs`.
+    pub fn with_driver_in(
+        cfg: OracleConfig,
+        driver: D,
+        settings: Settings,
+        dbs: &Databases,
+    ) -> Self {
         OracleCollector {
             shared: Arc::new(Shared {
                 driver: Arc::new(driver),
                 target: cfg.connect_string.clone(),
+                db: dbs.get(&cfg.connect_string, &cfg.user),
                 cfg,
                 settings,
                 logins: Logins::default(),
@@ -380,9 +429,16 @@ impl<D: Driver> OracleCollector<D> {
                     pool: None,
                     backoff_until: None,
                 }),
+                table_logging: Mutex::new(None),
             }),
             stuck: pool::StuckCalls::default(),
         }
+    }
+
+    /// How many times this collector's database had its slow facts read (by any collector
+    /// sharing it).
+    pub fn slow_fetches(&self) -> usize {
+        self.shared.db.fetches()
     }
 
     /// Login attempts made so far (each counts toward the account's FAILED_LOGIN_ATTEMPTS).
@@ -665,12 +721,17 @@ fn run<D: Driver>(
 }
 
 /// One probe, on a blocking thread: connect (a direct login the first time, the pool after),
-/// then every query, most important first, each part stored as soon as it is known.
+/// then the queries, most important first, each part stored as soon as it is known. Every
+/// probe reads the SCN clock, the connector's sessions and heartbeat, its tables' activity and
+/// open transactions (five statements); the slow facts come from the cache unless `fresh`, a
+/// change of the database's identity, or their age asks for them again.
 fn probe<D: Driver>(
     shared: &Shared<D>,
     deadline: Instant,
     parts: &Mutex<Parts>,
+    fresh: bool,
 ) -> Result<(), OracleError> {
+    let requested = Instant::now();
     let pool = shared.state().pool.clone();
     let mut conn: Conn<D> = match pool {
         None => {
@@ -721,25 +782,24 @@ fn probe<D: Driver>(
     let cfg = &shared.cfg;
     let prep = |q| queries::prepare(q, &cfg.connector_user, &cfg.captured_tables);
 
-    // Version and container pick the variants.
-    let version = g.conn.server_version();
-    let (major, version_text) = match &version {
-        Ok((major, _, text)) => (*major, text.clone()),
-        Err(_) => (0, String::from("unknown")),
-    };
-    let cdb_root = major >= 12
-        && run(shared, g, &prep(queries::CONTAINER), deadline)
-            .ok()
-            .and_then(|rows| rows.first().cloned())
-            .and_then(|r| r.get("CON_ID").cloned().flatten())
-            .is_some_and(|id| id.trim() == "1");
-
+    // The SCN clock, every probe: its time is paired with the probe's own by the decision
+    // table, so it is never shared or cached. Log mode and supplemental logging come in the
+    // same row, fresh at no cost.
     let db_rows = run(shared, g, &prep(queries::DATABASE), deadline);
-    let database = db_rows.clone().and_then(|rows| {
-        let dest = run(shared, g, &prep(queries::ARCHIVE_DEST_ERRORS), deadline)?;
-        // pga_aggregate_limit is optional (absent on 11g): a failure leaves it unknown.
-        let pga = run(shared, g, &prep(queries::PGA_LIMIT), deadline).unwrap_or_default();
-        Ok(rows::database(&rows, &version_text, &dest, &pga)?)
+    let identity = db_rows.as_ref().ok().and_then(|r| rows::identity(r).ok());
+    let want = Want {
+        interval: cfg.slow_facts_interval,
+        not_before: fresh.then_some(requested),
+        identity: identity.clone(),
+    };
+    let head = shared
+        .db
+        .head
+        .get(&want, || slow_head(shared, g, deadline, identity.clone()));
+    let head = &head.value;
+    let database = db_rows.and_then(|rows| {
+        let dest = head.dest_errors.clone()?;
+        Ok(rows::database(&rows, &head.version, &dest, &head.pga)?)
     });
     lock().database = Some(sig(database));
 
@@ -763,43 +823,34 @@ fn probe<D: Driver>(
             ),
         }),
     };
-    lock().flush_table_scn = Some(sig(flush));
+    lock().flush_table_scn = Some(sig(flush.clone()));
 
-    let redo = (|| -> Result<RedoAvailability, OracleError> {
-        let incarnation = match &db_rows {
-            Ok(rows) => rows::incarnation(rows)?,
-            Err(_) => None,
-        };
-        let threads = rows::redo_threads(&run(shared, g, &prep(queries::REDO_THREADS), deadline)?)?;
-        let online = run(shared, g, &prep(queries::ONLINE_LOGS), deadline)?;
-        let archived = run(shared, g, &prep(queries::ARCHIVED_LOGS), deadline)?;
-        let logs = rows::logs(&online, &archived)?;
-        let threads =
-            redo::available(&threads, &logs, incarnation).map_err(|e| OracleError::Other {
-                what: "sql/online_logs.sql".into(),
-                target: shared.target.clone(),
-                detail: e.to_string(),
-            })?;
-        let switches = run(shared, g, &prep(queries::LOG_SWITCHES), deadline)
-            .ok()
-            .and_then(|rows| rows::log_switches(&rows).ok());
-        Ok(RedoAvailability {
-            threads,
-            log_switches_last_hour: switches,
-        })
-    })();
-    lock().redo = Some(sig(redo));
+    // A chain that, cached, no longer covers the heartbeat's SCN is what a missing-redo verdict
+    // would rest on: read it again at once (at most every `uncovered_recheck`), so that such a
+    // verdict never rests on a stale chain.
+    let mut redo_want = want.clone();
+    if let (Ok(scn), Some(c)) = (&flush, shared.db.redo.peek()) {
+        let uncovered = c
+            .value
+            .redo
+            .value()
+            .is_some_and(|r| r.threads.iter().any(|t| t.oldest_scn > *scn));
+        if uncovered
+            && requested.saturating_duration_since(c.at) >= shared.settings.uncovered_recheck
+        {
+            redo_want.not_before = Some(requested);
+        }
+    }
+    let slow = shared.db.redo.get(&redo_want, || {
+        slow_redo(shared, g, deadline, identity.clone())
+    });
+    let slow = &slow.value;
+    lock().redo = Some(slow.redo.clone());
 
-    let q = if cdb_root {
-        queries::TABLE_LOGGING_CDB
-    } else {
-        queries::TABLE_LOGGING
-    };
-    let logging = run(shared, g, &prep(q), deadline)
-        .and_then(|rows| Ok(rows::table_logging(q.file, &rows, &cfg.captured_tables)?));
-    lock().table_logging = Some(sig(logging));
+    let logging = table_logging(shared, g, deadline, &want, head.cdb_root);
+    lock().table_logging = Some(logging);
 
-    let q = if cdb_root {
+    let q = if head.cdb_root {
         queries::TABLE_ACTIVITY_CDB
     } else {
         queries::TABLE_ACTIVITY
@@ -808,7 +859,7 @@ fn probe<D: Driver>(
         .and_then(|rows| Ok(rows::table_activity(q.file, &rows)?));
     lock().table_activity = Some(sig(activity));
 
-    let q = if cdb_root {
+    let q = if head.cdb_root {
         queries::OPEN_TRANSACTIONS_CDB
     } else {
         queries::OPEN_TRANSACTIONS
@@ -817,14 +868,145 @@ fn probe<D: Driver>(
         .and_then(|rows| Ok(rows::open_transactions(q.file, &rows)?));
     lock().open_transactions = Some(sig(open));
 
-    let fra = run(shared, g, &prep(queries::RECOVERY_AREA), deadline)
-        .and_then(|rows| Ok(rows::recovery_area(&rows)?));
-    lock().recovery_area = Some(sig(fra));
+    lock().recovery_area = Some(slow.recovery_area.clone());
     Ok(())
+}
+
+/// The first database-level slow facts, read on `g`: the server's version and container,
+/// archive destinations in error, the PGA limit. None has a pipeline's binds, so any pipeline
+/// on the database may read them for all.
+fn slow_head<D: Driver>(
+    shared: &Shared<D>,
+    g: &mut Guarded<D::Conn>,
+    deadline: Instant,
+    identity: Option<Identity>,
+) -> DbHead {
+    let prep = |q| queries::prepare(q, "", &[]);
+    let version = g.conn.server_version();
+    let (major, version_text) = match &version {
+        Ok((major, _, text)) => (*major, text.clone()),
+        Err(_) => (0, String::from("unknown")),
+    };
+    let cdb_root = major >= 12
+        && run(shared, g, &prep(queries::CONTAINER), deadline)
+            .ok()
+            .and_then(|rows| rows.first().cloned())
+            .and_then(|r| r.get("CON_ID").cloned().flatten())
+            .is_some_and(|id| id.trim() == "1");
+    let dest_errors = run(shared, g, &prep(queries::ARCHIVE_DEST_ERRORS), deadline);
+    // pga_aggregate_limit is optional (absent on 11g): a failure leaves it unknown.
+    let pga = run(shared, g, &prep(queries::PGA_LIMIT), deadline).unwrap_or_default();
+    let version_health = if version.is_ok() {
+        Health::Complete
+    } else {
+        Health::Failed
+    };
+    DbHead {
+        major,
+        version: version_text,
+        cdb_root,
+        health: version_health.and(Health::of(&dest_errors)),
+        dest_errors,
+        pga,
+        identity,
+    }
+}
+
+/// The other database-level slow facts, read on `g`: the redo chain (threads, online logs, the
+/// archive chain summarised in SQL, log switches) and the recovery area.
+fn slow_redo<D: Driver>(
+    shared: &Shared<D>,
+    g: &mut Guarded<D::Conn>,
+    deadline: Instant,
+    identity: Option<Identity>,
+) -> DbRedo {
+    let prep = |q| queries::prepare(q, "", &[]);
+    let redo = (|| -> Result<RedoAvailability, OracleError> {
+        let threads = rows::redo_threads(&run(shared, g, &prep(queries::REDO_THREADS), deadline)?)?;
+        let online = rows::online_logs(&run(shared, g, &prep(queries::ONLINE_LOGS), deadline)?)?;
+        let runs = rows::archive_chain(&run(shared, g, &prep(queries::ARCHIVE_CHAIN), deadline)?)?;
+        let threads = redo::available_from_runs(&threads, &online, &runs).map_err(|e| {
+            OracleError::Other {
+                what: "sql/online_logs.sql".into(),
+                target: shared.target.clone(),
+                detail: e.to_string(),
+            }
+        })?;
+        let switches = run(shared, g, &prep(queries::LOG_SWITCHES), deadline)
+            .ok()
+            .and_then(|rows| rows::log_switches(&rows).ok());
+        Ok(RedoAvailability {
+            threads,
+            log_switches_last_hour: switches,
+        })
+    })();
+    let recovery_area = run(shared, g, &prep(queries::RECOVERY_AREA), deadline)
+        .and_then(|rows| Ok(rows::recovery_area(&rows)?));
+    DbRedo {
+        health: Health::of(&redo).and(Health::of(&recovery_area)),
+        redo: sig(redo),
+        recovery_area: sig(recovery_area),
+        identity,
+    }
+}
+
+/// This pipeline's slow fact, its tables' supplemental logging: from its cache when `want`
+/// accepts it and it was read in the same container, else read now.
+fn table_logging<D: Driver>(
+    shared: &Shared<D>,
+    g: &mut Guarded<D::Conn>,
+    deadline: Instant,
+    want: &Want,
+    cdb_root: bool,
+) -> Signal<Vec<TableLogging>> {
+    let cache = || {
+        shared
+            .table_logging
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    };
+    if let Some(c) = cache().as_ref() {
+        if c.value.cdb_root == cdb_root && want.accepts(c) {
+            return c.value.logging.clone();
+        }
+    }
+    // Not held during the query: a call stuck past its timeout must not block the next probe.
+    let at = Instant::now();
+    let cfg = &shared.cfg;
+    let q = if cdb_root {
+        queries::TABLE_LOGGING_CDB
+    } else {
+        queries::TABLE_LOGGING
+    };
+    let p = queries::prepare(q, &cfg.connector_user, &cfg.captured_tables);
+    let logging = run(shared, g, &p, deadline)
+        .and_then(|rows| Ok(rows::table_logging(q.file, &rows, &cfg.captured_tables)?));
+    let health = Health::of(&logging);
+    let logging = sig(logging);
+    *cache() = Some(Stamped {
+        at,
+        value: SlowTables {
+            logging: logging.clone(),
+            health,
+            identity: want.identity.clone(),
+            cdb_root,
+        },
+    });
+    logging
 }
 
 impl<D: Driver> OracleSource for OracleCollector<D> {
     async fn observe(&self) -> Signal<OracleSnapshot> {
+        self.observe_with(false).await
+    }
+
+    async fn observe_fresh(&self) -> Signal<OracleSnapshot> {
+        self.observe_with(true).await
+    }
+}
+
+impl<D: Driver> OracleCollector<D> {
+    async fn observe_with(&self, fresh: bool) -> Signal<OracleSnapshot> {
         if let Err(e) = self.gate() {
             return e.into_signal();
         }
@@ -834,7 +1016,7 @@ impl<D: Driver> OracleSource for OracleCollector<D> {
         let parts = Arc::new(Mutex::new(Parts::default()));
         let job_parts = parts.clone();
         let outcome = pool::run_blocking(&self.stuck, budget, move || {
-            probe(&shared, deadline, &job_parts)
+            probe(&shared, deadline, &job_parts, fresh)
         })
         .await;
         let mut parts = parts.lock().unwrap_or_else(|e| e.into_inner());

@@ -33,7 +33,7 @@ sql!(SESSIONS, "sessions.sql");
 sql!(FLUSH_SCN, "flush_scn.sql");
 sql!(REDO_THREADS, "redo_threads.sql");
 sql!(ONLINE_LOGS, "online_logs.sql");
-sql!(ARCHIVED_LOGS, "archived_logs.sql");
+sql!(ARCHIVE_CHAIN, "archive_chain.sql");
 sql!(LOG_SWITCHES, "log_switches.sql");
 sql!(TABLE_ACTIVITY, "table_activity.sql");
 sql!(TABLE_ACTIVITY_CDB, "table_activity_cdb.sql");
@@ -53,13 +53,17 @@ pub const ALL: &[Query] = &[
     FLUSH_SCN,
     REDO_THREADS,
     ONLINE_LOGS,
-    ARCHIVED_LOGS,
+    ARCHIVE_CHAIN,
     LOG_SWITCHES,
     TABLE_ACTIVITY,
     TABLE_ACTIVITY_CDB,
     OPEN_TRANSACTIONS,
     OPEN_TRANSACTIONS_CDB,
 ];
+
+/// How many runs of archived logs archive_chain.sql returns per thread (`:max_islands`): the
+/// newest one is the chain; the others show the latest gaps, and bound the rows.
+pub const MAX_ISLANDS: u32 = 4;
 
 /// The placeholder of the captured-tables list in the files.
 const TABLES_PLACEHOLDER: &str = "((:owner_1, :table_1))";
@@ -84,6 +88,9 @@ pub fn prepare(q: Query, connector_user: &str, tables: &[TableName]) -> Prepared
     let mut binds = Vec::new();
     if sql.contains(":connector_user") {
         binds.push(("connector_user".to_string(), connector_user.to_string()));
+    }
+    if sql.contains(":max_islands") {
+        binds.push(("max_islands".to_string(), MAX_ISLANDS.to_string()));
     }
     if sql.contains(TABLES_PLACEHOLDER) {
         let mut pairs = Vec::new();

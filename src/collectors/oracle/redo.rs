@@ -1,6 +1,8 @@
 //! The redo-availability rule, pure: per enabled thread, the unbroken chain of logs (online,
 //! or archived with a name, not deleted, status A, same incarnation) ending at the thread's
-//! current online log, and whether it covers a given SCN.
+//! current online log, and whether it covers a given SCN. The collector gets the archived logs
+//! as runs of consecutive sequences (sql/archive_chain.sql summarises them in SQL, so a week of
+//! logs is a few rows); `available` on single logs is the reference the runs are tested against.
 
 use std::collections::BTreeMap;
 
@@ -125,6 +127,131 @@ pub fn available(
             thread,
             oldest_scn: oldest.first_change,
             oldest_time: oldest.first_time,
+        });
+    }
+    Ok(out)
+}
+
+/// A run of consecutive readable archived sequences of one thread (a row of
+/// sql/archive_chain.sql): below `low_seq` and above `high_seq` the thread has a gap, or the end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Island {
+    /// `THREAD#`.
+    pub thread: u32,
+    /// The lowest sequence of the run.
+    pub low_seq: u64,
+    /// The highest sequence of the run.
+    pub high_seq: u64,
+    /// How many sequences it holds (`high_seq - low_seq + 1` when the SQL is right).
+    pub logs: u64,
+    /// `FIRST_CHANGE#` of its lowest sequence.
+    pub first_change: u64,
+    /// `FIRST_TIME` of its lowest sequence.
+    pub first_time: Timestamp,
+}
+
+/// What sql/archive_chain.sql computes, in Rust, from single archived logs: per thread, the runs
+/// of consecutive readable sequences (copies of one sequence count once), the newest
+/// `max_per_thread` of each thread, oldest first. The tests compare the SQL's recorded rows and
+/// the simulated database's answers with it.
+pub fn islands(logs: &[LogFile], resetlogs: Option<u64>, max_per_thread: usize) -> Vec<Island> {
+    let mut by_thread: BTreeMap<u32, BTreeMap<u64, &LogFile>> = BTreeMap::new();
+    for l in logs
+        .iter()
+        .filter(|l| matches!(l.source, LogSource::Archived { .. }) && l.readable(resetlogs))
+    {
+        let seqs = by_thread.entry(l.thread).or_default();
+        let keep = seqs
+            .get(&l.sequence)
+            .is_none_or(|have| l.first_change < have.first_change);
+        if keep {
+            seqs.insert(l.sequence, l);
+        }
+    }
+    let mut out = Vec::new();
+    for (thread, seqs) in by_thread {
+        let mut runs: Vec<Island> = Vec::new();
+        for (seq, l) in seqs {
+            match runs.last_mut() {
+                Some(r) if r.high_seq + 1 == seq => {
+                    r.high_seq = seq;
+                    r.logs += 1;
+                }
+                _ => runs.push(Island {
+                    thread,
+                    low_seq: seq,
+                    high_seq: seq,
+                    logs: 1,
+                    first_change: l.first_change,
+                    first_time: l.first_time,
+                }),
+            }
+        }
+        let skip = runs.len().saturating_sub(max_per_thread);
+        out.extend(runs.into_iter().skip(skip));
+    }
+    out
+}
+
+/// The gaps of each thread between its runs, as (thread, first missing, last missing) sequence.
+pub fn gaps(islands: &[Island]) -> Vec<(u32, u64, u64)> {
+    islands
+        .windows(2)
+        .filter(|w| w[0].thread == w[1].thread && w[0].high_seq + 1 < w[1].low_seq)
+        .map(|w| (w[0].thread, w[0].high_seq + 1, w[1].low_seq - 1))
+        .collect()
+}
+
+/// `available` with the archived logs given as runs: per enabled thread, from the current
+/// online log back through online logs and runs while no sequence is missing. Same answer as
+/// `available` on the single logs the runs summarise (tested), for `online` holding only
+/// online logs.
+pub fn available_from_runs(
+    threads: &[u32],
+    online: &[LogFile],
+    runs: &[Island],
+) -> Result<Vec<RedoThread>, RedoError> {
+    let mut out = Vec::new();
+    for &thread in threads {
+        let mut by_seq: BTreeMap<u64, &LogFile> = BTreeMap::new();
+        for l in online
+            .iter()
+            .filter(|l| l.thread == thread && l.readable(None))
+        {
+            by_seq.insert(l.sequence, l);
+        }
+        let end = online
+            .iter()
+            .filter(|l| l.thread == thread)
+            .filter(|l| matches!(l.source, LogSource::Online { unused: false, .. }))
+            .max_by_key(|l| {
+                (
+                    matches!(l.source, LogSource::Online { current: true, .. }),
+                    l.sequence,
+                )
+            })
+            .ok_or(RedoError::NoOnlineLog(thread))?;
+        let (mut oldest_scn, mut oldest_time) = (end.first_change, end.first_time);
+        let mut seq = end.sequence;
+        while seq > 0 {
+            let prev = seq - 1;
+            if let Some(l) = by_seq.get(&prev) {
+                (oldest_scn, oldest_time) = (l.first_change, l.first_time);
+                seq = prev;
+            } else if let Some(r) = runs
+                .iter()
+                .find(|r| r.thread == thread && r.low_seq <= prev && prev <= r.high_seq)
+            {
+                (oldest_scn, oldest_time) = (r.first_change, r.first_time);
+                seq = r.low_seq;
+            } else {
+                break;
+            }
+        }
+        out.push(RedoThread {
+            thread,
+            oldest_scn,
+            oldest_time,
         });
     }
     Ok(out)

@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
+use super::cache::Identity;
 use super::pool::Row;
-use super::redo::{LogFile, LogSource};
+use super::redo::{Island, LogFile, LogSource};
 use crate::config::TableName;
 use crate::observation::{
     ConnectorSession, DatabaseState, OpenTransactions, RecoveryArea, SqlKind, SqlStats,
@@ -152,12 +153,18 @@ pub fn database(
     })
 }
 
-/// `V$DATABASE.RESETLOGS_CHANGE#` from database.sql: the current incarnation.
-pub fn incarnation(rows: &[Row]) -> Result<Option<u64>, RowError> {
+/// The database's identity from database.sql: incarnation (`RESETLOGS_CHANGE#`), role and open
+/// mode. Cached slow facts of another identity are read again.
+pub fn identity(rows: &[Row]) -> Result<Identity, RowError> {
     let c = Cols {
         file: "database.sql",
     };
-    c.opt_u64(one(c.file, rows)?, "RESETLOGS_CHANGE")
+    let r = one(c.file, rows)?;
+    Ok(Identity {
+        resetlogs: c.opt_u64(r, "RESETLOGS_CHANGE")?,
+        role: c.text(r, "DATABASE_ROLE")?.to_string(),
+        open_mode: c.text(r, "OPEN_MODE")?.to_string(),
+    })
 }
 
 /// recovery_area.sql; no row (no recovery area configured) is a zero limit.
@@ -278,13 +285,10 @@ pub fn redo_threads(rows: &[Row]) -> Result<Vec<u32>, RowError> {
     rows.iter().map(|r| c.u32(r, "THREAD#")).collect()
 }
 
-/// online_logs.sql and archived_logs.sql to the redo rule's logs.
-pub fn logs(online: &[Row], archived: &[Row]) -> Result<Vec<LogFile>, RowError> {
+/// online_logs.sql to the redo rule's logs.
+pub fn online_logs(online: &[Row]) -> Result<Vec<LogFile>, RowError> {
     let o = Cols {
         file: "online_logs.sql",
-    };
-    let a = Cols {
-        file: "archived_logs.sql",
     };
     let mut out = Vec::new();
     for r in online {
@@ -305,21 +309,27 @@ pub fn logs(online: &[Row], archived: &[Row]) -> Result<Vec<LogFile>, RowError> 
             },
         });
     }
-    for r in archived {
-        out.push(LogFile {
-            thread: a.u32(r, "THREAD#")?,
-            sequence: a.u64(r, "SEQUENCE#")?,
-            first_change: a.u64(r, "FIRST_CHANGE")?,
-            next_change: a.u64(r, "NEXT_CHANGE")?,
-            first_time: a.aged(r, "FIRST_AGE_S")?,
-            source: LogSource::Archived {
-                named: a.opt(r, "NAME")?.is_some_and(|n| !n.is_empty()),
-                deleted: a.opt(r, "DELETED")? == Some("YES"),
-                status: a.opt(r, "STATUS")?.unwrap_or("").to_string(),
-                resetlogs_change: a.opt_u64(r, "RESETLOGS_CHANGE")?,
-            },
+    Ok(out)
+}
+
+/// archive_chain.sql: the runs of readable archived sequences, per thread.
+pub fn archive_chain(rows: &[Row]) -> Result<Vec<Island>, RowError> {
+    let c = Cols {
+        file: "archive_chain.sql",
+    };
+    let mut out = Vec::new();
+    for r in rows {
+        out.push(Island {
+            thread: c.u32(r, "THREAD#")?,
+            low_seq: c.u64(r, "LOW_SEQ")?,
+            high_seq: c.u64(r, "HIGH_SEQ")?,
+            logs: c.u64(r, "LOGS")?,
+            first_change: c.u64(r, "FIRST_CHANGE")?,
+            first_time: c.aged(r, "FIRST_AGE_S")?,
         });
     }
+    // The redo rule walks them per thread, oldest first; do not rely on the SQL's ORDER BY.
+    out.sort_by_key(|i| (i.thread, i.low_seq));
     Ok(out)
 }
 
