@@ -101,17 +101,7 @@ pub fn available(
                 by_seq.insert(l.sequence, l);
             }
         }
-        let end = logs
-            .iter()
-            .filter(|l| l.thread == thread)
-            .filter(|l| matches!(l.source, LogSource::Online { unused: false, .. }))
-            .max_by_key(|l| {
-                (
-                    matches!(l.source, LogSource::Online { current: true, .. }),
-                    l.sequence,
-                )
-            })
-            .ok_or(RedoError::NoOnlineLog(thread))?;
+        let end = newest_online(logs, thread)?;
         let mut oldest = end;
         let mut seq = end.sequence;
         while seq > 0 {
@@ -220,17 +210,7 @@ pub fn available_from_runs(
         {
             by_seq.insert(l.sequence, l);
         }
-        let end = online
-            .iter()
-            .filter(|l| l.thread == thread)
-            .filter(|l| matches!(l.source, LogSource::Online { unused: false, .. }))
-            .max_by_key(|l| {
-                (
-                    matches!(l.source, LogSource::Online { current: true, .. }),
-                    l.sequence,
-                )
-            })
-            .ok_or(RedoError::NoOnlineLog(thread))?;
+        let end = newest_online(online, thread)?;
         let (mut oldest_scn, mut oldest_time) = (end.first_change, end.first_time);
         let mut seq = end.sequence;
         while seq > 0 {
@@ -255,4 +235,19 @@ pub fn available_from_runs(
         });
     }
     Ok(out)
+}
+
+/// The thread's newest online log that holds redo: the CURRENT one, else the highest sequence
+/// (where the chain of available redo ends, and is walked back from).
+fn newest_online(logs: &[LogFile], thread: u32) -> Result<&LogFile, RedoError> {
+    logs.iter()
+        .filter(|l| l.thread == thread)
+        .filter(|l| matches!(l.source, LogSource::Online { unused: false, .. }))
+        .max_by_key(|l| {
+            (
+                matches!(l.source, LogSource::Online { current: true, .. }),
+                l.sequence,
+            )
+        })
+        .ok_or(RedoError::NoOnlineLog(thread))
 }
