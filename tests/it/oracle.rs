@@ -658,17 +658,7 @@ fn archive_chain_sql_summarises_like_the_redo_rule_on_sqlite() {
     // have the analytic functions it uses) and run on generated V$ARCHIVED_LOG rows (several
     // threads, gaps, deleted and expired copies, a remote destination, an older incarnation);
     // its runs must be those `redo::islands` finds. The Oracle-only clock columns are left out.
-    let cache = std::env::var("LMD_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/logminer-doctor")
-        });
-    let py = cache.join("py");
-    assert!(
-        py.join("sqlglot").is_dir(),
-        "sqlglot is not installed in {}: run tests/oracle/setup.sh (or .ci/run)",
-        py.display()
-    );
+    let py = sqlglot_dir();
     let mut seed = 7u64;
     let mut rnd = |n: u64| {
         seed = seed
@@ -787,17 +777,7 @@ fn want_runs(v: &[(u32, u64, u64, u64, u64)]) -> Vec<redo::Island> {
 
 #[test]
 fn every_sql_file_parses_with_sqlglots_oracle_dialect() {
-    let cache = std::env::var("LMD_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/logminer-doctor")
-        });
-    let py = cache.join("py");
-    assert!(
-        py.join("sqlglot").is_dir(),
-        "sqlglot is not installed in {}: run tests/oracle/setup.sh (or .ci/run)",
-        py.display()
-    );
+    let py = sqlglot_dir();
     let script = r#"
 import sys, re, glob, sqlglot
 from sqlglot.errors import ErrorLevel
@@ -1131,4 +1111,16 @@ async fn the_kill_procedure_is_called_with_binds_and_its_refusals_are_worded() {
 /// LogMiner can restart from `scn`: every thread's chain starts at or before it.
 fn covers(threads: &[logminer_doctor::observation::RedoThread], scn: u64) -> bool {
     !threads.is_empty() && threads.iter().all(|t| t.oldest_scn <= scn)
+}
+
+/// Where tests/oracle/setup.sh installed sqlglot (`$LMD_CACHE/py`); fails, saying how to
+/// install it, when it is not there.
+fn sqlglot_dir() -> PathBuf {
+    let py = crate::support::cache_dir().join("py");
+    assert!(
+        py.join("sqlglot").is_dir(),
+        "sqlglot is not installed in {}: run tests/oracle/setup.sh (or .ci/run)",
+        py.display()
+    );
+    py
 }
