@@ -853,7 +853,8 @@ where
                     }
                 }
             }
-            if v.running && v.mining_new && v.heartbeat_rising && (!pending || v.output_past) {
+            let proven = v.running && v.mining_new && v.heartbeat_rising;
+            if proven && v.failover.is_none() && (!pending || v.output_past) {
                 let proof = if pending {
                     Fact::RestartProvenPast {
                         job: new_id.to_string(),
@@ -985,11 +986,17 @@ struct Verification {
     output_past: bool,
     last_scn: Option<u64>,
     orphans: Vec<ConnectorSession>,
+    /// A JobManager failover in progress (the decision table's and the gate's own answer):
+    /// nothing is proven while no JobManager leads.
+    failover: Option<Fact>,
 }
 
 impl Verification {
     fn describe(&self, pending: bool) -> String {
         let mut parts = vec![format!("job {}", self.job_state)];
+        if let Some(f) = &self.failover {
+            parts.push(format!("JobManager failover in progress ({})", f.en()));
+        }
         parts.push(if self.mining_new {
             "a new mining session".into()
         } else {
@@ -1068,6 +1075,7 @@ fn judge(
         output_past,
         last_scn,
         orphans,
+        failover: crate::diagnose::questions::failover(o),
     }
 }
 

@@ -414,6 +414,8 @@ async fn a_resubmitted_job_that_fails_stops_the_restart() {
 struct AfterRestart {
     base: Observation,
     heartbeat: std::sync::atomic::AtomicU64,
+    /// Every JobManager answers 503 (a leader election) in the observations after the restart.
+    electing: bool,
 }
 
 fn session(
@@ -459,6 +461,11 @@ impl Probe for AfterRestart {
             j.id = FIXED.into();
             j.state = "RUNNING".into();
             j.tasks_running = j.tasks_total;
+            if self.electing {
+                for jm in &mut value.jobmanagers {
+                    jm.status = logminer_doctor::observation::JobManagerStatus::LeaderElection;
+                }
+            }
         }
         let hb = self
             .heartbeat
@@ -535,6 +542,7 @@ async fn only_a_silent_session_from_before_the_restart_is_killed() {
     let probe = AfterRestart {
         base: before.clone(),
         heartbeat: std::sync::atomic::AtomicU64::new(10_000),
+        electing: false,
     };
     let kills = Kills::default();
     let progress = LogProgress::default();
@@ -570,6 +578,56 @@ async fn only_a_silent_session_from_before_the_restart_is_killed() {
         "{}",
         kill.detail
     );
+}
+
+/// The verification asks the decision table's and the gate's question too: while a JobManager
+/// failover is in progress nothing is proven, whatever the job and the session look like, and
+/// the failure says so.
+#[tokio::test]
+async fn a_failover_during_the_verification_proves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = crate::gate::config(dir.path(), "");
+    let p = &cfg.pipelines[0];
+    let mut before = fixture(true);
+    let old = before.observed_at.minus(Duration::from_secs(3600));
+    with_sessions(&mut before, vec![session(245, 340, old)], 9_000);
+    let gate = evaluate(&GateInput {
+        pipeline: p,
+        observation: &before,
+        from_scn: None,
+        restarts_in_window: Ok(0),
+        lock: LockState::Free {
+            checked: "test".into(),
+        },
+        given_state: None,
+    });
+    assert!(gate.passed(), "{:?}", gate.blockers());
+    let flink = Scripted::new(&old_job(), Stop::Completes, Submit::Accepted, "RUNNING");
+    let probe = AfterRestart {
+        base: before.clone(),
+        heartbeat: std::sync::atomic::AtomicU64::new(10_000),
+        electing: true,
+    };
+    let progress = LogProgress::default();
+    let r = Restart::<_, NoOracle, _> {
+        pipeline: p,
+        control: &flink,
+        oracle: None,
+        probe: &probe,
+        history: None,
+        progress: &progress,
+        bounds: Bounds {
+            stop: Duration::from_millis(300),
+            running: Duration::from_millis(600),
+            verify: Duration::from_millis(600),
+            poll: Duration::from_millis(50),
+        },
+    }
+    .execute(&gate, &[before])
+    .await;
+    let (step, error, _, _) = failed(&r);
+    assert_eq!(step, Step::Verify, "{}", r.summary());
+    assert!(error.contains("JobManager failover in progress"), "{error}");
 }
 
 /// A restart whose gate did not pass does nothing and is not counted against the budget.
