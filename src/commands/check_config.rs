@@ -28,12 +28,8 @@ pub struct Check {
     /// ok, unreachable or not_checked.
     pub status: &'static str,
     /// Details (English in JSON).
-    #[serde(serialize_with = "english")]
+    #[serde(serialize_with = "crate::diagnose::fact::english")]
     pub detail: Fact,
-}
-
-fn english<S: serde::Serializer>(f: &Fact, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&f.en())
 }
 
 /// A status word in `lang`.

@@ -2225,6 +2225,17 @@ impl Fact {
     }
 }
 
+/// Serializes a fact as its English sentence (`#[serde(serialize_with = …)]`): what every JSON
+/// output and the audit log write, whatever language the text output is in.
+pub fn english<S: serde::Serializer>(f: &Fact, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&f.en())
+}
+
+/// Serializes facts as their English sentences, in order.
+pub fn english_all<S: serde::Serializer>(v: &[Fact], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(v.iter().map(Fact::en))
+}
+
 impl std::fmt::Display for Fact {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.en())

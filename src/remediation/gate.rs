@@ -51,7 +51,7 @@ pub struct Check {
     /// The outcome.
     pub status: Status,
     /// The fact behind it, with its numbers (English in JSON).
-    #[serde(serialize_with = "english")]
+    #[serde(serialize_with = "crate::diagnose::fact::english")]
     pub fact: Fact,
 }
 
@@ -74,10 +74,6 @@ impl Check {
             },
         }
     }
-}
-
-fn english<S: serde::Serializer>(f: &Fact, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&f.en())
 }
 
 /// Where a restart takes the job's state from.

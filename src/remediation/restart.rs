@@ -140,7 +140,7 @@ pub enum Outcome {
     /// changes were pending).
     Succeeded {
         /// How success was established (English in JSON and the audit log).
-        #[serde(serialize_with = "english")]
+        #[serde(serialize_with = "crate::diagnose::fact::english")]
         proof: Fact,
     },
     /// A step failed: the restart stopped there.
@@ -152,17 +152,9 @@ pub enum Outcome {
         /// The job's exact state now, as far as it can be read.
         job_state: String,
         /// What to do, in order (English in JSON and the audit log).
-        #[serde(serialize_with = "english_all")]
+        #[serde(serialize_with = "crate::diagnose::fact::english_all")]
         what_to_do: Vec<Fact>,
     },
-}
-
-fn english<S: serde::Serializer>(f: &Fact, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&f.en())
-}
-
-fn english_all<S: serde::Serializer>(v: &[Fact], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(v.iter().map(Fact::en))
 }
 
 /// The whole story of one restart.
@@ -1098,7 +1090,7 @@ pub struct GatedRestart {
     /// The gate's verdict.
     pub gate: GateReport,
     /// The plan, one line per step (English in JSON).
-    #[serde(serialize_with = "english_all")]
+    #[serde(serialize_with = "crate::diagnose::fact::english_all")]
     pub plan: Vec<Fact>,
     /// The restart, when it ran.
     pub restart: Option<RestartReport>,

@@ -36,13 +36,13 @@ pub struct AlertMessage {
     /// The verdict's severity when sent (OK/WARNING for a resolution).
     pub severity: Severity,
     /// One line: the status line of the diagnosis (English in JSON).
-    #[serde(serialize_with = "english")]
+    #[serde(serialize_with = "crate::diagnose::fact::english")]
     pub summary: Fact,
     /// The facts behind the verdict (English in JSON).
-    #[serde(serialize_with = "english_all")]
+    #[serde(serialize_with = "crate::diagnose::fact::english_all")]
     pub evidence: Vec<Fact>,
     /// What to do, in order (English in JSON).
-    #[serde(serialize_with = "english_all")]
+    #[serde(serialize_with = "crate::diagnose::fact::english_all")]
     pub remediation: Vec<Fact>,
     /// When the incident was first notified.
     pub since: Timestamp,
@@ -118,14 +118,6 @@ pub fn lines(facts: &[Fact], lang: Lang) -> String {
         .map(|f| f.render(lang))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-fn english<S: serde::Serializer>(f: &Fact, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&f.en())
-}
-
-fn english_all<S: serde::Serializer>(v: &[Fact], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(v.iter().map(Fact::en))
 }
 
 /// A failed delivery.
