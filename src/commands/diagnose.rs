@@ -9,7 +9,7 @@ use super::{real_collectors, select, CommandError};
 use crate::clock::SystemClock;
 use crate::collectors::sample;
 use crate::config::{Config, ProcessEnv};
-use crate::diagnose::{diagnose, Bundle, BundlePipeline, DiagnoseOptions, Diagnosis};
+use crate::diagnose::{diagnose, Bundle, BundlePipeline, Diagnosis};
 use crate::exit::Exit;
 use crate::lang::Lang;
 use crate::report::{self, Format};
@@ -90,17 +90,7 @@ fn diagnose_bundle(bundle: &Bundle) -> Vec<Diagnosis> {
     bundle
         .pipelines
         .iter()
-        .map(|p| {
-            diagnose(
-                &p.observations,
-                &p.thresholds,
-                &DiagnoseOptions {
-                    pipeline: p.name.clone(),
-                    from_scn: p.from_scn,
-                    rolling_interval: p.rolling_interval,
-                },
-            )
-        })
+        .map(|p| diagnose(&p.observations, &p.thresholds, &p.options()))
         .collect()
 }
 

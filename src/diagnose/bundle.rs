@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::Thresholds;
+use super::{DiagnoseOptions, Thresholds};
 use crate::observation::Observation;
 
 /// What `diagnose --save` writes and `--replay` reads: the observations of each pipeline with
@@ -39,4 +39,16 @@ pub struct BundlePipeline {
     pub from_scn: Option<u64>,
     /// The observations, oldest first.
     pub observations: Vec<Observation>,
+}
+
+impl BundlePipeline {
+    /// The decision table's options the bundle recorded (its name, `--from-scn` and the
+    /// rolling interval), so a replay judges as the saved run did.
+    pub fn options(&self) -> DiagnoseOptions {
+        DiagnoseOptions {
+            pipeline: self.name.clone(),
+            from_scn: self.from_scn,
+            rolling_interval: self.rolling_interval,
+        }
+    }
 }

@@ -226,15 +226,7 @@ fn load(name: &str) -> Bundle {
 }
 
 fn judge(p: &BundlePipeline) -> logminer_doctor::diagnose::Diagnosis {
-    diagnose(
-        &p.observations,
-        &p.thresholds,
-        &DiagnoseOptions {
-            pipeline: p.name.clone(),
-            from_scn: p.from_scn,
-            rolling_interval: p.rolling_interval,
-        },
-    )
+    diagnose(&p.observations, &p.thresholds, &p.options())
 }
 
 #[test]

@@ -13,7 +13,7 @@ use logminer_doctor::collectors::oracle::redo::{self, LogFile, LogSource};
 use logminer_doctor::collectors::oracle::{OracleCollector, Settings};
 use logminer_doctor::collectors::OracleSource;
 use logminer_doctor::config::{OracleConfig, Secret, SecretSource, TableName};
-use logminer_doctor::diagnose::{diagnose, Bundle, DiagnoseOptions};
+use logminer_doctor::diagnose::{diagnose, Bundle};
 use logminer_doctor::observation::{
     ConnectorSession, Observation, OracleSnapshot, SqlKind, Timestamp,
 };
@@ -544,11 +544,7 @@ async fn caching_slow_facts_changes_no_verdict() {
         let bundle: Bundle =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         for p in &bundle.pipelines {
-            let opts = DiagnoseOptions {
-                pipeline: p.name.clone(),
-                from_scn: p.from_scn,
-                rolling_interval: p.rolling_interval,
-            };
+            let opts = p.options();
             let Some(fresh) = through_the_collector(&p.observations, true).await else {
                 continue;
             };
