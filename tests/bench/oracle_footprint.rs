@@ -61,6 +61,7 @@ async fn measure(n: usize) {
     let dbs = Databases::new();
     let settings = Settings {
         budget: Duration::from_secs(30),
+        clock_share: Duration::from_secs(1) / SCALE,
         ..Settings::for_config(&config(0))
     };
     let collectors: Vec<_> = (0..n)
@@ -76,9 +77,9 @@ async fn measure(n: usize) {
     let rounds = MINUTES * 60 / INTERVAL.as_secs() as u32;
     let start = Instant::now();
     for r in 1..=rounds {
-        for c in &collectors {
-            c.observe().await;
-        }
+        // As in `watch`, where every pipeline's ticker fires together: the round's probes run
+        // at once.
+        futures_util::future::join_all(collectors.iter().map(|c| c.observe())).await;
         let next = start + INTERVAL / SCALE * r;
         if let Some(wait) = next.checked_duration_since(Instant::now()) {
             tokio::time::sleep(wait).await;

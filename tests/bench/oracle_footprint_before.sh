@@ -17,7 +17,7 @@ cp "$here/src/simulator/oracle_db.rs" "$dir/src/simulator/oracle_db.rs"
 grep -q 'pub mod oracle_db;' "$dir/src/simulator/mod.rs" ||
   sed -i 's/^pub mod rest;/pub mod oracle_db;\npub mod rest;/' "$dir/src/simulator/mod.rs"
 sed -e 's/use logminer_doctor::collectors::oracle::{cache::Databases, OracleCollector, Settings};/use logminer_doctor::collectors::oracle::{OracleCollector, Settings};/' \
-    -e '/let dbs = Databases::new();/d' -e '/slow_facts_interval:/d' -e 's/^const SLOW: Duration/#[allow(dead_code)]\nconst SLOW: Duration/' \
+    -e '/let dbs = Databases::new();/d' -e '/slow_facts_interval:/d' -e '/clock_share:/d' -e 's/^const SLOW: Duration/#[allow(dead_code)]\nconst SLOW: Duration/' \
     -e 's/OracleCollector::with_driver_in(config(i), db.clone(), settings.clone(), &dbs)/OracleCollector::with_driver(config(i), db.clone(), settings.clone())/' \
     "$here/tests/bench/oracle_footprint.rs" > "$dir/tests/bench/oracle_footprint.rs"
 grep -q 'name = "oracle_footprint"' "$dir/Cargo.toml" ||

@@ -182,6 +182,7 @@ fn settings() -> Settings {
         backoff: Duration::from_secs(600),
         max_stuck: 2,
         uncovered_recheck: Duration::from_secs(60),
+        clock_share: Duration::from_secs(1),
     }
 }
 

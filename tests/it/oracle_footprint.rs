@@ -48,6 +48,7 @@ fn settings() -> Settings {
         backoff: Duration::from_secs(600),
         max_stuck: 2,
         uncovered_recheck: Duration::from_secs(60),
+        clock_share: Duration::from_secs(1),
     }
 }
 
@@ -191,11 +192,11 @@ async fn pipelines_on_one_database_share_its_slow_facts() {
         "pga_limit.sql",
         "recovery_area.sql",
         "container.sql",
+        "database.sql",
     ] {
         assert_eq!(runs(f), 1, "{f}");
     }
     for f in [
-        "database.sql",
         "sessions.sql",
         "flush_scn.sql",
         "table_logging.sql",
@@ -211,6 +212,28 @@ async fn pipelines_on_one_database_share_its_slow_facts() {
         "the same chain"
     );
     assert_eq!(sb.value().unwrap().table_logging.value().unwrap().len(), 2);
+    // The SCN clock: a pipeline never uses the same reading twice; the other one on the
+    // database takes a reading made within `clock_share`; the gate's fresh probe reads its own;
+    // an older reading is read again.
+    let scn = |s: &logminer_doctor::observation::Signal<
+        logminer_doctor::observation::OracleSnapshot,
+    >| s.value().unwrap().database.value().unwrap().current_scn;
+    db.state().current_scn += 10;
+    let a2 = a.observe().await;
+    assert_eq!(runs("database.sql"), 2, "a reads a new clock");
+    assert_eq!(scn(&a2), scn(&sa) + 10);
+    let b2 = b.observe().await;
+    assert_eq!(runs("database.sql"), 2, "b takes a's new reading");
+    assert_eq!(scn(&b2), scn(&a2));
+    b.observe_fresh().await;
+    assert_eq!(runs("database.sql"), 3, "a fresh probe reads its own");
+    tokio::time::sleep(settings().clock_share + Duration::from_millis(100)).await;
+    a.observe().await;
+    assert_eq!(
+        runs("database.sql"),
+        4,
+        "older than clock_share: read again"
+    );
     // Another monitoring user is another set of privileges: not shared.
     let other = OracleCollector::with_driver_in(
         config("OTHERMON", "CDC_A", &shop_tables(3), slow),
@@ -218,8 +241,9 @@ async fn pipelines_on_one_database_share_its_slow_facts() {
         settings(),
         &dbs,
     );
+    let chains = runs("archive_chain.sql");
     other.observe().await;
-    assert_eq!(runs("archive_chain.sql"), 2);
+    assert_eq!(runs("archive_chain.sql"), chains + 1);
     assert_eq!(dbs.len(), 2);
 }
 

@@ -1,8 +1,11 @@
-//! The slow facts' cache: what changes slowly on a database (version and container, archive
-//! destinations, PGA limit, recovery area, redo threads, online logs and the archive chain, log
-//! switches) is read on its own cadence (`slow_facts_interval`), once for every pipeline that
-//! reaches the database with the same connect string and monitoring user (`Databases`), and
-//! read at once when asked (the gate) or when the database's identity changed.
+//! The database-level answers pipelines share: what changes slowly on a database (version and
+//! container, archive destinations, PGA limit, recovery area, redo threads, online logs and the
+//! archive chain, log switches) is read on its own cadence (`slow_facts_interval`), once for
+//! every pipeline that reaches the database with the same connect string and monitoring user
+//! (`Databases`), and read at once when asked (the gate) or when the database's identity
+//! changed. The SCN clock (database.sql) is shared too, but only for `clock_share` (a second):
+//! pipelines whose probes start together read it once, and no pipeline sees the same reading
+//! twice.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -79,6 +82,25 @@ pub trait Fetched {
     fn identity(&self) -> Option<&Identity>;
 }
 
+/// database.sql's answer: the SCN clock with the database's own time, log mode, supplemental
+/// logging and identity, in one row.
+#[derive(Debug, Clone)]
+pub struct DbClock {
+    /// The rows, or why there are none.
+    pub rows: Result<Vec<Row>, OracleError>,
+    /// The database the row describes.
+    pub identity: Option<Identity>,
+}
+
+impl Fetched for DbClock {
+    fn health(&self) -> Health {
+        Health::of(&self.rows)
+    }
+    fn identity(&self) -> Option<&Identity> {
+        self.identity.as_ref()
+    }
+}
+
 /// The first database-level slow facts: what the database part of a snapshot needs besides the
 /// SCN clock, and which query variants apply.
 #[derive(Debug, Clone)]
@@ -136,6 +158,8 @@ impl Fetched for DbRedo {
 pub struct Stamped<T> {
     /// When the fetch started (by tokio's clock).
     pub at: Instant,
+    /// Which fetch of its slot it was (1 for the first; 0 outside a slot).
+    pub seq: usize,
     /// The value.
     pub value: T,
 }
@@ -149,6 +173,8 @@ pub struct Want {
     pub not_before: Option<Instant>,
     /// The database as this probe sees it: facts about another identity are read again.
     pub identity: Option<Identity>,
+    /// Only a fetch later than this one (by `Stamped::seq`): the caller used it already.
+    pub newer_than: Option<usize>,
 }
 
 impl Want {
@@ -156,6 +182,9 @@ impl Want {
     pub fn accepts<T: Fetched>(&self, cached: &Stamped<T>) -> bool {
         let now = Instant::now();
         if self.not_before.is_some_and(|t| cached.at < t) {
+            return false;
+        }
+        if self.newer_than.is_some_and(|seq| cached.seq <= seq) {
             return false;
         }
         if let (Some(want), Some(have)) = (&self.identity, cached.value.identity()) {
@@ -199,8 +228,12 @@ impl<T: Fetched> Slot<T> {
             return c;
         }
         let at = Instant::now();
-        self.fetches.fetch_add(1, Ordering::SeqCst);
-        let value = Arc::new(Stamped { at, value: fetch() });
+        let seq = self.fetches.fetch_add(1, Ordering::SeqCst) + 1;
+        let value = Arc::new(Stamped {
+            at,
+            seq,
+            value: fetch(),
+        });
         *self.value.lock().unwrap_or_else(|e| e.into_inner()) = Some(value.clone());
         value
     }
@@ -228,6 +261,8 @@ impl<T: Fetched> Slot<T> {
 /// One database (connect string and monitoring user) and its slow facts.
 #[derive(Debug, Default)]
 pub struct Database {
+    /// The SCN clock, shared for `clock_share` only.
+    pub clock: Slot<DbClock>,
     /// Version, container, archive destinations, PGA limit.
     pub head: Slot<DbHead>,
     /// Redo chain and recovery area.

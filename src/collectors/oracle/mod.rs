@@ -16,7 +16,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use cache::{Database, Databases, DbHead, DbRedo, Fetched, Health, Identity, Stamped, Want};
+use cache::{
+    Database, Databases, DbClock, DbHead, DbRedo, Fetched, Health, Identity, Stamped, Want,
+};
 use pool::{DbConnection, DbFailure, Driver, Guarded, Logins, Manager, OracleDriver, Row};
 use queries::Prepared;
 use rows::RowError;
@@ -299,6 +301,10 @@ pub struct Settings {
     /// When the cached redo chain no longer reaches back to the connector's heartbeat SCN (a
     /// missing-redo verdict would rest on it), it is read again at once if older than this.
     pub uncovered_recheck: Duration,
+    /// The SCN clock one pipeline read is reused by the others on the same database whose
+    /// probes start within this span (never by the same pipeline twice): N pipelines probing
+    /// together cost one database.sql, and the reading any of them uses is at most this old.
+    pub clock_share: Duration,
 }
 
 impl Settings {
@@ -309,6 +315,7 @@ impl Settings {
             backoff: Duration::from_secs(600),
             max_stuck: 2,
             uncovered_recheck: Duration::from_secs(60),
+            clock_share: Duration::from_secs(1),
         }
     }
 }
@@ -330,6 +337,9 @@ struct Shared<D: Driver> {
     /// This pipeline's slow fact (its tables' supplemental logging), with the database's
     /// identity and container it was read under.
     table_logging: Mutex<Option<Stamped<SlowTables>>>,
+    /// Which shared SCN clock reading (`Stamped::seq`) this pipeline used last: two of its
+    /// samples never carry the same reading.
+    last_clock: Mutex<Option<usize>>,
 }
 
 /// table_logging(_cdb).sql's answer and what it was read under.
@@ -430,6 +440,7 @@ impl<D: Driver> OracleCollector<D> {
                     backoff_until: None,
                 }),
                 table_logging: Mutex::new(None),
+                last_clock: Mutex::new(None),
             }),
             stuck: pool::StuckCalls::default(),
         }
@@ -722,9 +733,10 @@ fn run<D: Driver>(
 
 /// One probe, on a blocking thread: connect (a direct login the first time, the pool after),
 /// then the queries, most important first, each part stored as soon as it is known. Every
-/// probe reads the SCN clock, the connector's sessions and heartbeat, its tables' activity and
-/// open transactions (five statements); the slow facts come from the cache unless `fresh`, a
-/// change of the database's identity, or their age asks for them again.
+/// probe reads the connector's sessions and heartbeat, its tables' activity and open
+/// transactions (four statements) and the SCN clock (shared for `clock_share` with the other
+/// pipelines on the database); the slow facts come from the cache unless `fresh`, a change of
+/// the database's identity, or their age asks for them again.
 fn probe<D: Driver>(
     shared: &Shared<D>,
     deadline: Instant,
@@ -782,15 +794,30 @@ fn probe<D: Driver>(
     let cfg = &shared.cfg;
     let prep = |q| queries::prepare(q, &cfg.connector_user, &cfg.captured_tables);
 
-    // The SCN clock, every probe: its time is paired with the probe's own by the decision
-    // table, so it is never shared or cached. Log mode and supplemental logging come in the
-    // same row, fresh at no cost.
-    let db_rows = run(shared, g, &prep(queries::DATABASE), deadline);
-    let identity = db_rows.as_ref().ok().and_then(|r| rows::identity(r).ok());
+    // The SCN clock, every probe, with log mode and supplemental logging in the same row.
+    // Pipelines on one database whose probes run within `clock_share` read it once (the reading
+    // any of them uses is at most that old); a pipeline never uses the same reading twice, and
+    // a fresh probe (the gate) reads its own.
+    let last_clock = || shared.last_clock.lock().unwrap_or_else(|e| e.into_inner());
+    let clock_want = Want {
+        interval: shared.settings.clock_share,
+        not_before: fresh.then_some(requested),
+        identity: None,
+        newer_than: *last_clock(),
+    };
+    let clock = shared.db.clock.get(&clock_want, || {
+        let rows = run(shared, g, &prep(queries::DATABASE), deadline);
+        let identity = rows.as_ref().ok().and_then(|r| rows::identity(r).ok());
+        DbClock { rows, identity }
+    });
+    *last_clock() = Some(clock.seq);
+    let db_rows = clock.value.rows.clone();
+    let identity = clock.value.identity.clone();
     let want = Want {
         interval: cfg.slow_facts_interval,
         not_before: fresh.then_some(requested),
         identity: identity.clone(),
+        newer_than: None,
     };
     let head = shared
         .db
@@ -985,6 +1012,7 @@ fn table_logging<D: Driver>(
     let logging = sig(logging);
     *cache() = Some(Stamped {
         at,
+        seq: 0,
         value: SlowTables {
             logging: logging.clone(),
             health,
