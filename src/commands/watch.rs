@@ -19,7 +19,7 @@ pub async fn watch(config_path: &Path) -> Result<Exit, CommandError> {
     let config = Config::load(config_path, &ProcessEnv)?;
     let mut probe = CollectorProbe::new(SystemClock);
     // Pipelines on one database (same connect string and monitoring user) read its slow facts
-    // once per cadence between them.
+    // once per cadence, and its SCN clock once per round, between them.
     let databases = Databases::new();
     for p in &config.pipelines {
         probe.insert(
