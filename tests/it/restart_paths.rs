@@ -123,6 +123,18 @@ impl FlinkControl for Scripted {
             Stop::Hangs => SavepointStatus::InProgress,
         })
     }
+    async fn listed_savepoints(
+        &self,
+        _: &str,
+    ) -> Result<Vec<logminer_doctor::collectors::control::ListedSavepoint>, FlinkError> {
+        Ok(Vec::new())
+    }
+    async fn dispose_savepoint(&self, _: &str) -> Result<String, FlinkError> {
+        unreachable!("a restart never disposes of a savepoint")
+    }
+    async fn disposal_status(&self, _: &str) -> Result<SavepointStatus, FlinkError> {
+        unreachable!("a restart never disposes of a savepoint")
+    }
     async fn cancel(&self, job: &str) -> Result<(), FlinkError> {
         self.call(format!("cancel {job}"));
         self.set(job, "CANCELED");
