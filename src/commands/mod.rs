@@ -11,6 +11,7 @@ pub mod explain;
 pub mod gate;
 pub mod history;
 pub mod restart;
+pub mod savepoints;
 pub mod silence;
 pub mod watch;
 
@@ -144,6 +145,9 @@ pub async fn run(cli: Cli) -> Result<Exit, CommandError> {
         }
         Command::CheckConfig => check_config::check_config(&cli.config, cli.format, lang).await,
         Command::Watch => watch::watch(&cli.config).await,
+        Command::Savepoints { pipeline } => {
+            savepoints::savepoints(&cli.config, pipeline.as_deref(), cli.format, lang).await
+        }
         Command::History { pipeline, since } => {
             history::history(&cli.config, pipeline.as_deref(), since, cli.format, lang).await
         }

@@ -89,6 +89,7 @@ fn gate_with(cfg: &Config, o: &Observation, f: impl FnOnce(&mut GateInput<'_>)) 
         restarts_in_window: Ok(0),
         lock: free(),
         given_state: None,
+        savepoints: &[],
     };
     f(&mut input);
     evaluate(&input)

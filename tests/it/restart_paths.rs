@@ -250,6 +250,7 @@ async fn run(flink: &Scripted, retained: bool) -> RestartReport {
             checked: "test".into(),
         },
         given_state: None,
+        savepoints: &[],
     });
     assert!(gate.passed(), "{:?}", gate.blockers());
     let probe = Frozen(o.clone());
@@ -548,6 +549,7 @@ async fn only_a_silent_session_from_before_the_restart_is_killed() {
             checked: "test".into(),
         },
         given_state: None,
+        savepoints: &[],
     });
     assert!(gate.passed(), "{:?}", gate.blockers());
     let flink = Scripted::new(&old_job(), Stop::Completes, Submit::Accepted, "RUNNING");
@@ -612,6 +614,7 @@ async fn a_failover_during_the_verification_proves_nothing() {
             checked: "test".into(),
         },
         given_state: None,
+        savepoints: &[],
     });
     assert!(gate.passed(), "{:?}", gate.blockers());
     let flink = Scripted::new(&old_job(), Stop::Completes, Submit::Accepted, "RUNNING");
@@ -658,6 +661,7 @@ async fn a_restart_whose_gate_failed_does_nothing_and_costs_no_budget() {
             checked: "test".into(),
         },
         given_state: None,
+        savepoints: &[],
     });
     assert!(!gate.passed());
     let flink = Scripted::new(&old_job(), Stop::Completes, Submit::Accepted, "RUNNING");

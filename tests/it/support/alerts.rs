@@ -9,6 +9,7 @@ use logminer_doctor::observation::Timestamp;
 /// The "orders" missing-redo alert as `notice`.
 pub fn missing_redo_alert(notice: Notice) -> AlertMessage {
     AlertMessage {
+        topic: Default::default(),
         pipeline: "orders".into(),
         notice,
         cause: Cause::MissingRedo,
