@@ -279,8 +279,29 @@ pub async fn periodic<C: FlinkControl>(
             return run;
         }
     };
-    for _attempt in 0..2 {
+    for attempt in 0..2 {
         let at = Timestamp::from_system_time(std::time::SystemTime::now());
+        if attempt > 0 {
+            // A first attempt lost in a JobManager failover is retried on the new leader once
+            // the job runs there again (its recovery takes a while): not at once, to fail again.
+            if let Err(e) = super::wait_for_state(
+                control,
+                job_id,
+                &["RUNNING"],
+                p.remediation.running_timeout,
+                poll,
+            )
+            .await
+            {
+                let f = Failure {
+                    at,
+                    cause: format!("not retried: {}", error_chain(&e)),
+                };
+                audit(history, &p.name, FAILED_ACTION, &f).await;
+                run.failures.push(f);
+                break;
+            }
+        }
         match take(control, p, job_id, before, at, bound, poll).await {
             Ok(sp) => {
                 audit(history, &p.name, TAKEN_ACTION, &sp).await;
@@ -478,5 +499,82 @@ async fn dispose<C: FlinkControl>(
                 .display()
         )),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sp(path: &str, ours: bool, age_s: u64, now: Timestamp) -> SavepointRecord {
+        let at = now.minus(Duration::from_secs(age_s));
+        SavepointRecord {
+            pipeline: "orders".into(),
+            path: path.into(),
+            job_id: "j".into(),
+            trigger_id: ours.then(|| "t".into()),
+            triggered_at: at,
+            completed_at: at,
+            size_bytes: None,
+            restart_scn: Some(100),
+            scn_sources: vec![],
+            disposed_at: None,
+        }
+    }
+
+    fn paths(v: Vec<&SavepointRecord>) -> Vec<&str> {
+        v.into_iter().map(|s| s.path.as_str()).collect()
+    }
+
+    #[test]
+    fn retention_keeps_the_newest_count_and_age_and_never_the_protected_or_anothers() {
+        let now = Timestamp::from_unix_millis(10_000_000_000);
+        let day = 24 * 3600;
+        // Newest first, as the store lists them.
+        let sps = vec![
+            sp("/sp/5", true, 10, now),
+            sp("/sp/4", false, 20, now),
+            sp("/sp/3", true, 30, now),
+            sp("/sp/2", true, 40, now),
+            sp("/sp/1", true, 9 * day, now),
+        ];
+        let week = Duration::from_secs(7 * day);
+        // keep 2 of the doctor's own: /sp/5 and /sp/3; the found /sp/4 is never touched.
+        assert_eq!(
+            paths(to_dispose(&sps, 2, week, now, None)),
+            ["/sp/2", "/sp/1"]
+        );
+        // By age only: /sp/1 is older than 7 days.
+        assert_eq!(paths(to_dispose(&sps, 10, week, now, None)), ["/sp/1"]);
+        // The newest restorable one is never disposed of, whatever its age or rank.
+        assert_eq!(
+            paths(to_dispose(&sps, 2, week, now, Some("/sp/1"))),
+            ["/sp/2"]
+        );
+        // Already disposed of: not again.
+        let mut done = sps.clone();
+        done[3].disposed_at = Some(now);
+        assert_eq!(paths(to_dispose(&done, 2, week, now, None)), ["/sp/1"]);
+    }
+
+    #[test]
+    fn only_local_paths_whose_parent_is_visible_can_be_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let present = dir.path().join("savepoint-1");
+        std::fs::create_dir(&present).unwrap();
+        let url = |p: &Path| format!("file://{}", p.display());
+        assert_eq!(path_gone(&url(&present)), Some(false));
+        assert_eq!(path_gone(&url(&dir.path().join("savepoint-2"))), Some(true));
+        assert_eq!(
+            path_gone(&format!(
+                "file:{}",
+                dir.path().join("savepoint-2").display()
+            )),
+            Some(true)
+        );
+        // Another host's directory, or a remote file system: not known, never "gone".
+        assert_eq!(path_gone("file:///no/such/parent/savepoint-3"), None);
+        assert_eq!(path_gone("s3://bucket/savepoints/savepoint-4"), None);
+        assert_eq!(local_dir("hdfs:///x"), None);
     }
 }

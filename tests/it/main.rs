@@ -44,6 +44,8 @@ mod real_flink;
 mod realism;
 // gate, restart and watch's auto-remediation end to end on the real cluster.
 mod remediation;
+// Periodic savepoints, retention and restorability on the real cluster.
+mod savepoints;
 // The restart executor's failure paths against a scripted cluster.
 mod restart_paths;
 // The pipeline lock: the state database's row and ZooKeeper's node.

@@ -318,7 +318,16 @@ fn throwable_text(v: &serde_json::Value) -> String {
         .unwrap_or_default();
     let class = v.get("class").and_then(|s| s.as_str()).unwrap_or_default();
     let text = if trace.is_empty() { class } else { trace };
-    text.chars().take(MESSAGE_CHARS).collect()
+    // The exception and its causes, without the stack frames: the root cause ("Caused by: …
+    // Not a directory") is what an operator needs, and it comes last, after hundreds of frames.
+    let chain: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .enumerate()
+        .filter(|(i, l)| *i == 0 || l.starts_with("Caused by:"))
+        .map(|(_, l)| l)
+        .collect();
+    chain.join(" | ").chars().take(MESSAGE_CHARS).collect()
 }
 
 impl ControlError for FlinkError {
