@@ -665,3 +665,58 @@ fn endless_inputs_are_read_only_up_to_a_limit_and_named() {
     assert_eq!(code(&o), 3, "{}", stderr(&o));
     assert!(stderr(&o).contains("larger than"), "{}", stderr(&o));
 }
+
+// ---------------------------------------------------------------------------------------------
+// logs
+// ---------------------------------------------------------------------------------------------
+
+/// The first seconds of `diagnose`'s debug logs (connection attempts to a closed loopback port),
+/// run under `timeout`, through `wrap` (the command line, for a terminal) or not.
+fn debug_logs(dir: &Path, on_terminal: bool) -> Vec<u8> {
+    let cfg = write_config(dir, &dir.join("out"), &["http://127.0.0.1:1".into()]);
+    let line = format!(
+        "timeout 3 {} diagnose --config {}",
+        env!("CARGO_BIN_EXE_logminer-doctor"),
+        cfg.display()
+    );
+    let mut cmd = if on_terminal {
+        // util-linux's script: the command's stderr is a pseudo-terminal; script copies it to
+        // its stdout.
+        let mut c = Command::new("script");
+        c.args(["-qec", &line, "/dev/null"]);
+        c
+    } else {
+        let mut c = Command::new("sh");
+        c.args(["-c", &line]);
+        c
+    };
+    let out = cmd
+        .env("LMD_TEST_PASSWORD", PASSWORD)
+        .env("LMD_LOG", "debug")
+        .env("LANG", "C")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the binary");
+    if on_terminal {
+        out.stdout
+    } else {
+        out.stderr
+    }
+}
+
+// See: #19
+#[test]
+fn logs_to_a_pipe_carry_no_colour_codes_and_a_terminal_still_gets_colour() {
+    let dir = tempfile::tempdir().unwrap();
+    let piped = debug_logs(dir.path(), false);
+    let text = String::from_utf8_lossy(&piped);
+    assert!(text.contains("DEBUG"), "some log lines: {text}");
+    assert!(
+        !piped.contains(&0x1B),
+        "no ESC byte in logs written to a pipe: {text:?}"
+    );
+    let tty = debug_logs(dir.path(), true);
+    let text = String::from_utf8_lossy(&tty);
+    assert!(text.contains("DEBUG"), "some log lines: {text}");
+    assert!(tty.contains(&0x1B), "colour on a terminal: {text:?}");
+}
