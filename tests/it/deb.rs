@@ -43,8 +43,10 @@ fn user_exists() -> bool {
         .success()
 }
 
-/// The debug binary cargo built for these tests, packaged as is (`--no-build --profile dev`):
-/// the release build the README documents differs only in the profile.
+/// The package of the debug binary cargo built for these tests: cargo-deb packages
+/// `<target>/release/logminer-doctor` as is (`--no-build`), so the binary is copied into a
+/// scratch target dir; `--fast` compresses the unstripped binary in seconds. The release build
+/// the README documents (`cargo deb`) differs only in the binary.
 fn build_deb(out_dir: &Path) -> PathBuf {
     let cargo_deb = crate::support::cache_dir().join("cargo-deb/bin/cargo-deb");
     assert!(
@@ -52,22 +54,19 @@ fn build_deb(out_dir: &Path) -> PathBuf {
         "{} is missing: run tests/deb/setup.sh (.ci/run does)",
         cargo_deb.display()
     );
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_logminer-doctor"));
-    // <target>/debug/logminer-doctor
-    let target = bin.parent().and_then(Path::parent).expect("the target dir");
+    let target = out_dir.join("target");
+    std::fs::create_dir_all(target.join("release")).unwrap();
+    std::fs::copy(
+        env!("CARGO_BIN_EXE_logminer-doctor"),
+        target.join("release/logminer-doctor"),
+    )
+    .expect("copy the binary");
     let deb = out_dir.join("logminer-doctor.deb");
     ok(Command::new(&cargo_deb)
-        .args([
-            "--no-build",
-            "--profile",
-            "dev",
-            "--no-strip",
-            "--locked",
-            "--output",
-        ])
+        .args(["--no-build", "--no-strip", "--fast", "--locked", "--output"])
         .arg(&deb)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("CARGO_TARGET_DIR", target));
+        .env("CARGO_TARGET_DIR", &target));
     assert!(deb.is_file(), "{}", deb.display());
     deb
 }
@@ -156,6 +155,7 @@ fn check_installed() {
         .env("SYSTEMD_LOG_COLOR", "0"));
     let said = String::from_utf8_lossy(&verify.stderr).to_string()
         + &String::from_utf8_lossy(&verify.stdout);
+    println!("systemd-analyze verify: {:?}", said.trim());
     assert!(verify.status.success(), "systemd-analyze verify: {said}");
     let unit_lines: Vec<&str> = said
         .lines()
