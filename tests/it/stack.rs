@@ -597,19 +597,33 @@ fn the_doctor_image_builds_with_the_declared_rust_version() {
     );
 }
 
-/// The stack's FLINK_PROPERTIES for one service, with the compose network's names and ports
-/// mapped onto loopback.
-fn loopback_conf(props: &BTreeMap<String, String>, map: &[(&str, String)], dir: &Path) -> String {
-    let mut out = String::new();
+/// The config a stack JobManager ends up with, moved onto loopback: the image's config.yaml
+/// (`image`) overridden key by key by the stack's FLINK_PROPERTIES, as the image's entrypoint
+/// does (config-parser-utils.sh -Dkey=value), with the compose network's host names mapped by
+/// `hosts` and file:///flink-data moved into `data`.
+fn loopback_conf(
+    image: &[(&str, String)],
+    props: &BTreeMap<String, String>,
+    hosts: &[(&str, &str)],
+    data: &Path,
+) -> String {
+    let mut conf: BTreeMap<String, String> = image
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
     for (k, v) in props {
         let mut v = v.clone();
-        for (from, to) in map {
-            v = v.replace(from, to);
+        // Host names only in the keys that hold one (high-availability.type is "zookeeper" too).
+        let holds_host = k.ends_with(".address") || k.ends_with(".quorum");
+        for (from, to) in hosts.iter().filter(|_| holds_host) {
+            if v == *from || v.starts_with(&format!("{from}:")) {
+                v = v.replacen(from, to, 1);
+            }
         }
-        v = v.replace("file:///flink-data", &format!("file://{}", dir.display()));
-        out.push_str(&format!("{k}: {v}\n"));
+        v = v.replace("file:///flink-data", &format!("file://{}", data.display()));
+        conf.insert(k.clone(), v);
     }
-    out
+    conf.iter().map(|(k, v)| format!("{k}: {v}\n")).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -626,34 +640,48 @@ async fn the_stacks_flink_ha_settings_publish_each_leaders_own_rest_address() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let ports = h::free_ports(4);
-    // jobmanagerN -> 127.0.0.1, its REST port -> a free one, zookeeper:2181 -> this ZooKeeper.
-    let mut map: Vec<(&str, String)> = vec![("zookeeper:2181", zk_address.clone())];
+    // Every host name of the compose network is this machine; each JobManager's REST port
+    // (8081, 8082) becomes a free one, and ZooKeeper's 2181 the port of the one started above.
+    let (zk_host, zk_port) = zk_address.split_once(':').unwrap();
+    let hosts = [
+        ("zookeeper", zk_host),
+        ("jobmanager1", "127.0.0.1"),
+        ("jobmanager2", "127.0.0.1"),
+    ];
     let mut jms: Vec<(String, u16, PathBuf)> = Vec::new();
     for (i, name) in ["jobmanager1", "jobmanager2"].into_iter().enumerate() {
-        let props = flink_properties(service(&c, name));
-        let port = ports[2 * i];
-        let rpc = ports[2 * i + 1];
-        // What the image's config.yaml has before FLINK_PROPERTIES (rest.address 0.0.0.0), with
-        // the bind addresses on loopback; then the stack's own keys.
-        let base = format!(
-            "rest.address: 0.0.0.0\nrest.bind-address: 127.0.0.1\njobmanager.bind-host: 127.0.0.1\n\
-             jobmanager.rpc.address: 127.0.0.1\njobmanager.rpc.port: {rpc}\n\
-             high-availability.jobmanager.port: {rpc}\nblob.server.port: 0\n\
-             jobmanager.memory.process.size: 900m\n\
-             web.upload.dir: {}\n",
-            dir.join(name).join("upload").display()
+        let mut props = flink_properties(service(&c, name));
+        let (port, rpc) = (ports[2 * i], ports[2 * i + 1]);
+        assert_eq!(
+            props["high-availability.zookeeper.quorum"],
+            "zookeeper:2181"
         );
-        let mut conf_map = map.clone();
-        conf_map.push((name, "127.0.0.1".into()));
-        let stack_port = props.get("rest.port").cloned().unwrap_or_default();
-        let mut stack = loopback_conf(&props, &conf_map, &dir.join("flink-data"));
-        stack = stack.replace(
-            &format!("rest.port: {stack_port}\n"),
-            &format!("rest.port: {port}\n"),
+        props.insert(
+            "high-availability.zookeeper.quorum".into(),
+            format!("zookeeper:{zk_port}"),
         );
+        assert!(props.contains_key("rest.port"), "{name} sets rest.port");
+        props.insert("rest.port".into(), port.to_string());
+        // The image's config.yaml (apache/flink-docker's Dockerfile sets rest.address and the
+        // bind addresses to 0.0.0.0). The REST bind address stays the wildcard: a JobManager
+        // bound to one address publishes that address in ZooKeeper, and only one bound to the
+        // wildcard publishes rest.address (Flink's RestServerEndpoint), which is what the stack
+        // does. Nothing is sent anywhere but 127.0.0.1; the RPC side is bound to loopback.
+        let upload = dir.join(name).join("upload").display().to_string();
+        let image = [
+            ("rest.address", "0.0.0.0".to_string()),
+            ("rest.bind-address", "0.0.0.0".to_string()),
+            ("jobmanager.bind-host", "127.0.0.1".to_string()),
+            ("jobmanager.rpc.address", "127.0.0.1".to_string()),
+            ("jobmanager.rpc.port", rpc.to_string()),
+            ("high-availability.jobmanager.port", rpc.to_string()),
+            ("blob.server.port", "0".to_string()),
+            ("jobmanager.memory.process.size", "900m".to_string()),
+            ("web.upload.dir", upload),
+        ];
         let conf = dir.join(name).join("conf");
-        h::write_conf_text(&conf, &format!("{base}{stack}"));
-        map.push((name, "127.0.0.1".into()));
+        let text = loopback_conf(&image, &props, &hosts, &dir.join("flink-data"));
+        h::write_conf_text(&conf, &text);
         jms.push((name.to_string(), port, conf));
     }
     let cluster_id =
@@ -672,8 +700,12 @@ async fn the_stacks_flink_ha_settings_publish_each_leaders_own_rest_address() {
         h::spawn_jobmanager(&procs, &installed, &log, &out, conf)
     };
     let mut jm2 = jm(1);
-    let leader = wait_leader(&zk_address, &leader_path, None).await;
-    assert_eq!(leader, format!("http://127.0.0.1:{}", jms[1].1));
+    let leader = wait_leader(&zk_address, &leader_path, None, &dir).await;
+    assert_eq!(
+        leader,
+        format!("http://127.0.0.1:{}", jms[1].1),
+        "ZooKeeper names jobmanager2 by its own REST address"
+    );
     crate::support::wait_for(
         "the leader's advertised REST address to answer",
         Duration::from_secs(90),
@@ -693,8 +725,11 @@ async fn the_stacks_flink_ha_settings_publish_each_leaders_own_rest_address() {
     )
     .await;
     crate::support::procs::kill9(&mut jm2);
-    let leader = wait_leader(&zk_address, &leader_path, Some(&leader)).await;
-    assert_eq!(leader, standby);
+    let leader = wait_leader(&zk_address, &leader_path, Some(&leader), &dir).await;
+    assert_eq!(
+        leader, standby,
+        "ZooKeeper names jobmanager1 by its own REST address"
+    );
     crate::support::wait_for(
         "the new leader's advertised REST address to answer",
         Duration::from_secs(90),
@@ -708,10 +743,13 @@ async fn the_stacks_flink_ha_settings_publish_each_leaders_own_rest_address() {
 }
 
 /// The REST URL ZooKeeper names as leader, once it is not `previous`.
-async fn wait_leader(zk: &str, path: &str, previous: Option<&str>) -> String {
+async fn wait_leader(zk: &str, path: &str, previous: Option<&str>, logs: &Path) -> String {
     use crate::support::flink::{decode_write_utf, zk_get};
     crate::support::wait_for(
-        "ZooKeeper to name a (new) REST leader",
+        &format!(
+            "ZooKeeper to name a (new) REST leader (logs in {})",
+            logs.display()
+        ),
         Duration::from_secs(120),
         Duration::from_millis(250),
         || async {
