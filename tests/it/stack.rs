@@ -181,8 +181,7 @@ fn only_the_setup_script_runs_at_the_oracle_first_boot_and_the_loader_is_its_own
     let last = setup
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .last()
+        .rfind(|l| !l.is_empty() && !l.starts_with('#'))
         .unwrap();
     assert_eq!(
         last,
@@ -353,11 +352,10 @@ fn each_jobmanager_advertises_its_own_rest_address() {
         );
         let port = props.get("rest.port").expect("rest.port");
         // docker-compose 1.29 prints ports in the long syntax.
-        let published = s["ports"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|p| p["published"].to_string() == *port && p["target"].to_string() == *port);
+        let published = s["ports"].as_array().unwrap().iter().any(|p| {
+            p["published"].as_u64().map(|n| n.to_string()).as_ref() == Some(port)
+                && p["target"].as_u64().map(|n| n.to_string()).as_ref() == Some(port)
+        });
         assert!(published, "{name} publishes {port} on the same port");
         let url = format!("http://{host}:{port}");
         assert!(listed.contains(&url), "the doctor lists {url}: {listed:?}");

@@ -379,16 +379,15 @@ pub async fn start_zookeeper(
     .arg("-Dzookeeper.admin.enableServer=false")
     .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
     .arg(&zoo_cfg);
-    let child = procs.spawn(zk, &zk_log);
+    let mut child = procs.spawn(zk, &zk_log);
     let zk_address = format!("127.0.0.1:{zk_port}");
-    wait_tcp(&zk_address, Duration::from_secs(30))
-        .await
-        .map_err(|e| {
-            format!(
-                "ZooKeeper did not listen on {zk_address}: {e} (log {})",
-                zk_log.display()
-            )
-        })?;
+    if let Err(e) = wait_tcp(&zk_address, Duration::from_secs(30)).await {
+        kill9(&mut child);
+        return Err(format!(
+            "ZooKeeper did not listen on {zk_address}: {e} (log {})",
+            zk_log.display()
+        ));
+    }
     Ok((child, zk_address))
 }
 
