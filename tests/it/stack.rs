@@ -207,9 +207,65 @@ fn the_jar_download_runs_as_root_and_flink_starts_only_after_it_succeeded() {
         ),
         "cdc-jars runs as root"
     );
+    // The download itself, run here by sh with a stand-in curl on PATH.
+    let script = jars["command"][2].as_str().expect("sh -c SCRIPT");
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin");
+    let jar_dir = tmp.path().join("jars");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(&jar_dir).unwrap();
+    let run = |curl: &str| {
+        std::fs::write(bin.join("curl"), curl).unwrap();
+        Command::new("chmod")
+            .arg("+x")
+            .arg(bin.join("curl"))
+            .status()
+            .unwrap();
+        // Compose turns $$ into $; the volume is /jars.
+        let script = script
+            .replace("$$", "$")
+            .replace("cd /jars", &format!("cd {}", jar_dir.display()));
+        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+        let out = Command::new("sh")
+            .args(["-c", &script])
+            .env("PATH", path)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    let jars_in = || {
+        let mut names: Vec<String> = std::fs::read_dir(&jar_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    // A curl that fails (curl -f exits 22 on an HTTP error) fails the service: nothing starts.
+    let (ok, _) = run("#!/bin/sh\nexit 22\n");
+    assert!(!ok, "a failed download fails the service");
+    assert!(jars_in().is_empty(), "and leaves no jar behind");
+    // A working one: each jar downloaded once, then kept on the next start.
+    let fake = "#!/bin/sh\nwhile [ $# -gt 1 ]; do [ \"$1\" = -o ] && out=$2; shift; done\n\
+                echo \"$1\"; echo jar > \"$out\"\n";
+    let (ok, fetched) = run(fake);
+    assert!(ok);
+    assert_eq!(fetched.lines().count(), 3, "{fetched}");
+    assert_eq!(
+        jars_in(),
+        [
+            "flink-sql-connector-oracle-cdc-3.2.1.jar",
+            "ojdbc8-19.3.0.0.jar",
+            "xdb-19.3.0.0.jar"
+        ]
+    );
+    let (ok, again) = run(fake);
     assert!(
-        command_text(&jars["command"]).contains("exit 1"),
-        "a failed download fails"
+        ok && again.is_empty(),
+        "a restart downloads nothing: {again}"
     );
     let mut users = 0;
     for (name, s) in services(&c) {
