@@ -681,7 +681,7 @@ fn loopback_conf(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_stacks_flink_ha_settings_publish_each_leaders_own_rest_address() {
+async fn the_stacks_flink_ha_settings_work_each_leader_publishing_its_own_rest_address() {
     use crate::support::flink::{self as h, Rest};
     let c = compose();
     let installed = crate::support::installed().unwrap_or_else(|e| panic!("{e}"));
@@ -760,11 +760,43 @@ async fn the_stacks_flink_ha_settings_publish_each_leaders_own_rest_address() {
         format!("http://127.0.0.1:{}", jms[1].1),
         "ZooKeeper names jobmanager2 by its own REST address"
     );
+    // The TaskManager, with the stack's taskmanager settings (the shared HA keys), finds the
+    // leader through ZooKeeper alone and registers there.
+    let mut tm_props = flink_properties(service(&c, "taskmanager"));
+    tm_props.insert(
+        "high-availability.zookeeper.quorum".into(),
+        format!("zookeeper:{zk_port}"),
+    );
+    let tm_image = [
+        ("taskmanager.host", "127.0.0.1".to_string()),
+        ("taskmanager.bind-host", "127.0.0.1".to_string()),
+        ("jobmanager.rpc.address", "127.0.0.1".to_string()),
+        ("taskmanager.memory.process.size", "1024m".to_string()),
+        ("taskmanager.memory.managed.fraction", "0.1".to_string()),
+    ];
+    let tm_conf = dir.join("taskmanager").join("conf");
+    let text = loopback_conf(&tm_image, &tm_props, &hosts, &dir.join("flink-data"));
+    h::write_conf_text(&tm_conf, &text);
+    let mut tm = h::spawn_taskmanager(
+        &procs,
+        &installed,
+        &dir.join("taskmanager.log"),
+        &dir.join("taskmanager.out"),
+        &tm_conf,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let registered = |url: String| {
+        let rest = &rest;
+        async move {
+            let o = rest.get(&url, "/overview").await.ok()?;
+            (o["taskmanagers"].as_u64() == Some(1)).then_some(())
+        }
+    };
     crate::support::wait_for(
-        "the leader's advertised REST address to answer",
-        Duration::from_secs(90),
+        "the TaskManager to register with the leader at its advertised address",
+        Duration::from_secs(120),
         Duration::from_millis(250),
-        || async { rest.get(&leader, "/overview").await.ok() },
+        || registered(leader.clone()),
     )
     .await;
 
@@ -785,12 +817,13 @@ async fn the_stacks_flink_ha_settings_publish_each_leaders_own_rest_address() {
         "ZooKeeper names jobmanager1 by its own REST address"
     );
     crate::support::wait_for(
-        "the new leader's advertised REST address to answer",
-        Duration::from_secs(90),
+        "the TaskManager to register with the new leader",
+        Duration::from_secs(120),
         Duration::from_millis(250),
-        || async { rest.get(&leader, "/overview").await.ok() },
+        || registered(leader.clone()),
     )
     .await;
+    crate::support::procs::kill9(&mut tm);
     crate::support::procs::kill9(&mut jm1);
     crate::support::procs::kill9(&mut zk);
     let _ = std::fs::remove_dir_all(&dir);

@@ -140,19 +140,7 @@ impl FlinkHa {
         write_conf(&tm_conf, &common, "taskmanager", "");
         let tm_log = dir.join("taskmanager.log");
         let tm_out = dir.join("taskmanager.out");
-        let (jvm_params, dynamic) = ha.tm_resource_params(&tm_conf)?;
-        let mut tm = Command::new("java");
-        tm.args(&jvm_params)
-            .arg("-XX:+UseSerialGC")
-            .args(&ha.installed.flink_java_opts)
-            .args(log_props(&tm_log, &tm_conf))
-            .arg("-classpath")
-            .arg(ha.flink_classpath())
-            .arg("org.apache.flink.runtime.taskexecutor.TaskManagerRunner")
-            .arg("--configDir")
-            .arg(&tm_conf)
-            .args(&dynamic);
-        let tm_child = ha.procs.spawn(tm, &tm_out);
+        let tm_child = spawn_taskmanager(&ha.procs, &ha.installed, &tm_log, &tm_out, &tm_conf)?;
         ha._others.lock().unwrap().push(tm_child);
         let mut ha = ha;
         ha.logs.push(tm_log);
@@ -191,43 +179,6 @@ impl FlinkHa {
         Ok(ha)
     }
 
-    /// The JVM parameters and dynamic configs `BashJavaUtils GET_TM_RESOURCE_PARAMS` prints.
-    fn tm_resource_params(&self, conf: &Path) -> Result<(Vec<String>, Vec<String>), String> {
-        let cp = format!(
-            "{}:{}",
-            self.installed.bash_java_utils.display(),
-            self.flink_classpath()
-        );
-        let out = Command::new("java")
-            .args([
-                "-cp",
-                &cp,
-                "org.apache.flink.runtime.util.bash.BashJavaUtils",
-            ])
-            .args(["GET_TM_RESOURCE_PARAMS", "--configDir"])
-            .arg(conf)
-            .output()
-            .map_err(|e| format!("BashJavaUtils: {e}"))?;
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let results: Vec<&str> = stdout
-            .lines()
-            .filter_map(|l| l.strip_prefix("BASH_JAVA_UTILS_EXEC_RESULT:"))
-            .collect();
-        if !out.status.success() || results.len() < 2 {
-            return Err(format!(
-                "BashJavaUtils GET_TM_RESOURCE_PARAMS failed: {}\n{}",
-                stdout,
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        let split = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
-        Ok((split(results[0]), split(results[1])))
-    }
-
-    fn flink_classpath(&self) -> String {
-        flink_classpath(&self.installed)
-    }
-
     /// Starts JobManager `i` (again, after a kill: it rejoins as a standby).
     pub fn start_jobmanager(&self, i: usize) {
         let jm = &self.jms[i];
@@ -237,6 +188,7 @@ impl FlinkHa {
             kill9(&mut old);
         }
     }
+
     /// SIGKILLs JobManager `i`, a process this harness started, by its pid.
     pub fn kill9_jobmanager(&self, i: usize) {
         let mut slot = self.jms[i].child.lock().unwrap();
@@ -415,21 +367,82 @@ pub fn spawn_jobmanager(
     out: &Path,
     conf: &Path,
 ) -> Child {
+    let jvm = ["-Xms512m", "-Xmx512m", "-XX:MaxMetaspaceSize=256m"].map(String::from);
+    let main = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
+    procs.spawn(flink_java(installed, &jvm, log, conf, main), out)
+}
+
+/// `java <jvm> -XX:+UseSerialGC <opts> <log props> -classpath <Flink's> <main> --configDir conf`.
+fn flink_java(
+    installed: &Installed,
+    jvm: &[String],
+    log: &Path,
+    conf: &Path,
+    main: &str,
+) -> Command {
     let mut cmd = Command::new("java");
-    cmd.args([
-        "-Xms512m",
-        "-Xmx512m",
-        "-XX:MaxMetaspaceSize=256m",
-        "-XX:+UseSerialGC",
-    ])
-    .args(&installed.flink_java_opts)
-    .args(log_props(log, conf))
-    .arg("-classpath")
-    .arg(flink_classpath(installed))
-    .arg("org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint")
-    .arg("--configDir")
-    .arg(conf);
-    procs.spawn(cmd, out)
+    cmd.args(jvm)
+        .arg("-XX:+UseSerialGC")
+        .args(&installed.flink_java_opts)
+        .args(log_props(log, conf))
+        .arg("-classpath")
+        .arg(flink_classpath(installed))
+        .arg(main)
+        .arg("--configDir")
+        .arg(conf);
+    cmd
+}
+
+/// The JVM parameters and dynamic configs `BashJavaUtils GET_TM_RESOURCE_PARAMS` prints.
+fn tm_resource_params(
+    installed: &Installed,
+    conf: &Path,
+) -> Result<(Vec<String>, Vec<String>), String> {
+    let cp = format!(
+        "{}:{}",
+        installed.bash_java_utils.display(),
+        flink_classpath(installed)
+    );
+    let out = Command::new("java")
+        .args([
+            "-cp",
+            &cp,
+            "org.apache.flink.runtime.util.bash.BashJavaUtils",
+        ])
+        .args(["GET_TM_RESOURCE_PARAMS", "--configDir"])
+        .arg(conf)
+        .output()
+        .map_err(|e| format!("BashJavaUtils: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let results: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("BASH_JAVA_UTILS_EXEC_RESULT:"))
+        .collect();
+    if !out.status.success() || results.len() < 2 {
+        return Err(format!(
+            "BashJavaUtils GET_TM_RESOURCE_PARAMS failed: {}\n{}",
+            stdout,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let split = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    Ok((split(results[0]), split(results[1])))
+}
+
+/// Starts a TaskManager (`TaskManagerRunner`) on the config dir `conf`, with the memory
+/// parameters Flink's taskmanager.sh would compute.
+pub fn spawn_taskmanager(
+    procs: &Procs,
+    installed: &Installed,
+    log: &Path,
+    out: &Path,
+    conf: &Path,
+) -> Result<Child, String> {
+    let (jvm_params, dynamic) = tm_resource_params(installed, conf)?;
+    let main = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
+    let mut tm = flink_java(installed, &jvm_params, log, conf, main);
+    tm.args(&dynamic);
+    Ok(procs.spawn(tm, out))
 }
 
 struct CommonConf {
