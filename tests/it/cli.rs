@@ -670,25 +670,42 @@ fn endless_inputs_are_read_only_up_to_a_limit_and_named() {
 // logs
 // ---------------------------------------------------------------------------------------------
 
+/// Where `diagnose`'s stderr goes in [`debug_logs`].
+#[derive(Clone, Copy)]
+enum LogSink {
+    Pipe,
+    File,
+    Terminal,
+}
+
 /// The first seconds of `diagnose`'s debug logs (connection attempts to a closed loopback port),
-/// run under `timeout`, through `wrap` (the command line, for a terminal) or not.
-fn debug_logs(dir: &Path, on_terminal: bool) -> Vec<u8> {
+/// run under `timeout` with stderr to a pipe, a file or a pseudo-terminal.
+fn debug_logs(dir: &Path, sink: LogSink) -> Vec<u8> {
     let cfg = write_config(dir, &dir.join("out"), &["http://127.0.0.1:1".into()]);
+    let file = dir.join("doctor.log");
     let line = format!(
         "timeout 3 {} diagnose --config {}",
         env!("CARGO_BIN_EXE_logminer-doctor"),
         cfg.display()
     );
-    let mut cmd = if on_terminal {
+    let mut cmd = match sink {
         // util-linux's script: the command's stderr is a pseudo-terminal; script copies it to
         // its stdout.
-        let mut c = Command::new("script");
-        c.args(["-qec", &line, "/dev/null"]);
-        c
-    } else {
-        let mut c = Command::new("sh");
-        c.args(["-c", &line]);
-        c
+        LogSink::Terminal => {
+            let mut c = Command::new("script");
+            c.args(["-qec", &line, "/dev/null"]);
+            c
+        }
+        LogSink::File => {
+            let mut c = Command::new("sh");
+            c.args(["-c", &format!("{line} 2>{}", file.display())]);
+            c
+        }
+        LogSink::Pipe => {
+            let mut c = Command::new("sh");
+            c.args(["-c", &line]);
+            c
+        }
     };
     let out = cmd
         .env("LMD_TEST_PASSWORD", PASSWORD)
@@ -697,25 +714,24 @@ fn debug_logs(dir: &Path, on_terminal: bool) -> Vec<u8> {
         .stdin(Stdio::null())
         .output()
         .expect("run the binary");
-    if on_terminal {
-        out.stdout
-    } else {
-        out.stderr
+    match sink {
+        LogSink::Terminal => out.stdout,
+        LogSink::File => std::fs::read(&file).expect("the log file"),
+        LogSink::Pipe => out.stderr,
     }
 }
 
 // See: #19
 #[test]
-fn logs_to_a_pipe_carry_no_colour_codes_and_a_terminal_still_gets_colour() {
+fn logs_to_a_pipe_or_a_file_carry_no_colour_codes_and_a_terminal_still_gets_colour() {
     let dir = tempfile::tempdir().unwrap();
-    let piped = debug_logs(dir.path(), false);
-    let text = String::from_utf8_lossy(&piped);
-    assert!(text.contains("DEBUG"), "some log lines: {text}");
-    assert!(
-        !piped.contains(&0x1B),
-        "no ESC byte in logs written to a pipe: {text:?}"
-    );
-    let tty = debug_logs(dir.path(), true);
+    for sink in [LogSink::Pipe, LogSink::File] {
+        let logs = debug_logs(dir.path(), sink);
+        let text = String::from_utf8_lossy(&logs);
+        assert!(text.contains("DEBUG"), "some log lines: {text}");
+        assert!(!logs.contains(&0x1B), "no ESC byte: {text:?}");
+    }
+    let tty = debug_logs(dir.path(), LogSink::Terminal);
     let text = String::from_utf8_lossy(&tty);
     assert!(text.contains("DEBUG"), "some log lines: {text}");
     assert!(tty.contains(&0x1B), "colour on a terminal: {text:?}");
