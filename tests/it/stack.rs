@@ -150,6 +150,19 @@ fn only_the_setup_script_runs_at_the_oracle_first_boot_and_the_loader_is_its_own
         String::from_utf8_lossy(&ls.stdout).starts_with("100755"),
         "01-logminer.sh is committed executable"
     );
+    // The image runs it as oracle (uid 54321), not the owner of the checkout: others need r-x.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode();
+    assert_eq!(
+        mode(Path::new(source)) & 0o005,
+        0o005,
+        "{source}: r-x for others"
+    );
+    assert_eq!(
+        mode(&root().join("sql/grants.sql")) & 0o004,
+        0o004,
+        "grants.sql: r for others"
+    );
     let setup = read("docker/oracle/01-logminer.sh");
     assert!(
         !setup.contains("while true"),
