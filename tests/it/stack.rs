@@ -696,6 +696,7 @@ fn loopback_conf(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stacks_flink_ha_settings_work_each_leader_publishing_its_own_rest_address() {
     use crate::support::flink::{self as h, Rest};
+    let _turn = h::serial().await;
     let c = compose();
     let installed = crate::support::installed().unwrap_or_else(|e| panic!("{e}"));
     crate::support::procs::remove_stale_dirs(&std::env::temp_dir(), "lmd-stack-ha-");

@@ -57,6 +57,13 @@ pub struct FlinkHa {
 static CLUSTER: tokio::sync::OnceCell<Result<FlinkHa, String>> = tokio::sync::OnceCell::const_new();
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// The real-cluster tests' turn (what `ClusterTest::begin` holds). A test that starts Flink
+/// processes of its own holds it too, so that the timing-sensitive cluster tests never share
+/// the machine's cores with it.
+pub async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().await
+}
+
 impl FlinkHa {
     /// The cluster of this test binary, started on first use. Panics (in every test using it)
     /// if it could not start, with the reason and where the logs are.
