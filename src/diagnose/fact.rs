@@ -50,11 +50,11 @@ impl Secs {
         let (day, hour, min) = (86_400, 3_600, 60);
         match s {
             0..60 => format!("{s}{s_}"),
-            60..3600 if s % min == 0 => format!("{}{m_}", s / min),
+            60..3600 if s.is_multiple_of(min) => format!("{}{m_}", s / min),
             60..3600 => format!("{}{m_}{sep}{}{s_}", s / min, s % min),
-            3600..86_400 if s % hour == 0 => format!("{}{h_}", s / hour),
+            3600..86_400 if s.is_multiple_of(hour) => format!("{}{h_}", s / hour),
             3600..86_400 => format!("{}{h_}{sep}{}{m_}", s / hour, s % hour / min),
-            _ if s % day == 0 => format!("{}{d_}", s / day),
+            _ if s.is_multiple_of(day) => format!("{}{d_}", s / day),
             _ => format!("{}{d_}{sep}{}{h_}", s / day, s % day / hour),
         }
     }

@@ -665,3 +665,74 @@ fn endless_inputs_are_read_only_up_to_a_limit_and_named() {
     assert_eq!(code(&o), 3, "{}", stderr(&o));
     assert!(stderr(&o).contains("larger than"), "{}", stderr(&o));
 }
+
+// ---------------------------------------------------------------------------------------------
+// logs
+// ---------------------------------------------------------------------------------------------
+
+/// Where `diagnose`'s stderr goes in [`debug_logs`].
+#[derive(Clone, Copy)]
+enum LogSink {
+    Pipe,
+    File,
+    Terminal,
+}
+
+/// The first seconds of `diagnose`'s debug logs (connection attempts to a closed loopback port),
+/// run under `timeout` with stderr to a pipe, a file or a pseudo-terminal.
+fn debug_logs(dir: &Path, sink: LogSink) -> Vec<u8> {
+    let cfg = write_config(dir, &dir.join("out"), &["http://127.0.0.1:1".into()]);
+    let file = dir.join("doctor.log");
+    let line = format!(
+        "timeout 3 {} diagnose --config {}",
+        env!("CARGO_BIN_EXE_logminer-doctor"),
+        cfg.display()
+    );
+    let mut cmd = match sink {
+        // util-linux's script: the command's stderr is a pseudo-terminal; script copies it to
+        // its stdout.
+        LogSink::Terminal => {
+            let mut c = Command::new("script");
+            c.args(["-qec", &line, "/dev/null"]);
+            c
+        }
+        LogSink::File => {
+            let mut c = Command::new("sh");
+            c.args(["-c", &format!("{line} 2>{}", file.display())]);
+            c
+        }
+        LogSink::Pipe => {
+            let mut c = Command::new("sh");
+            c.args(["-c", &line]);
+            c
+        }
+    };
+    let out = cmd
+        .env("LMD_TEST_PASSWORD", PASSWORD)
+        .env("LMD_LOG", "debug")
+        .env("LANG", "C")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the binary");
+    match sink {
+        LogSink::Terminal => out.stdout,
+        LogSink::File => std::fs::read(&file).expect("the log file"),
+        LogSink::Pipe => out.stderr,
+    }
+}
+
+// See: #19
+#[test]
+fn logs_to_a_pipe_or_a_file_carry_no_colour_codes_and_a_terminal_still_gets_colour() {
+    let dir = tempfile::tempdir().unwrap();
+    for sink in [LogSink::Pipe, LogSink::File] {
+        let logs = debug_logs(dir.path(), sink);
+        let text = String::from_utf8_lossy(&logs);
+        assert!(text.contains("DEBUG"), "some log lines: {text}");
+        assert!(!logs.contains(&0x1B), "no ESC byte: {text:?}");
+    }
+    let tty = debug_logs(dir.path(), LogSink::Terminal);
+    let text = String::from_utf8_lossy(&tty);
+    assert!(text.contains("DEBUG"), "some log lines: {text}");
+    assert!(tty.contains(&0x1B), "colour on a terminal: {text:?}");
+}

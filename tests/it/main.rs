@@ -59,3 +59,10 @@ mod oracle_live;
 // The Oracle collector's footprint on the simulated database: cost per probe, slow facts'
 // cadence, sharing, the archive chain's summary, verdicts unchanged by caching.
 mod oracle_footprint;
+// The demo stack (docker-compose.yml and what it mounts) without an engine, and its Flink HA
+// settings started on loopback.
+mod stack;
+// Cargo.toml's rust-version against the locked dependencies' own.
+mod msrv;
+// The .deb: built with cargo-deb, installed, its unit verified, run as its user, purged.
+mod deb;
