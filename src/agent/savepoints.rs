@@ -71,6 +71,18 @@ pub struct Ctx<'a> {
     pub renotify: Duration,
 }
 
+impl Warning {
+    fn condition(self) -> &'static str {
+        match self {
+            Warning::NoneRecent => "none_recent",
+            Warning::AgingOut => "aging_out",
+        }
+    }
+}
+
+/// The condition of the failure alert.
+const FAILING: &str = "failing";
+
 impl Schedule {
     /// A schedule starting at `now`.
     pub fn new(now: Timestamp) -> Schedule {
@@ -170,6 +182,7 @@ impl Schedule {
             return match self.failing_since.take() {
                 Some(since) => vec![self.message(
                     c,
+                    FAILING,
                     Notice::Resolved,
                     since,
                     Fact::SavepointsHealthy {
@@ -195,6 +208,7 @@ impl Schedule {
             .collect();
         vec![self.message(
             c,
+            FAILING,
             Notice::Firing,
             c.now,
             Fact::SavepointsFailing {
@@ -270,28 +284,37 @@ impl Schedule {
         match (self.warning, now_warning) {
             (Some((was, _)), Some((is, ..))) if was == is => {}
             (was, Some((is, summary, evidence))) => {
-                if let Some((_, since)) = was {
-                    out.push(self.resolution(c, since));
+                if let Some((w, since)) = was {
+                    out.push(self.resolution(c, w, since));
                 }
                 self.warning = Some((is, c.now));
                 let fix = match is {
                     Warning::NoneRecent => vec![Fact::FixSavepointDir, Fact::FixKeepRedoLonger],
                     Warning::AgingOut => vec![Fact::FixKeepRedoLonger],
                 };
-                out.push(self.message(c, Notice::Firing, c.now, summary, evidence, fix));
+                out.push(self.message(
+                    c,
+                    is.condition(),
+                    Notice::Firing,
+                    c.now,
+                    summary,
+                    evidence,
+                    fix,
+                ));
             }
-            (Some((_, since)), None) => {
+            (Some((w, since)), None) => {
                 self.warning = None;
-                out.push(self.resolution(c, since));
+                out.push(self.resolution(c, w, since));
             }
             (None, None) => {}
         }
         out
     }
 
-    fn resolution(&self, c: &Ctx<'_>, since: Timestamp) -> AlertMessage {
+    fn resolution(&self, c: &Ctx<'_>, w: Warning, since: Timestamp) -> AlertMessage {
         self.message(
             c,
+            w.condition(),
             Notice::Resolved,
             since,
             Fact::SavepointsHealthy {
@@ -302,9 +325,11 @@ impl Schedule {
         )
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn message(
         &self,
         c: &Ctx<'_>,
+        condition: &'static str,
         notice: Notice,
         since: Timestamp,
         summary: Fact,
@@ -313,6 +338,7 @@ impl Schedule {
     ) -> AlertMessage {
         AlertMessage::about_savepoints(
             &c.pipeline.name,
+            condition,
             notice,
             c.cause,
             summary,

@@ -452,6 +452,7 @@ mod tests {
     fn msg(notice: Notice, evidence: usize) -> AlertMessage {
         AlertMessage {
             topic: Default::default(),
+            condition: None,
             pipeline: "orders".into(),
             notice,
             cause: Cause::MissingRedo,

@@ -48,6 +48,10 @@ pub struct AlertMessage {
     /// What it is about (omitted in JSON for a pipeline incident).
     #[serde(skip_serializing_if = "Topic::is_pipeline")]
     pub topic: Topic,
+    /// Which savepoint condition (`failing`, `none_recent`, `aging_out`): with the topic, what
+    /// identifies the alert, so a resolution clears the condition that fired.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<&'static str>,
     /// The pipeline's name from the config (several, comma-separated, in a merged message).
     pub pipeline: String,
     /// Firing, re-notify or resolved.
@@ -93,6 +97,7 @@ impl AlertMessage {
         };
         AlertMessage {
             topic: Topic::Pipeline,
+            condition: None,
             pipeline: d.pipeline.clone(),
             notice: send.notice,
             cause: send.cause,
@@ -123,6 +128,7 @@ impl AlertMessage {
     #[allow(clippy::too_many_arguments)]
     pub fn about_savepoints(
         pipeline: &str,
+        condition: &'static str,
         notice: Notice,
         cause: Cause,
         summary: Fact,
@@ -135,6 +141,7 @@ impl AlertMessage {
         let resolved = notice == Notice::Resolved;
         AlertMessage {
             topic: Topic::Savepoints,
+            condition: Some(condition),
             pipeline: pipeline.to_string(),
             notice,
             cause,
@@ -285,6 +292,7 @@ impl Alertmanager {
             Topic::Savepoints => serde_json::json!({
                 "alertname": "LogminerDoctorSavepoints",
                 "pipeline": m.pipeline,
+                "condition": m.condition.unwrap_or_default(),
                 "severity": "warning",
             }),
         };

@@ -136,6 +136,7 @@ pub fn merge(messages: &[AlertMessage]) -> AlertMessage {
         // Never called empty: the batch always holds the caller's own alert.
         return AlertMessage {
             topic: Default::default(),
+            condition: None,
             pipeline: String::new(),
             notice: super::dedup::Notice::Firing,
             cause: crate::diagnose::Cause::Unknown,
@@ -171,6 +172,7 @@ pub fn merge(messages: &[AlertMessage]) -> AlertMessage {
     }
     AlertMessage {
         topic: Default::default(),
+        condition: None,
         pipeline: pipelines.join(", "),
         summary: crate::diagnose::Fact::AlertsMerged {
             count: sorted.len() as u64,
@@ -220,6 +222,7 @@ mod tests {
     fn msg(p: &str) -> AlertMessage {
         AlertMessage {
             topic: Default::default(),
+            condition: None,
             pipeline: p.into(),
             notice: Notice::Firing,
             cause: Cause::SinkStalled,

@@ -10,6 +10,7 @@ use logminer_doctor::observation::Timestamp;
 pub fn missing_redo_alert(notice: Notice) -> AlertMessage {
     AlertMessage {
         topic: Default::default(),
+        condition: None,
         pipeline: "orders".into(),
         notice,
         cause: Cause::MissingRedo,
