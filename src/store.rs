@@ -910,6 +910,194 @@ impl History {
     }
 }
 
+/// One plotted sample: the numbers of one stored observation the status page and the incident
+/// reports draw, read by SQLite from the JSON (`None` where the signal was missing).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Sample {
+    /// When the observation was taken.
+    pub at: Timestamp,
+    /// When the newest committed output file was written.
+    pub output_committed: Option<Timestamp>,
+    /// The database's current SCN.
+    pub database_scn: Option<u64>,
+    /// The SCN of the output's last change.
+    pub output_scn: Option<u64>,
+    /// The connector's flush table SCN (the mining loop's heartbeat).
+    pub heartbeat_scn: Option<u64>,
+    /// The source operator's cumulative records out.
+    pub source_records: Option<u64>,
+    /// The sink operator's cumulative records in.
+    pub sink_records: Option<u64>,
+    /// When the latest checkpoint completed.
+    pub checkpoint_completed: Option<Timestamp>,
+}
+
+/// The JSON paths of `Sample`'s fields, in its order after `at` (see `Observation`'s serde form:
+/// a `Signal` is `{"status": "observed", "value": …}`).
+const SAMPLE_COLUMNS: &str = "o.at,
+    json_extract(o.json, '$.output.value.newest_committed.modified_at'),
+    json_extract(o.json, '$.oracle.value.database.value.current_scn'),
+    json_extract(o.json, '$.output.value.last_scn.value'),
+    json_extract(o.json, '$.oracle.value.flush_table_scn.value'),
+    json_extract(o.json, '$.flink.value.job.source.value.records'),
+    json_extract(o.json, '$.flink.value.job.sink.value.records'),
+    json_extract(o.json, '$.flink.value.job.checkpoints.value.last_completed.completed_at')";
+
+fn sample_row(r: &rusqlite::Row<'_>) -> Result<Sample, rusqlite::Error> {
+    let time = |i: usize| -> Result<Option<Timestamp>, rusqlite::Error> {
+        Ok(r.get::<_, Option<String>>(i)?
+            .and_then(|t| humantime::parse_rfc3339_weak(&t).ok())
+            .map(Timestamp::from_system_time))
+    };
+    let num = |i: usize| -> Result<Option<u64>, rusqlite::Error> {
+        // SCNs and counters are stored as JSON integers; a float (never written) reads as none.
+        Ok(r.get::<_, Option<i64>>(i).ok().flatten().map(|n| n.max(0) as u64))
+    };
+    Ok(Sample {
+        at: Timestamp::from_unix_millis(r.get(0)?),
+        output_committed: time(1)?,
+        database_scn: num(2)?,
+        output_scn: num(3)?,
+        heartbeat_scn: num(4)?,
+        source_records: num(5)?,
+        sink_records: num(6)?,
+        checkpoint_completed: time(7)?,
+    })
+}
+
+impl History {
+    /// The samples of `pipeline` in `[from, to]`, thinned in SQL to about `points` (the newest
+    /// observation of each equal slice of the range), oldest first. One statement: the slices
+    /// are found on the `(pipeline, at)` index alone and only the kept rows' JSON is read, so a
+    /// month of history costs the prober one short read.
+    pub async fn samples(
+        &self,
+        pipeline: &str,
+        from: Timestamp,
+        to: Timestamp,
+        points: u32,
+    ) -> Result<Vec<Sample>, HistoryError> {
+        let pipeline = pipeline.to_owned();
+        let slice = ((to.unix_millis() - from.unix_millis()) / i64::from(points.max(1))).max(1);
+        let sql = format!(
+            "SELECT {SAMPLE_COLUMNS} FROM observations o WHERE o.id IN (
+                SELECT MAX(id) FROM observations WHERE pipeline = ?1 AND at >= ?2 AND at <= ?3
+                GROUP BY at / ?4)
+             ORDER BY o.at"
+        );
+        self.with("read samples", move |c| {
+            let mut st = c.prepare_cached(&sql)?;
+            let rows = st.query_map(
+                params![pipeline, from.unix_millis(), to.unix_millis(), slice],
+                sample_row,
+            )?;
+            rows.collect()
+        })
+        .await
+    }
+
+    /// The newest sample of `pipeline` at or before `at` whose output showed an SCN (the last
+    /// SCN written before an incident).
+    pub async fn output_scn_before(
+        &self,
+        pipeline: &str,
+        at: Timestamp,
+    ) -> Result<Option<Sample>, HistoryError> {
+        let pipeline = pipeline.to_owned();
+        let sql = format!(
+            "SELECT {SAMPLE_COLUMNS} FROM observations o WHERE o.pipeline = ?1 AND o.at <= ?2
+             AND json_extract(o.json, '$.output.value.last_scn.value') IS NOT NULL
+             ORDER BY o.at DESC LIMIT 1"
+        );
+        self.with("read the SCN before", move |c| {
+            c.query_row(&sql, params![pipeline, at.unix_millis()], sample_row)
+                .optional()
+        })
+        .await
+    }
+
+    /// The first sample of `pipeline` after `at` whose output SCN is above `above` (the first
+    /// change written after an incident).
+    pub async fn output_scn_after(
+        &self,
+        pipeline: &str,
+        at: Timestamp,
+        above: u64,
+    ) -> Result<Option<Sample>, HistoryError> {
+        let pipeline = pipeline.to_owned();
+        let above = i64::try_from(above).unwrap_or(i64::MAX);
+        let sql = format!(
+            "SELECT {SAMPLE_COLUMNS} FROM observations o WHERE o.pipeline = ?1 AND o.at >= ?2
+             AND json_extract(o.json, '$.output.value.last_scn.value') > ?3
+             ORDER BY o.at LIMIT 1"
+        );
+        self.with("read the SCN after", move |c| {
+            c.query_row(&sql, params![pipeline, at.unix_millis(), above], sample_row)
+                .optional()
+        })
+        .await
+    }
+
+    /// When each pipeline's current verdict began: the time of its newest timeline entry.
+    pub async fn verdicts_since(
+        &self,
+    ) -> Result<std::collections::HashMap<String, Timestamp>, HistoryError> {
+        self.with("read verdict times", move |c| {
+            let mut st =
+                c.prepare_cached("SELECT pipeline, MAX(at) FROM diagnoses GROUP BY pipeline")?;
+            let rows = st.query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, Timestamp::from_unix_millis(r.get(1)?)))
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    /// The deliveries recorded for `pipeline` since `since`, oldest first.
+    pub async fn alerts_since(
+        &self,
+        pipeline: &str,
+        since: Timestamp,
+    ) -> Result<Vec<SentAlert>, HistoryError> {
+        let pipeline = pipeline.to_owned();
+        self.with("read sent alerts", move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT at, channel, notice, cause, error FROM alerts
+                 WHERE pipeline = ?1 AND at >= ?2 ORDER BY at, id",
+            )?;
+            let rows = stmt.query_map(params![pipeline, since.unix_millis()], |r| {
+                Ok(SentAlert {
+                    at: Timestamp::from_unix_millis(r.get(0)?),
+                    channel: r.get(1)?,
+                    notice: r.get(2)?,
+                    cause: r.get(3)?,
+                    error: r.get(4)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    /// Inserts observations as they are, in one transaction, without pruning (seeding a history
+    /// for tests and benchmarks; the agent uses `record_observation`).
+    pub async fn import_observations(&self, obs: Vec<Observation>) -> Result<(), HistoryError> {
+        self.with("import observations", move |c| {
+            let tx = c.unchecked_transaction()?;
+            {
+                let mut st = tx.prepare_cached(
+                    "INSERT INTO observations (pipeline, at, json) VALUES (?1, ?2, ?3)",
+                )?;
+                for o in &obs {
+                    st.execute(params![o.pipeline, o.observed_at.unix_millis(), to_json(o)])?;
+                }
+            }
+            tx.commit()
+        })
+        .await
+    }
+}
+
 /// Creates `dir` (and missing parents) 0700; warns when an existing one is open to every user.
 #[cfg(unix)]
 fn private_dir(dir: &Path) -> std::io::Result<()> {

@@ -8,7 +8,11 @@
 
 pub mod alerts;
 pub mod http;
+pub mod incidents;
 pub mod metrics;
+pub mod page;
+pub mod plot;
+pub mod postmortem;
 pub mod remediate;
 pub mod savepoints;
 
@@ -124,6 +128,8 @@ pub struct Shared {
     /// Why the history cannot be written, since its last failed write (cleared by the next
     /// observation stored): `/readyz` says so, since alerts then survive no restart.
     history_failing: Mutex<Option<String>>,
+    /// What the status pages read, set once the agent has opened the history.
+    pages: std::sync::OnceLock<page::Pages>,
 }
 
 impl Shared {
@@ -136,7 +142,18 @@ impl Shared {
             pipelines,
             restarts_in_flight: AtomicUsize::new(0),
             history_failing: Mutex::new(None),
+            pages: std::sync::OnceLock::new(),
         }
+    }
+
+    /// What the status pages read (`None` before the agent started).
+    pub fn pages(&self) -> Option<&page::Pages> {
+        self.pages.get()
+    }
+
+    /// Sets what the status pages read (the first call wins).
+    pub fn set_pages(&self, pages: page::Pages) {
+        let _ = self.pages.set(pages);
     }
 
     /// Why the history database cannot be written now, if it cannot.
@@ -220,6 +237,21 @@ pub async fn run_with<P: Probe>(
             None
         }
     };
+    let now_probe = deps.probe.clone();
+    shared.set_pages(page::Pages {
+        history: history.clone(),
+        pipelines: config
+            .pipelines
+            .iter()
+            .map(|p| page::PipelineInfo {
+                name: p.name.clone(),
+                stall_window: p.thresholds.stall_window,
+            })
+            .collect(),
+        lang: config.agent.language,
+        retention: config.agent.retention,
+        now: Arc::new(move || now_probe.now()),
+    });
     let (stop_tx, stop_rx) = watch::channel(false);
     let permits = Arc::new(Semaphore::new(config.agent.concurrency.get() as usize));
     let channels: Arc<[Arc<dyn Channel>]> = deps.channels.into();

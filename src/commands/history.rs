@@ -72,43 +72,7 @@ pub fn actions_text(pipeline: &str, actions: &[(Timestamp, String, String)], lan
         Lang::Zh => writeln!(s, "对 {pipeline} 执行的操作（审计日志）："),
     };
     for (at, action, detail) in actions {
-        let v: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
-        let what = match (
-            v.get("ok").and_then(|o| o.as_bool()),
-            v.get("detail").and_then(|d| d.as_str()),
-        ) {
-            (Some(ok), Some(d)) => {
-                let word = match (ok, lang) {
-                    (true, Lang::En) => "ok:",
-                    (false, Lang::En) => "FAILED:",
-                    (true, Lang::Zh) => "成功：",
-                    (false, Lang::Zh) => "失败：",
-                };
-                format!("{word} {d}")
-            }
-            _ => match v.get("result").and_then(|r| r.as_str()) {
-                Some(r) => format!(
-                    "{r} {}",
-                    v.get("proof")
-                        .or(v.get("error"))
-                        .and_then(|x| x.as_str())
-                        .unwrap_or_default()
-                ),
-                None => match v.get("blockers") {
-                    Some(b) => match lang {
-                        Lang::En => format!("refused by the gate: {b}"),
-                        Lang::Zh => format!("gate 拒绝：{b}"),
-                    },
-                    None => match v.get("restart_scn") {
-                        Some(scn) => match lang {
-                            Lang::En => format!("began (gate passed; restart SCN {scn})"),
-                            Lang::Zh => format!("开始（gate 通过；重启点 SCN {scn}）"),
-                        },
-                        None => detail.clone(),
-                    },
-                },
-            },
-        };
+        let what = crate::agent::incidents::describe_action(detail, lang);
         let _ = writeln!(s, "  {at}  {action:<22} {}", what.trim());
     }
     s

@@ -270,6 +270,9 @@ pub struct AgentConfig {
     pub retention_count: NonZeroU32,
     /// How long shutdown waits for the probes in flight (default 10 s).
     pub shutdown_grace: Duration,
+    /// The language of the status page and the incident reports (`[agent] language`, default
+    /// English).
+    pub language: Language,
     /// Alerting.
     pub alerts: AlertsConfig,
 }

@@ -313,6 +313,8 @@ pub(super) struct RawAgent {
     pub alertmanager_url: Option<String>,
     pub webhook_url: Option<String>,
     pub status_url: Option<String>,
+    /// The status page's language (`en`, `zh`; default `en`).
+    pub language: Option<String>,
     pub slack: Option<RawChat>,
     pub dingtalk: Option<RawChat>,
     pub wecom: Option<RawChat>,
@@ -367,6 +369,7 @@ impl Default for RawAgent {
             alertmanager_url: None,
             webhook_url: None,
             status_url: None,
+            language: None,
             slack: None,
             dingtalk: None,
             wecom: None,

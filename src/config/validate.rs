@@ -1147,6 +1147,7 @@ impl Check<'_> {
         let status_url = raw
             .status_url
             .map(|u| self.parsed(http_url(&u), &key(at, "status_url")));
+        let language = self.language(raw.language, at);
         let slack = raw
             .slack
             .map(|c| self.chat(c, &key(at, "slack"), false, false));
@@ -1175,6 +1176,7 @@ impl Check<'_> {
             retention: retention?,
             retention_count: retention_count?,
             shutdown_grace: shutdown_grace?,
+            language: language?,
             alerts: AlertsConfig {
                 hold_down: hold_down?,
                 renotify: renotify?,
