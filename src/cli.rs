@@ -17,9 +17,9 @@ pub struct Cli {
     /// The config file.
     #[arg(long, global = true, default_value = "logminer-doctor.toml")]
     pub config: PathBuf,
-    /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format (`md` and `html` are for `report`; `text` is Markdown there).
+    #[arg(long, global = true, value_enum, default_value_t = CliFormat::Text)]
+    pub format: CliFormat,
     /// Language of text output (JSON stays English); default from LC_ALL, LC_MESSAGES or LANG
     /// (zh_CN.UTF-8 → Chinese).
     #[arg(long, global = true, value_enum)]
@@ -136,6 +136,50 @@ pub enum Command {
         #[arg(long, conflicts_with_all = ["duration", "reason"])]
         remove: Option<i64>,
     },
+    /// Lists the incidents in the history `watch` keeps: start, end, duration, causes in order,
+    /// pages sent, actions taken.
+    Incidents {
+        /// Only this pipeline.
+        #[arg(short = 'p', long = "pipeline")]
+        pipeline: Option<String>,
+        /// Incidents still open at, or begun after, this long ago.
+        #[arg(long, default_value = "7d", value_parser = humantime::parse_duration)]
+        since: Duration,
+    },
+    /// Writes the postmortem draft of an incident (`--format md|html|json`; text is Markdown).
+    Report {
+        /// The incident's id, as `incidents` lists it.
+        id: String,
+        /// Write the report to this file (Markdown: with the plots as SVG files beside it);
+        /// standard output otherwise.
+        #[arg(short = 'o', long = "out")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// `--format`: text and JSON for every command, Markdown and HTML for `report` only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum CliFormat {
+    /// For people.
+    #[default]
+    Text,
+    /// Stable JSON for programs.
+    Json,
+    /// Markdown (`report`).
+    Md,
+    /// One HTML page with the plots inline (`report`).
+    Html,
+}
+
+impl CliFormat {
+    /// The format of the commands that write text or JSON; `None` for `md` and `html`.
+    pub fn plain(self) -> Option<Format> {
+        match self {
+            CliFormat::Text => Some(Format::Text),
+            CliFormat::Json => Some(Format::Json),
+            CliFormat::Md | CliFormat::Html => None,
+        }
+    }
 }
 
 /// Log format.

@@ -10,6 +10,7 @@ pub mod diagnose;
 pub mod explain;
 pub mod gate;
 pub mod history;
+pub mod incidents;
 pub mod restart;
 pub mod savepoints;
 pub mod silence;
@@ -17,7 +18,7 @@ pub mod watch;
 
 use std::path::PathBuf;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, CliFormat, Command};
 use crate::collectors::flink::FlinkCollector;
 use crate::collectors::oracle::cache::Databases;
 use crate::collectors::oracle::OracleCollector;
@@ -90,8 +91,15 @@ impl CommandError {
 /// Runs the command the command line names.
 pub async fn run(cli: Cli) -> Result<Exit, CommandError> {
     let lang = cli.lang.unwrap_or_else(Lang::from_env);
+    // `md` and `html` are `report`'s; every other command writes text or JSON.
+    let wide = cli.format;
+    let plain = || {
+        wide.plain().ok_or_else(|| {
+            CommandError::Usage("--format md and html are for `report`; use text or json".into())
+        })
+    };
     match cli.command {
-        Command::Demo { scenario } => demo::demo(scenario.as_deref(), cli.format, lang).await,
+        Command::Demo { scenario } => demo::demo(scenario.as_deref(), plain()?, lang).await,
         Command::Diagnose {
             pipeline,
             samples,
@@ -110,12 +118,12 @@ pub async fn run(cli: Cli) -> Result<Exit, CommandError> {
             };
             match replay {
                 Some(bundle) => {
-                    diagnose::replay_bundle(&bundle, req.pipeline.as_deref(), cli.format, lang)
+                    diagnose::replay_bundle(&bundle, req.pipeline.as_deref(), plain()?, lang)
                 }
-                None => diagnose::diagnose_live(req, cli.format, lang).await,
+                None => diagnose::diagnose_live(req, plain()?, lang).await,
             }
         }
-        Command::Explain { file } => explain::explain_cmd(file.as_deref(), cli.format, lang),
+        Command::Explain { file } => explain::explain_cmd(file.as_deref(), plain()?, lang),
         Command::Gate {
             pipeline,
             from_scn,
@@ -127,7 +135,7 @@ pub async fn run(cli: Cli) -> Result<Exit, CommandError> {
                 savepoint,
                 apply: false,
             };
-            gate::gate(&cli.config, args, cli.format, lang).await
+            gate::gate(&cli.config, args, plain()?, lang).await
         }
         Command::Restart {
             pipeline,
@@ -141,15 +149,15 @@ pub async fn run(cli: Cli) -> Result<Exit, CommandError> {
                 savepoint,
                 apply,
             };
-            restart::restart(&cli.config, args, cli.format, lang).await
+            restart::restart(&cli.config, args, plain()?, lang).await
         }
-        Command::CheckConfig => check_config::check_config(&cli.config, cli.format, lang).await,
+        Command::CheckConfig => check_config::check_config(&cli.config, plain()?, lang).await,
         Command::Watch => watch::watch(&cli.config).await,
         Command::Savepoints { pipeline } => {
-            savepoints::savepoints(&cli.config, pipeline.as_deref(), cli.format, lang).await
+            savepoints::savepoints(&cli.config, pipeline.as_deref(), plain()?, lang).await
         }
         Command::History { pipeline, since } => {
-            history::history(&cli.config, pipeline.as_deref(), since, cli.format, lang).await
+            history::history(&cli.config, pipeline.as_deref(), since, plain()?, lang).await
         }
         Command::Silence {
             pipeline,
@@ -168,7 +176,18 @@ pub async fn run(cli: Cli) -> Result<Exit, CommandError> {
                             .into(),
                     )),
                 };
-            silence::silence(&cli.config, pipeline.as_deref(), action, cli.format).await
+            silence::silence(&cli.config, pipeline.as_deref(), action, plain()?).await
+        }
+        Command::Incidents { pipeline, since } => {
+            incidents::incidents(&cli.config, pipeline.as_deref(), since, plain()?, lang).await
+        }
+        Command::Report { id, out } => {
+            let format = match wide {
+                CliFormat::Text | CliFormat::Md => incidents::ReportFormat::Markdown,
+                CliFormat::Html => incidents::ReportFormat::Html,
+                CliFormat::Json => incidents::ReportFormat::Json,
+            };
+            incidents::report(&cli.config, &id, format, out.as_deref(), lang).await
         }
     }
 }

@@ -77,8 +77,22 @@ pub fn verdict(cause: Cause, lang: Language) -> &'static str {
     }
 }
 
-/// The parts of `m` in `lang`; `link` is the doctor's status page, when configured.
+/// The page of `pipeline` on the doctor's status page at `base` (`[agent.alerts] status_url`):
+/// `<base>/p/<name>`, resolved like a relative link, so a base of `https://host/status` (the JSON)
+/// or `https://host/` both lead to `https://host/p/<name>`, and a proxy prefix is kept.
+pub fn pipeline_link(base: &Url, pipeline: &str) -> Url {
+    let mut u = base.join("p/").unwrap_or_else(|_| base.clone());
+    if let Ok(mut segments) = u.path_segments_mut() {
+        segments.pop_if_empty().push(pipeline);
+    }
+    u
+}
+
+/// The parts of `m` in `lang`; `link` is the doctor's status page, when configured (the message
+/// links the pipeline's page on it).
 pub fn parts(m: &AlertMessage, lang: Language, link: Option<&Url>) -> Parts {
+    let page = link.map(|l| pipeline_link(l, &m.pipeline));
+    let link = page.as_ref();
     let v = match (m.topic, lang) {
         (super::Topic::Pipeline, _) => verdict(m.cause, lang),
         (super::Topic::Savepoints, Language::En) => "periodic savepoints",
@@ -525,10 +539,19 @@ mod tests {
             Some(&link),
         );
         let c = w["markdown"]["content"].as_str().unwrap();
+        let page = pipeline_link(&link, &msg(Notice::Firing, 1).pipeline);
         assert!(
-            c.contains("https://doctor.example/status") && c.contains("1234567"),
+            c.contains(page.as_str()) && page.as_str().starts_with("https://doctor.example/p/") && c.contains("1234567"),
             "{c}"
         );
+    }
+
+    #[test]
+    fn the_pipeline_link_is_the_pipeline_page_under_the_status_url() {
+        let at = |base: &str, name: &str| pipeline_link(&base.parse().unwrap(), name).to_string();
+        assert_eq!(at("https://d.example/status", "orders"), "https://d.example/p/orders");
+        assert_eq!(at("https://d.example/", "orders"), "https://d.example/p/orders");
+        assert_eq!(at("https://d.example/doctor/", "a b"), "https://d.example/doctor/p/a%20b");
     }
 
     #[test]
