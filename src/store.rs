@@ -1038,19 +1038,35 @@ impl History {
         .await
     }
 
-    /// When each pipeline's current verdict began: the time of its newest timeline entry.
-    pub async fn verdicts_since(
-        &self,
-    ) -> Result<std::collections::HashMap<String, Timestamp>, HistoryError> {
-        self.with("read verdict times", move |c| {
-            let mut st =
-                c.prepare_cached("SELECT pipeline, MAX(at) FROM diagnoses GROUP BY pipeline")?;
-            let rows = st.query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, Timestamp::from_unix_millis(r.get(1)?)))
-            })?;
-            rows.collect()
-        })
-        .await
+    /// Each pipeline's current verdict as the timeline holds it: its newest entry (the change
+    /// that began it, so its time is "since when").
+    pub async fn current_verdicts(&self) -> Result<Vec<TimelineEntry>, HistoryError> {
+        let rows: Vec<(String, String)> = self
+            .with("read current verdicts", move |c| {
+                // The newest entry per pipeline, found on the (pipeline, at) index.
+                let mut st = c.prepare_cached(
+                    "SELECT d.pipeline, d.json FROM diagnoses d WHERE d.id = (
+                        SELECT id FROM diagnoses WHERE pipeline = d.pipeline
+                        ORDER BY at DESC, id DESC LIMIT 1)",
+                )?;
+                let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(pipeline, json)| {
+                Ok(TimelineEntry {
+                    pipeline,
+                    diagnosis: serde_json::from_str(&json).map_err(|source| {
+                        HistoryError::Decode {
+                            path: self.path.clone(),
+                            what: "diagnosis",
+                            source,
+                        }
+                    })?,
+                })
+            })
+            .collect()
     }
 
     /// The deliveries recorded for `pipeline` since `since`, oldest first.

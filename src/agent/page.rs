@@ -254,7 +254,9 @@ impl Pages {
         let lang = self.lang;
         let now = (self.now)();
         let h = self.history()?;
-        let since = h.verdicts_since().await?;
+        // The timeline's current entries: "since when", and the verdict of a pipeline the agent
+        // has not probed yet since it started (the last one known, until the first probe).
+        let current = h.current_verdicts().await?;
         let silences = h.silences(None, now).await?;
         let from = now.minus(OVERVIEW_SPAN);
         let mut b = String::new();
@@ -271,7 +273,11 @@ impl Pages {
             words(lang, "Last 6 hours", "最近 6 小时"),
         );
         for p in &self.pipelines {
-            let d = latest.iter().find(|d| d.pipeline == p.name);
+            let known = current.iter().find(|e| e.pipeline == p.name);
+            let d = latest
+                .iter()
+                .find(|d| d.pipeline == p.name)
+                .or(known.map(|e| &e.diagnosis));
             let silence = silences.iter().find(|s| s.pipeline == p.name);
             let class = d.map_or("sev-unknown", |d| sev_class(d.severity));
             let samples = h.samples(&p.name, from, now, OVERVIEW_POINTS).await?;
@@ -287,10 +293,10 @@ impl Pages {
                     |d| verdict_html(d, lang)
                 ),
                 silence.map_or_else(String::new, |s| silence_badge(s, lang)),
-                since.get(&p.name).map_or_else(String::new, |t| format!(
+                known.map_or_else(String::new, |e| format!(
                     "{}<br><span class=\"muted\">{}</span>",
-                    when(*t),
-                    human(now.since(*t))
+                    when(e.diagnosis.observed_at),
+                    human(now.since(e.diagnosis.observed_at))
                 )),
                 d.map_or_else(String::new, |d| esc(&d.summary.render(lang))),
                 plots_html(&samples, from, now, p.stall_window, plot::SMALL, lang),
@@ -328,6 +334,14 @@ impl Pages {
         let newest = h
             .recent_observations(name, now.minus(self.retention), 1)
             .await?;
+        // Before its first probe since the agent started, the last verdict the timeline holds.
+        let latest = latest.cloned().or_else(|| {
+            timeline
+                .last()
+                .or(before.as_ref())
+                .map(|e| e.diagnosis.clone())
+        });
+        let latest = latest.as_ref();
         let mut b = String::new();
         let _ = write!(
             b,

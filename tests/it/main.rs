@@ -64,5 +64,8 @@ mod oracle_footprint;
 mod stack;
 // Cargo.toml's rust-version against the locked dependencies' own.
 mod msrv;
+// The status page, the pipeline pages and incident reports in headless Chromium; incidents
+// and report through the built binary.
+mod status_page;
 // The .deb: built with cargo-deb, installed, its unit verified, run as its user, purged.
 mod deb;
