@@ -62,25 +62,29 @@ fn dom(url: &str) -> String {
     browse(&["--dump-dom"], url)
 }
 
-/// The DOM with JavaScript disabled.
-fn dom_without_js(url: &str) -> String {
-    browse(&["--blink-settings=scriptEnabled=false", "--dump-dom"], url)
+/// The page as the server sends it, read without any script engine: what a browser with
+/// JavaScript disabled gets (Chromium's `--dump-dom` itself needs scripts, so it cannot show
+/// that). The page must carry no script at all.
+async fn without_js(url: &str) -> String {
+    let (status, body) = reqwest_get(url).await;
+    assert_eq!(status, 200, "{url}: {body}");
+    assert!(!body.contains("<script"), "{url} carries a script");
+    body
 }
 
 /// A PNG of `url` at `size` into the test's output directory; its path is printed.
-fn screenshot(url: &str, name: &str, size: &str) -> PathBuf {
+fn screenshot(url: &str, name: &str, size: &str, extra: &[&str]) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("status-screens");
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join(format!("{name}.png"));
     let _ = std::fs::remove_file(&file);
-    browse(
-        &[
-            &format!("--screenshot={}", file.display()),
-            &format!("--window-size={size}"),
-            "--hide-scrollbars",
-        ],
-        url,
-    );
+    let mut args = vec![
+        format!("--screenshot={}", file.display()),
+        format!("--window-size={size}"),
+        "--hide-scrollbars".to_owned(),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    browse(&args.iter().map(String::as_str).collect::<Vec<_>>(), url);
     let len = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
     assert!(len > 1000, "no screenshot written to {}", file.display());
     crate::support::report(&format!("screenshot: {} ({len} bytes)", file.display()));
@@ -431,17 +435,13 @@ async fn the_overview_shows_each_pipeline_coloured_by_its_verdict_in_a_real_brow
     assert!(!page.contains(PASSWORD));
 
     // The same content with JavaScript disabled: it is rendered by the server.
-    let no_js = in_browser({
-        let url = url.clone();
-        move || dom_without_js(&url)
-    })
-    .await;
+    let no_js = without_js(&url).await;
     assert_eq!(class_of(&no_js, "row-billing"), "sev-critical silenced");
     assert_eq!(element(&no_js, "row-orders").matches("<svg").count(), 5);
 
     in_browser(move || {
-        screenshot(&url, "overview-desktop", "1280,800");
-        screenshot(&url, "overview-phone", "390,844");
+        screenshot(&url, "overview-desktop", "1280,800", &[]);
+        screenshot(&url, "overview-phone", "390,844", &[]);
     })
     .await;
 }
@@ -458,7 +458,7 @@ async fn a_pipeline_page_plots_the_seeded_history_and_switches_range() {
     let url = format!("{base}/p/payments?range=1h");
     let page = in_browser({
         let url = url.clone();
-        move || dom_without_js(&url)
+        move || dom(&url)
     })
     .await;
     assert!(element(&page, "range").contains("data-range=\"1h\""));
@@ -488,9 +488,15 @@ async fn a_pipeline_page_plots_the_seeded_history_and_switches_range() {
     let url = format!("{base}/p/payments?range=24h");
     let day = in_browser({
         let url = url.clone();
-        move || dom_without_js(&url)
+        move || dom(&url)
     })
     .await;
+    // Server-side: the page as sent holds the same plot.
+    let sent = without_js(&url).await;
+    assert_eq!(
+        polylines(element(&sent, "plot-scn-lag"))[0].len(),
+        polylines(element(&day, "plot-scn-lag"))[0].len()
+    );
     assert!(element(&day, "range").contains("data-range=\"24h\""));
     assert!(day.contains("class=\"current\">24h<"), "the selector marks 24h");
     let n = polylines(element(&day, "plot-scn-lag"))[0].len();
@@ -513,8 +519,9 @@ async fn a_pipeline_page_plots_the_seeded_history_and_switches_range() {
     assert_eq!(reqwest_get(&format!("{base}/p/nope")).await.0, 404);
 
     in_browser(move || {
-        screenshot(&format!("{base}/p/payments?range=1h"), "pipeline-1h-desktop", "1280,2200");
-        screenshot(&url, "pipeline-24h-phone", "390,2400");
+        let hour = format!("{base}/p/payments?range=1h");
+        screenshot(&hour, "pipeline-1h-desktop", "1280,2200", &[]);
+        screenshot(&url, "pipeline-24h-phone", "390,2400", &[]);
     })
     .await;
 }
@@ -555,7 +562,7 @@ async fn the_incident_report_has_the_timeline_in_order_mttd_mttr_and_the_scn_win
     let out = doctor(&config, &["incidents", "--format", "json", "--since", "1d"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 1, "{list:#}");
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list:#}\n{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(list[0]["id"], json!(id));
     assert_eq!(list[0]["causes"], json!(["dead_connection"]));
     assert_eq!(list[0]["pages_sent"], json!(2));
@@ -631,9 +638,10 @@ async fn the_incident_report_has_the_timeline_in_order_mttd_mttr_and_the_scn_win
     let url = format!("{base}/incidents/{id}");
     let page = in_browser({
         let url = url.clone();
-        move || dom_without_js(&url)
+        move || dom(&url)
     })
     .await;
+    without_js(&url).await;
     let summary = element(&page, "summary");
     assert!(summary.contains("2m 0s") && summary.contains("20m 0s"), "{summary}");
     assert!(summary.contains(&before.to_string()) && summary.contains(&after.to_string()));
@@ -655,7 +663,9 @@ async fn the_incident_report_has_the_timeline_in_order_mttd_mttr_and_the_scn_win
             .unwrap_or_else(|| panic!("{k} missing after byte {from} of {timeline}"));
         from += at + k.len();
     }
-    assert_eq!(polylines(element(&page, "plot-scn-lag")).len(), 1);
+    // The window's plot: the incident and 15 minutes either side, a sample a minute.
+    let lag = polylines(element(&page, "plot-scn-lag"));
+    assert_eq!(lag[0].len(), 51, "{:?}", lag[0]);
     assert!(!page.contains(PASSWORD));
-    in_browser(move || screenshot(&url, "incident-report", "1280,2400")).await;
+    in_browser(move || screenshot(&url, "incident-report", "1280,2400", &[])).await;
 }
