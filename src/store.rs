@@ -562,6 +562,14 @@ impl History {
                 rows.collect()
             })
             .await?;
+        self.timeline_entries(rows)
+    }
+
+    /// Timeline rows (pipeline, diagnosis JSON) decoded.
+    fn timeline_entries(
+        &self,
+        rows: Vec<(String, String)>,
+    ) -> Result<Vec<TimelineEntry>, HistoryError> {
         rows.into_iter()
             .map(|(pipeline, json)| {
                 Ok(TimelineEntry {
@@ -663,23 +671,8 @@ impl History {
 
     /// The deliveries recorded for `pipeline`, oldest first.
     pub async fn alerts(&self, pipeline: &str) -> Result<Vec<SentAlert>, HistoryError> {
-        let pipeline = pipeline.to_owned();
-        self.with("read sent alerts", move |c| {
-            let mut stmt = c.prepare(
-                "SELECT at, channel, notice, cause, error FROM alerts WHERE pipeline = ?1 ORDER BY at, id",
-            )?;
-            let rows = stmt.query_map(params![pipeline], |r| {
-                Ok(SentAlert {
-                    at: Timestamp::from_unix_millis(r.get(0)?),
-                    channel: r.get(1)?,
-                    notice: r.get(2)?,
-                    cause: r.get(3)?,
-                    error: r.get(4)?,
-                })
-            })?;
-            rows.collect()
-        })
-        .await
+        self.alerts_since(pipeline, Timestamp::from_unix_millis(i64::MIN))
+            .await
     }
 
     /// Adds a silence and returns it.
@@ -951,7 +944,10 @@ fn sample_row(r: &rusqlite::Row<'_>) -> Result<Sample, rusqlite::Error> {
     };
     let num = |i: usize| -> Result<Option<u64>, rusqlite::Error> {
         // SCNs and counters are stored as JSON integers; a float (never written) reads as none.
-        Ok(r.get::<_, Option<i64>>(i).ok().flatten().map(|n| n.max(0) as u64))
+        Ok(r.get::<_, Option<i64>>(i)
+            .ok()
+            .flatten()
+            .map(|n| n.max(0) as u64))
     };
     Ok(Sample {
         at: Timestamp::from_unix_millis(r.get(0)?),
@@ -1053,20 +1049,7 @@ impl History {
                 rows.collect()
             })
             .await?;
-        rows.into_iter()
-            .map(|(pipeline, json)| {
-                Ok(TimelineEntry {
-                    pipeline,
-                    diagnosis: serde_json::from_str(&json).map_err(|source| {
-                        HistoryError::Decode {
-                            path: self.path.clone(),
-                            what: "diagnosis",
-                            source,
-                        }
-                    })?,
-                })
-            })
-            .collect()
+        self.timeline_entries(rows)
     }
 
     /// The deliveries recorded for `pipeline` since `since`, oldest first.

@@ -142,29 +142,37 @@ fn html(body: String) -> Response {
 
 /// A plain-text error answer.
 fn plain(status: StatusCode, text: String) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text + "\n").into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        text + "\n",
+    )
+        .into_response()
 }
 
 fn page_error(e: &PageError) -> Response {
     plain(
         StatusCode::SERVICE_UNAVAILABLE,
-        format!("the status page cannot read the history: {}", crate::observation::error_chain(e)),
+        format!(
+            "the status page cannot read the history: {}",
+            crate::observation::error_chain(e)
+        ),
     )
 }
 
-fn pages(s: &Shared) -> Result<&Pages, Response> {
+fn pages(s: &Shared) -> Result<&Pages, Box<Response>> {
     s.pages().ok_or_else(|| {
-        plain(
+        Box::new(plain(
             StatusCode::SERVICE_UNAVAILABLE,
             "the status page is not available: the agent has not started".into(),
-        )
+        ))
     })
 }
 
 async fn overview(State(s): State<Arc<Shared>>) -> Response {
     let p = match pages(&s) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match p.overview(&s.latest()).await {
         Ok(body) => html(body),
@@ -185,7 +193,7 @@ async fn pipeline_page(
 ) -> Response {
     let p = match pages(&s) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let range = match q.range.as_deref() {
         None => Range::SixHours,
@@ -202,7 +210,10 @@ async fn pipeline_page(
     let latest = s.latest().into_iter().find(|d| d.pipeline == name);
     match p.pipeline(&name, range, latest.as_ref()).await {
         Ok(Some(body)) => html(body),
-        Ok(None) => plain(StatusCode::NOT_FOUND, format!("no pipeline named {name:?} is configured")),
+        Ok(None) => plain(
+            StatusCode::NOT_FOUND,
+            format!("no pipeline named {name:?} is configured"),
+        ),
         Err(e) => page_error(&e),
     }
 }
@@ -210,11 +221,14 @@ async fn pipeline_page(
 async fn incident_page(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     let p = match pages(&s) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match p.report(&id).await {
         Ok(Some(r)) => html(r.html(p.lang)),
-        Ok(None) => plain(StatusCode::NOT_FOUND, format!("no incident {id:?} in the history")),
+        Ok(None) => plain(
+            StatusCode::NOT_FOUND,
+            format!("no incident {id:?} in the history"),
+        ),
         Err(e) => page_error(&e),
     }
 }
@@ -227,8 +241,17 @@ impl Pages {
         };
         let now = (self.now)();
         // Only the pipelines the id can belong to (`<pipeline>-<time>`).
-        for p in self.pipelines.iter().filter(|p| id.starts_with(&format!("{}-", p.name))) {
-            let found = super::incidents::load(h, std::slice::from_ref(&p.name), Timestamp::from_unix_millis(0)).await?;
+        for p in self
+            .pipelines
+            .iter()
+            .filter(|p| id.starts_with(&format!("{}-", p.name)))
+        {
+            let found = super::incidents::load(
+                h,
+                std::slice::from_ref(&p.name),
+                Timestamp::from_unix_millis(0),
+            )
+            .await?;
             if let Some(i) = found.into_iter().find(|i| i.id == id) {
                 return Ok(Some(Report::load(h, i, p.stall_window, now).await?));
             }

@@ -171,7 +171,10 @@ pub async fn load(
     let origin = Timestamp::from_unix_millis(0);
     for p in pipelines {
         let timeline = history.timeline(Some(p), origin).await?;
-        if !timeline.iter().any(|e| e.diagnosis.severity != Severity::Ok) {
+        if !timeline
+            .iter()
+            .any(|e| e.diagnosis.severity != Severity::Ok)
+        {
             continue;
         }
         let alerts = history.alerts_since(p, origin).await?;

@@ -222,8 +222,7 @@ pub fn plots_html(
 ) -> String {
     let mut s = String::new();
     for m in Metric::ALL {
-        let limit = (m == Metric::OutputAge).then(|| stall_window.as_secs_f64());
-        let svg = plot::svg(&plot::lines(m, samples), from, to, limit, size);
+        let svg = plot::metric_svg(m, samples, from, to, stall_window, size);
         if size.axes {
             let _ = write!(
                 s,
@@ -324,12 +323,20 @@ impl Pages {
         let timeline = h.timeline(Some(name), from).await?;
         // The verdict in force at the range's start (the change before it) colours its first band.
         let before = h
-            .timeline(Some(name), now.minus(self.retention.max(Duration::from_secs(30 * 86400))))
+            .timeline(
+                Some(name),
+                now.minus(self.retention.max(Duration::from_secs(30 * 86400))),
+            )
             .await?
             .into_iter()
             .rfind(|e| e.diagnosis.observed_at < from);
         let silences = h.silences(Some(name), now).await?;
-        let found = incidents::load(h, &[name.to_owned()], now.minus(self.retention.max(Duration::from_secs(30 * 86400)))).await?;
+        let found = incidents::load(
+            h,
+            &[name.to_owned()],
+            now.minus(self.retention.max(Duration::from_secs(30 * 86400))),
+        )
+        .await?;
         let savepoints = h.savepoints(Some(name)).await?;
         let newest = h
             .recent_observations(name, now.minus(self.retention), 1)
@@ -384,13 +391,24 @@ impl Pages {
             samples.len(),
             words(lang, "samples", "个样本")
         );
-        b.push_str(&plots_html(&samples, from, now, p.stall_window, plot::LARGE, lang));
+        b.push_str(&plots_html(
+            &samples,
+            from,
+            now,
+            p.stall_window,
+            plot::LARGE,
+            lang,
+        ));
         // The verdict timeline: coloured bands, then the changes as a list.
         let mut spans: Vec<(Timestamp, Severity)> = Vec::new();
         if let Some(e) = &before {
             spans.push((from, e.diagnosis.severity));
         }
-        spans.extend(timeline.iter().map(|e| (e.diagnosis.observed_at, e.diagnosis.severity)));
+        spans.extend(
+            timeline
+                .iter()
+                .map(|e| (e.diagnosis.observed_at, e.diagnosis.severity)),
+        );
         let _ = write!(
             b,
             "<h2>{}</h2><figure class=\"plot\" id=\"bands\">{}</figure><ul id=\"timeline\">",
@@ -423,7 +441,11 @@ impl Pages {
         }
         let _ = write!(b, "<h2>{}</h2>", words(lang, "Savepoints", "保存点"));
         if savepoints.is_empty() {
-            let _ = write!(b, "<p class=\"muted\">{}</p>", words(lang, "none recorded", "无记录"));
+            let _ = write!(
+                b,
+                "<p class=\"muted\">{}</p>",
+                words(lang, "none recorded", "无记录")
+            );
         } else {
             let _ = write!(
                 b,
@@ -439,7 +461,8 @@ impl Pages {
                     "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                     when(sp.completed_at),
                     esc(&sp.path),
-                    sp.restart_scn.map_or_else(|| "—".to_owned(), |s| s.to_string()),
+                    sp.restart_scn
+                        .map_or_else(|| "—".to_owned(), |s| s.to_string()),
                     r.word()
                 );
             }
@@ -459,7 +482,8 @@ pub fn incident_line(i: &Incident, now: Timestamp, lang: Lang) -> String {
         sev_class(i.worst()),
         i.worst().as_str(),
         when(i.start),
-        i.end.map_or_else(|| words(lang, "ongoing", "进行中").to_owned(), when),
+        i.end
+            .map_or_else(|| words(lang, "ongoing", "进行中").to_owned(), when),
         human(i.until(now).since(i.start)),
         esc(&causes.join(", "))
     )
@@ -477,7 +501,11 @@ fn silence_badge(s: &Silence, lang: Lang) -> String {
 /// The evidence and what to do, rendered in `lang`.
 pub fn evidence_html(d: &Diagnosis, lang: Lang) -> String {
     let mut b = String::new();
-    let _ = write!(b, "<h2>{}</h2><ul id=\"evidence\">", words(lang, "Evidence", "证据"));
+    let _ = write!(
+        b,
+        "<h2>{}</h2><ul id=\"evidence\">",
+        words(lang, "Evidence", "证据")
+    );
     for e in &d.evidence {
         let _ = write!(b, "<li>{}</li>", esc(&e.fact.render(lang)));
     }
@@ -493,7 +521,11 @@ pub fn evidence_html(d: &Diagnosis, lang: Lang) -> String {
             esc(&m.why.render(lang))
         );
     }
-    let _ = write!(b, "</ul><h2>{}</h2><ol id=\"todo\">", words(lang, "What to do", "处理建议"));
+    let _ = write!(
+        b,
+        "</ul><h2>{}</h2><ol id=\"todo\">",
+        words(lang, "What to do", "处理建议")
+    );
     for f in &d.remediation {
         let _ = write!(b, "<li>{}</li>", esc(&f.render(lang)));
     }

@@ -77,12 +77,7 @@ pub fn lines(metric: Metric, samples: &[Sample]) -> Vec<Line> {
             .collect()],
         Metric::ScnLag => vec![samples
             .iter()
-            .filter_map(|s| {
-                Some((
-                    at(s),
-                    s.database_scn?.saturating_sub(s.output_scn?) as f64,
-                ))
-            })
+            .filter_map(|s| Some((at(s), s.database_scn?.saturating_sub(s.output_scn?) as f64)))
             .collect()],
         Metric::Heartbeat => vec![samples
             .iter()
@@ -138,10 +133,30 @@ pub const LARGE: Size = Size {
 const COLOURS: [RGBColor; 2] = [RGBColor(0x1f, 0x6f, 0xd1), RGBColor(0x1a, 0x8f, 0x3c)];
 const LIMIT: RGBColor = RGBColor(0xc6, 0x28, 0x28);
 
+/// The SVG of `metric` drawn from `samples` over `[from, to]`; the output age plot carries the
+/// stall window as its limit line.
+pub fn metric_svg(
+    metric: Metric,
+    samples: &[Sample],
+    from: Timestamp,
+    to: Timestamp,
+    stall_window: std::time::Duration,
+    size: Size,
+) -> String {
+    let limit = (metric == Metric::OutputAge).then_some(stall_window.as_secs_f64());
+    svg(&lines(metric, samples), from, to, limit, size)
+}
+
 /// The SVG of `lines` over `[from, to]`, with a dashed red `limit` line when given (the stall
 /// window). Each line is one `<polyline>` holding every point; a failure to draw (which the
 /// string backend does not produce) yields an empty plot rather than an error page.
-pub fn svg(lines: &[Line], from: Timestamp, to: Timestamp, limit: Option<f64>, size: Size) -> String {
+pub fn svg(
+    lines: &[Line],
+    from: Timestamp,
+    to: Timestamp,
+    limit: Option<f64>,
+    size: Size,
+) -> String {
     let mut out = String::new();
     let _ = draw(&mut out, lines, from, to, limit, size);
     out
@@ -155,7 +170,10 @@ fn draw(
     limit: Option<f64>,
     size: Size,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let (x0, x1) = (from.unix_millis(), to.unix_millis().max(from.unix_millis() + 1));
+    let (x0, x1) = (
+        from.unix_millis(),
+        to.unix_millis().max(from.unix_millis() + 1),
+    );
     let values = lines.iter().flatten().map(|p| p.1).chain(limit);
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
         (lo.min(v), hi.max(v))
@@ -163,8 +181,19 @@ fn draw(
     let (y0, y1) = if lo.is_finite() {
         // Counters such as the heartbeat SCN are large and move little: the axis starts near
         // their minimum; ages and lags start at zero so their size reads at a glance.
-        let y0 = if lo > 0.0 && (hi - lo) < lo * 0.5 { lo } else { lo.min(0.0) };
-        (y0, if hi > y0 { hi + (hi - y0) * 0.05 } else { y0 + 1.0 })
+        let y0 = if lo > 0.0 && (hi - lo) < lo * 0.5 {
+            lo
+        } else {
+            lo.min(0.0)
+        };
+        (
+            y0,
+            if hi > y0 {
+                hi + (hi - y0) * 0.05
+            } else {
+                y0 + 1.0
+            },
+        )
     } else {
         (0.0, 1.0)
     };
@@ -205,7 +234,10 @@ fn draw(
     }
     for (i, line) in lines.iter().enumerate() {
         let colour = COLOURS[i % COLOURS.len()];
-        chart.draw_series(LineSeries::new(line.iter().copied(), colour.stroke_width(2)))?;
+        chart.draw_series(LineSeries::new(
+            line.iter().copied(),
+            colour.stroke_width(2),
+        ))?;
     }
     root.present()?;
     Ok(())
@@ -269,7 +301,10 @@ fn draw_bands(
     to: Timestamp,
     width: u32,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let (x0, x1) = (from.unix_millis(), to.unix_millis().max(from.unix_millis() + 1));
+    let (x0, x1) = (
+        from.unix_millis(),
+        to.unix_millis().max(from.unix_millis() + 1),
+    );
     let root = SVGBackend::with_string(out, (width, 24)).into_drawing_area();
     root.fill(&RGBColor(0xee, 0xee, 0xee))?;
     let mut chart = ChartBuilder::on(&root)

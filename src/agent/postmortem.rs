@@ -86,7 +86,10 @@ impl Report {
                 }
             }
         }
-        let (from, to) = (incident.start.minus(MARGIN), end.plus(MARGIN).min(now.max(end)));
+        let (from, to) = (
+            incident.start.minus(MARGIN),
+            end.plus(MARGIN).min(now.max(end)),
+        );
         let samples = history.samples(p, from, to, 300).await?;
         Ok(Report {
             incident,
@@ -150,7 +153,9 @@ impl Report {
                 Event {
                     at: a.at,
                     kind: a.action.clone(),
-                    text: super::incidents::describe_action(&a.detail, lang).trim().to_owned(),
+                    text: super::incidents::describe_action(&a.detail, lang)
+                        .trim()
+                        .to_owned(),
                     evidence: Vec::new(),
                 },
             ));
@@ -182,12 +187,12 @@ impl Report {
 
     /// The plot `m` of the incident's window, as SVG.
     pub fn plot(&self, m: Metric) -> String {
-        let limit = (m == Metric::OutputAge).then(|| self.stall_window.as_secs_f64());
-        plot::svg(
-            &plot::lines(m, &self.samples),
+        plot::metric_svg(
+            m,
+            &self.samples,
             self.from,
             self.to,
-            limit,
+            self.stall_window,
             plot::LARGE,
         )
     }
@@ -208,20 +213,34 @@ impl Report {
             (w("Start", "开始"), when(i.start)),
             (
                 w("End", "结束"),
-                i.end.map_or_else(|| w("ongoing", "进行中").to_owned(), when),
+                i.end
+                    .map_or_else(|| w("ongoing", "进行中").to_owned(), when),
             ),
-            (w("Worst severity", "最高严重度"), i.worst().as_str().to_owned()),
+            (
+                w("Worst severity", "最高严重度"),
+                i.worst().as_str().to_owned(),
+            ),
             (
                 w("Causes (in order)", "原因（按顺序）"),
-                i.causes().iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "),
+                i.causes()
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             ),
             (w("Pages sent", "已发送告警"), i.pages_sent().to_string()),
             (
-                w("Time to detect (first verdict → first page)", "发现耗时（首次判定 → 首次告警）"),
+                w(
+                    "Time to detect (first verdict → first page)",
+                    "发现耗时（首次判定 → 首次告警）",
+                ),
                 i.time_to_detect().map_or_else(none, human),
             ),
             (
-                w("Time to recover (first verdict → resolution)", "恢复耗时（首次判定 → 恢复）"),
+                w(
+                    "Time to recover (first verdict → resolution)",
+                    "恢复耗时（首次判定 → 恢复）",
+                ),
                 i.time_to_recover().map_or_else(none, human),
             ),
             (
@@ -280,7 +299,11 @@ impl Report {
                     let _ = writeln!(s, "- [{}]({base}{}.svg)", m.title(lang), m.id());
                 }
                 None => {
-                    let _ = writeln!(s, "- {} (`--out FILE` writes it beside the report)", m.title(lang));
+                    let _ = writeln!(
+                        s,
+                        "- {} (`--out FILE` writes it beside the report)",
+                        m.title(lang)
+                    );
                 }
             }
         }

@@ -86,38 +86,50 @@ pub fn incidents_text(found: &[Incident], since: Duration, now: Timestamp, lang:
     for i in found {
         let causes: Vec<&str> = i.causes().iter().map(|c| c.as_str()).collect();
         let actions: Vec<&str> = i.actions.iter().map(|a| a.action.as_str()).collect();
-        let end = i.end.map_or_else(
-            || match lang {
-                Lang::En => "ongoing".to_owned(),
-                Lang::Zh => "进行中".to_owned(),
-            },
-            when,
-        );
-        let duration = human(i.until(now).since(i.start));
-        let _ = match lang {
-            Lang::En => writeln!(
-                s,
-                "{}  [{}]\n  {} → {} ({duration})\n  causes: {}\n  pages sent: {}; actions: {}",
-                i.id,
-                i.worst().as_str(),
-                when(i.start),
-                end,
-                causes.join(" → "),
-                i.pages_sent(),
-                if actions.is_empty() { "none".to_owned() } else { actions.join(", ") }
+        // (ongoing, causes, pages sent, actions, none, list separator, open and close paren)
+        let w = match lang {
+            Lang::En => (
+                "ongoing",
+                "causes: ",
+                "pages sent: ",
+                "; actions: ",
+                "none",
+                ", ",
+                " (",
+                ")",
             ),
-            Lang::Zh => writeln!(
-                s,
-                "{}  [{}]\n  {} → {}（{duration}）\n  原因：{}\n  已发送告警：{}；操作：{}",
-                i.id,
-                i.worst().as_str(),
-                when(i.start),
-                end,
-                causes.join(" → "),
-                i.pages_sent(),
-                if actions.is_empty() { "无".to_owned() } else { actions.join("、") }
+            Lang::Zh => (
+                "进行中",
+                "原因：",
+                "已发送告警：",
+                "；操作：",
+                "无",
+                "、",
+                "（",
+                "）",
             ),
         };
+        let end = i.end.map_or_else(|| w.0.to_owned(), when);
+        let duration = human(i.until(now).since(i.start));
+        let actions = if actions.is_empty() {
+            w.4.to_owned()
+        } else {
+            actions.join(w.5)
+        };
+        let _ = writeln!(
+            s,
+            "{}  [{}]\n  {} → {end}{}{duration}{}\n  {}{}\n  {}{}{}{actions}",
+            i.id,
+            i.worst().as_str(),
+            when(i.start),
+            w.6,
+            w.7,
+            w.1,
+            causes.join(" → "),
+            w.2,
+            i.pages_sent(),
+            w.3,
+        );
     }
     s
 }
@@ -176,7 +188,10 @@ pub async fn report(
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_else(|| report.incident.id.clone());
                 for m in Metric::ALL {
-                    write(&path.with_file_name(format!("{stem}-{}.svg", m.id())), &report.plot(m))?;
+                    write(
+                        &path.with_file_name(format!("{stem}-{}.svg", m.id())),
+                        &report.plot(m),
+                    )?;
                 }
                 report.markdown(lang, Some(&format!("{stem}-")))
             }

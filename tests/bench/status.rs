@@ -80,8 +80,14 @@ async fn seed(h: &History) -> Result<(), Box<dyn Error>> {
             set("/oracle/value/flush_table_scn/value", json!(scn + 50));
             set("/flink/value/job/source/value/records", json!(k * 40));
             set("/flink/value/job/sink/value/records", json!(k * 40));
-            set("/output/value/newest_committed/modified_at", json!(t.minus(Duration::from_secs(20)).to_string()));
-            set("/flink/value/job/checkpoints/value/last_completed/completed_at", json!(t.minus(Duration::from_secs(30)).to_string()));
+            set(
+                "/output/value/newest_committed/modified_at",
+                json!(t.minus(Duration::from_secs(20)).to_string()),
+            );
+            set(
+                "/flink/value/job/checkpoints/value/last_completed/completed_at",
+                json!(t.minus(Duration::from_secs(30)).to_string()),
+            );
             obs.push(serde_json::from_value(v)?);
         }
         h.import_observations(obs).await?;
@@ -91,17 +97,33 @@ async fn seed(h: &History) -> Result<(), Box<dyn Error>> {
             let s = start.plus(Duration::from_secs(d * 86_400 + i as u64 * 60));
             h.record_diagnosis(&verdict(&dead, &p, s)).await?;
             let paged = s.plus(Duration::from_secs(120));
-            h.record_alert(&p, paged, "slack", Notice::Firing, Cause::DeadConnection, None)
-                .await?;
-            h.record_action(&p, s.plus(Duration::from_secs(300)), "restart", r#"{"restart_scn":1}"#)
-                .await?;
+            h.record_alert(
+                &p,
+                paged,
+                "slack",
+                Notice::Firing,
+                Cause::DeadConnection,
+                None,
+            )
+            .await?;
+            h.record_action(
+                &p,
+                s.plus(Duration::from_secs(300)),
+                "restart",
+                r#"{"restart_scn":1}"#,
+            )
+            .await?;
             let r = s.plus(Duration::from_secs(1200));
             h.record_diagnosis(&verdict(&healthy, &p, r)).await?;
             h.record_alert(&p, r, "slack", Notice::Resolved, Cause::Healthy, None)
                 .await?;
         }
         if i % 10 == 9 {
-            eprintln!("seeded {} pipelines ({:.0} s)", i + 1, began.elapsed().as_secs_f64());
+            eprintln!(
+                "seeded {} pipelines ({:.0} s)",
+                i + 1,
+                began.elapsed().as_secs_f64()
+            );
         }
     }
     Ok(())
@@ -231,7 +253,9 @@ async fn run() -> Result<(), Box<dyn Error>> {
         }
         Ok::<_, Box<dyn Error + Send + Sync>>(times)
     };
-    let idle = write(h.clone(), template.clone(), 100).await.map_err(|e| e.to_string())?;
+    let idle = write(h.clone(), template.clone(), 100)
+        .await
+        .map_err(|e| e.to_string())?;
     println!("probe write, idle                      {}", stats(idle));
     let loader = {
         let shared = shared.clone();
@@ -248,7 +272,9 @@ async fn run() -> Result<(), Box<dyn Error>> {
             n
         })
     };
-    let busy = write(h.clone(), template, 300).await.map_err(|e| e.to_string())?;
+    let busy = write(h.clone(), template, 300)
+        .await
+        .map_err(|e| e.to_string())?;
     let pages = loader.await?;
     println!("probe write, pages loading ({pages} pages) {}", stats(busy));
     Ok(())

@@ -43,6 +43,16 @@ impl Env for TestEnv {
 /// A config with one `[[pipeline]]` per name (15 s interval) and `agent` lines added to
 /// `[agent]`, its state directory in `dir`.
 pub fn config(dir: &Path, names: &[&str], agent: &str) -> Config {
+    Config::from_toml(
+        &config_text(dir, names, agent),
+        &dir.join("test.toml"),
+        &TestEnv,
+    )
+    .unwrap()
+}
+
+/// The TOML of `config` (the password from `LMD_PASSWORD`).
+pub fn config_text(dir: &Path, names: &[&str], agent: &str) -> String {
     let mut text = format!(
         "[agent]\nstate_dir = {:?}\n{agent}\n",
         dir.join("state").display().to_string()
@@ -77,7 +87,7 @@ json_scn_pointer = "/source/scn"
             dir.join(name).display().to_string()
         ));
     }
-    Config::from_toml(&text, &dir.join("test.toml"), &TestEnv).unwrap()
+    text
 }
 
 /// Oracle that hangs (forever) while its flag is set.

@@ -21,7 +21,6 @@ use logminer_doctor::store::History;
 use serde_json::{json, Value};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
-const PASSWORD: &str = "Status-Page-Secret-31";
 const MINUTE: Duration = Duration::from_secs(60);
 
 /// Chromium, or a failure that says how to install it.
@@ -94,7 +93,9 @@ fn screenshot(url: &str, name: &str, size: &str, extra: &[&str]) -> PathBuf {
 /// The element with `id="<id>"`'s opening tag up to its matching close (by tag name count).
 fn element<'a>(dom: &'a str, id: &str) -> &'a str {
     let needle = format!("id=\"{id}\"");
-    let at = dom.find(&needle).unwrap_or_else(|| panic!("no element #{id} in:\n{dom}"));
+    let at = dom
+        .find(&needle)
+        .unwrap_or_else(|| panic!("no element #{id} in:\n{dom}"));
     let open = dom[..at].rfind('<').unwrap();
     let tag: String = dom[open + 1..]
         .chars()
@@ -247,7 +248,10 @@ fn observation(template: &Value, seed: &Seed, pipeline: &str, t: Timestamp) -> O
     set("/oracle/value/flush_table_scn/value", json!(hb));
     set("/flink/value/job/source/value/records", json!(records));
     set("/flink/value/job/sink/value/records", json!(records));
-    set("/output/value/newest_committed/modified_at", json!(commit.to_string()));
+    set(
+        "/output/value/newest_committed/modified_at",
+        json!(commit.to_string()),
+    );
     set(
         "/flink/value/job/checkpoints/value/last_completed/completed_at",
         json!(checkpoint.to_string()),
@@ -262,43 +266,79 @@ const PIPELINES: [&str; 3] = ["orders", "payments", "billing"];
 /// resolved) and `billing`'s silence.
 async fn seed_history(state: &Path, seed: &Seed) -> History {
     let h = History::open(state).unwrap();
-    let template = serde_json::to_value(bundle("healthy").pipelines[0].observations.last().unwrap()).unwrap();
+    let template =
+        serde_json::to_value(bundle("healthy").pipelines[0].observations.last().unwrap()).unwrap();
     let mut obs = Vec::new();
     for p in PIPELINES {
         for m in 0..=360u32 {
-            obs.push(observation(&template, seed, p, seed.now.minus(MINUTE * (360 - m))));
+            obs.push(observation(
+                &template,
+                seed,
+                p,
+                seed.now.minus(MINUTE * (360 - m)),
+            ));
         }
     }
     for m in (365..=24 * 60u32).step_by(5) {
-        obs.push(observation(&template, seed, "payments", seed.now.minus(MINUTE * m)));
+        obs.push(observation(
+            &template,
+            seed,
+            "payments",
+            seed.now.minus(MINUTE * m),
+        ));
     }
     h.import_observations(obs).await.unwrap();
 
     let day = seed.now.minus(Duration::from_secs(20 * 3600));
-    h.record_diagnosis(&verdict("healthy", "orders", day)).await.unwrap();
-    h.record_diagnosis(&verdict("healthy", "payments", day)).await.unwrap();
+    h.record_diagnosis(&verdict("healthy", "orders", day))
+        .await
+        .unwrap();
+    h.record_diagnosis(&verdict("healthy", "payments", day))
+        .await
+        .unwrap();
     h.record_diagnosis(&verdict("dead_connection", "payments", seed.incident_start))
         .await
         .unwrap();
     h.record_diagnosis(&verdict("healthy", "payments", seed.resolved))
         .await
         .unwrap();
-    h.record_diagnosis(&verdict("healthy", "billing", day)).await.unwrap();
+    h.record_diagnosis(&verdict("healthy", "billing", day))
+        .await
+        .unwrap();
     let billing_down = seed.now.minus(30 * MINUTE);
     h.record_diagnosis(&verdict("dead_connection", "billing", billing_down))
         .await
         .unwrap();
-    h.add_silence("billing", billing_down, Duration::from_secs(4 * 3600), "maintenance window")
-        .await
-        .unwrap();
+    h.add_silence(
+        "billing",
+        billing_down,
+        Duration::from_secs(4 * 3600),
+        "maintenance window",
+    )
+    .await
+    .unwrap();
 
     let p = "payments";
-    h.record_alert(p, seed.paged, "slack", Notice::Firing, Cause::DeadConnection, None)
-        .await
-        .unwrap();
-    h.record_alert(p, seed.paged, "email", Notice::Firing, Cause::DeadConnection, None)
-        .await
-        .unwrap();
+    h.record_alert(
+        p,
+        seed.paged,
+        "slack",
+        Notice::Firing,
+        Cause::DeadConnection,
+        None,
+    )
+    .await
+    .unwrap();
+    h.record_alert(
+        p,
+        seed.paged,
+        "email",
+        Notice::Firing,
+        Cause::DeadConnection,
+        None,
+    )
+    .await
+    .unwrap();
     let restart_scn = seed.values(p, seed.incident_start).1;
     let steps = [
         (
@@ -306,18 +346,42 @@ async fn seed_history(state: &Path, seed: &Seed) -> History {
             "restart",
             json!({"gate": [], "restart_scn": restart_scn, "resume": "savepoint", "restart_id": "r1"}),
         ),
-        (6, "restart.stop", json!({"ok": true, "detail": "stopped with a savepoint", "restart_id": "r1"})),
-        (8, "restart.submit", json!({"ok": true, "detail": "resubmitted from the savepoint", "restart_id": "r1"})),
-        (19, "restart.end", json!({"result": "recovered", "proof": "output resumed", "restart_id": "r1"})),
+        (
+            6,
+            "restart.stop",
+            json!({"ok": true, "detail": "stopped with a savepoint", "restart_id": "r1"}),
+        ),
+        (
+            8,
+            "restart.submit",
+            json!({"ok": true, "detail": "resubmitted from the savepoint", "restart_id": "r1"}),
+        ),
+        (
+            19,
+            "restart.end",
+            json!({"result": "recovered", "proof": "output resumed", "restart_id": "r1"}),
+        ),
     ];
     for (m, action, detail) in steps {
-        h.record_action(p, seed.incident_start.plus(MINUTE * m), action, &detail.to_string())
-            .await
-            .unwrap();
-    }
-    h.record_alert(p, seed.resolved, "slack", Notice::Resolved, Cause::Healthy, None)
+        h.record_action(
+            p,
+            seed.incident_start.plus(MINUTE * m),
+            action,
+            &detail.to_string(),
+        )
         .await
         .unwrap();
+    }
+    h.record_alert(
+        p,
+        seed.resolved,
+        "slack",
+        Notice::Resolved,
+        Cause::Healthy,
+        None,
+    )
+    .await
+    .unwrap();
     h
 }
 
@@ -344,37 +408,21 @@ async fn serve(h: History, seed: &Seed, lang: Lang) -> String {
     format!("http://{addr}")
 }
 
+/// The DOM Chromium built from `url`, off the runtime's threads.
+async fn browser_dom(url: &str) -> String {
+    let url = url.to_owned();
+    in_browser(move || dom(&url)).await
+}
+
 /// Chromium off the runtime's threads (it blocks for a second or two).
 async fn in_browser<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     tokio::task::spawn_blocking(f).await.unwrap()
 }
 
-fn config_file(dir: &Path, state: &Path) -> PathBuf {
-    let mut text = format!("[agent]\nstate_dir = {:?}\n", state.display().to_string());
-    for name in PIPELINES {
-        text.push_str(&format!(
-            r#"
-[[pipeline]]
-name = "{name}"
-[pipeline.oracle]
-connect_string = "db:1521/ORCLPDB1"
-user = "LMD_MONITOR"
-password_env = "LMD_TEST_PASSWORD"
-connector_user = "CDC"
-captured_tables = ["SHOP.ORDERS"]
-[pipeline.flink]
-jobmanagers = ["http://127.0.0.1:9"]
-job_name = "oracle-cdc-{name}"
-[pipeline.output]
-dir = {:?}
-format = "json"
-json_scn_pointer = "/source/scn"
-"#,
-            dir.join(name).display().to_string()
-        ));
-    }
+/// The agent tests' config of the three pipelines, its state directory `dir/state`.
+fn config_file(dir: &Path) -> PathBuf {
     let path = dir.join("doctor.toml");
-    std::fs::write(&path, text).unwrap();
+    std::fs::write(&path, crate::agent::config_text(dir, &PIPELINES, "")).unwrap();
     path
 }
 
@@ -384,7 +432,7 @@ fn doctor(config: &Path, args: &[&str]) -> std::process::Output {
         .arg(config)
         .args(["--lang", "en"])
         .args(args)
-        .env("LMD_TEST_PASSWORD", PASSWORD)
+        .env("LMD_PASSWORD", crate::agent::PASSWORD)
         .output()
         .unwrap()
 }
@@ -400,23 +448,32 @@ async fn the_overview_shows_each_pipeline_coloured_by_its_verdict_in_a_real_brow
     let h = seed_history(&dir.path().join("state"), &seed).await;
     let base = serve(h, &seed, Lang::En).await;
     let url = format!("{base}/");
-    let page = in_browser({
-        let url = url.clone();
-        move || dom(&url)
-    })
-    .await;
+    let page = browser_dom(&url).await;
 
     // One row per pipeline, in config order, coloured by severity.
     let rows: Vec<usize> = PIPELINES
         .iter()
-        .map(|p| page.find(&format!("id=\"row-{p}\"")).unwrap_or_else(|| panic!("no row {p}")))
+        .map(|p| {
+            page.find(&format!("id=\"row-{p}\""))
+                .unwrap_or_else(|| panic!("no row {p}"))
+        })
         .collect();
-    assert!(rows.windows(2).all(|w| w[0] < w[1]), "rows out of config order");
+    assert!(
+        rows.windows(2).all(|w| w[0] < w[1]),
+        "rows out of config order"
+    );
     assert_eq!(class_of(&page, "row-orders"), "sev-ok");
-    assert_eq!(class_of(&page, "row-payments"), "sev-ok", "payments recovered: OK now");
+    assert_eq!(
+        class_of(&page, "row-payments"),
+        "sev-ok",
+        "payments recovered: OK now"
+    );
     assert_eq!(class_of(&page, "row-billing"), "sev-critical silenced");
     let billing = element(&page, "row-billing");
-    assert!(billing.contains("CRITICAL") && billing.contains("silenced until"), "{billing}");
+    assert!(
+        billing.contains("CRITICAL") && billing.contains("silenced until"),
+        "{billing}"
+    );
     assert!(billing.contains("maintenance window"), "{billing}");
     // The colours are the classes' CSS: red for CRITICAL, green for OK, in the page itself.
     assert!(page.contains("--critical:#c62828") && page.contains("--ok:#1a7f37"));
@@ -428,11 +485,15 @@ async fn the_overview_shows_each_pipeline_coloured_by_its_verdict_in_a_real_brow
     assert_eq!(orders.matches("<svg").count(), 5, "{orders}");
     let lag = orders.split("plot-scn-lag").nth(1).unwrap();
     let points = polylines(lag.split("</svg>").next().unwrap());
-    assert!(points[0].len() >= 55, "the sparkline holds {} points", points[0].len());
+    assert!(
+        points[0].len() >= 55,
+        "the sparkline holds {} points",
+        points[0].len()
+    );
     // Each row links its pipeline's page; no script, no external resource.
     assert!(page.contains("href=\"/p/payments\""));
     assert!(!page.contains("<script") && !page.contains("<link") && !page.contains("src=\"http"));
-    assert!(!page.contains(PASSWORD));
+    assert!(!page.contains(crate::agent::PASSWORD));
 
     // The same content with JavaScript disabled: it is rendered by the server.
     let no_js = without_js(&url).await;
@@ -456,18 +517,23 @@ async fn a_pipeline_page_plots_the_seeded_history_and_switches_range() {
     // The last hour: one point per seeded observation (61, a minute apart), in the order of the
     // seeded sawtooth: where the lag rises, the line goes up the screen (y falls).
     let url = format!("{base}/p/payments?range=1h");
-    let page = in_browser({
-        let url = url.clone();
-        move || dom(&url)
-    })
-    .await;
+    let page = browser_dom(&url).await;
     assert!(element(&page, "range").contains("data-range=\"1h\""));
-    assert!(element(&page, "range").contains("61 samples"), "{}", element(&page, "range"));
+    assert!(
+        element(&page, "range").contains("61 samples"),
+        "{}",
+        element(&page, "range")
+    );
     let lag = polylines(element(&page, "plot-scn-lag"));
     assert_eq!(lag[0].len(), 61, "SCN lag points: {:?}", lag[0]);
-    let times: Vec<Timestamp> = (0..=60u32).map(|m| seed.now.minus(MINUTE * (60 - m))).collect();
+    let times: Vec<Timestamp> = (0..=60u32)
+        .map(|m| seed.now.minus(MINUTE * (60 - m)))
+        .collect();
     for (i, w) in lag[0].windows(2).enumerate() {
-        let (a, b) = (seed.lag("payments", times[i]), seed.lag("payments", times[i + 1]));
+        let (a, b) = (
+            seed.lag("payments", times[i]),
+            seed.lag("payments", times[i + 1]),
+        );
         let dy = w[1].1 - w[0].1;
         assert!(
             (b > a && dy < 0.0) || (b < a && dy > 0.0) || (b == a && dy.abs() < 0.01),
@@ -486,11 +552,7 @@ async fn a_pipeline_page_plots_the_seeded_history_and_switches_range() {
     // The range selector is links: 24h shows the incident two hours ago, flat SCN output.
     assert!(page.contains("href=\"/p/payments?range=24h\""));
     let url = format!("{base}/p/payments?range=24h");
-    let day = in_browser({
-        let url = url.clone();
-        move || dom(&url)
-    })
-    .await;
+    let day = browser_dom(&url).await;
     // Server-side: the page as sent holds the same plot.
     let sent = without_js(&url).await;
     assert_eq!(
@@ -498,13 +560,24 @@ async fn a_pipeline_page_plots_the_seeded_history_and_switches_range() {
         polylines(element(&day, "plot-scn-lag"))[0].len()
     );
     assert!(element(&day, "range").contains("data-range=\"24h\""));
-    assert!(day.contains("class=\"current\">24h<"), "the selector marks 24h");
+    assert!(
+        day.contains("class=\"current\">24h<"),
+        "the selector marks 24h"
+    );
     let n = polylines(element(&day, "plot-scn-lag"))[0].len();
-    assert!((250..=301).contains(&n), "24h thinned to about 300 points, got {n}");
+    assert!(
+        (250..=301).contains(&n),
+        "24h thinned to about 300 points, got {n}"
+    );
     // The verdict timeline: the bands and the list, newest first, with the incident linked.
     let timeline = element(&day, "timeline");
-    let crit = timeline.find("CRITICAL").expect("the CRITICAL change is listed");
-    assert!(timeline[..crit].contains("OK"), "newest (the resolution) first: {timeline}");
+    let crit = timeline
+        .find("CRITICAL")
+        .expect("the CRITICAL change is listed");
+    assert!(
+        timeline[..crit].contains("OK"),
+        "newest (the resolution) first: {timeline}"
+    );
     assert!(element(&day, "bands").contains("<rect"), "coloured bands");
     let id = logminer_doctor::agent::incidents::incident_id("payments", seed.incident_start);
     assert!(element(&day, "incidents").contains(&format!("href=\"/incidents/{id}\"")));
@@ -550,7 +623,7 @@ async fn the_incident_report_has_the_timeline_in_order_mttd_mttr_and_the_scn_win
     let seed = Seed::new();
     let state = dir.path().join("state");
     let h = seed_history(&state, &seed).await;
-    let config = config_file(dir.path(), &state);
+    let config = config_file(dir.path());
     let id = logminer_doctor::agent::incidents::incident_id("payments", seed.incident_start);
     let (before, after) = (
         seed.values("payments", seed.incident_start).1,
@@ -560,9 +633,18 @@ async fn the_incident_report_has_the_timeline_in_order_mttd_mttr_and_the_scn_win
     // `incidents`: payments' one incident; billing's CRITICAL is silenced, paged nobody, so it
     // is not an incident; orders never left OK.
     let out = doctor(&config, &["incidents", "--format", "json", "--since", "1d"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 1, "{list:#}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        1,
+        "{list:#}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(list[0]["id"], json!(id));
     assert_eq!(list[0]["causes"], json!(["dead_connection"]));
     assert_eq!(list[0]["pages_sent"], json!(2));
@@ -573,18 +655,31 @@ async fn the_incident_report_has_the_timeline_in_order_mttd_mttr_and_the_scn_win
     );
     let text = doctor(&config, &["incidents", "-p", "payments"]);
     let text = String::from_utf8_lossy(&text.stdout);
-    assert!(text.contains(&id) && text.contains("20m 0s") && text.contains("pages sent: 2"), "{text}");
+    assert!(
+        text.contains(&id) && text.contains("20m 0s") && text.contains("pages sent: 2"),
+        "{text}"
+    );
 
     // `report --format json`: MTTD and MTTR from the seeded times, the SCN window.
     let out = doctor(&config, &["report", &id, "--format", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(r["time_to_detect_s"], json!(seed.paged.since(seed.incident_start).as_secs()));
+    assert_eq!(
+        r["time_to_detect_s"],
+        json!(seed.paged.since(seed.incident_start).as_secs())
+    );
     assert_eq!(r["time_to_detect_s"], json!(120));
     assert_eq!(r["time_to_recover_s"], json!(1200));
     assert_eq!(r["scn_window"]["last_before"], json!(before));
     assert_eq!(r["scn_window"]["first_after"], json!(after));
-    assert_eq!(r["scn_window"]["first_after_at"], json!(seed.resolved.to_string()));
+    assert_eq!(
+        r["scn_window"]["first_after_at"],
+        json!(seed.resolved.to_string())
+    );
     let kinds: Vec<&str> = r["timeline"]
         .as_array()
         .unwrap()
@@ -611,39 +706,69 @@ async fn the_incident_report_has_the_timeline_in_order_mttd_mttr_and_the_scn_win
         .iter()
         .map(|e| e["at"].as_str().unwrap())
         .collect();
-    assert!(times.windows(2).all(|w| w[0] <= w[1]), "in time order: {times:?}");
-    assert!(r["timeline"][0]["text"].as_str().unwrap().starts_with("CRITICAL"));
-    assert!(!r["timeline"][0]["evidence"].as_array().unwrap().is_empty(), "the verdict's evidence");
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "in time order: {times:?}"
+    );
+    assert!(r["timeline"][0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("CRITICAL"));
+    assert!(
+        !r["timeline"][0]["evidence"].as_array().unwrap().is_empty(),
+        "the verdict's evidence"
+    );
     assert!(r["timeline"][1]["text"].as_str().unwrap().contains("slack"));
 
     // Markdown with --out: the plots as SVG files beside it, linked.
     let md = dir.path().join("postmortem.md");
-    let out = doctor(&config, &["report", &id, "--format", "md", "--out", md.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = doctor(
+        &config,
+        &[
+            "report",
+            &id,
+            "--format",
+            "md",
+            "--out",
+            md.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(&md).unwrap();
     assert!(text.contains("(postmortem-scn-lag.svg)"), "{text}");
-    assert!(text.contains("2m 0s") && text.contains("20m 0s") && text.contains(&before.to_string()));
+    assert!(
+        text.contains("2m 0s") && text.contains("20m 0s") && text.contains(&before.to_string())
+    );
     let svg = std::fs::read_to_string(dir.path().join("postmortem-scn-lag.svg")).unwrap();
-    assert!(svg.starts_with("<svg") && svg.contains("<polyline"), "{svg}");
+    assert!(
+        svg.starts_with("<svg") && svg.contains("<polyline"),
+        "{svg}"
+    );
 
     // An unknown incident: exit 3 with a message.
     let out = doctor(&config, &["report", "payments-19700101T000000Z"]);
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("no incident \"payments-19700101T000000Z\""), "{err}");
+    assert!(
+        err.contains("no incident \"payments-19700101T000000Z\""),
+        "{err}"
+    );
     assert!(out.stdout.is_empty());
 
     // The HTML report in the browser, linked from the page, JavaScript disabled.
     let base = serve(h, &seed, Lang::En).await;
     let url = format!("{base}/incidents/{id}");
-    let page = in_browser({
-        let url = url.clone();
-        move || dom(&url)
-    })
-    .await;
+    let page = browser_dom(&url).await;
     without_js(&url).await;
     let summary = element(&page, "summary");
-    assert!(summary.contains("2m 0s") && summary.contains("20m 0s"), "{summary}");
+    assert!(
+        summary.contains("2m 0s") && summary.contains("20m 0s"),
+        "{summary}"
+    );
     assert!(summary.contains(&before.to_string()) && summary.contains(&after.to_string()));
     let timeline = element(&page, "timeline");
     // Each event after the one before it, in the seeded order.
@@ -666,6 +791,48 @@ async fn the_incident_report_has_the_timeline_in_order_mttd_mttr_and_the_scn_win
     // The window's plot: the incident and 15 minutes either side, a sample a minute.
     let lag = polylines(element(&page, "plot-scn-lag"));
     assert_eq!(lag[0].len(), 51, "{:?}", lag[0]);
-    assert!(!page.contains(PASSWORD));
+    assert!(!page.contains(crate::agent::PASSWORD));
     in_browser(move || screenshot(&url, "incident-report", "1280,2400", &[])).await;
+}
+
+#[test]
+fn an_episode_is_an_incident_only_when_it_paged_and_lasts_until_resolved() {
+    use logminer_doctor::agent::incidents::find;
+    use logminer_doctor::store::{SentAlert, TimelineEntry};
+    let t = |m: u32| Timestamp::from_unix_millis(1_790_000_000_000).plus(MINUTE * m);
+    let entry = |fixture: &str, m: u32| TimelineEntry {
+        pipeline: "p".into(),
+        diagnosis: verdict(fixture, "p", t(m)),
+    };
+    let alert = |m: u32, notice: &str| SentAlert {
+        at: t(m),
+        channel: "slack".into(),
+        notice: notice.into(),
+        cause: "dead_connection".into(),
+        error: None,
+    };
+    let timeline = [
+        entry("healthy", 0),
+        // Not paged (held down or silenced): no incident.
+        entry("dead_connection", 10),
+        entry("healthy", 12),
+        // Paged and resolved.
+        entry("dead_connection", 20),
+        entry("job_not_running", 25),
+        entry("healthy", 40),
+        // Paged and still going on.
+        entry("dead_connection", 50),
+    ];
+    let alerts = [alert(23, "firing"), alert(40, "resolved"), alert(53, "firing")];
+    let found = find("p", &timeline, &alerts, &[]);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    let (a, b) = (&found[0], &found[1]);
+    assert_eq!((a.start, a.end), (t(20), Some(t(40))));
+    assert_eq!(a.causes(), [Cause::DeadConnection, Cause::JobNotRunning]);
+    assert_eq!(a.time_to_detect(), Some(3 * MINUTE));
+    assert_eq!(a.time_to_recover(), Some(20 * MINUTE));
+    assert_eq!(a.pages_sent(), 1, "the resolution is not a page");
+    assert_eq!((b.start, b.end), (t(50), None));
+    assert_eq!(b.time_to_recover(), None);
+    assert_eq!(b.time_to_detect(), Some(3 * MINUTE));
 }

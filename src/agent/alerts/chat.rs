@@ -541,7 +541,9 @@ mod tests {
         let c = w["markdown"]["content"].as_str().unwrap();
         let page = pipeline_link(&link, &msg(Notice::Firing, 1).pipeline);
         assert!(
-            c.contains(page.as_str()) && page.as_str().starts_with("https://doctor.example/p/") && c.contains("1234567"),
+            c.contains(page.as_str())
+                && page.as_str().starts_with("https://doctor.example/p/")
+                && c.contains("1234567"),
             "{c}"
         );
     }
@@ -549,9 +551,18 @@ mod tests {
     #[test]
     fn the_pipeline_link_is_the_pipeline_page_under_the_status_url() {
         let at = |base: &str, name: &str| pipeline_link(&base.parse().unwrap(), name).to_string();
-        assert_eq!(at("https://d.example/status", "orders"), "https://d.example/p/orders");
-        assert_eq!(at("https://d.example/", "orders"), "https://d.example/p/orders");
-        assert_eq!(at("https://d.example/doctor/", "a b"), "https://d.example/doctor/p/a%20b");
+        assert_eq!(
+            at("https://d.example/status", "orders"),
+            "https://d.example/p/orders"
+        );
+        assert_eq!(
+            at("https://d.example/", "orders"),
+            "https://d.example/p/orders"
+        );
+        assert_eq!(
+            at("https://d.example/doctor/", "a b"),
+            "https://d.example/doctor/p/a%20b"
+        );
     }
 
     #[test]
