@@ -229,7 +229,8 @@ async fn each_chat_service_accepts_the_format_and_signature_it_checks() {
         ding.contains("归档日志") && ding.contains("81234567"),
         "{ding}"
     );
-    assert!(ding.contains("https://doctor.example/status"), "{ding}");
+    // The link leads to the pipeline's page on the status page (issue 17).
+    assert!(ding.contains("https://doctor.example/p/orders"), "{ding}");
     assert!(got[3].1["markdown"]["text"]
         .as_str()
         .unwrap()
