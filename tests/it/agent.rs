@@ -990,7 +990,15 @@ async fn with_a_token_every_endpoint_but_healthz_requires_it() {
         ask("/healthz", None).await.unwrap().status(),
         StatusCode::OK
     );
-    for path in ["/status", "/metrics", "/readyz"] {
+    // The status pages too (issue 17): they show what /status shows.
+    for path in [
+        "/status",
+        "/metrics",
+        "/readyz",
+        "/",
+        "/p/orders",
+        "/incidents/orders-20261130T000000Z",
+    ] {
         let r = ask(path, None).await.unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{path}");
         let r = ask(path, Some("wrong")).await.unwrap();

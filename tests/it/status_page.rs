@@ -17,7 +17,8 @@ use logminer_doctor::agent::Shared;
 use logminer_doctor::diagnose::{diagnose, Bundle, Cause, Diagnosis};
 use logminer_doctor::lang::Lang;
 use logminer_doctor::observation::{Observation, Timestamp};
-use logminer_doctor::store::History;
+use logminer_doctor::remediation::savepoints::restorability;
+use logminer_doctor::store::{History, SavepointRecord};
 use serde_json::{json, Value};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -382,6 +383,20 @@ async fn seed_history(state: &Path, seed: &Seed) -> History {
     )
     .await
     .unwrap();
+    // A savepoint the doctor took an hour ago; the page shows what `restorability` says of it.
+    let sp = SavepointRecord {
+        pipeline: p.into(),
+        path: "file:///savepoints/payments/savepoint-1a2b3c".into(),
+        job_id: "a1b2c3".into(),
+        trigger_id: Some("t1".into()),
+        triggered_at: seed.now.minus(61 * MINUTE),
+        completed_at: seed.now.minus(60 * MINUTE),
+        size_bytes: Some(4096),
+        restart_scn: Some(restart_scn),
+        scn_sources: vec!["the output's last SCN".into()],
+        disposed_at: None,
+    };
+    h.record_savepoint(&sp, true).await.unwrap();
     h
 }
 
@@ -581,6 +596,22 @@ async fn a_pipeline_page_plots_the_seeded_history_and_switches_range() {
     assert!(element(&day, "bands").contains("<rect"), "coloured bands");
     let id = logminer_doctor::agent::incidents::incident_id("payments", seed.incident_start);
     assert!(element(&day, "incidents").contains(&format!("href=\"/incidents/{id}\"")));
+    // The savepoint, with the word `restorability` gives it on the newest observation.
+    let sps = element(&day, "savepoints");
+    assert!(
+        sps.contains("file:///savepoints/payments/savepoint-1a2b3c"),
+        "{sps}"
+    );
+    let newest =
+        serde_json::to_value(bundle("healthy").pipelines[0].observations.last().unwrap()).unwrap();
+    let newest: Observation = serde_json::from_value(newest).unwrap();
+    let sp = logminer_doctor::store::History::open(&dir.path().join("state"))
+        .unwrap()
+        .savepoints(Some("payments"))
+        .await
+        .unwrap();
+    let word = restorability(&sp[0], Some(&newest)).word();
+    assert!(sps.contains(&format!("<td>{word}</td>")), "{word} in {sps}");
     // The evidence and what to do of the current verdict, in English.
     assert!(element(&day, "evidence").contains("<li>"));
     assert!(element(&day, "todo").contains("<li>"));
@@ -823,7 +854,11 @@ fn an_episode_is_an_incident_only_when_it_paged_and_lasts_until_resolved() {
         // Paged and still going on.
         entry("dead_connection", 50),
     ];
-    let alerts = [alert(23, "firing"), alert(40, "resolved"), alert(53, "firing")];
+    let alerts = [
+        alert(23, "firing"),
+        alert(40, "resolved"),
+        alert(53, "firing"),
+    ];
     let found = find("p", &timeline, &alerts, &[]);
     assert_eq!(found.len(), 2, "{found:#?}");
     let (a, b) = (&found[0], &found[1]);
