@@ -157,7 +157,8 @@ ul{margin:.2rem 0;padding-left:1.2rem}
  .overview thead{display:none}
  .overview tr{display:block;margin-bottom:8px;border:1px solid #d0d7de}
  .overview td{display:block;border:0}
- .small svg{width:30%;height:auto}
+ .plots{display:grid;grid-template-columns:1fr 1fr}
+ .small svg{width:100%;height:auto}
 }
 ";
 

@@ -871,3 +871,51 @@ fn an_episode_is_an_incident_only_when_it_paged_and_lasts_until_resolved() {
     assert_eq!(b.time_to_recover(), None);
     assert_eq!(b.time_to_detect(), Some(3 * MINUTE));
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_running_agent_serves_its_pipelines_on_the_status_page() {
+    use crate::agent::{config, minutes, start, SimProbe};
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let dir = tempfile::tempdir().unwrap();
+    let names = ["a", "b"];
+    let config = config(dir.path(), &names, "");
+    let probe = Arc::new(SimProbe::new(dir.path(), &names));
+    probe
+        .world("b")
+        .set_connector(logminer_doctor::simulator::Connector::Closed);
+    let running = start(config, probe, vec![]).await;
+    minutes(10).await;
+    let get = |path: &'static str| {
+        let shared = running.shared.clone();
+        async move {
+            let r = router(shared, None)
+                .oneshot(Request::get(path).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let body = r.into_body().collect().await.unwrap().to_bytes();
+            (status, String::from_utf8(body.to_vec()).unwrap())
+        }
+    };
+    let (status, page) = get("/").await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(class_of(&page, "row-a"), "sev-ok");
+    assert_eq!(
+        class_of(&page, "row-b"),
+        "sev-critical",
+        "the dead connection: {page}"
+    );
+    // The plots hold the agent's own observations: a probe every 15 s for 10 minutes, each in
+    // its own slice of the last hour (12 s).
+    let (status, a) = get("/p/a?range=1h").await;
+    assert_eq!(status, 200);
+    let n = polylines(element(&a, "plot-scn-lag"))[0].len();
+    assert!((38..=41).contains(&n), "{n} points");
+    let (status, b) = get("/p/b?range=1h").await;
+    assert_eq!(status, 200);
+    assert!(element(&b, "verdict").contains("CRITICAL"), "{b}");
+    running.stop().await;
+}
