@@ -98,6 +98,26 @@ pub enum Command {
     },
     /// Validates the config file, then says whether each configured system is reachable.
     CheckConfig,
+    /// Finds the settings of Oracle, the connector, Flink and the network that will make the
+    /// pipeline stall silently, lose its resume point or page for nothing. Exit 0/1/2 by the
+    /// worst finding, 3 when a part could not be read (a CRITICAL finding still exits 2) or a
+    /// file given here is missing or unparsable.
+    Audit {
+        /// Only this pipeline (needed with a file option when the config has several).
+        #[arg(short = 'p', long = "pipeline")]
+        pipeline: Option<String>,
+        /// The connector's options: a Flink SQL file (CREATE TABLE ... WITH ('connector' =
+        /// 'oracle-cdc', ...)), a Debezium .properties file, or program arguments (.args).
+        #[arg(long)]
+        connector_options: Option<PathBuf>,
+        /// The database server's sqlnet.ora.
+        #[arg(long)]
+        sqlnet: Option<PathBuf>,
+        /// Also check this host's net.ipv4.tcp_keepalive_time (when the doctor runs beside a
+        /// TaskManager).
+        #[arg(long)]
+        host_keepalive: bool,
+    },
     /// The agent: probes every pipeline on its interval, keeps history, alerts, serves
     /// /metrics, /healthz, /readyz and /status. Stops on SIGINT or SIGTERM.
     Watch,

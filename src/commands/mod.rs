@@ -4,6 +4,7 @@
 //! (`select`, `real_collectors`). Results go to stdout, diagnostics to stderr; each command
 //! returns the exit status.
 
+pub mod audit;
 pub mod check_config;
 pub mod demo;
 pub mod diagnose;
@@ -62,6 +63,9 @@ pub enum CommandError {
     /// The history database failed.
     #[error(transparent)]
     History(#[from] crate::store::HistoryError),
+    /// A file given to `audit` is missing or unparsable.
+    #[error(transparent)]
+    AuditInput(#[from] crate::audit::InputError),
     /// The agent could not run.
     #[error(transparent)]
     Agent(#[from] crate::agent::AgentError),
@@ -141,6 +145,20 @@ pub async fn run(cli: Cli) -> Result<Exit, CommandError> {
                 apply,
             };
             restart::restart(&cli.config, args, cli.format, lang).await
+        }
+        Command::Audit {
+            pipeline,
+            connector_options,
+            sqlnet,
+            host_keepalive,
+        } => {
+            let args = audit::Args {
+                pipeline,
+                connector_options,
+                sqlnet,
+                host_keepalive,
+            };
+            audit::audit(&cli.config, args, cli.format, lang).await
         }
         Command::CheckConfig => check_config::check_config(&cli.config, cli.format, lang).await,
         Command::Watch => watch::watch(&cli.config).await,

@@ -1,0 +1,55 @@
+//! `audit`: reads the files named on the command line (a bad one stops here, exit 3), then
+//! audits each selected pipeline through the real collectors and prints the findings.
+
+use std::path::{Path, PathBuf};
+
+use super::{select, CommandError};
+use crate::audit::{self, Inputs};
+use crate::config::{Config, ProcessEnv};
+use crate::exit::Exit;
+use crate::lang::Lang;
+use crate::report::Format;
+
+/// The command line of `audit`.
+#[derive(Debug, Clone, Default)]
+pub struct Args {
+    /// Only this pipeline.
+    pub pipeline: Option<String>,
+    /// The connector's options file.
+    pub connector_options: Option<PathBuf>,
+    /// The server's `sqlnet.ora`.
+    pub sqlnet: Option<PathBuf>,
+    /// Check this host's `tcp_keepalive_time`.
+    pub host_keepalive: bool,
+}
+
+/// `audit`.
+pub async fn audit(
+    config: &Path,
+    args: Args,
+    format: Format,
+    lang: Lang,
+) -> Result<Exit, CommandError> {
+    let config = Config::load(config, &ProcessEnv)?;
+    let pipelines = select(&config, args.pipeline.as_deref())?;
+    if pipelines.len() > 1 && (args.connector_options.is_some() || args.sqlnet.is_some()) {
+        return Err(CommandError::Usage(
+            "--connector-options and --sqlnet describe one pipeline: name it with -p".into(),
+        ));
+    }
+    let keepalive = Path::new(audit::sqlnet::KEEPALIVE_PATH);
+    let inputs = Inputs::load(
+        args.connector_options.as_deref(),
+        args.sqlnet.as_deref(),
+        args.host_keepalive.then_some(keepalive),
+    )?;
+    let mut audits = Vec::new();
+    for p in pipelines {
+        audits.push(audit::audit(p, &inputs).await);
+    }
+    match format {
+        Format::Text => print!("{}", audit::render_text(&audits, lang)),
+        Format::Json => println!("{}", audit::render_json(&audits)),
+    }
+    Ok(Exit::most_urgent(audits.iter().map(|a| a.exit())))
+}
