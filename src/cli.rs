@@ -102,22 +102,7 @@ pub enum Command {
     /// pipeline stall silently, lose its resume point or page for nothing. Exit 0/1/2 by the
     /// worst finding, 3 when a part could not be read (a CRITICAL finding still exits 2) or a
     /// file given here is missing or unparsable.
-    Audit {
-        /// Only this pipeline (needed with a file option when the config has several).
-        #[arg(short = 'p', long = "pipeline")]
-        pipeline: Option<String>,
-        /// The connector's options: a Flink SQL file (CREATE TABLE ... WITH ('connector' =
-        /// 'oracle-cdc', ...)), a Debezium .properties file, or program arguments (.args).
-        #[arg(long)]
-        connector_options: Option<PathBuf>,
-        /// The database server's sqlnet.ora.
-        #[arg(long)]
-        sqlnet: Option<PathBuf>,
-        /// Also check this host's net.ipv4.tcp_keepalive_time (when the doctor runs beside a
-        /// TaskManager).
-        #[arg(long)]
-        host_keepalive: bool,
-    },
+    Audit(AuditArgs),
     /// The agent: probes every pipeline on its interval, keeps history, alerts, serves
     /// /metrics, /healthz, /readyz and /status. Stops on SIGINT or SIGTERM.
     Watch,
@@ -149,6 +134,25 @@ pub enum Command {
         #[arg(long, conflicts_with_all = ["duration", "reason"])]
         remove: Option<i64>,
     },
+}
+
+/// The options of `audit`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AuditArgs {
+    /// Only this pipeline (needed with a file option when the config has several).
+    #[arg(short = 'p', long = "pipeline")]
+    pub pipeline: Option<String>,
+    /// The connector's options: a Flink SQL file (CREATE TABLE ... WITH ('connector' =
+    /// 'oracle-cdc', ...)), a Debezium .properties file, or program arguments (.args).
+    #[arg(long)]
+    pub connector_options: Option<PathBuf>,
+    /// The database server's sqlnet.ora.
+    #[arg(long)]
+    pub sqlnet: Option<PathBuf>,
+    /// Also check this host's net.ipv4.tcp_keepalive_time (when the doctor runs beside a
+    /// TaskManager).
+    #[arg(long)]
+    pub host_keepalive: bool,
 }
 
 /// Log format.

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{Finding, Severity, System, NOT_SET};
+use super::{finding, Finding, Severity, System, NOT_SET};
 use crate::lang::Bilingual;
 
 /// How the options were written.
@@ -631,8 +631,44 @@ const DRIVER_PROPERTIES: &[&str] = &[
     "database.oracle.jdbc.timezoneAsRegion",
 ];
 
-/// Oracle major versions Flink CDC's Oracle connector says it supports (issue 16; see
-/// `SRC_VERSION`).
+/// The `oracle-cdc` table options of Flink CDC 3.6 (apache/flink-cdc at release-3.6.0:
+/// `OracleSourceOptions`, `JdbcSourceOptions`, `SourceOptions` and the factory's own). Its factory
+/// validates every other option except the `debezium.` ones (`OracleTableSourceFactory`:
+/// `helper.validateExcept(DEBEZIUM_OPTIONS_PREFIX)`), so a misspelt table option fails loudly and
+/// is not checked here; a misspelt `debezium.` one is silently ignored.
+pub const FLINK_CDC_ORACLE_OPTIONS: &[&str] = &[
+    "connector",
+    "hostname",
+    "port",
+    "username",
+    "password",
+    "database-name",
+    "schema-name",
+    "table-name",
+    "url",
+    "server-time-zone",
+    "scan.startup.mode",
+    "scan.startup.specific-offset.file",
+    "scan.startup.specific-offset.pos",
+    "scan.startup.timestamp-millis",
+    "scan.incremental.snapshot.enabled",
+    "scan.incremental.snapshot.chunk.size",
+    "scan.incremental.snapshot.chunk.key-column",
+    "scan.incremental.snapshot.backfill.skip",
+    "scan.incremental.snapshot.unbounded-chunk-first.enabled",
+    "scan.incremental.close-idle-reader.enabled",
+    "scan.newly-added-table.enabled",
+    "scan.read-changelog-as-append-only.enabled",
+    "scan.snapshot.fetch.size",
+    "chunk-meta.group.size",
+    "chunk-key.even-distribution.factor.upper-bound",
+    "chunk-key.even-distribution.factor.lower-bound",
+    "connect.timeout",
+    "connect.max-retries",
+    "connection.pool.size",
+];
+
+/// Oracle major versions Flink CDC's Oracle connector says it supports (see `SRC_VERSION`).
 const VALIDATED_VERSIONS: &[u32] = &[11, 12, 19, 21];
 
 const SRC_UNKNOWN: &str = "shared/notes/debezium-logminer.md sources table (Flink CDC 3.2–3.6 embed Debezium 1.9.8) and §d; option names from debezium/debezium v1.9.8.Final OracleConnectorConfig.java, CommonConnectorConfig.java";
@@ -642,29 +678,9 @@ const SRC_HEARTBEAT: &str = "shared/notes/debezium-logminer.md §d heartbeat.int
 const SRC_KEEPALIVE: &str = "shared/notes/debezium-logminer.md §f: (ENABLE=broken) and net.ipv4.tcp_keepalive_time (Debezium FAQ, https://debezium.io/documentation/reference/stable/connectors/oracle.html); §d: oracle.jdbc.ReadTimeout is the only bound on a blocked read";
 const SRC_STRATEGY: &str = "shared/notes/debezium-logminer.md §d log.mining.strategy: redo_log_catalog (1.9.8 default) runs DBMS_LOGMNR_D.BUILD at each session start; Flink CDC FAQ Oracle Q1 recommends online_catalog";
 const SRC_PDB: &str = "Debezium Oracle connector docs, database.pdb.name (https://debezium.io/documentation/reference/stable/connectors/oracle.html); shared/notes/oracle-probe.md §1.9 (a CDB's connector user is a common user)";
-const SRC_STARTUP: &str = "Inference from Flink CDC's oracle-cdc option scan.startup.mode (initial / latest-offset); not in the shared notes";
-const SRC_VERSION: &str = "issue 16 (Flink CDC's Oracle connector validates 11, 12, 19 and 21); not in the shared notes: check the Flink CDC oracle-cdc docs for the release in use";
-
-fn f(
-    severity: Severity,
-    check: &'static str,
-    setting: impl Into<String>,
-    value: impl Into<String>,
-    why: Bilingual,
-    fix: Bilingual,
-    source: &'static str,
-) -> Finding {
-    Finding {
-        system: System::Connector,
-        severity,
-        check,
-        setting: setting.into(),
-        value: value.into(),
-        why,
-        fix,
-        source,
-    }
-}
+const SRC_STARTUP: &str = "Flink CDC docs, connectors/flink-sources/oracle-cdc.md (release-3.6.0): latest-offset \"never performs a snapshot ... just reads from the change since the connector was started\"; the data loss on a stateless resubmission is an inference";
+const SRC_VERSION: &str = "Flink CDC docs, connectors/flink-sources/overview.md (release-3.6.0): oracle-cdc supports Oracle 11, 12, 19, 21";
+const SRC_PREFIX: &str = "apache/flink-cdc#3151 (a maintainer: in Flink SQL Debezium's options need the debezium. prefix, in the DataStream API they do not); OracleTableSourceFactory validates every option but debezium.* (release-3.6.0)";
 
 /// What the connector checks need from Oracle (when it could be read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -710,7 +726,8 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
     // Names Debezium 1.9.8 does not know: silently ignored.
     for key in o.debezium.keys() {
         if let Some((_, since)) = LATER_OPTIONS.iter().find(|(k, _)| k == key) {
-            out.push(f(
+            out.push(finding(
+                System::Connector,
                 Severity::Warning,
                 "connector.option_from_later_debezium",
                 o.dbz_name(key),
@@ -736,7 +753,8 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
             });
         if !known {
             let close = closest(key);
-            out.push(f(
+            out.push(finding(
+                System::Connector,
                 Severity::Warning,
                 "connector.unknown_option",
                 o.dbz_name(key),
@@ -770,6 +788,33 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
         }
     }
 
+    // A Debezium option written as a Flink SQL table option, without the prefix: the factory
+    // rejects the table (or, in a DataStream job's arguments, nothing passes it to Debezium).
+    if o.style != Style::Properties {
+        for (key, value) in &o.flink_cdc {
+            if !FLINK_CDC_ORACLE_OPTIONS.contains(&key.as_str())
+                && DEBEZIUM_1_9_8_OPTIONS.contains(&key.as_str())
+            {
+                out.push(finding(
+                System::Connector,
+                    Severity::Warning,
+                    "connector.missing_debezium_prefix",
+                    key,
+                    value,
+                    Bilingual::new(
+                        format!("{key} is a Debezium option written without the debezium. prefix: Flink SQL refuses the table (Unsupported options), and a job's own arguments pass it to nothing."),
+                        format!("{key} 是 Debezium 参数但缺少 debezium. 前缀：Flink SQL 会拒绝该表（Unsupported options），作业参数中则不会传给 Debezium。"),
+                    ),
+                    Bilingual::new(
+                        format!("'debezium.{key}' = '{value}'"),
+                        format!("'debezium.{key}' = '{value}'"),
+                    ),
+                    SRC_PREFIX,
+                ));
+            }
+        }
+    }
+
     // log.mining.continuous.mine on 19c+.
     if o.debezium
         .get("log.mining.continuous.mine")
@@ -781,7 +826,8 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
             None => (Severity::Warning, String::new()),
         };
         if sev == Severity::Warning || db.major.is_none() {
-            out.push(f(
+            out.push(finding(
+                System::Connector,
                 sev,
                 "connector.continuous_mine",
                 o.dbz_name("log.mining.continuous.mine"),
@@ -806,7 +852,8 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0);
     if interval == 0 {
-        out.push(f(
+        out.push(finding(
+                System::Connector,
             Severity::Critical,
             "connector.no_heartbeat",
             o.dbz_name("heartbeat.interval.ms"),
@@ -826,7 +873,8 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
         ));
     }
     if o.debezium.contains_key("heartbeat.action.query") && o.incremental() && interval > 0 {
-        out.push(f(
+        out.push(finding(
+                System::Connector,
             Severity::Warning,
             "connector.heartbeat_action_query_incremental",
             o.dbz_name("heartbeat.action.query"),
@@ -854,7 +902,8 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
         k.ends_with("oracle.jdbc.readtimeout") || k.ends_with("oracle.net.read_timeout")
     });
     match (keepalive, read_timeout) {
-        (false, None) => out.push(f(
+        (false, None) => out.push(finding(
+                System::Connector,
             Severity::Warning,
             "connector.no_keepalive_no_read_timeout",
             "url / oracle.jdbc.ReadTimeout",
@@ -869,7 +918,8 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
             ),
             SRC_KEEPALIVE,
         )),
-        (true, None) => out.push(f(
+        (true, None) => out.push(finding(
+                System::Connector,
             Severity::Info,
             "connector.no_read_timeout",
             o.dbz_name("database.oracle.jdbc.ReadTimeout"),
@@ -890,7 +940,8 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
     // Mining strategy.
     let strategy = o.debezium.get("log.mining.strategy");
     if !strategy.is_some_and(|s| s.trim().eq_ignore_ascii_case("online_catalog")) {
-        out.push(f(
+        out.push(finding(
+                System::Connector,
             Severity::Info,
             "connector.redo_log_catalog",
             o.dbz_name("log.mining.strategy"),
@@ -913,7 +964,8 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
         .get("database.pdb.name")
         .or_else(|| o.flink_cdc.get("database.pdb.name"));
     if db.cdb == Some(true) && pdb.is_none() {
-        out.push(f(
+        out.push(finding(
+                System::Connector,
             Severity::Warning,
             "connector.no_pdb_name",
             o.dbz_name("database.pdb.name"),
@@ -933,7 +985,8 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
     // Startup mode.
     if let Some(mode) = o.flink_cdc.get("scan.startup.mode") {
         if mode.trim().eq_ignore_ascii_case("latest-offset") {
-            out.push(f(
+            out.push(finding(
+                System::Connector,
                 Severity::Warning,
                 "connector.startup_latest_offset",
                 "scan.startup.mode",
@@ -954,7 +1007,8 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
     // The Oracle version.
     if let Some(m) = db.major {
         if !VALIDATED_VERSIONS.contains(&m) {
-            out.push(f(
+            out.push(finding(
+                System::Connector,
                 Severity::Info,
                 "connector.oracle_version_not_validated",
                 "Oracle version",

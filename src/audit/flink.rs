@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{human, Context, Finding, Severity, System, Unread, NOT_SET};
+use super::{finding, human, Context, Finding, Severity, System, Unread, NOT_SET};
 use crate::collectors::flink::FlinkCollector;
 use crate::lang::Bilingual;
 use crate::observation::error_chain;
@@ -199,27 +199,6 @@ const SRC_ZK_LONG: &str = "shared/notes/flink-anchors.md, measured on a real clu
 const SRC_ZK_SHORT: &str = "shared/notes/flink-anchors.md §b: a suspended ZooKeeper connection revokes every leadership and fails over (zookeeper_ha.md); the 10 s floor is an inference";
 const SRC_JOB_ID: &str = "shared/notes/flink-anchors.md §a: a fixed jobId makes resubmission safe against duplicates (Dispatcher DuplicateJobSubmissionException, JobResultStore FLINK-25430)";
 
-fn f(
-    severity: Severity,
-    check: &'static str,
-    setting: impl Into<String>,
-    value: impl Into<String>,
-    why: Bilingual,
-    fix: Bilingual,
-    source: &'static str,
-) -> Finding {
-    Finding {
-        system: System::Flink,
-        severity,
-        check,
-        setting: setting.into(),
-        value: value.into(),
-        why,
-        fix,
-        source,
-    }
-}
-
 /// The Flink findings (pure).
 pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -234,7 +213,8 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
         Restart::Unknown(d) => d.clone(),
     };
     match &restart {
-        Restart::None => out.push(f(
+        Restart::None => out.push(finding(
+                System::Flink,
             Severity::Warning,
             "flink.restart_strategy_none",
             &setting,
@@ -249,7 +229,8 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
             ),
             SRC_RESTART,
         )),
-        Restart::FixedDelay(n) if *n < 10 => out.push(f(
+        Restart::FixedDelay(n) if *n < 10 => out.push(finding(
+                System::Flink,
             Severity::Warning,
             "flink.restart_attempts_few",
             &setting,
@@ -264,7 +245,8 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
             ),
             SRC_RESTART,
         )),
-        Restart::Exponential { .. } => out.push(f(
+        Restart::Exponential { .. } => out.push(finding(
+                System::Flink,
             Severity::Info,
             "flink.restart_exponential_never_fails",
             &setting,
@@ -285,7 +267,8 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
     // Checkpointing and retention.
     match &s.job {
         Some(j) => match &j.checkpoints {
-            None => out.push(f(
+            None => out.push(finding(
+                System::Flink,
                 Severity::Critical,
                 "flink.checkpointing_disabled",
                 format!("job {}: checkpointing", j.id),
@@ -336,7 +319,8 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
 
     // Savepoint directory.
     if s.get(&[SP_DIR, SP_DIR_OLD]).is_none() && ctx.savepoint_dir.is_none() {
-        out.push(f(
+        out.push(finding(
+                System::Flink,
             Severity::Warning,
             "flink.no_savepoint_dir",
             SP_DIR,
@@ -363,7 +347,8 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
             let local = dir.starts_with("file:") || dir.starts_with('/');
             if local {
                 let multi = ctx.jobmanager_hosts.len() > 1;
-                out.push(f(
+                out.push(finding(
+                System::Flink,
                     if multi { Severity::Critical } else { Severity::Info },
                     "flink.ha_storage_local",
                     HA_STORAGE,
@@ -393,7 +378,8 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
         };
         if let Some(zk) = zk {
             if zk > ctx.failover_grace {
-                out.push(f(
+                out.push(finding(
+                System::Flink,
                     Severity::Warning,
                     "flink.zk_session_longer_than_grace",
                     ZK_SESSION,
@@ -410,7 +396,8 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
                 ));
             }
             if zk < Duration::from_secs(10) {
-                out.push(f(
+                out.push(finding(
+                System::Flink,
                     Severity::Warning,
                     "flink.zk_session_short",
                     ZK_SESSION,
@@ -431,7 +418,8 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
 
     // The job itself, and its id.
     match (&s.job, &ctx.fixed_job_id) {
-        (None, _) => out.push(f(
+        (None, _) => out.push(finding(
+                System::Flink,
             Severity::Info,
             "flink.job_not_found",
             "job",
@@ -446,7 +434,8 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
             ),
             SRC_CHECKPOINTING,
         )),
-        (Some(_), None) => out.push(f(
+        (Some(_), None) => out.push(finding(
+                System::Flink,
             Severity::Info,
             "flink.no_fixed_job_id",
             "[pipeline.remediation.resubmit] job_id",
@@ -461,7 +450,8 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
             ),
             SRC_JOB_ID,
         )),
-        (Some(j), Some(fixed)) if !j.id.eq_ignore_ascii_case(fixed) => out.push(f(
+        (Some(j), Some(fixed)) if !j.id.eq_ignore_ascii_case(fixed) => out.push(finding(
+                System::Flink,
             Severity::Warning,
             "flink.job_id_not_fixed",
             "job id",
@@ -482,7 +472,8 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
 }
 
 fn retention_finding(setting: String, value: String) -> Finding {
-    f(
+    finding(
+                System::Flink,
         Severity::Critical,
         "flink.checkpoints_not_retained",
         setting,
@@ -510,7 +501,8 @@ fn check_checkpoint_timing(
     if let Some(interval) = interval {
         let needed = interval + ctx.rolling_interval;
         if needed > ctx.stall_window {
-            out.push(f(
+            out.push(finding(
+                System::Flink,
                 Severity::Warning,
                 "flink.stall_window_too_short",
                 format!("{prefix}{CP_INTERVAL} + rolling_interval"),
@@ -528,7 +520,8 @@ fn check_checkpoint_timing(
         }
     }
     if timeout < Duration::from_secs(60) {
-        out.push(f(
+        out.push(finding(
+                System::Flink,
             Severity::Warning,
             "flink.checkpoint_timeout_short",
             format!("{prefix}{CP_TIMEOUT}"),
@@ -542,7 +535,8 @@ fn check_checkpoint_timing(
         ));
     }
     if tolerable.unwrap_or(0) == 0 {
-        out.push(f(
+        out.push(finding(
+                System::Flink,
             Severity::Info,
             "flink.no_tolerable_checkpoint_failures",
             format!("{prefix}{CP_TOLERABLE}"),

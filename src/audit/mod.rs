@@ -130,6 +130,31 @@ pub struct Finding {
     pub source: &'static str,
 }
 
+/// A finding, its fields in `Finding`'s order (each check module builds its findings with it).
+// One argument per field of the finding: a call reads like the finding it makes.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn finding(
+    system: System,
+    severity: Severity,
+    check: &'static str,
+    setting: impl Into<String>,
+    value: impl Into<String>,
+    why: Bilingual,
+    fix: Bilingual,
+    source: &'static str,
+) -> Finding {
+    Finding {
+        system,
+        severity,
+        check,
+        setting: setting.into(),
+        value: value.into(),
+        why,
+        fix,
+        source,
+    }
+}
+
 /// What `value` says when a setting is absent.
 pub const NOT_SET: &str = "(not set)";
 

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use super::{bytes, human, Context, Finding, Severity, System, Unread};
+use super::{bytes, finding, human, Context, Finding, Severity, System, Unread};
 use crate::collectors::oracle::pool::{Driver, Row};
 use crate::collectors::oracle::OracleCollector;
 use crate::collectors::OracleSource as _;
@@ -60,33 +60,13 @@ const SRC_UNDO: &str = "Inference (not in the shared notes): Debezium's snapshot
 const SRC_PGA: &str = "shared/notes/debezium-logminer.md §a MiningSessionProcessGlobalAreaMemory (steady growth ⇒ ORA-04036) and §d log.mining.session.max.ms (restarts the session to release PGA)";
 const SRC_IDLE: &str = "shared/notes/debezium-logminer.md §f: Debezium ignores ORA-02396 (profile idle time expired) on its heartbeat connection (DBZ-9280), i.e. DB-side idle limits do kill idle CDC connections; shared/notes/oracle-probe.md §1.1 SNIPED";
 
-fn f(
-    severity: Severity,
-    check: &'static str,
-    setting: impl Into<String>,
-    value: impl Into<String>,
-    why: Bilingual,
-    fix: Bilingual,
-    source: &'static str,
-) -> Finding {
-    Finding {
-        system: System::Oracle,
-        severity,
-        check,
-        setting: setting.into(),
-        value: value.into(),
-        why,
-        fix,
-        source,
-    }
-}
-
 /// The Oracle findings (pure); `connector_user` is named in the fixes.
 pub fn check(s: &OracleSettings, ctx: &Context, connector_user: &str) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Some(mode) = &s.log_mode {
         if mode != "ARCHIVELOG" {
-            out.push(f(
+            out.push(finding(
+                System::Oracle,
                 Severity::Critical,
                 "oracle.not_archivelog",
                 "V$DATABASE.LOG_MODE",
@@ -104,7 +84,8 @@ pub fn check(s: &OracleSettings, ctx: &Context, connector_user: &str) -> Vec<Fin
         }
     }
     if s.supplemental_min == Some(false) {
-        out.push(f(
+        out.push(finding(
+                System::Oracle,
             Severity::Critical,
             "oracle.no_minimal_supplemental_logging",
             "V$DATABASE.SUPPLEMENTAL_LOG_DATA_MIN",
@@ -123,7 +104,8 @@ pub fn check(s: &OracleSettings, ctx: &Context, connector_user: &str) -> Vec<Fin
     if s.supplemental_all != Some(true) {
         if let Some(missing) = s.tables_without_logging.as_ref().filter(|m| !m.is_empty()) {
             let first = &missing[0];
-            out.push(f(
+            out.push(finding(
+                System::Oracle,
                 Severity::Critical,
                 "oracle.table_without_supplemental_logging",
                 "ALL COLUMNS supplemental log group",
@@ -141,7 +123,8 @@ pub fn check(s: &OracleSettings, ctx: &Context, connector_user: &str) -> Vec<Fin
         }
     }
     if let Some(errors) = s.archive_dest_errors.as_ref().filter(|e| !e.is_empty()) {
-        out.push(f(
+        out.push(finding(
+                System::Oracle,
             Severity::Critical,
             "oracle.archive_dest_error",
             "V$ARCHIVE_DEST.STATUS",
@@ -159,7 +142,8 @@ pub fn check(s: &OracleSettings, ctx: &Context, connector_user: &str) -> Vec<Fin
     }
     if let Some(window) = s.redo_window {
         if window < Duration::from_secs(24 * 3600) {
-            out.push(f(
+            out.push(finding(
+                System::Oracle,
                 Severity::Warning,
                 "oracle.short_redo_retention",
                 "oldest available redo",
@@ -183,7 +167,8 @@ pub fn check(s: &OracleSettings, ctx: &Context, connector_user: &str) -> Vec<Fin
                 .redo_log_bytes
                 .map(|b| bytes(b.saturating_mul(u64::from(n)).div_ceil(4)))
                 .unwrap_or_else(|| "4 times larger".into());
-            out.push(f(
+            out.push(finding(
+                System::Oracle,
                 Severity::Warning,
                 "oracle.frequent_log_switches",
                 "log switches in the last hour",
@@ -202,7 +187,8 @@ pub fn check(s: &OracleSettings, ctx: &Context, connector_user: &str) -> Vec<Fin
     }
     if let (Some(limit), Some(day)) = (s.recovery_area_limit, s.archive_bytes_last_day) {
         if limit > 0 && limit < day.saturating_mul(2) {
-            out.push(f(
+            out.push(finding(
+                System::Oracle,
                 if limit < day { Severity::Critical } else { Severity::Warning },
                 "oracle.recovery_area_small",
                 "db_recovery_file_dest_size",
@@ -221,7 +207,8 @@ pub fn check(s: &OracleSettings, ctx: &Context, connector_user: &str) -> Vec<Fin
     }
     if let Some(undo) = s.undo_retention_s {
         if undo < 3600 {
-            out.push(f(
+            out.push(finding(
+                System::Oracle,
                 Severity::Warning,
                 "oracle.undo_retention_short",
                 "undo_retention",
@@ -240,7 +227,8 @@ pub fn check(s: &OracleSettings, ctx: &Context, connector_user: &str) -> Vec<Fin
     }
     if let (Some(limit), Some(pga)) = (s.pga_limit, s.mining_pga) {
         if limit > 0 && pga as f64 >= limit as f64 * ctx.pga_warning_ratio {
-            out.push(f(
+            out.push(finding(
+                System::Oracle,
                 Severity::Warning,
                 "oracle.mining_pga_near_limit",
                 "pga_aggregate_limit",
@@ -258,7 +246,8 @@ pub fn check(s: &OracleSettings, ctx: &Context, connector_user: &str) -> Vec<Fin
         }
     }
     if let Some((Some(minutes), enforced)) = s.idle_time {
-        out.push(f(
+        out.push(finding(
+                System::Oracle,
             if enforced { Severity::Warning } else { Severity::Info },
             "oracle.connector_idle_time",
             format!("profile IDLE_TIME of {connector_user}"),

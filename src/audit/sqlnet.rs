@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{Finding, Severity, System, NOT_SET};
+use super::{finding, Finding, Severity, System, NOT_SET};
 use crate::lang::Bilingual;
 
 /// Where Linux exposes `net.ipv4.tcp_keepalive_time`.
@@ -112,34 +112,14 @@ const SRC_EXPIRE: &str = "shared/notes/oracle-probe.md §2 Q7: with SQLNET.EXPIR
 const SRC_RECV: &str = "Inference (not in the shared notes): SQLNET.RECV_TIMEOUT bounds how long the server waits for a client's data; a value below the connector's idle gaps would cut healthy sessions";
 const SRC_KEEPALIVE: &str = "shared/notes/debezium-logminer.md §f: Debezium FAQ (AWS load balancer 350 s idle timeout; fix sysctl -w net.ipv4.tcp_keepalive_time=60, https://debezium.io/documentation/reference/stable/connectors/oracle.html); ruby-oci8#159 (ENABLE=BROKEN only sets SO_KEEPALIVE, the OS default is 2 hours)";
 
-fn f(
-    severity: Severity,
-    check: &'static str,
-    setting: impl Into<String>,
-    value: impl Into<String>,
-    why: Bilingual,
-    fix: Bilingual,
-    source: &'static str,
-) -> Finding {
-    Finding {
-        system: System::Network,
-        severity,
-        check,
-        setting: setting.into(),
-        value: value.into(),
-        why,
-        fix,
-        source,
-    }
-}
-
 /// The `sqlnet.ora` findings (pure).
 pub fn check_sqlnet(ora: &SqlnetOra) -> Vec<Finding> {
     let mut out = Vec::new();
     let expire = ora.get("SQLNET.EXPIRE_TIME");
     let minutes: u64 = expire.and_then(|v| v.trim().parse().ok()).unwrap_or(0);
     if minutes == 0 {
-        out.push(f(
+        out.push(finding(
+                System::Network,
             Severity::Warning,
             "network.no_dead_connection_detection",
             "SQLNET.EXPIRE_TIME",
@@ -152,7 +132,8 @@ pub fn check_sqlnet(ora: &SqlnetOra) -> Vec<Finding> {
             SRC_EXPIRE,
         ));
     } else if minutes > 10 {
-        out.push(f(
+        out.push(finding(
+                System::Network,
             Severity::Info,
             "network.dead_connection_detection_slow",
             "SQLNET.EXPIRE_TIME",
@@ -166,7 +147,8 @@ pub fn check_sqlnet(ora: &SqlnetOra) -> Vec<Finding> {
         ));
     }
     if let Some(v) = ora.get("SQLNET.RECV_TIMEOUT") {
-        out.push(f(
+        out.push(finding(
+                System::Network,
             Severity::Info,
             "network.recv_timeout_set",
             "SQLNET.RECV_TIMEOUT",
@@ -191,7 +173,8 @@ pub fn check_keepalive(seconds: u64) -> Vec<Finding> {
     if seconds <= 300 {
         return Vec::new();
     }
-    vec![f(
+    vec![finding(
+                System::Network,
         Severity::Warning,
         "network.tcp_keepalive_time_long",
         "net.ipv4.tcp_keepalive_time",

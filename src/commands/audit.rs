@@ -1,32 +1,20 @@
 //! `audit`: reads the files named on the command line (a bad one stops here, exit 3), then
 //! audits each selected pipeline through the real collectors and prints the findings.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{select, CommandError};
 use crate::audit::{self, Inputs};
+use crate::cli::AuditArgs;
 use crate::config::{Config, ProcessEnv};
 use crate::exit::Exit;
 use crate::lang::Lang;
 use crate::report::Format;
 
-/// The command line of `audit`.
-#[derive(Debug, Clone, Default)]
-pub struct Args {
-    /// Only this pipeline.
-    pub pipeline: Option<String>,
-    /// The connector's options file.
-    pub connector_options: Option<PathBuf>,
-    /// The server's `sqlnet.ora`.
-    pub sqlnet: Option<PathBuf>,
-    /// Check this host's `tcp_keepalive_time`.
-    pub host_keepalive: bool,
-}
-
 /// `audit`.
 pub async fn audit(
     config: &Path,
-    args: Args,
+    args: &AuditArgs,
     format: Format,
     lang: Lang,
 ) -> Result<Exit, CommandError> {

@@ -146,20 +146,7 @@ pub async fn run(cli: Cli) -> Result<Exit, CommandError> {
             };
             restart::restart(&cli.config, args, cli.format, lang).await
         }
-        Command::Audit {
-            pipeline,
-            connector_options,
-            sqlnet,
-            host_keepalive,
-        } => {
-            let args = audit::Args {
-                pipeline,
-                connector_options,
-                sqlnet,
-                host_keepalive,
-            };
-            audit::audit(&cli.config, args, cli.format, lang).await
-        }
+        Command::Audit(args) => audit::audit(&cli.config, &args, cli.format, lang).await,
         Command::CheckConfig => check_config::check_config(&cli.config, cli.format, lang).await,
         Command::Watch => watch::watch(&cli.config).await,
         Command::History { pipeline, since } => {

@@ -1,0 +1,636 @@
+//! `audit` (issue 16): the connector option corpus (public reports and our own) with the
+//! findings each must produce; the simulated database with each Oracle-side fault; the built
+//! binary on bad input (exit 3, the file and line named), on a recorded JobManager (JSON, exit
+//! code, no password); and the real Flink cluster started with a poor and a good configuration.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use logminer_doctor::audit::connector::{self, OracleFacts};
+use logminer_doctor::audit::{self, oracle, Context, Inputs, Severity, System};
+use logminer_doctor::collectors::flink::FlinkCollector;
+use logminer_doctor::collectors::oracle::{OracleCollector, Settings};
+use logminer_doctor::config::{
+    Config, OracleConfig, PipelineConfig, Secret, SecretSource, TableName,
+};
+use logminer_doctor::exit::Exit;
+use logminer_doctor::simulator::oracle_db::{DbState, SimOracleDb};
+use serde_json::Value;
+
+use crate::fake_flink::{FakeFlink, JOB};
+use crate::support::sim_oracle::PasswordEnv;
+
+const PASSWORD: &str = "Audit-s3cr3t#77";
+
+fn corpus(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/audit")
+        .join(name)
+}
+
+fn sorted(mut v: Vec<&'static str>) -> Vec<&'static str> {
+    v.sort();
+    v
+}
+
+// ---------------------------------------------------------------------------------------------
+// The connector option corpus
+// ---------------------------------------------------------------------------------------------
+
+/// A corpus row: the file, the database's major version and CDB flag, the findings it must
+/// produce.
+type CorpusRow = (
+    &'static str,
+    Option<u32>,
+    Option<bool>,
+    &'static [&'static str],
+);
+
+#[test]
+fn connector_corpus_produces_exactly_the_expected_findings() {
+    let table: &[CorpusRow] = &[
+        (
+            "flink-cdc-1036.sql",
+            Some(19),
+            Some(false),
+            &[
+                "connector.continuous_mine",
+                "connector.no_heartbeat",
+                "connector.no_keepalive_no_read_timeout",
+            ],
+        ),
+        (
+            "flink-cdc-2050.properties",
+            Some(19),
+            Some(false),
+            &[
+                "connector.continuous_mine",
+                "connector.no_heartbeat",
+                "connector.no_keepalive_no_read_timeout",
+                "connector.redo_log_catalog",
+            ],
+        ),
+        (
+            "flink-cdc-3151.sql",
+            Some(19),
+            Some(false),
+            &[
+                "connector.missing_debezium_prefix",
+                "connector.no_read_timeout",
+                "connector.redo_log_catalog",
+            ],
+        ),
+        (
+            "flink-cdc-1082.sql",
+            Some(12),
+            Some(false),
+            &[
+                "connector.no_heartbeat",
+                "connector.no_keepalive_no_read_timeout",
+                "connector.redo_log_catalog",
+            ],
+        ),
+        (
+            "own-misspelt-and-later.sql",
+            Some(19),
+            Some(true),
+            &[
+                "connector.heartbeat_action_query_incremental",
+                "connector.no_pdb_name",
+                "connector.no_read_timeout",
+                "connector.option_from_later_debezium",
+                "connector.option_from_later_debezium",
+                "connector.redo_log_catalog",
+                "connector.startup_latest_offset",
+                "connector.unknown_option",
+            ],
+        ),
+        ("own-good.sql", Some(19), Some(true), &[]),
+        (
+            "own-datastream.args",
+            Some(19),
+            Some(false),
+            &[
+                "connector.no_heartbeat",
+                "connector.no_keepalive_no_read_timeout",
+                "connector.option_from_later_debezium",
+            ],
+        ),
+        (
+            "own-kafka-connect.properties",
+            Some(23),
+            Some(true),
+            &["connector.oracle_version_not_validated"],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (file, major, cdb, expected) in table {
+        let options = connector::load(&corpus(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(options.len(), 1, "{file}: one connector");
+        let findings = connector::check(
+            &options[0],
+            OracleFacts {
+                major: *major,
+                cdb: *cdb,
+            },
+        );
+        let got = sorted(findings.iter().map(|f| f.check).collect());
+        if got != sorted(expected.to_vec()) {
+            failures.push(format!("{file}: expected {expected:?}, got {got:?}"));
+        }
+        for f in &findings {
+            assert!(!f.source.is_empty() && !f.fix.en.is_empty() && !f.fix.zh.is_empty());
+            assert!(
+                f.setting.contains(file),
+                "{file}: the setting names its file: {}",
+                f.setting
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_misspelt_option_is_named_with_the_option_it_resembles() {
+    let options = connector::load(&corpus("own-misspelt-and-later.sql")).unwrap();
+    let findings = connector::check(&options[0], OracleFacts::default());
+    let f = findings
+        .iter()
+        .find(|f| f.check == "connector.unknown_option")
+        .expect("the misspelt option is found");
+    assert!(
+        f.setting.starts_with("debezium.log.mining.stratgy"),
+        "{}",
+        f.setting
+    );
+    assert_eq!(f.fix.en, "rename it to debezium.log.mining.strategy");
+    // The heartbeat is set there, so its absence is not reported.
+    assert!(!findings.iter().any(|f| f.check == "connector.no_heartbeat"));
+    // continuous mine with an unknown database version is still a warning (19c+ is the norm).
+    let c = connector::load(&corpus("flink-cdc-1036.sql")).unwrap();
+    let f = connector::check(&c[0], OracleFacts::default());
+    let mine = f
+        .iter()
+        .find(|f| f.check == "connector.continuous_mine")
+        .unwrap();
+    assert_eq!(mine.severity, Severity::Warning);
+    assert!(mine.why.en.contains("not read"), "{}", mine.why.en);
+}
+
+#[test]
+fn continuous_mine_on_oracle_12_is_not_reported() {
+    let c = connector::load(&corpus("flink-cdc-1036.sql")).unwrap();
+    let f = connector::check(
+        &c[0],
+        OracleFacts {
+            major: Some(12),
+            cdb: Some(false),
+        },
+    );
+    assert!(!f.iter().any(|f| f.check == "connector.continuous_mine"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The simulated database, one fault at a time
+// ---------------------------------------------------------------------------------------------
+
+fn table_name(s: &str) -> TableName {
+    let (o, t) = s.split_once('.').unwrap();
+    TableName {
+        owner: o.into(),
+        table: t.into(),
+    }
+}
+
+fn oracle_config() -> OracleConfig {
+    OracleConfig {
+        connect_string: "db-host:1521/ORCLPDB1".into(),
+        user: "CDCMON".into(),
+        password: Secret::new(PASSWORD.into(), SecretSource::Env("P".into())),
+        connector_user: "CDC".into(),
+        flush_table: table_name("CDC.LOG_MINING_FLUSH"),
+        captured_tables: vec![table_name("SHOP.T1"), table_name("SHOP.T2")],
+        call_timeout: Duration::from_secs(5),
+        slow_facts_interval: Duration::from_secs(300),
+    }
+}
+
+fn settings() -> Settings {
+    Settings::for_config(&oracle_config())
+}
+
+fn context() -> Context {
+    Context {
+        failover_grace: Duration::from_secs(90),
+        stall_window: Duration::from_secs(300),
+        rolling_interval: Duration::ZERO,
+        savepoint_dir: None,
+        fixed_job_id: None,
+        jobmanager_hosts: vec!["jm1".into()],
+        pga_warning_ratio: 0.8,
+    }
+}
+
+/// A database with nothing to report: two days of redo, four switches an hour, both captured
+/// tables logged, the defaults of `DbState::busy` otherwise.
+fn healthy_db() -> DbState {
+    let mut st = DbState::busy(30, 1, 2);
+    st.log_switches = Some(4);
+    let two_days_ago = st.now.minus(Duration::from_secs(48 * 3600));
+    st.archived[0].first_time = two_days_ago;
+    st
+}
+
+async fn oracle_checks(st: DbState) -> (Vec<&'static str>, Vec<audit::Finding>) {
+    let db = SimOracleDb::new(st);
+    let c = OracleCollector::with_driver(oracle_config(), db, settings());
+    let (s, unread) = oracle::read(&c).await;
+    assert!(unread.is_empty(), "every part is read: {unread:?}");
+    let findings = oracle::check(&s, &context(), "CDC");
+    (sorted(findings.iter().map(|f| f.check).collect()), findings)
+}
+
+#[tokio::test]
+async fn a_healthy_simulated_database_has_no_oracle_finding() {
+    let (checks, _) = oracle_checks(healthy_db()).await;
+    assert!(checks.is_empty(), "{checks:?}");
+}
+
+#[tokio::test]
+async fn each_oracle_fault_produces_its_finding_and_only_it() {
+    type Fault = fn(&mut DbState);
+    let faults: &[(&str, Fault, &str, Severity)] = &[
+        (
+            "NOARCHIVELOG",
+            |s| s.log_mode = "NOARCHIVELOG".into(),
+            "oracle.not_archivelog",
+            Severity::Critical,
+        ),
+        (
+            "no minimal supplemental logging",
+            |s| s.supplemental_min = false,
+            "oracle.no_minimal_supplemental_logging",
+            Severity::Critical,
+        ),
+        (
+            "a captured table without an ALL COLUMNS group",
+            |s| s.logged_tables.retain(|(_, t)| t != "T2"),
+            "oracle.table_without_supplemental_logging",
+            Severity::Critical,
+        ),
+        (
+            "an archive destination in error",
+            |s| {
+                s.dest_errors = vec![(
+                    2,
+                    "LOG_ARCHIVE_DEST_2".into(),
+                    "ORA-16038: log 3 sequence# 77 cannot be archived".into(),
+                )]
+            },
+            "oracle.archive_dest_error",
+            Severity::Critical,
+        ),
+        (
+            "redo kept for 15 minutes",
+            |s| {
+                let t = s.now.minus(Duration::from_secs(900));
+                s.archived[0].first_time = t;
+            },
+            "oracle.short_redo_retention",
+            Severity::Warning,
+        ),
+        (
+            "30 log switches an hour",
+            |s| s.log_switches = Some(30),
+            "oracle.frequent_log_switches",
+            Severity::Warning,
+        ),
+        (
+            "a recovery area smaller than a day of archives",
+            |s| s.recovery_area = (15 << 30, 5 << 30),
+            "oracle.recovery_area_small",
+            Severity::Critical,
+        ),
+        (
+            "undo_retention 900 s",
+            |s| s.undo_retention = 900,
+            "oracle.undo_retention_short",
+            Severity::Warning,
+        ),
+        (
+            "the mining session near pga_aggregate_limit",
+            |s| s.pga_limit = Some(60 << 20),
+            "oracle.mining_pga_near_limit",
+            Severity::Warning,
+        ),
+        (
+            "IDLE_TIME 30 on the connector's profile",
+            |s| s.idle_time = "30".into(),
+            "oracle.connector_idle_time",
+            Severity::Warning,
+        ),
+    ];
+    for (name, fault, check, severity) in faults {
+        let mut st = healthy_db();
+        fault(&mut st);
+        let (checks, findings) = oracle_checks(st).await;
+        assert_eq!(checks, vec![*check], "{name}");
+        assert_eq!(findings[0].severity, *severity, "{name}");
+        assert_eq!(findings[0].system, System::Oracle, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn an_idle_time_not_enforced_is_info_and_the_cdb_flag_reaches_the_connector_checks() {
+    let mut st = healthy_db();
+    st.idle_time = "30".into();
+    st.resource_limit = false;
+    st.cdb = true;
+    let db = SimOracleDb::new(st);
+    let c = OracleCollector::with_driver(oracle_config(), db.clone(), settings());
+    let (s, _) = oracle::read(&c).await;
+    assert_eq!(s.cdb, Some(true));
+    assert_eq!(s.major, Some(19));
+    let f = oracle::check(&s, &context(), "CDC");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, Severity::Info);
+    assert!(
+        f[0].fix.en.contains("ALTER USER CDC PROFILE"),
+        "{}",
+        f[0].fix.en
+    );
+    // Each audit query ran once, with its bind.
+    for q in logminer_doctor::collectors::oracle::queries::AUDIT {
+        assert_eq!(db.served().runs(q.file), 1, "{}", q.file);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole audit: simulated database, recorded JobManager
+// ---------------------------------------------------------------------------------------------
+
+/// The config of one pipeline "orders" whose JobManager is `jm` and whose output is `out`; its
+/// monitoring password comes from LMD_PASSWORD.
+fn config_text(jm: &str, out: &Path) -> String {
+    format!(
+        r#"
+[[pipeline]]
+name = "orders"
+[pipeline.oracle]
+connect_string = "127.0.0.1:1/ORCLPDB1"
+user = "CDCMON"
+password_env = "LMD_PASSWORD"
+connector_user = "CDC"
+captured_tables = ["SHOP.T1", "SHOP.T2"]
+[pipeline.flink]
+jobmanagers = ["{jm}"]
+job_name = "orders-cdc"
+[pipeline.output]
+dir = "{}"
+format = "csv"
+csv_scn_column = 0
+"#,
+        out.display()
+    )
+}
+
+fn pipeline(jm: &str) -> PipelineConfig {
+    let text = config_text(jm, Path::new("/tmp/out"));
+    let cfg = Config::from_toml(&text, Path::new("/tmp/c.toml"), &PasswordEnv(PASSWORD)).unwrap();
+    cfg.pipelines[0].clone()
+}
+
+/// The recorded 1.20 job, plus its `/jobs/<id>/config` and a cluster config with no restart
+/// strategy and a local HA storage.
+fn recorded_jobmanager() -> FakeFlink {
+    let jm = FakeFlink::start();
+    jm.healthy_job("1.20")
+        .route(
+            "GET /jobmanager/config",
+            200,
+            r#"[{"key":"restart-strategy.type","value":"none"},
+                {"key":"high-availability.type","value":"zookeeper"},
+                {"key":"high-availability.storageDir","value":"file:///var/flink/ha"},
+                {"key":"state.savepoints.dir","value":"file:///var/flink/sp"}]"#,
+        )
+        .route(
+            &format!("GET /jobs/{JOB}/config"),
+            200,
+            &format!(
+                r#"{{"jid":"{JOB}","name":"orders-cdc","execution-config":{{"restart-strategy":"Cluster level default restart strategy","job-parallelism":1}}}}"#
+            ),
+        );
+    jm
+}
+
+#[tokio::test]
+async fn the_whole_audit_joins_oracle_flink_the_connector_and_sqlnet() {
+    let jm = recorded_jobmanager();
+    let p = pipeline(&jm.url);
+    let db = SimOracleDb::new(healthy_db());
+    let oracle = OracleCollector::with_driver(p.oracle.clone(), db, settings());
+    let flink = FlinkCollector::new(p.flink.clone());
+    let inputs = Inputs {
+        connectors: connector::load(&corpus("flink-cdc-1036.sql")).unwrap(),
+        sqlnet: Some(audit::sqlnet::parse("SQLNET.RECV_TIMEOUT = 30\n", "sqlnet.ora").unwrap()),
+        keepalive: Some(Ok(7200)),
+    };
+    let a = audit::audit_with(&p, &oracle, &flink, &inputs).await;
+    assert!(a.unread.is_empty(), "{:?}", a.unread);
+    // The recorded checkpoint config: 2 s interval, retained, tolerable 0; the cluster: no
+    // restart strategy. One JobManager host: a local HA path is only INFO.
+    assert_eq!(
+        sorted(a.checks()),
+        sorted(vec![
+            "connector.continuous_mine",
+            "connector.no_heartbeat",
+            "connector.no_keepalive_no_read_timeout",
+            "flink.ha_storage_local",
+            "flink.no_fixed_job_id",
+            "flink.no_tolerable_checkpoint_failures",
+            "flink.restart_strategy_none",
+            "network.no_dead_connection_detection",
+            "network.recv_timeout_set",
+            "network.tcp_keepalive_time_long",
+        ])
+    );
+    assert_eq!(a.exit(), Exit::Critical);
+    assert_eq!(a.count(System::Connector, Severity::Critical), 1);
+    // Grouped by system in report order.
+    let systems: Vec<System> = a.findings.iter().map(|f| f.system).collect();
+    let mut in_order = systems.clone();
+    in_order.sort();
+    assert_eq!(systems, in_order);
+}
+
+#[tokio::test]
+async fn an_unreachable_jobmanager_is_an_unread_part_and_exits_unknown() {
+    let p = pipeline("http://127.0.0.1:9");
+    let db = SimOracleDb::new(healthy_db());
+    let oracle = OracleCollector::with_driver(p.oracle.clone(), db, settings());
+    let flink = FlinkCollector::new(p.flink.clone());
+    let a = audit::audit_with(&p, &oracle, &flink, &Inputs::default()).await;
+    assert!(a.findings.is_empty(), "{:?}", a.checks());
+    assert_eq!(a.unread.len(), 1);
+    assert_eq!(a.unread[0].system, System::Flink);
+    assert!(a.unread[0].part.contains("/jobmanager/config"));
+    assert_eq!(a.exit(), Exit::Unknown);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The built binary
+// ---------------------------------------------------------------------------------------------
+
+fn bin() -> Command {
+    crate::support::doctor("LMD_PASSWORD", PASSWORD)
+}
+
+fn config_file(dir: &Path, jm: &str) -> PathBuf {
+    let path = dir.join("logminer-doctor.toml");
+    std::fs::write(&path, config_text(jm, dir)).unwrap();
+    path
+}
+
+fn run_audit(dir: &Path, jm: &str, args: &[&str]) -> Output {
+    let cfg = config_file(dir, jm);
+    bin()
+        .arg("--config")
+        .arg(&cfg)
+        .arg("audit")
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn bad_input_files_exit_3_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on the JobManager's port: the files are read before anything else.
+    let jm = "http://127.0.0.1:9";
+    let broken = corpus("broken-unclosed-quote.sql");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--connector-options", "/nonexistent/connector.sql"],
+            "error: cannot read connector options /nonexistent/connector.sql",
+        ),
+        (
+            &["--connector-options", broken.to_str().unwrap()],
+            "broken-unclosed-quote.sql, line 4: a '-quoted text is not closed",
+        ),
+        (
+            &["--sqlnet", "/nonexistent/sqlnet.ora"],
+            "error: cannot read /nonexistent/sqlnet.ora",
+        ),
+    ];
+    for (args, message) in cases {
+        let o = run_audit(dir.path(), jm, args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(3), "{args:?}: {err}");
+        assert!(
+            err.contains(message),
+            "{args:?}: expected {message:?} in {err}"
+        );
+        assert!(o.stdout.is_empty(), "{args:?}: nothing on stdout");
+    }
+    // A SQL file without an oracle-cdc table.
+    let sql = dir.path().join("kafka.sql");
+    std::fs::write(&sql, "CREATE TABLE t (a INT) WITH ('connector' = 'kafka');").unwrap();
+    let o = run_audit(
+        dir.path(),
+        jm,
+        &["--connector-options", sql.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("no CREATE TABLE with 'connector' = 'oracle-cdc'"));
+    // A sqlnet.ora line that is not NAME = value.
+    let ora = dir.path().join("sqlnet.ora");
+    std::fs::write(&ora, "SQLNET.EXPIRE_TIME = 5\nSQLNET.RECV_TIMEOUT\n").unwrap();
+    let o = run_audit(dir.path(), jm, &["--sqlnet", ora.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("sqlnet.ora, line 2: expected NAME = value")
+    );
+}
+
+#[test]
+fn the_binary_prints_json_and_text_exits_by_the_worst_finding_and_never_the_password() {
+    let jm = recorded_jobmanager();
+    let dir = tempfile::tempdir().unwrap();
+    let sql = corpus("flink-cdc-1036.sql");
+    let args = ["--connector-options", sql.to_str().unwrap()];
+    let o = run_audit_fmt(dir.path(), &jm.url, "json", &args);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    // A CRITICAL finding (no heartbeat) wins over the unread Oracle part (no database here).
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_str(&out).expect("stdout is JSON");
+    assert_eq!(v[0]["pipeline"], "orders");
+    assert_eq!(v[0]["exit"], 2);
+    let checks: Vec<&str> = v[0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check"].as_str().unwrap())
+        .collect();
+    assert!(
+        checks.contains(&"flink.restart_strategy_none"),
+        "{checks:?}"
+    );
+    assert!(checks.contains(&"connector.no_heartbeat"), "{checks:?}");
+    assert!(v[0]["unread"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["system"] == "oracle"));
+    for f in v[0]["findings"].as_array().unwrap() {
+        for key in [
+            "system", "severity", "setting", "value", "why", "fix", "source",
+        ] {
+            assert!(f[key].is_string(), "{key} in {f}");
+        }
+    }
+    let text = run_audit_fmt(dir.path(), &jm.url, "text", &args);
+    let text_out = String::from_utf8_lossy(&text.stdout).to_string();
+    assert!(text_out.contains("Audit of pipeline orders:"), "{text_out}");
+    assert!(
+        text_out.contains("[CRITICAL] debezium.heartbeat.interval.ms"),
+        "{text_out}"
+    );
+    let zh = bin()
+        .arg("--config")
+        .arg(config_file(dir.path(), &jm.url))
+        .args(["--lang", "zh", "audit"])
+        .args(args)
+        .output()
+        .unwrap();
+    let zh_out = String::from_utf8_lossy(&zh.stdout).to_string();
+    assert!(
+        zh_out.contains("的配置审计") && zh_out.contains("[严重]"),
+        "{zh_out}"
+    );
+    for o in [&o, &text, &zh] {
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(!all.contains(PASSWORD), "the password leaked: {all}");
+    }
+}
+
+fn run_audit_fmt(dir: &Path, jm: &str, format: &str, args: &[&str]) -> Output {
+    let cfg = config_file(dir, jm);
+    bin()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["--format", format, "audit"])
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
