@@ -634,3 +634,140 @@ fn run_audit_fmt(dir: &Path, jm: &str, format: &str, args: &[&str]) -> Output {
         .output()
         .expect("the binary runs")
 }
+
+// ---------------------------------------------------------------------------------------------
+// The real cluster (tests/flink-job/setup.sh installs Flink 1.20 and ZooKeeper)
+// ---------------------------------------------------------------------------------------------
+
+/// The Flink findings of an audit of the JobManager at `url` for the job `job_name` (the
+/// database is the simulated healthy one, so only Flink's findings are compared).
+async fn flink_checks_of(url: &str, job_name: &str) -> (Vec<&'static str>, audit::Audit) {
+    let mut p = pipeline(url);
+    p.flink.job_name = job_name.into();
+    let oracle =
+        OracleCollector::with_driver(p.oracle.clone(), SimOracleDb::new(healthy_db()), settings());
+    let flink = FlinkCollector::new(p.flink.clone());
+    let a = audit::audit_with(&p, &oracle, &flink, &Inputs::default()).await;
+    assert!(a.unread.is_empty(), "{:?}", a.unread);
+    let checks = a
+        .findings
+        .iter()
+        .filter(|f| f.system == System::Flink)
+        .map(|f| f.check)
+        .collect();
+    (sorted(checks), a)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_cluster_with_a_poor_and_a_good_configuration_gives_the_expected_findings() {
+    use crate::support::flink::ClusterTest;
+    let t = ClusterTest::begin("audit_poor_and_good").await;
+    let id = std::process::id();
+    let storage = |name: &str| format!("file://{}", t.ha.dir.join(name).display());
+    // No restart strategy, checkpoints deleted on cancel, a 3 s ZooKeeper session, a 10 min
+    // checkpoint interval against the doctor's 5 min stall window, a 20 s checkpoint timeout,
+    // no savepoint directory, no tolerated checkpoint failure.
+    let poor_conf = format!(
+        "restart-strategy.type: none\n\
+         execution.checkpointing.interval: 10 min\n\
+         execution.checkpointing.timeout: 20 s\n\
+         execution.checkpointing.externalized-checkpoint-retention: DELETE_ON_CANCELLATION\n\
+         high-availability.type: zookeeper\n\
+         high-availability.storageDir: {}\n\
+         high-availability.zookeeper.client.session-timeout: 3000\n",
+        storage(&format!("audit-poor-ha-{id}"))
+    );
+    let good_conf = format!(
+        "restart-strategy.type: exponential-delay\n\
+         execution.checkpointing.interval: 30 s\n\
+         execution.checkpointing.tolerable-failed-checkpoints: 3\n\
+         execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION\n\
+         execution.checkpointing.savepoint-dir: {}\n\
+         high-availability.type: zookeeper\n\
+         high-availability.storageDir: {}\n\
+         high-availability.zookeeper.client.session-timeout: 30 s\n",
+        storage("audit-good-savepoints"),
+        storage(&format!("audit-good-ha-{id}"))
+    );
+    let poor =
+        t.ha.start_lone_jobmanager(&format!("audit-poor-{id}"), &poor_conf)
+            .await;
+    let (poor_checks, poor_audit) = flink_checks_of(&poor.url, "orders-cdc").await;
+    drop(poor);
+    let good =
+        t.ha.start_lone_jobmanager(&format!("audit-good-{id}"), &good_conf)
+            .await;
+    let (good_checks, good_audit) = flink_checks_of(&good.url, "orders-cdc").await;
+    drop(good);
+    eprintln!(
+        "{}",
+        audit::render_text(
+            std::slice::from_ref(&poor_audit),
+            logminer_doctor::lang::Lang::En
+        )
+    );
+    // Both run on loopback with a file:// HA storage (one host: INFO), and neither runs the job.
+    assert_eq!(
+        poor_checks,
+        vec![
+            "flink.checkpoint_timeout_short",
+            "flink.checkpoints_not_retained",
+            "flink.ha_storage_local",
+            "flink.job_not_found",
+            "flink.no_savepoint_dir",
+            "flink.no_tolerable_checkpoint_failures",
+            "flink.restart_strategy_none",
+            "flink.stall_window_too_short",
+            "flink.zk_session_short",
+        ]
+    );
+    assert_eq!(
+        good_checks,
+        vec![
+            "flink.ha_storage_local",
+            "flink.job_not_found",
+            "flink.restart_exponential_never_fails",
+        ]
+    );
+    assert_eq!(poor_audit.exit(), Exit::Critical);
+    assert_eq!(good_audit.exit(), Exit::Ok);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_cluster_job_settings_set_in_code_override_the_cluster() {
+    use crate::support::feed::Feed;
+    use crate::support::flink::ClusterTest;
+    let t = ClusterTest::begin("audit_job_settings").await;
+    let url = t.any_rest_url().await;
+    let feed = Feed::start();
+    let output = t.ha.new_output_dir("audit-job");
+    let name = "audit-standin";
+    let id = t.submit(&url, name, &feed.address(), &output, None).await;
+    t.rest
+        .wait_job_running(&url, &id, Duration::from_secs(90))
+        .await;
+    let (checks, a) = flink_checks_of(&url, name).await;
+    t.rest.cancel_and_wait(&url, &id).await;
+    // The stand-in sets in code: fixed-delay with 2 attempts, checkpoints every 2 s retained
+    // on cancellation. The shared cluster: a 4 s ZooKeeper session, file:// HA storage on one
+    // host, a savepoint directory.
+    assert_eq!(
+        checks,
+        vec![
+            "flink.ha_storage_local",
+            "flink.no_fixed_job_id",
+            "flink.no_tolerable_checkpoint_failures",
+            "flink.restart_attempts_few",
+            "flink.zk_session_short",
+        ],
+        "{}",
+        audit::render_text(std::slice::from_ref(&a), logminer_doctor::lang::Lang::En)
+    );
+    let restart = a
+        .findings
+        .iter()
+        .find(|f| f.check == "flink.restart_attempts_few")
+        .unwrap();
+    assert_eq!(restart.value, "fixed-delay, 2 attempts");
+    assert!(restart.setting.contains(&id), "{}", restart.setting);
+}
