@@ -44,6 +44,18 @@ pub async fn watch(config_path: &Path) -> Result<Exit, CommandError> {
         deps.probe.clone(),
         oracles,
     )));
-    crate::agent::run(config, deps, listener, crate::signal::shutdown()).await?;
+    let shared = Arc::new(crate::agent::Shared::new(config.pipelines.len()));
+    // The daily audit (no connector options or sqlnet.ora: those are given to `audit` on the
+    // command line), stopped with the agent.
+    let daily = tokio::spawn(crate::agent::audit::run_daily(
+        config.pipelines.clone(),
+        shared.clone(),
+        crate::agent::audit::EVERY,
+        |p| async move { crate::audit::audit(&p, &crate::audit::Inputs::default()).await },
+    ));
+    let ran =
+        crate::agent::run_with(config, deps, listener, crate::signal::shutdown(), shared).await;
+    daily.abort();
+    ran?;
     Ok(Exit::Ok)
 }

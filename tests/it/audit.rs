@@ -771,3 +771,99 @@ async fn real_cluster_job_settings_set_in_code_override_the_cluster() {
     assert_eq!(restart.value, "fixed-delay, 2 attempts");
     assert!(restart.setting.contains(&id), "{}", restart.setting);
 }
+
+// ---------------------------------------------------------------------------------------------
+// watch's daily audit
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(start_paused = true)]
+async fn watch_audits_at_start_then_daily_and_exports_the_findings_as_a_gauge() {
+    use logminer_doctor::agent::audit::{run_daily, EVERY};
+    use logminer_doctor::agent::Shared;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let shared = Arc::new(Shared::new(1));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    // The first audit finds no heartbeat (CRITICAL) and cannot read Oracle; the next day the
+    // setting is fixed and everything is read.
+    let task = tokio::spawn(run_daily(
+        vec![pipeline("http://127.0.0.1:9")],
+        shared.clone(),
+        EVERY,
+        move |p| {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            async move {
+                let (findings, unread) = if n == 0 {
+                    let c = connector::load(&corpus("flink-cdc-1082.sql")).unwrap();
+                    let unread = vec![audit::Unread {
+                        system: System::Oracle,
+                        part: "the Oracle probe".into(),
+                        error: "unreachable".into(),
+                    }];
+                    (connector::check(&c[0], OracleFacts::default()), unread)
+                } else {
+                    (vec![], vec![])
+                };
+                audit::Audit::new(&p.name, findings, unread)
+            }
+        },
+    ));
+    let series = |system: &str, severity: &str| {
+        format!(
+            "logminer_doctor_audit_findings{{pipeline=\"orders\",system=\"{system}\",severity=\"{severity}\"}}"
+        )
+    };
+    let value = |text: &str, name: &str| -> Option<String> {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .map(|l| l[name.len()..].trim().to_string())
+    };
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "audited at start");
+    let text = shared.metrics.encode();
+    assert_eq!(
+        value(&text, &series("connector", "CRITICAL")).as_deref(),
+        Some("1"),
+        "{text}"
+    );
+    assert_eq!(
+        value(&text, &series("connector", "WARNING")).as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        value(&text, &series("connector", "INFO")).as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        value(&text, &series("flink", "CRITICAL")).as_deref(),
+        Some("0")
+    );
+    assert_eq!(
+        value(
+            &text,
+            "logminer_doctor_audit_unread_parts{pipeline=\"orders\"}"
+        )
+        .as_deref(),
+        Some("1")
+    );
+    tokio::time::sleep(EVERY - Duration::from_secs(2)).await;
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "not again within the day");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "again after a day");
+    let text = shared.metrics.encode();
+    assert_eq!(
+        value(&text, &series("connector", "CRITICAL")).as_deref(),
+        Some("0")
+    );
+    assert_eq!(
+        value(
+            &text,
+            "logminer_doctor_audit_unread_parts{pipeline=\"orders\"}"
+        )
+        .as_deref(),
+        Some("0")
+    );
+    task.abort();
+}
