@@ -339,10 +339,12 @@ pub async fn audit_with<D: crate::collectors::oracle::pool::Driver>(
     inputs: &Inputs,
 ) -> Audit {
     let ctx = Context::of(p);
-    let ((db, mut unread), (fl, fl_unread)) =
-        tokio::join!(oracle::read(oracle), flink::read(flink, &p.flink.job_name));
+    let ((db, mut unread), (fl, fl_unread)) = tokio::join!(
+        self::oracle::read(oracle),
+        flink::read(flink, &p.flink.job_name)
+    );
     unread.extend(fl_unread);
-    let mut findings = oracle::check(&db, &ctx, &p.oracle.connector_user);
+    let mut findings = self::oracle::check(&db, &ctx, &p.oracle.connector_user);
     if let Some(fl) = &fl {
         findings.extend(flink::check(fl, &ctx));
     }
