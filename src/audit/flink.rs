@@ -197,6 +197,7 @@ const SRC_SAVEPOINT: &str = "shared/notes/flink-anchors.md §a Savepoints: execu
 const SRC_HA_STORAGE: &str = "shared/notes/flink-anchors.md §b: ZooKeeper holds only pointers, the job graphs and checkpoint metadata live in the HA storage; that a standby on another host cannot read a file:// path is an inference";
 const SRC_ZK_LONG: &str = "shared/notes/flink-anchors.md, measured on a real cluster: after SIGKILL of the leader the standby took over at the ZooKeeper session expiry (~36 s with a 40 s cap); §b high-availability.zookeeper.client.session-timeout default 1 min";
 const SRC_ZK_SHORT: &str = "shared/notes/flink-anchors.md §b: a suspended ZooKeeper connection revokes every leadership and fails over (zookeeper_ha.md); the 10 s floor is an inference";
+const SRC_JOB_SETTINGS: &str = "shared/notes/flink-anchors.md §a: a job's own settings are served by GET /jobs/:jobid/checkpoints/config (and /jobs/:jobid/config) only while the leader knows the job; /jobmanager/config is the local process's configuration";
 const SRC_JOB_ID: &str = "shared/notes/flink-anchors.md §a: a fixed jobId makes resubmission safe against duplicates (Dispatcher DuplicateJobSubmissionException, JobResultStore FLINK-25430)";
 
 /// The Flink findings (pure).
@@ -432,7 +433,7 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
                 "run the audit again while the job runs",
                 "在作业运行时再次执行审计",
             ),
-            SRC_CHECKPOINTING,
+            SRC_JOB_SETTINGS,
         )),
         (Some(_), None) => out.push(finding(
                 System::Flink,

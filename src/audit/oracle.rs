@@ -291,6 +291,7 @@ fn num(rows: &[Row], col: &str) -> Option<u64> {
 pub async fn read<D: Driver>(oracle: &OracleCollector<D>) -> (OracleSettings, Vec<Unread>) {
     let mut s = OracleSettings::default();
     let mut missing = Vec::new();
+    let mut connected = true;
     match oracle.observe_fresh().await {
         Signal::Observed { value: snap } => {
             match &snap.database {
@@ -343,7 +344,19 @@ pub async fn read<D: Driver>(oracle: &OracleCollector<D>) -> (OracleSettings, Ve
                     .max();
             }
         }
-        other => missing.push(unread("the Oracle probe", other.error().unwrap_or(""))),
+        other => {
+            connected = false;
+            missing.push(unread("the Oracle probe", other.error().unwrap_or("")));
+        }
+    }
+    // The whole probe failed (no login, or no answer): the audit queries would fail the same way (and each failed
+    // login counts toward the account's FAILED_LOGIN_ATTEMPTS).
+    if !connected {
+        missing.push(unread(
+            "the audit queries of sql/",
+            "not run: the Oracle probe above failed as a whole",
+        ));
+        return (s, missing);
     }
     match oracle.audit_queries().await {
         Err(e) => missing.push(unread("the audit queries of sql/", &e.to_string())),
