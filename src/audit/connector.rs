@@ -680,6 +680,7 @@ const SRC_STRATEGY: &str = "shared/notes/debezium-logminer.md §d log.mining.str
 const SRC_PDB: &str = "Debezium Oracle connector docs, database.pdb.name (https://debezium.io/documentation/reference/stable/connectors/oracle.html); shared/notes/oracle-probe.md §1.9 (a CDB's connector user is a common user)";
 const SRC_STARTUP: &str = "Flink CDC docs, connectors/flink-sources/oracle-cdc.md (release-3.6.0): latest-offset \"never performs a snapshot ... just reads from the change since the connector was started\"; the data loss on a stateless resubmission is an inference";
 const SRC_VERSION: &str = "Flink CDC docs, connectors/flink-sources/overview.md (release-3.6.0): oracle-cdc supports Oracle 11, 12, 19, 21";
+const SRC_CONNECTION_TIMEOUT: &str = "shared/notes/debezium-logminer.md §d database.connection.timeout.ms: \"No effect for the Oracle connector\" (its getter is never used by it; it does not bound socket reads)";
 const SRC_PREFIX: &str = "apache/flink-cdc#3151 (a maintainer: in Flink SQL Debezium's options need the debezium. prefix, in the DataStream API they do not); OracleTableSourceFactory validates every option but debezium.* (release-3.6.0)";
 
 /// What the connector checks need from Oracle (when it could be read).
@@ -731,7 +732,7 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
                 Severity::Warning,
                 "connector.option_from_later_debezium",
                 o.dbz_name(key),
-                &o.debezium[key],
+                shown(key, &o.debezium[key]),
                 Bilingual::new(
                     format!("{key} was added in Debezium {since}; the Debezium 1.9.8 that Flink CDC embeds ignores it without a word, so the protection you expect from it is not there."),
                     format!("{key} 是 Debezium {since} 才加入的；Flink CDC 内嵌的 Debezium 1.9.8 会静默忽略它，你期望的保护并不存在。"),
@@ -758,7 +759,7 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
                 Severity::Warning,
                 "connector.unknown_option",
                 o.dbz_name(key),
-                &o.debezium[key],
+                shown(key, &o.debezium[key]),
                 Bilingual::new(
                     format!(
                         "Debezium 1.9.8 has no option {key}: it is silently ignored{}.",
@@ -800,19 +801,39 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
                     Severity::Warning,
                     "connector.missing_debezium_prefix",
                     key,
-                    value,
+                    shown(key, value),
                     Bilingual::new(
                         format!("{key} is a Debezium option written without the debezium. prefix: Flink SQL refuses the table (Unsupported options), and a job's own arguments pass it to nothing."),
                         format!("{key} 是 Debezium 参数但缺少 debezium. 前缀：Flink SQL 会拒绝该表（Unsupported options），作业参数中则不会传给 Debezium。"),
                     ),
                     Bilingual::new(
-                        format!("'debezium.{key}' = '{value}'"),
-                        format!("'debezium.{key}' = '{value}'"),
+                        format!("'debezium.{key}' = '{}'", shown(key, value)),
+                        format!("'debezium.{key}' = '{}'", shown(key, value)),
                     ),
                     SRC_PREFIX,
                 ));
             }
         }
+    }
+
+    // A timeout that does not bound anything for the Oracle connector.
+    if let Some(v) = o.debezium.get("database.connection.timeout.ms") {
+        out.push(finding(
+            System::Connector,
+            Severity::Info,
+            "connector.connection_timeout_no_effect",
+            o.dbz_name("database.connection.timeout.ms"),
+            v,
+            Bilingual::new(
+                "database.connection.timeout.ms is the wait for a pooled connection; the Oracle connector never uses it, so it bounds neither a login nor a blocked read.",
+                "database.connection.timeout.ms 是等待连接池连接的时间；Oracle 连接器从不使用它，既不限制登录也不限制阻塞的读取。",
+            ),
+            Bilingual::new(
+                format!("remove it; bound reads with {} (see the keepalive finding)", o.dbz_name("database.oracle.jdbc.ReadTimeout")),
+                format!("删除它；用 {} 限制读取（见 keepalive 相关发现）", o.dbz_name("database.oracle.jdbc.ReadTimeout")),
+            ),
+            SRC_CONNECTION_TIMEOUT,
+        ));
     }
 
     // log.mining.continuous.mine on 19c+.
@@ -907,7 +928,7 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
             Severity::Warning,
             "connector.no_keepalive_no_read_timeout",
             "url / oracle.jdbc.ReadTimeout",
-            o.url().map_or_else(|| format!("{NOT_SET} (hostname/port)"), str::to_string),
+            o.url().map_or_else(|| format!("{NOT_SET} (hostname/port)"), |u| shown("url", u)),
             Bilingual::new(
                 "Neither TCP keepalive ((ENABLE=broken) in the URL) nor a driver read timeout is set: when a firewall or load balancer drops the idle connection, the mining call waits forever and the job stays RUNNING with no output.",
                 "URL 中没有 TCP keepalive（(ENABLE=broken)），也没有驱动读超时：防火墙或负载均衡器丢弃空闲连接后，挖掘调用会永远等待，作业保持 RUNNING 却没有输出。",
@@ -1032,6 +1053,32 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
     out
 }
 
+/// An option's value as the audit may print it: a password is never shown, and a JDBC URL
+/// loses the password of its `user/password@` part.
+pub fn shown(key: &str, value: &str) -> String {
+    let k = key.to_ascii_lowercase();
+    // Misspelt names too ("pasword"): anything that looks like a credential.
+    if ["passw", "pasw", "pwd", "secret"].iter().any(|p| k.contains(p)) {
+        return "**REDACTED**".into();
+    }
+    // jdbc:oracle:thin:user/password@host...: the password sits between the first '/' after
+    // "thin:" and the '@' (a descriptor URL has no credentials).
+    if let Some(at) = value.find('@') {
+        if let Some(thin) = value[..at].to_ascii_lowercase().find("thin:") {
+            let creds = &value[thin + 5..at];
+            if let Some(slash) = creds.find('/') {
+                return format!(
+                    "{}{}/**REDACTED**{}",
+                    &value[..thin + 5],
+                    &creds[..slash],
+                    &value[at..]
+                );
+            }
+        }
+    }
+    value.to_string()
+}
+
 /// The known option nearest to `key` by edit distance, when it is a likely misspelling (at most
 /// 2 edits, or 3 for long names).
 fn closest(key: &str) -> Option<&'static str> {
@@ -1122,6 +1169,27 @@ mod tests {
         assert_eq!(a[0].debezium["heartbeat.interval.ms"], "5000");
         assert_eq!(a[0].flink_cdc["url"], "jdbc:oracle:thin:@x");
         assert!(parse("hostname db", Style::Args, "a").is_err());
+    }
+
+    #[test]
+    fn passwords_are_never_shown() {
+        assert_eq!(shown("database.pasword", "tiger"), "**REDACTED**");
+        assert_eq!(
+            shown("url", "jdbc:oracle:thin:scott/tiger@db:1521/ORCL"),
+            "jdbc:oracle:thin:scott/**REDACTED**@db:1521/ORCL"
+        );
+        assert_eq!(
+            shown("url", "jdbc:oracle:thin:@(DESCRIPTION=(ENABLE=broken))"),
+            "jdbc:oracle:thin:@(DESCRIPTION=(ENABLE=broken))"
+        );
+        let o = parse(
+            "CREATE TABLE t (a INT) WITH ('connector' = 'oracle-cdc', 'url' = 'jdbc:oracle:thin:scott/tiger@db:1521/ORCL', 'debezium.database.pasword' = 'tiger');",
+            Style::FlinkSql,
+            "t.sql",
+        )
+        .unwrap();
+        let text = format!("{:?}", check(&o[0], OracleFacts::default()));
+        assert!(!text.contains("tiger"), "{text}");
     }
 
     #[test]
