@@ -1058,7 +1058,10 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
 pub fn shown(key: &str, value: &str) -> String {
     let k = key.to_ascii_lowercase();
     // Misspelt names too ("pasword"): anything that looks like a credential.
-    if ["passw", "pasw", "pwd", "secret"].iter().any(|p| k.contains(p)) {
+    if ["passw", "pasw", "pwd", "secret"]
+        .iter()
+        .any(|p| k.contains(p))
+    {
         return "**REDACTED**".into();
     }
     // jdbc:oracle:thin:user/password@host...: the password sits between the first '/' after

@@ -20,6 +20,9 @@ pub struct FlinkSettings {
     pub cluster: BTreeMap<String, String>,
     /// The job, when one of the configured name is running (or restarting).
     pub job: Option<JobSettings>,
+    /// Every JobManager that answered, with its own `/jobmanager/config` (the first is
+    /// `cluster`); empty when only one was read.
+    pub jobmanagers: Vec<(String, BTreeMap<String, String>)>,
 }
 
 /// What the running job's REST answers say about its own settings (code overrides the cluster).
@@ -186,6 +189,23 @@ const HA_OLD: &str = "high-availability";
 const HA_STORAGE: &str = "high-availability.storageDir";
 const ZK_SESSION: &str = "high-availability.zookeeper.client.session-timeout";
 
+/// The cluster keys the checks read, compared between JobManagers.
+const AUDITED_KEYS: &[&str] = &[
+    RESTART_TYPE,
+    RESTART_OLD,
+    FIXED_ATTEMPTS,
+    CP_INTERVAL,
+    CP_TIMEOUT,
+    CP_TOLERABLE,
+    CP_RETENTION,
+    SP_DIR,
+    SP_DIR_OLD,
+    HA_TYPE,
+    HA_OLD,
+    HA_STORAGE,
+    ZK_SESSION,
+];
+
 const SRC_RESTART: &str = "shared/notes/debezium-logminer.md §e (the incremental source's errors reach Flink's restart strategy, which alone decides); Flink 1.20 docs ops/state/task_failure_recovery (not in the shared notes)";
 const SRC_EXPONENTIAL: &str = "issue 16 (exponential-delay is the default since Flink 1.19 when checkpointing is on; not in the shared notes: verify in the Flink 1.20 docs, ops/state/task_failure_recovery)";
 const SRC_CHECKPOINTING: &str = "shared/notes/flink-anchors.md §a: \"Part files can only be finalized on successful checkpoints\" (Flink 1.20 docs, connectors/datastream/filesystem.md); 404 \"Checkpointing has not been enabled.\"";
@@ -198,6 +218,7 @@ const SRC_HA_STORAGE: &str = "shared/notes/flink-anchors.md §b: ZooKeeper holds
 const SRC_ZK_LONG: &str = "shared/notes/flink-anchors.md, measured on a real cluster: after SIGKILL of the leader the standby took over at the ZooKeeper session expiry (~36 s with a 40 s cap); §b high-availability.zookeeper.client.session-timeout default 1 min";
 const SRC_ZK_SHORT: &str = "shared/notes/flink-anchors.md §b: a suspended ZooKeeper connection revokes every leadership and fails over (zookeeper_ha.md); the 10 s floor is an inference";
 const SRC_JOB_SETTINGS: &str = "shared/notes/flink-anchors.md §a: a job's own settings are served by GET /jobs/:jobid/checkpoints/config (and /jobs/:jobid/config) only while the leader knows the job; /jobmanager/config is the local process's configuration";
+const SRC_JM_CONFIG: &str = "shared/notes/flink-anchors.md §a: /jobmanager/config is built from the configuration of the local process that serves the request; measured: each JobManager answered its own";
 const SRC_JOB_ID: &str = "shared/notes/flink-anchors.md §a: a fixed jobId makes resubmission safe against duplicates (Dispatcher DuplicateJobSubmissionException, JobResultStore FLINK-25430)";
 
 /// The Flink findings (pure).
@@ -417,6 +438,37 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
         }
     }
 
+    // JobManagers configured differently: after a failover the new leader runs with its own.
+    for key in AUDITED_KEYS {
+        let values: Vec<(&str, Option<&String>)> = s
+            .jobmanagers
+            .iter()
+            .map(|(url, cfg)| (url.as_str(), cfg.get(*key)))
+            .collect();
+        if values.windows(2).any(|w| w[0].1 != w[1].1) {
+            let shown: Vec<String> = values
+                .iter()
+                .map(|(url, v)| format!("{url}: {}", v.map_or(NOT_SET, |v| v.as_str())))
+                .collect();
+            out.push(finding(
+                System::Flink,
+                Severity::Warning,
+                "flink.jobmanagers_disagree",
+                *key,
+                shown.join("; "),
+                Bilingual::new(
+                    "The JobManagers are configured differently: after a failover the new leader runs the job with its own settings, so this audit of one of them does not hold for the other.",
+                    "各 JobManager 的配置不同：故障切换后新 leader 按它自己的配置运行作业，对其中一个的审计结论不适用于另一个。",
+                ),
+                Bilingual::new(
+                    format!("give every JobManager the same {key} (one config.yaml for the cluster)"),
+                    format!("为所有 JobManager 设置相同的 {key}（整个集群使用同一份 config.yaml）"),
+                ),
+                SRC_JM_CONFIG,
+            ));
+        }
+    }
+
     // The job itself, and its id.
     match (&s.job, &ctx.fixed_job_id) {
         (None, _) => out.push(finding(
@@ -559,57 +611,76 @@ fn check_checkpoint_timing(
 // Reading
 // ---------------------------------------------------------------------------------------------
 
-/// Reads the settings through the collector's REST clients: the first JobManager that answers
-/// `/jobmanager/config`, then the job of `job_name` if one is running. What cannot be read is
-/// returned as unread parts (the rest is still checked).
+/// Reads the settings through the collector's REST clients: every JobManager's
+/// `/jobmanager/config` (each answers its own process's), then, through the first that answered,
+/// the job of `job_name` if one is running. What cannot be read is returned as unread parts (the
+/// rest is still checked).
 pub async fn read(flink: &FlinkCollector, job_name: &str) -> (Option<FlinkSettings>, Vec<Unread>) {
     let mut unread = Vec::new();
-    let mut errors = Vec::new();
+    let mut answered = Vec::new();
+    let mut failed = Vec::new();
     for c in flink.clients() {
-        let cfg: Result<Vec<Value>, _> = c.get("/jobmanager/config").await;
-        let cfg = match cfg {
-            Ok(v) => v,
-            Err(e) => {
-                errors.push(error_chain(&e));
-                continue;
-            }
-        };
-        let mut settings = FlinkSettings {
-            cluster: cfg
+        match c.get::<Vec<Value>>("/jobmanager/config").await {
+            Ok(cfg) => answered.push((c, key_values(&cfg))),
+            Err(e) => failed.push((c.url(), error_chain(&e))),
+        }
+    }
+    let Some((first, cluster)) = answered.first().cloned() else {
+        unread.push(Unread {
+            system: System::Flink,
+            part: "GET /jobmanager/config".into(),
+            error: failed
                 .iter()
-                .filter_map(|kv| {
-                    Some((
-                        kv["key"].as_str()?.to_string(),
-                        kv["value"].as_str()?.to_string(),
-                    ))
-                })
-                .collect(),
-            job: None,
-        };
-        match find_job(c, job_name).await {
-            Ok(Some(id)) => match read_job(c, &id).await {
-                Ok(job) => settings.job = Some(job),
-                Err(e) => unread.push(Unread {
-                    system: System::Flink,
-                    part: format!("job {id} settings on {}", c.url()),
-                    error: e,
-                }),
-            },
-            Ok(None) => {}
+                .map(|(_, e)| e.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        });
+        return (None, unread);
+    };
+    for (url, error) in failed {
+        unread.push(Unread {
+            system: System::Flink,
+            part: format!("GET /jobmanager/config on {url}"),
+            error,
+        });
+    }
+    let mut settings = FlinkSettings {
+        cluster,
+        job: None,
+        jobmanagers: answered
+            .iter()
+            .map(|(c, cfg)| (c.url(), cfg.clone()))
+            .collect(),
+    };
+    match find_job(first, job_name).await {
+        Ok(Some(id)) => match read_job(first, &id).await {
+            Ok(job) => settings.job = Some(job),
             Err(e) => unread.push(Unread {
                 system: System::Flink,
-                part: format!("GET /jobs/overview on {}", c.url()),
+                part: format!("job {id} settings on {}", first.url()),
                 error: e,
             }),
-        }
-        return (Some(settings), unread);
+        },
+        Ok(None) => {}
+        Err(e) => unread.push(Unread {
+            system: System::Flink,
+            part: format!("GET /jobs/overview on {}", first.url()),
+            error: e,
+        }),
     }
-    unread.push(Unread {
-        system: System::Flink,
-        part: "GET /jobmanager/config".into(),
-        error: errors.join("; "),
-    });
-    (None, unread)
+    (Some(settings), unread)
+}
+
+/// `[{key, value}]` as a map.
+fn key_values(cfg: &[Value]) -> BTreeMap<String, String> {
+    cfg.iter()
+        .filter_map(|kv| {
+            Some((
+                kv["key"].as_str()?.to_string(),
+                kv["value"].as_str()?.to_string(),
+            ))
+        })
+        .collect()
 }
 
 /// The id of the job named `name` that is not in a terminal state, the newest first.
@@ -694,6 +765,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             job: None,
+            jobmanagers: vec![],
         }
     }
 
@@ -791,6 +863,27 @@ mod tests {
             Some("Cluster level default restart strategy".into());
         assert!(checks(&s, &c).contains(&"flink.checkpointing_disabled"));
         assert!(checks(&s, &c).contains(&"flink.restart_strategy_none"));
+    }
+
+    #[test]
+    fn jobmanagers_configured_differently_are_reported() {
+        let mut s = cluster(&[("restart-strategy.type", "exponential-delay")]);
+        let mut other = s.cluster.clone();
+        other.insert("restart-strategy.type".into(), "none".into());
+        s.jobmanagers = vec![
+            ("http://jm1:8081".into(), s.cluster.clone()),
+            ("http://jm2:8081".into(), other),
+        ];
+        let f = check(&s, &ctx());
+        let d: Vec<_> = f
+            .iter()
+            .filter(|f| f.check == "flink.jobmanagers_disagree")
+            .collect();
+        assert_eq!(d.len(), 1);
+        assert_eq!(
+            d[0].value,
+            "http://jm1:8081: exponential-delay; http://jm2:8081: none"
+        );
     }
 
     #[test]

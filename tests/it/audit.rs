@@ -465,6 +465,47 @@ async fn the_whole_audit_joins_oracle_flink_the_connector_and_sqlnet() {
 }
 
 #[tokio::test]
+async fn a_standby_configured_differently_and_one_that_does_not_answer_are_reported() {
+    let leader = recorded_jobmanager();
+    let standby = FakeFlink::start();
+    standby.route(
+        "GET /jobmanager/config",
+        200,
+        r#"[{"key":"restart-strategy.type","value":"exponential-delay"},
+            {"key":"high-availability.type","value":"zookeeper"},
+            {"key":"high-availability.storageDir","value":"file:///var/flink/ha"},
+            {"key":"state.savepoints.dir","value":"file:///var/flink/sp"}]"#,
+    );
+    let mut p = pipeline(&leader.url);
+    p.flink.jobmanagers = [&leader.url, &standby.url, &"http://127.0.0.1:9".to_string()]
+        .iter()
+        .map(|u| u.parse().unwrap())
+        .collect();
+    let oracle =
+        OracleCollector::with_driver(p.oracle.clone(), SimOracleDb::new(healthy_db()), settings());
+    let flink = FlinkCollector::new(p.flink.clone());
+    let a = audit::audit_with(&p, &oracle, &flink, &Inputs::default()).await;
+    let d: Vec<&audit::Finding> = a
+        .findings
+        .iter()
+        .filter(|f| f.check == "flink.jobmanagers_disagree")
+        .collect();
+    assert_eq!(d.len(), 1, "{:?}", a.checks());
+    assert_eq!(d[0].setting, "restart-strategy.type");
+    assert_eq!(
+        d[0].value,
+        format!("{}: none; {}: exponential-delay", leader.url, standby.url)
+    );
+    // The third JobManager does not answer: named as an unread part, the rest still checked.
+    assert_eq!(a.unread.len(), 1, "{:?}", a.unread);
+    assert_eq!(
+        a.unread[0].part,
+        "GET /jobmanager/config on http://127.0.0.1:9"
+    );
+    assert!(a.checks().contains(&"flink.restart_strategy_none"));
+}
+
+#[tokio::test]
 async fn an_unreachable_jobmanager_is_an_unread_part_and_exits_unknown() {
     let p = pipeline("http://127.0.0.1:9");
     let db = SimOracleDb::new(healthy_db());
@@ -639,11 +680,12 @@ fn run_audit_fmt(dir: &Path, jm: &str, format: &str, args: &[&str]) -> Output {
 // The real cluster (tests/flink-job/setup.sh installs Flink 1.20 and ZooKeeper)
 // ---------------------------------------------------------------------------------------------
 
-/// The Flink findings of an audit of the JobManager at `url` for the job `job_name` (the
+/// The Flink findings of an audit of the JobManagers at `urls` for the job `job_name` (the
 /// database is the simulated healthy one, so only Flink's findings are compared).
-async fn flink_checks_of(url: &str, job_name: &str) -> (Vec<&'static str>, audit::Audit) {
-    let mut p = pipeline(url);
+async fn flink_checks_of(urls: &[String], job_name: &str) -> (Vec<&'static str>, audit::Audit) {
+    let mut p = pipeline(&urls[0]);
     p.flink.job_name = job_name.into();
+    p.flink.jobmanagers = urls.iter().map(|u| u.parse().unwrap()).collect();
     let oracle =
         OracleCollector::with_driver(p.oracle.clone(), SimOracleDb::new(healthy_db()), settings());
     let flink = FlinkCollector::new(p.flink.clone());
@@ -692,12 +734,14 @@ async fn real_cluster_with_a_poor_and_a_good_configuration_gives_the_expected_fi
     let poor =
         t.ha.start_lone_jobmanager(&format!("audit-poor-{id}"), &poor_conf)
             .await;
-    let (poor_checks, poor_audit) = flink_checks_of(&poor.url, "orders-cdc").await;
+    let (poor_checks, poor_audit) =
+        flink_checks_of(std::slice::from_ref(&poor.url), "orders-cdc").await;
     drop(poor);
     let good =
         t.ha.start_lone_jobmanager(&format!("audit-good-{id}"), &good_conf)
             .await;
-    let (good_checks, good_audit) = flink_checks_of(&good.url, "orders-cdc").await;
+    let (good_checks, good_audit) =
+        flink_checks_of(std::slice::from_ref(&good.url), "orders-cdc").await;
     drop(good);
     eprintln!(
         "{}",
@@ -746,7 +790,8 @@ async fn real_cluster_job_settings_set_in_code_override_the_cluster() {
     t.rest
         .wait_job_running(&url, &id, Duration::from_secs(90))
         .await;
-    let (checks, a) = flink_checks_of(&url, name).await;
+    // Both JobManagers of the cluster: each one's /jobmanager/config is read, and they agree.
+    let (checks, a) = flink_checks_of(&t.ha.rest_urls(), name).await;
     t.rest.cancel_and_wait(&url, &id).await;
     // The stand-in sets in code: fixed-delay with 2 attempts, checkpoints every 2 s retained
     // on cancellation. The shared cluster: a 4 s ZooKeeper session, file:// HA storage on one
