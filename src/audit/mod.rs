@@ -433,13 +433,12 @@ pub fn render_text(audits: &[Audit], lang: Lang) -> String {
             }
             let _ = writeln!(out, "\n  {}", system.heading(lang));
             for f in of {
-                let _ = writeln!(
-                    out,
-                    "  [{}] {} = {}",
-                    f.severity.word(lang),
-                    f.setting,
-                    f.value
-                );
+                // The value is data, except the words for an absent setting.
+                let value = match lang {
+                    Lang::En => f.value.clone(),
+                    Lang::Zh => f.value.replace(NOT_SET, "（未设置）"),
+                };
+                let _ = writeln!(out, "  [{}] {} = {value}", f.severity.word(lang), f.setting,);
                 let (why, fix, source) = match lang {
                     Lang::En => ("why", "fix", "source"),
                     Lang::Zh => ("原因", "修复", "出处"),

@@ -505,6 +505,42 @@ async fn a_standby_configured_differently_and_one_that_does_not_answer_are_repor
     assert!(a.checks().contains(&"flink.restart_strategy_none"));
 }
 
+#[test]
+fn the_host_keepalive_is_read_from_its_file_and_a_bad_one_is_an_unread_part() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("tcp_keepalive_time");
+    std::fs::write(&good, "7200\n").unwrap();
+    let inputs = Inputs::load(None, None, Some(&good)).unwrap();
+    assert_eq!(inputs.keepalive, Some(Ok(7200)));
+    let bad = dir.path().join("garbage");
+    std::fs::write(&bad, "soon\n").unwrap();
+    let inputs = Inputs::load(None, None, Some(&bad)).unwrap();
+    assert!(
+        matches!(&inputs.keepalive, Some(Err(e)) if e.contains("not a number")),
+        "{:?}",
+        inputs.keepalive
+    );
+    let missing = Inputs::load(None, None, Some(&dir.path().join("none"))).unwrap();
+    assert!(matches!(missing.keepalive, Some(Err(_))));
+}
+
+#[tokio::test]
+async fn a_keepalive_that_cannot_be_read_is_named_as_not_read() {
+    let p = pipeline("http://127.0.0.1:9");
+    let oracle =
+        OracleCollector::with_driver(p.oracle.clone(), SimOracleDb::new(healthy_db()), settings());
+    let flink = FlinkCollector::new(p.flink.clone());
+    let inputs = Inputs {
+        keepalive: Some(Err("/proc/sys/net/ipv4/tcp_keepalive_time: gone".into())),
+        ..Inputs::default()
+    };
+    let a = audit::audit_with(&p, &oracle, &flink, &inputs).await;
+    assert!(a
+        .unread
+        .iter()
+        .any(|u| u.system == System::Network && u.part == "net.ipv4.tcp_keepalive_time"));
+}
+
 #[tokio::test]
 async fn an_unreachable_jobmanager_is_an_unread_part_and_exits_unknown() {
     let p = pipeline("http://127.0.0.1:9");
