@@ -370,6 +370,49 @@ pub async fn audit_with<D: crate::collectors::oracle::pool::Driver>(
     Audit::new(&p.name, findings, unread)
 }
 
+/// Audits one configured pipeline with the real collectors and the files of its
+/// `[pipeline.audit]` section (`watch`'s daily audit): a file that cannot be read or parsed is a
+/// part not read, never a reason to stop.
+pub async fn audit_configured(p: &PipelineConfig) -> Audit {
+    let c = &p.audit;
+    let keepalive = c
+        .host_keepalive
+        .then_some(std::path::Path::new(sqlnet::KEEPALIVE_PATH));
+    let mut unread = Vec::new();
+    let connectors = match c.connector_options.as_deref().map(connector::load) {
+        Some(Ok(v)) => v,
+        Some(Err(e)) => {
+            unread.push(Unread {
+                system: System::Connector,
+                part: "[pipeline.audit] connector_options".into(),
+                error: e.to_string(),
+            });
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    let ora = match c.sqlnet.as_deref().map(sqlnet::load) {
+        Some(Ok(v)) => Some(v),
+        Some(Err(e)) => {
+            unread.push(Unread {
+                system: System::Network,
+                part: "[pipeline.audit] sqlnet".into(),
+                error: e.to_string(),
+            });
+            None
+        }
+        None => None,
+    };
+    let inputs = Inputs {
+        connectors,
+        sqlnet: ora,
+        keepalive: keepalive.map(sqlnet::read_keepalive),
+    };
+    let mut a = audit(p, &inputs).await;
+    a.unread.extend(unread);
+    a
+}
+
 /// Audits one configured pipeline with the real collectors.
 pub async fn audit(p: &PipelineConfig, inputs: &Inputs) -> Audit {
     let oracle = crate::collectors::oracle::OracleCollector::new(p.oracle.clone());

@@ -25,14 +25,19 @@ pub async fn audit(
             "--connector-options and --sqlnet describe one pipeline: name it with -p".into(),
         ));
     }
-    let keepalive = Path::new(audit::sqlnet::KEEPALIVE_PATH);
-    let inputs = Inputs::load(
-        args.connector_options.as_deref(),
-        args.sqlnet.as_deref(),
-        args.host_keepalive.then_some(keepalive),
-    )?;
     let mut audits = Vec::new();
     for p in pipelines {
+        // The command line first, then [pipeline.audit]; a bad file stops the command (exit 3).
+        let c = &p.audit;
+        let keepalive = (args.host_keepalive || c.host_keepalive)
+            .then_some(Path::new(audit::sqlnet::KEEPALIVE_PATH));
+        let inputs = Inputs::load(
+            args.connector_options
+                .as_deref()
+                .or(c.connector_options.as_deref()),
+            args.sqlnet.as_deref().or(c.sqlnet.as_deref()),
+            keepalive,
+        )?;
         audits.push(audit::audit(p, &inputs).await);
     }
     match format {

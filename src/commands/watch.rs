@@ -45,13 +45,12 @@ pub async fn watch(config_path: &Path) -> Result<Exit, CommandError> {
         oracles,
     )));
     let shared = Arc::new(crate::agent::Shared::new(config.pipelines.len()));
-    // The daily audit (no connector options or sqlnet.ora: those are given to `audit` on the
-    // command line), stopped with the agent.
+    // The daily audit, with the files of each [pipeline.audit]; stopped with the agent.
     let daily = tokio::spawn(crate::agent::audit::run_daily(
         config.pipelines.clone(),
         shared.clone(),
         crate::agent::audit::EVERY,
-        |p| async move { crate::audit::audit(&p, &crate::audit::Inputs::default()).await },
+        |p| async move { crate::audit::audit_configured(&p).await },
     ));
     let ran =
         crate::agent::run_with(config, deps, listener, crate::signal::shutdown(), shared).await;

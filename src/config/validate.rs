@@ -15,11 +15,11 @@ use toml::{Table, Value};
 use url::Url;
 
 use super::raw::{
-    RawAgent, RawChat, RawConfig, RawEmail, RawFlink, RawFormat, RawMode, RawOracle, RawOutput,
-    RawPipeline, RawRemediation, RawResubmit, RawScnColumn, RawZooKeeper,
+    RawAgent, RawAudit, RawChat, RawConfig, RawEmail, RawFlink, RawFormat, RawMode, RawOracle,
+    RawOutput, RawPipeline, RawRemediation, RawResubmit, RawScnColumn, RawZooKeeper,
 };
 use super::{
-    AgentConfig, AlertsConfig, ChatConfig, Config, EmailConfig, FlinkConfig, Language,
+    AgentConfig, AlertsConfig, AuditConfig, ChatConfig, Config, EmailConfig, FlinkConfig, Language,
     OracleConfig, OutputConfig, OutputFormat, PipelineConfig, RemediationConfig, RemediationMode,
     ResubmitConfig, ScnColumn, Secret, SecretSource, SmtpTls, TableName, ZooKeeperConfig,
 };
@@ -513,7 +513,9 @@ impl Check<'_> {
         let remediation =
             self.remediation(raw.remediation.unwrap_or_default(), &key(at, "remediation"));
         let interval = self.positive(raw.interval, &key(at, "interval"));
+        let audit = self.audit(raw.audit.unwrap_or_default(), &key(at, "audit"));
         Some(PipelineConfig {
+            audit: audit?,
             interval: interval?,
             name: name?,
             oracle: oracle?,
@@ -522,6 +524,25 @@ impl Check<'_> {
             output: output?,
             thresholds: thresholds?,
             remediation: remediation?,
+        })
+    }
+
+    /// `[pipeline.audit]`: optional paths, relative to the config file's directory. Whether the
+    /// files exist and parse is the audit's business (`audit` exits 3, `watch` reports them as
+    /// not read), so that an edit of a SQL file never stops the doctor from starting.
+    fn audit(&mut self, raw: RawAudit, at: &str) -> Option<AuditConfig> {
+        let connector_options = match raw.connector_options {
+            Some(p) => Some(self.path(Some(p), &key(at, "connector_options"))?),
+            None => None,
+        };
+        let sqlnet = match raw.sqlnet {
+            Some(p) => Some(self.path(Some(p), &key(at, "sqlnet"))?),
+            None => None,
+        };
+        Some(AuditConfig {
+            connector_options,
+            sqlnet,
+            host_keepalive: raw.host_keepalive,
         })
     }
 

@@ -506,6 +506,52 @@ async fn a_standby_configured_differently_and_one_that_does_not_answer_are_repor
 }
 
 #[test]
+fn the_audit_section_of_the_config_resolves_its_paths_and_rejects_unknown_keys() {
+    let base = config_text("http://127.0.0.1:9", Path::new("/tmp/out"));
+    let with = format!(
+        "{base}[pipeline.audit]\nconnector_options = \"sql/orders.sql\"\nsqlnet = \"/etc/sqlnet.ora\"\nhost_keepalive = true\n"
+    );
+    let cfg =
+        Config::from_toml(&with, Path::new("/etc/lmd/c.toml"), &PasswordEnv(PASSWORD)).unwrap();
+    let a = &cfg.pipelines[0].audit;
+    assert_eq!(
+        a.connector_options.as_deref(),
+        Some(Path::new("/etc/lmd/sql/orders.sql"))
+    );
+    assert_eq!(a.sqlnet.as_deref(), Some(Path::new("/etc/sqlnet.ora")));
+    assert!(a.host_keepalive);
+    let none =
+        Config::from_toml(&base, Path::new("/etc/lmd/c.toml"), &PasswordEnv(PASSWORD)).unwrap();
+    assert_eq!(none.pipelines[0].audit, Default::default());
+    let typo = format!("{base}[pipeline.audit]\nconector_options = \"x.sql\"\n");
+    let e =
+        Config::from_toml(&typo, Path::new("/etc/lmd/c.toml"), &PasswordEnv(PASSWORD)).unwrap_err();
+    assert!(e.report().contains("conector_options"), "{}", e.report());
+}
+
+#[tokio::test]
+async fn the_daily_audit_reports_a_bad_configured_file_as_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = pipeline("http://127.0.0.1:9");
+    p.audit.connector_options = Some(corpus("broken-unclosed-quote.sql"));
+    p.audit.sqlnet = Some(dir.path().join("missing-sqlnet.ora"));
+    let a = audit::audit_configured(&p).await;
+    let parts: Vec<&str> = a.unread.iter().map(|u| u.part.as_str()).collect();
+    assert!(
+        parts.contains(&"[pipeline.audit] connector_options"),
+        "{parts:?}"
+    );
+    assert!(parts.contains(&"[pipeline.audit] sqlnet"), "{parts:?}");
+    let bad = a
+        .unread
+        .iter()
+        .find(|u| u.part == "[pipeline.audit] connector_options")
+        .unwrap();
+    assert!(bad.error.contains("line 4"), "{}", bad.error);
+    assert_eq!(a.exit(), Exit::Unknown);
+}
+
+#[test]
 fn the_host_keepalive_is_read_from_its_file_and_a_bad_one_is_an_unread_part() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("tcp_keepalive_time");
@@ -649,12 +695,7 @@ fn the_binary_prints_json_and_text_exits_by_the_worst_finding_and_never_the_pass
     let v: Value = serde_json::from_str(&out).expect("stdout is JSON");
     assert_eq!(v[0]["pipeline"], "orders");
     assert_eq!(v[0]["exit"], 2);
-    let checks: Vec<&str> = v[0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["check"].as_str().unwrap())
-        .collect();
+    let checks = json_checks(&v[0]);
     assert!(
         checks.contains(&"flink.restart_strategy_none"),
         "{checks:?}"
@@ -699,6 +740,37 @@ fn the_binary_prints_json_and_text_exits_by_the_worst_finding_and_never_the_pass
         );
         assert!(!all.contains(PASSWORD), "the password leaked: {all}");
     }
+}
+
+#[test]
+fn without_a_file_option_the_binary_reads_the_files_of_the_audit_section() {
+    let jm = recorded_jobmanager();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_file(dir.path(), &jm.url);
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str(&format!(
+        "[pipeline.audit]\nconnector_options = \"{}\"\n",
+        corpus("flink-cdc-1036.sql").display()
+    ));
+    std::fs::write(&cfg, text).unwrap();
+    let o = bin()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["--format", "json", "audit"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let checks = json_checks(&v[0]);
+    assert!(checks.contains(&"connector.no_heartbeat"), "{checks:?}");
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// The `check` of every finding of one pipeline's JSON audit.
+fn json_checks(audit: &Value) -> Vec<&str> {
+    audit["findings"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f["check"].as_str()).collect())
+        .unwrap_or_default()
 }
 
 fn run_audit_fmt(dir: &Path, jm: &str, format: &str, args: &[&str]) -> Output {
