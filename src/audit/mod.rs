@@ -353,7 +353,24 @@ pub async fn audit_with<D: crate::collectors::oracle::pool::Driver>(
         cdb: db.cdb,
     };
     for c in &inputs.connectors {
-        findings.extend(connector::check(c, facts));
+        let mut of = connector::check(c, facts);
+        // Across systems: how long a quiet period without heartbeats this database forgives.
+        if let Some(window) = db.redo_window {
+            for f in of
+                .iter_mut()
+                .filter(|f| f.check == "connector.no_heartbeat")
+            {
+                f.why.en.push_str(&format!(
+                    " This database keeps redo for {}: a quiet period longer than that is enough.",
+                    human(window)
+                ));
+                f.why.zh.push_str(&format!(
+                    "本库 redo 保留 {}：安静时段超过它即会发生。",
+                    human(window)
+                ));
+            }
+        }
+        findings.extend(of);
     }
     if let Some(ora) = &inputs.sqlnet {
         findings.extend(sqlnet::check_sqlnet(ora));

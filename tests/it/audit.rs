@@ -457,6 +457,19 @@ async fn the_whole_audit_joins_oracle_flink_the_connector_and_sqlnet() {
     );
     assert_eq!(a.exit(), Exit::Critical);
     assert_eq!(a.count(System::Connector, Severity::Critical), 1);
+    // The connector's missing heartbeat is weighed against this database's redo (two days).
+    let hb = a
+        .findings
+        .iter()
+        .find(|f| f.check == "connector.no_heartbeat")
+        .unwrap();
+    assert!(
+        hb.why.en.ends_with(
+            "This database keeps redo for 2days: a quiet period longer than that is enough."
+        ),
+        "{}",
+        hb.why.en
+    );
     // Grouped by system in report order.
     let systems: Vec<System> = a.findings.iter().map(|f| f.system).collect();
     let mut in_order = systems.clone();
