@@ -680,6 +680,16 @@ fn bad_input_files_exit_3_with_a_clear_error() {
     assert_eq!(o.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&o.stderr)
         .contains("no CREATE TABLE with 'connector' = 'oracle-cdc'"));
+    // A Flink CDC pipeline YAML is refused, not read as nonsense keys.
+    let yaml = dir.path().join("pipeline.yaml");
+    std::fs::write(&yaml, "source:\n  type: oracle\n").unwrap();
+    let o = run_audit(
+        dir.path(),
+        jm,
+        &["--connector-options", yaml.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("pipeline YAML is not read yet"));
     // A sqlnet.ora line that is not NAME = value.
     let ora = dir.path().join("sqlnet.ora");
     std::fs::write(&ora, "SQLNET.EXPIRE_TIME = 5\nSQLNET.RECV_TIMEOUT\n").unwrap();
