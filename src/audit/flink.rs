@@ -377,8 +377,8 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
                     &dir,
                     if multi {
                         Bilingual::new(
-                            format!("The JobManagers run on {} hosts but the HA storage is a local path: a standby that takes over cannot read the job graph and checkpoint metadata the leader wrote, so the job is lost on failover.", ctx.jobmanager_hosts.len()),
-                            format!("JobManager 运行在 {} 台主机上，而 HA 存储是本地路径：接管的备用 JobManager 读不到原 leader 写下的作业图和检查点元数据，故障切换时作业会丢失。", ctx.jobmanager_hosts.len()),
+                            format!("The JobManagers run on {} hosts but the HA storage is a local path: unless it is a mount they all share, a standby that takes over cannot read the job graph and checkpoint metadata the leader wrote, and cannot recover the job.", ctx.jobmanager_hosts.len()),
+                            format!("JobManager 运行在 {} 台主机上，而 HA 存储是本地路径：除非它是所有 JobManager 共享的挂载，接管的备用 JobManager 读不到原 leader 写下的作业图和检查点元数据，无法恢复作业。", ctx.jobmanager_hosts.len()),
                         )
                     } else {
                         Bilingual::new(

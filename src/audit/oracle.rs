@@ -214,8 +214,8 @@ pub fn check(s: &OracleSettings, ctx: &Context, connector_user: &str) -> Vec<Fin
                 "undo_retention",
                 format!("{undo} s"),
                 Bilingual::new(
-                    format!("The initial snapshot reads the tables as of one SCN; a snapshot longer than the {undo} s of undo kept fails with ORA-01555 (snapshot too old) and starts over."),
-                    format!("初始快照按同一 SCN 读取各表；快照时长超过保留的 {undo} 秒 undo 时会报 ORA-01555（快照过旧）并重新开始。"),
+                    format!("The initial snapshot reads the tables as of one SCN; a snapshot that outlasts the {undo} s of undo kept can fail with ORA-01555 (snapshot too old) and start over."),
+                    format!("初始快照按同一 SCN 读取各表；快照时长超过保留的 {undo} 秒 undo 时可能报 ORA-01555（快照过旧）并重新开始。"),
                 ),
                 Bilingual::new(
                     "ALTER SYSTEM SET undo_retention = 14400 SCOPE=BOTH; (longer than the snapshot, with undo space for it)",

@@ -154,8 +154,8 @@ pub fn check_sqlnet(ora: &SqlnetOra) -> Vec<Finding> {
             "SQLNET.RECV_TIMEOUT",
             v,
             Bilingual::new(
-                "The server ends a session whose client sends nothing for this long; it must be longer than the connector's quiet gaps between calls, or healthy sessions are cut.",
-                "客户端在这段时间内未发送任何数据时服务器会结束会话；它必须长于连接器两次调用之间的空闲间隔，否则健康会话也会被切断。",
+                "The server may end a session whose client sends nothing for this long (how it applies between calls is not verified here); keep it longer than the connector's quiet gaps between calls, or healthy sessions could be cut.",
+                "客户端在这段时间内未发送任何数据时服务器可能结束会话（调用间隙是否适用此处未经验证）；应长于连接器两次调用之间的空闲间隔，否则健康会话可能被切断。",
             ),
             Bilingual::new(
                 "keep it well above the connector's sleep between mining calls (3 s at most), e.g. SQLNET.RECV_TIMEOUT = 600, or remove it",
