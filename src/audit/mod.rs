@@ -155,6 +155,54 @@ pub(crate) fn finding(
     }
 }
 
+/// Every check of the audit, by its stable id (the `check` of its findings), in report order
+/// of the systems. `tests/it/audit.rs` makes each one fire and renders it in both languages.
+pub const CHECKS: &[&str] = &[
+    "oracle.not_archivelog",
+    "oracle.no_minimal_supplemental_logging",
+    "oracle.table_without_supplemental_logging",
+    "oracle.archive_dest_error",
+    "oracle.short_redo_retention",
+    "oracle.frequent_log_switches",
+    "oracle.recovery_area_small",
+    "oracle.undo_retention_short",
+    "oracle.mining_pga_near_limit",
+    "oracle.connector_idle_time",
+    "connector.unknown_option",
+    "connector.option_from_later_debezium",
+    "connector.missing_debezium_prefix",
+    "connector.connection_timeout_no_effect",
+    "connector.continuous_mine",
+    "connector.no_heartbeat",
+    "connector.heartbeat_action_query_incremental",
+    "connector.no_keepalive_no_read_timeout",
+    "connector.no_read_timeout",
+    "connector.redo_log_catalog",
+    "connector.no_pdb_name",
+    "connector.startup_latest_offset",
+    "connector.oracle_version_not_validated",
+    "flink.restart_strategy_none",
+    "flink.restart_attempts_few",
+    "flink.restart_exponential_never_fails",
+    "flink.checkpointing_disabled",
+    "flink.checkpoints_not_retained",
+    "flink.stall_window_too_short",
+    "flink.checkpoint_timeout_short",
+    "flink.no_tolerable_checkpoint_failures",
+    "flink.no_savepoint_dir",
+    "flink.ha_storage_local",
+    "flink.zk_session_longer_than_grace",
+    "flink.zk_session_short",
+    "flink.jobmanagers_disagree",
+    "flink.job_not_found",
+    "flink.no_fixed_job_id",
+    "flink.job_id_not_fixed",
+    "network.no_dead_connection_detection",
+    "network.dead_connection_detection_slow",
+    "network.recv_timeout_set",
+    "network.tcp_keepalive_time_long",
+];
+
 /// What `value` says when a setting is absent.
 pub const NOT_SET: &str = "(not set)";
 

@@ -1043,3 +1043,169 @@ async fn watch_audits_at_start_then_daily_and_exports_the_findings_as_a_gauge() 
     );
     task.abort();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Every check fires somewhere, and renders in both languages
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn every_check_fires_in_some_scenario_and_renders_in_english_and_chinese() {
+    use logminer_doctor::audit::flink::{
+        self as fl, CheckpointSettings, FlinkSettings, JobSettings,
+    };
+    use logminer_doctor::audit::sqlnet;
+    let mut all: Vec<audit::Finding> = Vec::new();
+    // The connector corpus, on a 19c CDB and on a 23 database.
+    for file in [
+        "flink-cdc-1036.sql",
+        "flink-cdc-2050.properties",
+        "flink-cdc-3151.sql",
+        "flink-cdc-1082.sql",
+        "own-misspelt-and-later.sql",
+        "own-datastream.args",
+        "own-kafka-connect.properties",
+    ] {
+        let c = connector::load(&corpus(file)).unwrap();
+        for facts in [
+            OracleFacts {
+                major: Some(19),
+                cdb: Some(true),
+            },
+            OracleFacts {
+                major: Some(23),
+                cdb: Some(false),
+            },
+        ] {
+            all.extend(connector::check(&c[0], facts));
+        }
+    }
+    let timeout = connector::parse(
+        "database.connection.timeout.ms=600000\n",
+        connector::Style::Properties,
+        "t.properties",
+    )
+    .unwrap();
+    all.extend(connector::check(&timeout[0], OracleFacts::default()));
+    // Every Oracle fault at once.
+    let mut st = healthy_db();
+    st.log_mode = "NOARCHIVELOG".into();
+    st.supplemental_min = false;
+    st.logged_tables.clear();
+    st.dest_errors = vec![(2, "LOG_ARCHIVE_DEST_2".into(), "ORA-16038".into())];
+    st.archived[0].first_time = st.now.minus(Duration::from_secs(600));
+    st.log_switches = Some(30);
+    st.recovery_area = (15 << 30, 5 << 30);
+    st.undo_retention = 900;
+    st.pga_limit = Some(60 << 20);
+    st.idle_time = "30".into();
+    all.extend(oracle_checks(st).await.1);
+    // Flink: a poor cluster, a job without checkpoints, a job with few restarts and another id,
+    // JobManagers that disagree, a long ZooKeeper session.
+    let kv = |pairs: &[(&str, &str)]| -> std::collections::BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let mut ctx = context();
+    ctx.jobmanager_hosts = vec!["jm1".into(), "jm2".into()];
+    let poor = kv(&[
+        ("restart-strategy.type", "none"),
+        ("execution.checkpointing.interval", "10 min"),
+        ("execution.checkpointing.timeout", "20 s"),
+        ("high-availability.type", "zookeeper"),
+        ("high-availability.storageDir", "file:///ha"),
+        ("high-availability.zookeeper.client.session-timeout", "3 s"),
+    ]);
+    let other = kv(&[("restart-strategy.type", "exponential-delay")]);
+    all.extend(fl::check(
+        &FlinkSettings {
+            cluster: poor.clone(),
+            job: None,
+            jobmanagers: vec![("jm1".into(), poor.clone()), ("jm2".into(), other.clone())],
+        },
+        &ctx,
+    ));
+    all.extend(fl::check(
+        &FlinkSettings {
+            cluster: kv(&[("high-availability.type", "zookeeper")]),
+            job: Some(JobSettings {
+                id: "j1".into(),
+                restart_strategy: Some("Restart deactivated.".into()),
+                checkpoints: None,
+            }),
+            jobmanagers: vec![],
+        },
+        &Context {
+            failover_grace: Duration::from_secs(30),
+            ..context()
+        },
+    ));
+    all.extend(fl::check(
+        &FlinkSettings {
+            cluster: other,
+            job: Some(JobSettings {
+                id: "j2".into(),
+                restart_strategy: Some(
+                    "Restart with fixed delay (1 s). #2 restart attempts.".into(),
+                ),
+                checkpoints: Some(CheckpointSettings {
+                    interval: Duration::from_secs(60),
+                    timeout: Duration::from_secs(600),
+                    tolerable_failures: Some(3),
+                    externalized: true,
+                    delete_on_cancellation: false,
+                }),
+            }),
+            jobmanagers: vec![],
+        },
+        &Context {
+            fixed_job_id: Some("j3".into()),
+            ..context()
+        },
+    ));
+    all.extend(fl::check(
+        &FlinkSettings {
+            cluster: kv(&[("restart-strategy.type", "exponential-delay")]),
+            job: Some(JobSettings {
+                id: "j4".into(),
+                restart_strategy: None,
+                checkpoints: None,
+            }),
+            jobmanagers: vec![],
+        },
+        &context(),
+    ));
+    // The network.
+    all.extend(sqlnet::check_sqlnet(&sqlnet::SqlnetOra::new()));
+    all.extend(sqlnet::check_sqlnet(
+        &sqlnet::parse("SQLNET.EXPIRE_TIME = 60\nSQLNET.RECV_TIMEOUT = 30\n", "s").unwrap(),
+    ));
+    all.extend(sqlnet::check_keepalive(7200));
+
+    let mut fired: Vec<&str> = all.iter().map(|f| f.check).collect();
+    fired.sort();
+    fired.dedup();
+    let mut known: Vec<&str> = audit::CHECKS.to_vec();
+    known.sort();
+    assert_eq!(
+        fired, known,
+        "every check fires, and none is missing from CHECKS"
+    );
+    let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    for f in &all {
+        assert!(
+            !f.why.en.is_empty() && !f.fix.en.is_empty() && !f.source.is_empty(),
+            "{}",
+            f.check
+        );
+        assert!(
+            cjk(&f.why.zh),
+            "{}: the Chinese why is Chinese: {}",
+            f.check,
+            f.why.zh
+        );
+        assert!(!f.fix.zh.is_empty(), "{}", f.check);
+        assert_ne!(f.why.en, f.why.zh, "{}", f.check);
+    }
+}
