@@ -867,12 +867,18 @@ async fn real_cluster_with_a_poor_and_a_good_configuration_gives_the_expected_fi
             .await;
     let (poor_checks, poor_audit) =
         flink_checks_of(std::slice::from_ref(&poor.url), "orders-cdc").await;
+    // The binary on the same JobManager, with no database reachable from here: the CRITICAL
+    // retention finding decides the exit (2) over the Oracle part not read.
+    let dir = tempfile::tempdir().unwrap();
+    let poor_exit = run_audit(dir.path(), &poor.url, &[]).status.code();
     drop(poor);
     let good =
         t.ha.start_lone_jobmanager(&format!("audit-good-{id}"), &good_conf)
             .await;
     let (good_checks, good_audit) =
         flink_checks_of(std::slice::from_ref(&good.url), "orders-cdc").await;
+    // No CRITICAL finding: the Oracle part not read makes it UNKNOWN (3), never OK.
+    let good_exit = run_audit(dir.path(), &good.url, &[]).status.code();
     drop(good);
     eprintln!(
         "{}",
@@ -906,6 +912,8 @@ async fn real_cluster_with_a_poor_and_a_good_configuration_gives_the_expected_fi
     );
     assert_eq!(poor_audit.exit(), Exit::Critical);
     assert_eq!(good_audit.exit(), Exit::Ok);
+    assert_eq!(poor_exit, Some(2));
+    assert_eq!(good_exit, Some(3));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
