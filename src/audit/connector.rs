@@ -849,15 +849,16 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
         .get("log.mining.continuous.mine")
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
     {
-        let (sev, on) = match db.major {
-            Some(m) if m >= 19 => (Severity::Warning, format!("Oracle {m}")),
-            Some(_) => (Severity::Info, String::new()),
-            None => (Severity::Warning, String::new()),
+        // Before 19c continuous mining works (deprecated in 12.2); unknown: 19c+ is the norm.
+        let on = match db.major {
+            Some(m) if m >= 19 => Some(format!("Oracle {m}")),
+            Some(_) => None,
+            None => Some(String::new()),
         };
-        if sev == Severity::Warning || db.major.is_none() {
+        if let Some(on) = on {
             out.push(finding(
                 System::Connector,
-                sev,
+                Severity::Warning,
                 "connector.continuous_mine",
                 o.dbz_name("log.mining.continuous.mine"),
                 "true",
