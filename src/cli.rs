@@ -143,14 +143,15 @@ pub struct AuditArgs {
     #[arg(short = 'p', long = "pipeline")]
     pub pipeline: Option<String>,
     /// The connector's options: a Flink SQL file (CREATE TABLE ... WITH ('connector' =
-    /// 'oracle-cdc', ...)), a Debezium .properties file, or program arguments (.args).
+    /// 'oracle-cdc', ...)), a Debezium .properties file, or program arguments (.args). Default:
+    /// `connector_options` of [pipeline.audit].
     #[arg(long)]
     pub connector_options: Option<PathBuf>,
-    /// The database server's sqlnet.ora.
+    /// The database server's sqlnet.ora. Default: `sqlnet` of [pipeline.audit].
     #[arg(long)]
     pub sqlnet: Option<PathBuf>,
     /// Also check this host's net.ipv4.tcp_keepalive_time (when the doctor runs beside a
-    /// TaskManager).
+    /// TaskManager; also when [pipeline.audit] sets host_keepalive).
     #[arg(long)]
     pub host_keepalive: bool,
 }
