@@ -697,6 +697,9 @@ pub struct OracleFacts {
     pub major: Option<u32>,
     /// The database is a CDB.
     pub cdb: Option<bool>,
+    /// The connector user's sessions that mine (LogMiner query, session start or flush): more
+    /// than one means several connectors on this database.
+    pub mining_sessions: Option<usize>,
 }
 
 impl ConnectorOptions {
@@ -805,7 +808,7 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
                 && DEBEZIUM_1_9_8_OPTIONS.contains(&key.as_str())
             {
                 out.push(finding(
-                System::Connector,
+                    System::Connector,
                     Severity::Warning,
                     "connector.missing_debezium_prefix",
                     key,
@@ -883,7 +886,7 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
         .unwrap_or(0);
     if interval == 0 {
         out.push(finding(
-                System::Connector,
+            System::Connector,
             Severity::Critical,
             "connector.no_heartbeat",
             o.dbz_name("heartbeat.interval.ms"),
@@ -904,7 +907,7 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
     }
     if o.debezium.contains_key("heartbeat.action.query") && o.incremental() && interval > 0 {
         out.push(finding(
-                System::Connector,
+            System::Connector,
             Severity::Warning,
             "connector.heartbeat_action_query_incremental",
             o.dbz_name("heartbeat.action.query"),
@@ -933,7 +936,7 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
     });
     match (keepalive, read_timeout) {
         (false, None) => out.push(finding(
-                System::Connector,
+            System::Connector,
             Severity::Warning,
             "connector.no_keepalive_no_read_timeout",
             "url / oracle.jdbc.ReadTimeout",
@@ -949,7 +952,7 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
             SRC_KEEPALIVE,
         )),
         (true, None) => out.push(finding(
-                System::Connector,
+            System::Connector,
             Severity::Info,
             "connector.no_read_timeout",
             o.dbz_name("database.oracle.jdbc.ReadTimeout"),
@@ -970,16 +973,28 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
     // Mining strategy.
     let strategy = o.debezium.get("log.mining.strategy");
     if !strategy.is_some_and(|s| s.trim().eq_ignore_ascii_case("online_catalog")) {
+        // Several connectors each write the dictionary at each of their session starts.
+        let several = db.mining_sessions.filter(|n| *n > 1);
         out.push(finding(
-                System::Connector,
-            Severity::Info,
+            System::Connector,
+            if several.is_some() {
+                Severity::Warning
+            } else {
+                Severity::Info
+            },
             "connector.redo_log_catalog",
             o.dbz_name("log.mining.strategy"),
             strategy.cloned().unwrap_or_else(|| format!("{NOT_SET} (redo_log_catalog)")),
-            Bilingual::new(
-                "redo_log_catalog writes the data dictionary into the redo at every session start: more archive volume and slower session starts, which hurts with frequent DDL or several connectors on one database.",
-                "redo_log_catalog 每次会话启动都把数据字典写入 redo：归档量更大、会话启动更慢，DDL 频繁或同库多个连接器时尤其明显。",
-            ),
+            match several {
+                Some(n) => Bilingual::new(
+                    format!("redo_log_catalog writes the data dictionary into the redo at every session start, and {n} mining sessions of the connector user run on this database: each adds its dictionary builds to the archive volume and starts slowly."),
+                    format!("redo_log_catalog 每次会话启动都把数据字典写入 redo，而本库上连接器用户有 {n} 个挖掘会话：每个都在归档量中加入自己的字典构建，启动也更慢。"),
+                ),
+                None => Bilingual::new(
+                    "redo_log_catalog writes the data dictionary into the redo at every session start: more archive volume and slower session starts, which hurts with frequent DDL or several connectors on one database.",
+                    "redo_log_catalog 每次会话启动都把数据字典写入 redo：归档量更大、会话启动更慢，DDL 频繁或同库多个连接器时尤其明显。",
+                ),
+            },
             Bilingual::new(
                 format!("{} = online_catalog (when captured tables' DDL is rare)", o.dbz_name("log.mining.strategy")),
                 format!("{} = online_catalog（捕获表很少做 DDL 时）", o.dbz_name("log.mining.strategy")),
@@ -995,7 +1010,7 @@ pub fn check(o: &ConnectorOptions, db: OracleFacts) -> Vec<Finding> {
         .or_else(|| o.flink_cdc.get("database.pdb.name"));
     if db.cdb == Some(true) && pdb.is_none() {
         out.push(finding(
-                System::Connector,
+            System::Connector,
             Severity::Warning,
             "connector.no_pdb_name",
             o.dbz_name("database.pdb.name"),

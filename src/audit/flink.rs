@@ -236,7 +236,7 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
     };
     match &restart {
         Restart::None => out.push(finding(
-                System::Flink,
+            System::Flink,
             Severity::Warning,
             "flink.restart_strategy_none",
             &setting,
@@ -252,7 +252,7 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
             SRC_RESTART,
         )),
         Restart::FixedDelay(n) if *n < 10 => out.push(finding(
-                System::Flink,
+            System::Flink,
             Severity::Warning,
             "flink.restart_attempts_few",
             &setting,
@@ -268,7 +268,7 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
             SRC_RESTART,
         )),
         Restart::Exponential { .. } => out.push(finding(
-                System::Flink,
+            System::Flink,
             Severity::Info,
             "flink.restart_exponential_never_fails",
             &setting,
@@ -342,7 +342,7 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
     // Savepoint directory.
     if s.get(&[SP_DIR, SP_DIR_OLD]).is_none() && ctx.savepoint_dir.is_none() {
         out.push(finding(
-                System::Flink,
+            System::Flink,
             Severity::Warning,
             "flink.no_savepoint_dir",
             SP_DIR,
@@ -370,7 +370,7 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
             if local {
                 let multi = ctx.jobmanager_hosts.len() > 1;
                 out.push(finding(
-                System::Flink,
+                    System::Flink,
                     if multi { Severity::Critical } else { Severity::Info },
                     "flink.ha_storage_local",
                     HA_STORAGE,
@@ -401,7 +401,7 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
         if let Some(zk) = zk {
             if zk > ctx.failover_grace {
                 out.push(finding(
-                System::Flink,
+                    System::Flink,
                     Severity::Warning,
                     "flink.zk_session_longer_than_grace",
                     ZK_SESSION,
@@ -419,7 +419,7 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
             }
             if zk < Duration::from_secs(10) {
                 out.push(finding(
-                System::Flink,
+                    System::Flink,
                     Severity::Warning,
                     "flink.zk_session_short",
                     ZK_SESSION,
@@ -472,7 +472,7 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
     // The job itself, and its id.
     match (&s.job, &ctx.fixed_job_id) {
         (None, _) => out.push(finding(
-                System::Flink,
+            System::Flink,
             Severity::Info,
             "flink.job_not_found",
             "job",
@@ -488,7 +488,7 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
             SRC_JOB_SETTINGS,
         )),
         (Some(_), None) => out.push(finding(
-                System::Flink,
+            System::Flink,
             Severity::Info,
             "flink.no_fixed_job_id",
             "[pipeline.remediation.resubmit] job_id",
@@ -504,7 +504,7 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
             SRC_JOB_ID,
         )),
         (Some(j), Some(fixed)) if !j.id.eq_ignore_ascii_case(fixed) => out.push(finding(
-                System::Flink,
+            System::Flink,
             Severity::Warning,
             "flink.job_id_not_fixed",
             "job id",
@@ -526,7 +526,7 @@ pub fn check(s: &FlinkSettings, ctx: &Context) -> Vec<Finding> {
 
 fn retention_finding(setting: String, value: String) -> Finding {
     finding(
-                System::Flink,
+        System::Flink,
         Severity::Critical,
         "flink.checkpoints_not_retained",
         setting,
@@ -574,7 +574,7 @@ fn check_checkpoint_timing(
     }
     if timeout < Duration::from_secs(60) {
         out.push(finding(
-                System::Flink,
+            System::Flink,
             Severity::Warning,
             "flink.checkpoint_timeout_short",
             format!("{prefix}{CP_TIMEOUT}"),
@@ -589,7 +589,7 @@ fn check_checkpoint_timing(
     }
     if tolerable.unwrap_or(0) == 0 {
         out.push(finding(
-                System::Flink,
+            System::Flink,
             Severity::Info,
             "flink.no_tolerable_checkpoint_failures",
             format!("{prefix}{CP_TOLERABLE}"),

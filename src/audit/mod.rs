@@ -399,6 +399,7 @@ pub async fn audit_with<D: crate::collectors::oracle::pool::Driver>(
     let facts = connector::OracleFacts {
         major: db.major,
         cdb: db.cdb,
+        mining_sessions: db.mining_sessions,
     };
     for c in &inputs.connectors {
         let mut of = connector::check(c, facts);

@@ -43,6 +43,8 @@ pub struct OracleSettings {
     pub pga_limit: Option<u64>,
     /// The mining session's PGA, bytes.
     pub mining_pga: Option<u64>,
+    /// How many of the connector user's sessions mine.
+    pub mining_sessions: Option<usize>,
     /// The connector user's effective `IDLE_TIME` (minutes; `None` inside: UNLIMITED), and
     /// whether `resource_limit` enforces it.
     pub idle_time: Option<(Option<u64>, bool)>,
@@ -85,7 +87,7 @@ pub fn check(s: &OracleSettings, ctx: &Context, connector_user: &str) -> Vec<Fin
     }
     if s.supplemental_min == Some(false) {
         out.push(finding(
-                System::Oracle,
+            System::Oracle,
             Severity::Critical,
             "oracle.no_minimal_supplemental_logging",
             "V$DATABASE.SUPPLEMENTAL_LOG_DATA_MIN",
@@ -124,7 +126,7 @@ pub fn check(s: &OracleSettings, ctx: &Context, connector_user: &str) -> Vec<Fin
     }
     if let Some(errors) = s.archive_dest_errors.as_ref().filter(|e| !e.is_empty()) {
         out.push(finding(
-                System::Oracle,
+            System::Oracle,
             Severity::Critical,
             "oracle.archive_dest_error",
             "V$ARCHIVE_DEST.STATUS",
@@ -247,7 +249,7 @@ pub fn check(s: &OracleSettings, ctx: &Context, connector_user: &str) -> Vec<Fin
     }
     if let Some((Some(minutes), enforced)) = s.idle_time {
         out.push(finding(
-                System::Oracle,
+            System::Oracle,
             if enforced { Severity::Warning } else { Severity::Info },
             "oracle.connector_idle_time",
             format!("profile IDLE_TIME of {connector_user}"),
@@ -337,6 +339,7 @@ pub async fn read<D: Driver>(oracle: &OracleCollector<D>) -> (OracleSettings, Ve
                 other => missing.push(unread("sql/table_logging.sql", other.error().unwrap_or(""))),
             }
             if let Signal::Observed { value } = &snap.sessions {
+                s.mining_sessions = Some(value.iter().filter(|x| x.is_mining()).count());
                 s.mining_pga = value
                     .iter()
                     .filter(|x| x.is_mining())

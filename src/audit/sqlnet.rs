@@ -119,7 +119,7 @@ pub fn check_sqlnet(ora: &SqlnetOra) -> Vec<Finding> {
     let minutes: u64 = expire.and_then(|v| v.trim().parse().ok()).unwrap_or(0);
     if minutes == 0 {
         out.push(finding(
-                System::Network,
+            System::Network,
             Severity::Warning,
             "network.no_dead_connection_detection",
             "SQLNET.EXPIRE_TIME",
@@ -133,7 +133,7 @@ pub fn check_sqlnet(ora: &SqlnetOra) -> Vec<Finding> {
         ));
     } else if minutes > 10 {
         out.push(finding(
-                System::Network,
+            System::Network,
             Severity::Info,
             "network.dead_connection_detection_slow",
             "SQLNET.EXPIRE_TIME",
@@ -148,7 +148,7 @@ pub fn check_sqlnet(ora: &SqlnetOra) -> Vec<Finding> {
     }
     if let Some(v) = ora.get("SQLNET.RECV_TIMEOUT") {
         out.push(finding(
-                System::Network,
+            System::Network,
             Severity::Info,
             "network.recv_timeout_set",
             "SQLNET.RECV_TIMEOUT",
@@ -174,7 +174,7 @@ pub fn check_keepalive(seconds: u64) -> Vec<Finding> {
         return Vec::new();
     }
     vec![finding(
-                System::Network,
+        System::Network,
         Severity::Warning,
         "network.tcp_keepalive_time_long",
         "net.ipv4.tcp_keepalive_time",

@@ -133,6 +133,7 @@ fn connector_corpus_produces_exactly_the_expected_findings() {
             OracleFacts {
                 major: *major,
                 cdb: *cdb,
+                mining_sessions: Some(1),
             },
         );
         let got = sorted(findings.iter().map(|f| f.check).collect());
@@ -178,6 +179,39 @@ fn a_misspelt_option_is_named_with_the_option_it_resembles() {
     assert!(mine.why.en.contains("not read"), "{}", mine.why.en);
 }
 
+#[tokio::test]
+async fn several_mining_sessions_make_redo_log_catalog_a_warning() {
+    // Two mining sessions of the connector user on the simulated database.
+    let mut st = healthy_db();
+    let second = st.sessions[0].clone();
+    st.sessions
+        .push(logminer_doctor::simulator::oracle_db::SimSession {
+            key: (1, 300, 4411),
+            ..second
+        });
+    let db = SimOracleDb::new(st);
+    let c = OracleCollector::with_driver(oracle_config(), db, settings());
+    let (s, _) = oracle::read(&c).await;
+    assert_eq!(s.mining_sessions, Some(2));
+    let options = connector::load(&corpus("flink-cdc-1082.sql")).unwrap();
+    let facts = OracleFacts {
+        major: s.major,
+        cdb: s.cdb,
+        mining_sessions: s.mining_sessions,
+    };
+    let f = connector::check(&options[0], facts);
+    let catalog = f
+        .iter()
+        .find(|f| f.check == "connector.redo_log_catalog")
+        .unwrap();
+    assert_eq!(catalog.severity, Severity::Warning);
+    assert!(
+        catalog.why.en.contains("2 mining sessions"),
+        "{}",
+        catalog.why.en
+    );
+}
+
 #[test]
 fn continuous_mine_on_oracle_12_is_not_reported() {
     let c = connector::load(&corpus("flink-cdc-1036.sql")).unwrap();
@@ -186,6 +220,7 @@ fn continuous_mine_on_oracle_12_is_not_reported() {
         OracleFacts {
             major: Some(12),
             cdb: Some(false),
+            mining_sessions: None,
         },
     );
     assert!(!f.iter().any(|f| f.check == "connector.continuous_mine"));
@@ -1078,10 +1113,12 @@ async fn every_check_fires_in_some_scenario_and_renders_in_english_and_chinese()
             OracleFacts {
                 major: Some(19),
                 cdb: Some(true),
+                mining_sessions: Some(1),
             },
             OracleFacts {
                 major: Some(23),
                 cdb: Some(false),
+                mining_sessions: Some(3),
             },
         ] {
             all.extend(connector::check(&c[0], facts));
