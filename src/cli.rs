@@ -106,6 +106,13 @@ pub enum Command {
     /// The agent: probes every pipeline on its interval, keeps history, alerts, serves
     /// /metrics, /healthz, /readyz and /status. Stops on SIGINT or SIGTERM.
     Watch,
+    /// The savepoints the doctor knows, and whether each can be restored now (RESTORABLE,
+    /// REDO PURGED, GONE, UNKNOWN).
+    Savepoints {
+        /// Only this pipeline.
+        #[arg(short = 'p', long = "pipeline")]
+        pipeline: Option<String>,
+    },
     /// The timeline of verdicts kept by `watch`, with their evidence.
     History {
         /// Only this pipeline.

@@ -1,6 +1,7 @@
 //! The `logminer-doctor` binary: parses the command line, sets up logging, runs one command
 //! of the library and turns its result into an exit code.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -27,8 +28,10 @@ fn main() -> ExitCode {
         logminer_doctor::cli::Command::Watch => "info",
         _ => "warn",
     };
+    // Colour only on a terminal: a log file or a pipe (journald, a collector) gets no escapes.
     let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("LMD_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),

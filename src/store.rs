@@ -195,6 +195,40 @@ pub struct SentAlert {
     pub error: Option<String>,
 }
 
+/// A savepoint the doctor knows: one it took, or one it found in the job's checkpoint history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SavepointRecord {
+    /// The pipeline's name from the config.
+    pub pipeline: String,
+    /// Where Flink wrote it (what `--fromSavepoint` and the disposal take).
+    pub path: String,
+    /// The job it was taken of.
+    pub job_id: String,
+    /// The doctor's trigger id when the doctor took it; `None` for one it found. Only the
+    /// doctor's own are ever disposed of.
+    pub trigger_id: Option<String>,
+    /// When it was triggered.
+    pub triggered_at: Timestamp,
+    /// When it completed.
+    pub completed_at: Timestamp,
+    /// Its size, when Flink reported it.
+    pub size_bytes: Option<u64>,
+    /// The conservative restart SCN: the lowest SCN the connector could need when restored
+    /// from it (README, "Savepoints"), when the doctor observed one before it was triggered.
+    pub restart_scn: Option<u64>,
+    /// Where `restart_scn` came from, in English (the output's last SCN, an open transaction).
+    pub scn_sources: Vec<String>,
+    /// When the doctor disposed of it.
+    pub disposed_at: Option<Timestamp>,
+}
+
+impl SavepointRecord {
+    /// The doctor took it.
+    pub fn is_ours(&self) -> bool {
+        self.trigger_id.is_some()
+    }
+}
+
 /// Who holds a pipeline's lock in the state database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockHolder {
@@ -799,6 +833,59 @@ impl History {
         .await
     }
 
+    /// Stores a savepoint; one already known by its path is replaced only when `replace` (the
+    /// doctor's own record, or a disposal), so a savepoint found again in the history never
+    /// overwrites what the doctor recorded when it took it.
+    pub async fn record_savepoint(
+        &self,
+        sp: &SavepointRecord,
+        replace: bool,
+    ) -> Result<bool, HistoryError> {
+        let json = to_json(sp);
+        let (p, path, at) = (
+            sp.pipeline.clone(),
+            sp.path.clone(),
+            sp.completed_at.unix_millis(),
+        );
+        let sql = if replace {
+            "INSERT INTO savepoints (pipeline, path, at, json) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (pipeline, path) DO UPDATE SET at = excluded.at, json = excluded.json"
+        } else {
+            "INSERT OR IGNORE INTO savepoints (pipeline, path, at, json) VALUES (?1, ?2, ?3, ?4)"
+        };
+        self.with("store a savepoint", move |c| {
+            c.execute(sql, params![p, path, at, json]).map(|n| n > 0)
+        })
+        .await
+    }
+
+    /// The savepoints known of `pipeline` (every pipeline when `None`), newest first.
+    pub async fn savepoints(
+        &self,
+        pipeline: Option<&str>,
+    ) -> Result<Vec<SavepointRecord>, HistoryError> {
+        let p = pipeline.map(str::to_owned);
+        let rows: Vec<String> = self
+            .with("read savepoints", move |c| {
+                let mut stmt = c.prepare(
+                    "SELECT json FROM savepoints WHERE ?1 IS NULL OR pipeline = ?1
+                     ORDER BY at DESC, path DESC",
+                )?;
+                let rows = stmt.query_map(params![p], |r| r.get::<_, String>(0))?;
+                rows.collect()
+            })
+            .await?;
+        rows.iter()
+            .map(|j| {
+                serde_json::from_str(j).map_err(|source| HistoryError::Decode {
+                    path: self.path.clone(),
+                    what: "savepoint",
+                    source,
+                })
+            })
+            .collect()
+    }
+
     /// The audit log of `pipeline` since `since`, oldest first: (time, action, detail JSON).
     pub async fn actions(
         &self,
@@ -926,6 +1013,9 @@ CREATE TABLE IF NOT EXISTS silences (
 CREATE TABLE IF NOT EXISTS locks (
     pipeline TEXT PRIMARY KEY, owner TEXT NOT NULL, acquired INTEGER NOT NULL,
     expires INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS savepoints (
+    pipeline TEXT NOT NULL, path TEXT NOT NULL, at INTEGER NOT NULL, json TEXT NOT NULL,
+    PRIMARY KEY (pipeline, path));
 CREATE TABLE IF NOT EXISTS actions (
     id INTEGER PRIMARY KEY, pipeline TEXT NOT NULL, at INTEGER NOT NULL,
     action TEXT NOT NULL, detail TEXT NOT NULL);

@@ -1,12 +1,23 @@
 #!/bin/bash
-# Runs once, when the gvenzl/oracle-free container creates its database: archive-log mode,
-# supplemental logging, the connector's user, the captured table, the flush table, and the
-# monitoring user from sql/grants.sql PART B (mounted at /opt/lmd-sql). Untested here.
+# Runs once, when the gvenzl/oracle-xe 21c container creates its database (the image runs an
+# executable *.sh in /container-entrypoint-initdb.d after the database is open): archive-log
+# mode, supplemental logging, the connector's user, the captured table, the flush table, and the
+# monitoring user from sql/grants.sql PART B (mounted at /opt/lmd-sql); last, the marker the
+# compose healthcheck waits for. A failure exits non-zero, which stops the container (the image's
+# documented behaviour) instead of leaving a half-set-up database that looks healthy.
+# Untested here (no Docker engine).
 set -euo pipefail
 
+# The recovery area holds the archived logs; Oracle wants its directory to exist.
+mkdir -p /opt/oracle/oradata/fra
+
+# WHENEVER SQLERROR EXIT FAILURE, not SQL.SQLCODE: the shell sees only the low 8 bits of the exit
+# code, so an ORA- error whose number is a multiple of 256 (ORA-01536, ORA-01024) would exit 0.
 sqlplus -s / as sysdba <<'SQL'
-WHENEVER SQLERROR EXIT SQL.SQLCODE
+WHENEVER SQLERROR EXIT FAILURE
+WHENEVER OSERROR EXIT FAILURE
 ALTER SYSTEM SET db_recovery_file_dest_size = 10G;
+ALTER SYSTEM SET db_recovery_file_dest = '/opt/oracle/oradata/fra';
 SHUTDOWN IMMEDIATE
 STARTUP MOUNT
 ALTER DATABASE ARCHIVELOG;
@@ -42,7 +53,7 @@ COMMIT;
 
 -- The captured table, in the PDB. SCN holds V$DATABASE.CURRENT_SCN at insert (a lower bound of
 -- the commit SCN), so that the output rows carry an SCN the doctor can read.
-ALTER SESSION SET CONTAINER = FREEPDB1;
+ALTER SESSION SET CONTAINER = XEPDB1;
 CREATE USER inventory IDENTIFIED BY inventory QUOTA UNLIMITED ON users;
 GRANT CREATE SESSION TO inventory;
 GRANT SELECT ON v_$database TO inventory;
@@ -56,5 +67,9 @@ SQL
 # connector's flush table.
 sed -n '/PART B: 12c+ CDB/,/OPTIONAL: kill/p' /opt/lmd-sql/grants.sql \
   | sed "s/change_me_now/${LMD_MONITOR_PASSWORD}/" > /tmp/lmd-grants.sql
-{ echo 'WHENEVER SQLERROR EXIT SQL.SQLCODE'; cat /tmp/lmd-grants.sql; echo 'EXIT'; } \
+{ echo 'WHENEVER SQLERROR EXIT FAILURE'; cat /tmp/lmd-grants.sql; echo 'EXIT'; } \
   | sqlplus -s / as sysdba
+
+# Setup done: the compose healthcheck passes only from now on (the image's own healthcheck.sh
+# passes as soon as XEPDB1 is open, which is before this script runs).
+touch /opt/oracle/oradata/lmd-setup.done

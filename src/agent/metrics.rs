@@ -122,6 +122,9 @@ pub struct Metrics {
     redo_headroom: Family<PipelineLabels, FGauge>,
     checkpoint_age: Family<PipelineLabels, FGauge>,
     restarts: Family<PipelineLabels, Counter>,
+    savepoints: Family<PipelineLabels, Counter>,
+    savepoint_failures: Family<PipelineLabels, Counter>,
+    restorable_savepoint_age: Family<PipelineLabels, FGauge>,
     collector_up: Family<CollectorLabels, Gauge>,
     collector_duration: Family<CollectorLabels, FGauge>,
     probes: Family<PipelineLabels, Counter>,
@@ -153,6 +156,9 @@ impl Metrics {
             redo_headroom: Family::default(),
             checkpoint_age: Family::default(),
             restarts: Family::default(),
+            savepoints: Family::default(),
+            savepoint_failures: Family::default(),
+            restorable_savepoint_age: Family::default(),
             collector_up: Family::default(),
             collector_duration: Family::default(),
             probes: Family::default(),
@@ -221,6 +227,22 @@ impl Metrics {
             "restarts",
             "Restarts the doctor performed",
             m.restarts.clone(),
+        );
+        r.register(
+            "savepoints",
+            "Periodic savepoints the doctor took",
+            m.savepoints.clone(),
+        );
+        r.register(
+            "savepoint_failures",
+            "Periodic savepoint attempts that failed (each run retries once)",
+            m.savepoint_failures.clone(),
+        );
+        secs(
+            r,
+            "newest_restorable_savepoint_age",
+            "Age of the newest savepoint whose restart SCN is still in available redo (absent when none is)",
+            &m.restorable_savepoint_age,
         );
         r.register(
             "collector_up",
@@ -430,6 +452,36 @@ impl Metrics {
                 pipeline: pipeline.into(),
             })
             .inc();
+    }
+
+    /// Counts a periodic savepoint taken and the attempts that failed before it (or instead).
+    pub fn savepoint_run(&self, pipeline: &str, taken: bool, failed: usize) {
+        let l = PipelineLabels {
+            pipeline: pipeline.into(),
+        };
+        if taken {
+            self.savepoints.get_or_create(&l).inc();
+        }
+        self.savepoint_failures
+            .get_or_create(&l)
+            .inc_by(failed as u64);
+    }
+
+    /// The age of the newest restorable savepoint, or none (the series is removed).
+    pub fn restorable_savepoint(&self, pipeline: &str, age: Option<Duration>) {
+        let l = PipelineLabels {
+            pipeline: pipeline.into(),
+        };
+        match age {
+            Some(a) => {
+                self.restorable_savepoint_age
+                    .get_or_create(&l)
+                    .set(a.as_secs_f64());
+            }
+            None => {
+                self.restorable_savepoint_age.remove(&l);
+            }
+        }
     }
 
     /// Counts a tick skipped because the pipeline's previous probe still ran.

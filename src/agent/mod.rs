@@ -11,6 +11,7 @@ pub mod audit;
 pub mod http;
 pub mod metrics;
 pub mod remediate;
+pub mod savepoints;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::future::{Future, IntoFuture};
@@ -166,6 +167,11 @@ impl Shared {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<usize, Diagnosis>> {
         self.latest.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The cause of pipeline `index`'s latest verdict (unknown before its first).
+    fn cause_of(&self, index: usize) -> crate::diagnose::Cause {
+        self.lock().get(&index).map(|d| d.cause).unwrap_or_default()
     }
 
     fn publish(&self, index: usize, d: Diagnosis) {
@@ -355,6 +361,7 @@ impl<P: Probe> PipelineTask<P> {
         // of the ticks it missed.
         ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let mut previous: Option<Instant> = None;
+        let mut savepoints = savepoints::Schedule::new(self.probe.now());
         loop {
             let tick = tokio::select! {
                 t = ticker.tick() => t,
@@ -377,10 +384,26 @@ impl<P: Probe> PipelineTask<P> {
             let result = self.probe_bounded().await;
             drop(permit);
             alert_state = self.after_probe(result, &mut window, alert_state).await;
+            if let Some(latest) = window.back() {
+                let ctx = savepoints::Ctx {
+                    pipeline: p,
+                    latest,
+                    cause: self.shared.cause_of(self.index),
+                    now: self.probe.now(),
+                    remediator: self.remediator.as_ref(),
+                    history: self.history.as_ref(),
+                    metrics: &self.shared.metrics,
+                    renotify: a.alerts.renotify,
+                };
+                for m in savepoints.step(&ctx).await {
+                    self.dispatch(Arc::new(m));
+                }
+            }
             if *stop.borrow() {
                 break;
             }
         }
+        savepoints.abort();
     }
 
     /// One probe, bounded: the collectors each have their deadline, and the probe as a whole

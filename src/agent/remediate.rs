@@ -1,5 +1,5 @@
-//! The agent's seam to remediation (`auto = true`): `Remediator` runs the gated restart of a
-//! pipeline; `ClusterRemediator` is the real one, acting on the pipeline's Flink cluster (led by
+//! The agent's seam to remediation: `Remediator` runs the gated restart of a pipeline
+//! (`auto = true`) and takes its periodic savepoints (`[pipeline.savepoints] interval`); `ClusterRemediator` is the real one, acting on the pipeline's Flink cluster (led by
 //! the JobManager ZooKeeper names) and killing orphaned sessions through Oracle.
 //!
 //! A seam so that tests drive the same restart with the simulated Oracle.
@@ -8,12 +8,14 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::collectors::control::OracleControl;
 use crate::collectors::Probe;
 use crate::config::PipelineConfig;
 use crate::observation::Observation;
 use crate::remediation::restart::{Bounds, GatedRestart, LogProgress, Request, Restart};
+use crate::remediation::savepoints::{periodic, PeriodicRun};
 use crate::store::History;
 
 /// A boxed future (the trait is used as an object).
@@ -28,6 +30,16 @@ pub trait Remediator: Send + Sync + 'static {
         window: Vec<Observation>,
         history: Option<History>,
     ) -> BoxFuture<'a, GatedRestart>;
+
+    /// Takes `pipeline`'s periodic savepoint of its running `job_id`, with one retry, then
+    /// retention (`remediation::savepoints::periodic`); `before` is the newest observation.
+    fn savepoint<'a>(
+        &'a self,
+        pipeline: &'a PipelineConfig,
+        job_id: String,
+        before: Observation,
+        history: History,
+    ) -> BoxFuture<'a, PeriodicRun>;
 }
 
 /// The real restart: the cluster from the pipeline's config, Oracle per pipeline for the kill
@@ -70,6 +82,27 @@ impl<P: Probe, K: OracleControl + 'static> Remediator for ClusterRemediator<P, K
                 ..Request::default()
             };
             restart.gated(&window, &req).await
+        })
+    }
+
+    fn savepoint<'a>(
+        &'a self,
+        pipeline: &'a PipelineConfig,
+        job_id: String,
+        before: Observation,
+        history: History,
+    ) -> BoxFuture<'a, PeriodicRun> {
+        Box::pin(async move {
+            let control = crate::remediation::cluster::cluster_control(pipeline);
+            periodic(
+                &control,
+                pipeline,
+                &job_id,
+                &before,
+                &history,
+                Duration::from_secs(1),
+            )
+            .await
         })
     }
 }

@@ -34,6 +34,21 @@ pub struct RestorePoint {
     pub savepoint: bool,
 }
 
+/// A completed savepoint the job's checkpoint history lists (`GET /jobs/:id/checkpoints`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedSavepoint {
+    /// The checkpoint id (savepoints share the counter).
+    pub id: u64,
+    /// Its path.
+    pub path: String,
+    /// When it was triggered, epoch ms.
+    pub triggered_ms: i64,
+    /// When the last subtask acknowledged it, epoch ms.
+    pub completed_ms: i64,
+    /// Its size in bytes (`checkpointed_size`, else `state_size`).
+    pub size_bytes: Option<u64>,
+}
+
 /// What a resubmission runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JarRun {
@@ -78,6 +93,26 @@ pub trait FlinkControl: Send + Sync {
     fn savepoint_status(
         &self,
         job_id: &str,
+        trigger_id: &str,
+    ) -> impl Future<Output = Result<SavepointStatus, Self::Error>> + Send;
+
+    /// The completed savepoints the job's checkpoint history still lists (Flink keeps the last
+    /// `web.checkpoints.history` entries, and a new leader starts an empty history).
+    fn listed_savepoints(
+        &self,
+        job_id: &str,
+    ) -> impl Future<Output = Result<Vec<ListedSavepoint>, Self::Error>> + Send;
+
+    /// Asks Flink to dispose of the savepoint at `path` (`POST /savepoint-disposal`). Returns
+    /// the id to poll with `disposal_status`.
+    fn dispose_savepoint(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = Result<String, Self::Error>> + Send;
+
+    /// The state of a disposal (`Completed` carries the path back).
+    fn disposal_status(
+        &self,
         trigger_id: &str,
     ) -> impl Future<Output = Result<SavepointStatus, Self::Error>> + Send;
 

@@ -12,6 +12,7 @@ pub mod explain;
 pub mod gate;
 pub mod history;
 pub mod restart;
+pub mod savepoints;
 pub mod silence;
 pub mod watch;
 
@@ -149,6 +150,9 @@ pub async fn run(cli: Cli) -> Result<Exit, CommandError> {
         Command::Audit(args) => audit::audit(&cli.config, &args, cli.format, lang).await,
         Command::CheckConfig => check_config::check_config(&cli.config, cli.format, lang).await,
         Command::Watch => watch::watch(&cli.config).await,
+        Command::Savepoints { pipeline } => {
+            savepoints::savepoints(&cli.config, pipeline.as_deref(), cli.format, lang).await
+        }
         Command::History { pipeline, since } => {
             history::history(&cli.config, pipeline.as_deref(), since, cli.format, lang).await
         }

@@ -68,6 +68,8 @@ pub struct PipelineConfig {
     pub remediation: RemediationConfig,
     /// The files `audit` reads when the command line names none (and `watch`'s daily audit).
     pub audit: AuditConfig,
+    /// `[pipeline.savepoints]`: periodic savepoints and their retention.
+    pub savepoints: SavepointsConfig,
     /// How often `watch` probes it (default 15 s).
     pub interval: Duration,
 }
@@ -217,6 +219,21 @@ pub struct RemediationConfig {
     pub running_timeout: Duration,
     /// The restart is proven (mining again, output resuming) within this (default 5 min).
     pub verify_timeout: Duration,
+}
+
+/// `[pipeline.savepoints]`: `watch` takes a savepoint every `interval` while the job runs and
+/// keeps the newest `keep` younger than `max_age` (never the newest restorable one).
+#[derive(Debug, Clone)]
+pub struct SavepointsConfig {
+    /// How often (none: no periodic savepoints, the default).
+    pub interval: Option<Duration>,
+    /// At most this many of the doctor's savepoints are kept (default 10).
+    pub keep: NonZeroU32,
+    /// Older ones are disposed of (default 7 days).
+    pub max_age: Duration,
+    /// Where they are written: this, else the remediation `savepoint_dir`, else the cluster's
+    /// `state.savepoints.dir`.
+    pub dir: Option<String>,
 }
 
 /// How a restart keeps the job's state.

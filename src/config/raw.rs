@@ -36,6 +36,7 @@ pub(super) struct RawPipeline {
     pub remediation: Option<RawRemediation>,
     /// `[pipeline.audit]`: the files the daily audit of `watch` reads (optional).
     pub audit: Option<RawAudit>,
+    pub savepoints: Option<RawSavepoints>,
     /// How often `watch` probes this pipeline.
     #[serde(default = "default_interval", with = "humantime_serde")]
     pub interval: Duration,
@@ -178,6 +179,38 @@ impl Default for RawRemediation {
             verify_timeout: default_verify_timeout(),
         }
     }
+}
+
+/// `[pipeline.savepoints]` (optional: no periodic savepoints without `interval`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSavepoints {
+    #[serde(default, with = "humantime_serde")]
+    pub interval: Option<Duration>,
+    /// The Flink Kubernetes Operator's `savepoint.history.max.count` default.
+    #[serde(default = "default_savepoints_keep")]
+    pub keep: i64,
+    #[serde(default = "default_savepoints_max_age", with = "humantime_serde")]
+    pub max_age: Duration,
+    pub dir: Option<String>,
+}
+
+impl Default for RawSavepoints {
+    fn default() -> Self {
+        RawSavepoints {
+            interval: None,
+            keep: default_savepoints_keep(),
+            max_age: default_savepoints_max_age(),
+            dir: None,
+        }
+    }
+}
+
+fn default_savepoints_keep() -> i64 {
+    10
+}
+fn default_savepoints_max_age() -> Duration {
+    Duration::from_secs(7 * 24 * 3600)
 }
 
 /// `mode = "savepoint" | "advise_only"`.

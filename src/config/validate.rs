@@ -16,12 +16,13 @@ use url::Url;
 
 use super::raw::{
     RawAgent, RawAudit, RawChat, RawConfig, RawEmail, RawFlink, RawFormat, RawMode, RawOracle,
-    RawOutput, RawPipeline, RawRemediation, RawResubmit, RawScnColumn, RawZooKeeper,
+    RawOutput, RawPipeline, RawRemediation, RawResubmit, RawSavepoints, RawScnColumn, RawZooKeeper,
 };
 use super::{
     AgentConfig, AlertsConfig, AuditConfig, ChatConfig, Config, EmailConfig, FlinkConfig, Language,
     OracleConfig, OutputConfig, OutputFormat, PipelineConfig, RemediationConfig, RemediationMode,
-    ResubmitConfig, ScnColumn, Secret, SecretSource, SmtpTls, TableName, ZooKeeperConfig,
+    ResubmitConfig, SavepointsConfig, ScnColumn, Secret, SecretSource, SmtpTls, TableName,
+    ZooKeeperConfig,
 };
 use crate::diagnose::Thresholds;
 use crate::lang::{Bilingual, Lang};
@@ -209,6 +210,7 @@ impl Section for RawPipeline {
         ("output", clean::<RawOutput>),
         ("thresholds", clean::<Thresholds>),
         ("remediation", clean::<RawRemediation>),
+        ("savepoints", clean::<RawSavepoints>),
     ];
 }
 impl Section for RawAgent {}
@@ -217,6 +219,7 @@ impl Section for RawFlink {}
 impl Section for RawZooKeeper {}
 impl Section for RawOutput {}
 impl Section for RawResubmit {}
+impl Section for RawSavepoints {}
 impl Section for RawRemediation {
     const NESTED: &'static [(&'static str, Cleaner)] = &[("resubmit", clean::<RawResubmit>)];
 }
@@ -512,10 +515,17 @@ impl Check<'_> {
             self.thresholds(raw.thresholds.unwrap_or_default(), &key(at, "thresholds"));
         let remediation =
             self.remediation(raw.remediation.unwrap_or_default(), &key(at, "remediation"));
+        let savepoints =
+            self.savepoints(raw.savepoints.unwrap_or_default(), &key(at, "savepoints"));
         let interval = self.positive(raw.interval, &key(at, "interval"));
         let audit = self.audit(raw.audit.unwrap_or_default(), &key(at, "audit"));
+        let (savepoints, remediation) = (savepoints?, remediation?);
         Some(PipelineConfig {
             audit: audit?,
+            savepoints: SavepointsConfig {
+                dir: savepoints.dir.or_else(|| remediation.savepoint_dir.clone()),
+                ..savepoints
+            },
             interval: interval?,
             name: name?,
             oracle: oracle?,
@@ -523,7 +533,20 @@ impl Check<'_> {
             zookeeper: optional(zookeeper)?,
             output: output?,
             thresholds: thresholds?,
-            remediation: remediation?,
+            remediation,
+        })
+    }
+
+    fn savepoints(&mut self, raw: RawSavepoints, at: &str) -> Option<SavepointsConfig> {
+        let interval = raw.interval.map(|i| self.positive(i, &key(at, "interval")));
+        let keep = self.count(raw.keep, &key(at, "keep"));
+        let max_age = self.positive(raw.max_age, &key(at, "max_age"));
+        let dir = raw.dir.map(|d| self.text(Some(d), &key(at, "dir")));
+        Some(SavepointsConfig {
+            interval: optional(interval)?,
+            keep: keep?,
+            max_age: max_age?,
+            dir: optional(dir)?,
         })
     }
 

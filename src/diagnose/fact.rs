@@ -50,11 +50,11 @@ impl Secs {
         let (day, hour, min) = (86_400, 3_600, 60);
         match s {
             0..60 => format!("{s}{s_}"),
-            60..3600 if s % min == 0 => format!("{}{m_}", s / min),
+            60..3600 if s.is_multiple_of(min) => format!("{}{m_}", s / min),
             60..3600 => format!("{}{m_}{sep}{}{s_}", s / min, s % min),
-            3600..86_400 if s % hour == 0 => format!("{}{h_}", s / hour),
+            3600..86_400 if s.is_multiple_of(hour) => format!("{}{h_}", s / hour),
             3600..86_400 => format!("{}{h_}{sep}{}{m_}", s / hour, s % hour / min),
-            _ if s % day == 0 => format!("{}{d_}", s / day),
+            _ if s.is_multiple_of(day) => format!("{}{d_}", s / day),
             _ => format!("{}{d_}{sep}{}{h_}", s / day, s % day / hour),
         }
     }
@@ -695,6 +695,51 @@ pub enum Fact {
     },
     AutoAction {
         text: String,
+    },
+
+    // --- periodic savepoints (remediation::savepoints, the agent's savepoint alerts) ---------
+    SavepointsFailing {
+        pipeline: String,
+        attempts: u64,
+    },
+    SavepointFailedBecause {
+        cause: String,
+    },
+    NoRestorableSavepoint {
+        pipeline: String,
+        within: Secs,
+    },
+    NewestRestorableSavepoint {
+        path: String,
+        age: Secs,
+        scn: u64,
+    },
+    SavepointAgingOut {
+        pipeline: String,
+        path: String,
+        scn: u64,
+        headroom: Secs,
+        threshold: Secs,
+    },
+    SavepointsHealthy {
+        pipeline: String,
+    },
+    FixSavepointDir,
+    FixKeepRedoLonger,
+    SavepointRedoPurged {
+        path: String,
+        scn: u64,
+        thread: u32,
+        oldest: u64,
+    },
+    SavepointGone {
+        path: String,
+    },
+    ResumeNewestRestorable {
+        job: String,
+        state: String,
+        path: String,
+        scn: u64,
     },
 
     // --- the gate (remediation::gate): one fact per check -----------------------------------
@@ -1781,6 +1826,51 @@ impl Fact {
             ),
             Indented { fact } => format!("  {}", fact.render(l)),
             AutoAction { text } => t(format!("Auto-remediation: {text}"), format!("自动处置：{text}")),
+
+            SavepointsFailing { pipeline, attempts } => t(
+                format!("{pipeline}: periodic savepoint failed {attempts} times in a row"),
+                format!("{pipeline}：定期保存点连续失败 {attempts} 次"),
+            ),
+            SavepointFailedBecause { cause } => t(
+                format!("Flink's failure cause: {cause}"),
+                format!("Flink 给出的失败原因：{cause}"),
+            ),
+            NoRestorableSavepoint { pipeline, within } => t(
+                format!("{pipeline}: no restorable savepoint younger than {}", d(within)),
+                format!("{pipeline}：没有 {} 内可恢复的保存点", d(within)),
+            ),
+            NewestRestorableSavepoint { path, age, scn } => t(
+                format!("newest restorable savepoint {path}, {} old, restart SCN {scn}", d(age)),
+                format!("最新的可恢复保存点 {path}，已有 {}，重启点 SCN {scn}", d(age)),
+            ),
+            SavepointAgingOut { pipeline, path, scn, headroom, threshold } => t(
+                format!("{pipeline}: the newest restorable savepoint {path} (restart SCN {scn}) falls out of available redo in about {} (redo_headroom_warning {})", d(headroom), threshold.en()),
+                format!("{pipeline}：最新的可恢复保存点 {path}（重启点 SCN {scn}）约 {} 后将超出可用的 redo（redo_headroom_warning {}）", d(headroom), threshold.en()),
+            ),
+            SavepointsHealthy { pipeline } => t(
+                format!("{pipeline}: periodic savepoints succeed and a restorable one is recent"),
+                format!("{pipeline}：定期保存点正常，且有近期可恢复的保存点"),
+            ),
+            FixSavepointDir => t(
+                "Check that the savepoint directory exists and every JobManager and TaskManager can write it (state.savepoints.dir or [pipeline.savepoints] dir), and that checkpoints succeed: a savepoint needs the same barriers".into(),
+                "检查保存点目录是否存在、所有 JobManager 与 TaskManager 是否可写（state.savepoints.dir 或 [pipeline.savepoints] dir），并确认检查点成功：保存点依赖同样的 barrier".into(),
+            ),
+            SavepointRedoPurged { path, scn, thread, oldest } => t(
+                format!("savepoint {path} cannot be restored: its restart SCN {scn} is older than the oldest available redo of thread {thread} (SCN {oldest}); restoring it fails with ORA-01291 or skips changes"),
+                format!("保存点 {path} 无法恢复：其重启点 SCN {scn} 早于线程 {thread} 最早的可用 redo（SCN {oldest}）；从它恢复会报 ORA-01291 或丢失变更"),
+            ),
+            SavepointGone { path } => t(
+                format!("savepoint {path} no longer exists"),
+                format!("保存点 {path} 已不存在"),
+            ),
+            ResumeNewestRestorable { job, state, path, scn } => t(
+                format!("job {job} is {state} and its own state cannot serve: resume from the newest restorable savepoint {path} (restart SCN {scn} is in available redo); changes after it are read again, so downstream may see some twice, none lost"),
+                format!("作业 {job} 状态为 {state}，其自身状态无法使用：从最新的可恢复保存点 {path} 恢复（重启点 SCN {scn} 在可用 redo 内）；其后的变更会重读，下游可能重复，但不会丢失"),
+            ),
+            FixKeepRedoLonger => t(
+                "Keep archived logs longer (RMAN retention) or take savepoints more often: a savepoint whose redo is purged cannot be restored".into(),
+                "延长归档日志保留时间（RMAN 保留策略）或更频繁地做保存点：redo 已清除的保存点无法恢复".into(),
+            ),
 
             NotObserved { system, error } => match error {
                 Some(e) => t(format!("{system} not observed: {e}"), format!("未观测到 {system}：{e}")),

@@ -1,6 +1,7 @@
 //! Questions that the decision table, the gate and the restart's verification all ask, answered
 //! once so that they cannot disagree: is a JobManager failover in progress, do the JobManagers
-//! see the same cluster, and is the restart SCN covered by redo on every thread.
+//! see the same cluster, is the restart SCN covered by redo on every thread, and how long until
+//! an SCN ages out of redo (the decision table's headroom, and a savepoint's).
 //!
 //! Pure, on one observation: the decision table adds time on top (how long a failover lasts,
 //! two disagreeing observations in a row), the gate takes the one fresh observation as it is.
@@ -157,4 +158,28 @@ pub fn redo_coverage<'a>(o: &'a Observation, restart: &RestartScn) -> RedoCovera
             uncovered,
         }
     }
+}
+
+/// How long until `scn` ages out of `o`'s available redo, and the thread that binds first,
+/// assuming redo is kept for a constant time window and the SCN rate stays as it was (linear
+/// between the binding thread's oldest log and the database's clock). `None` when redo or the
+/// SCN clock is not observed, or `scn` is already uncovered.
+pub fn redo_headroom(o: &Observation, scn: u64) -> Option<(std::time::Duration, &RedoThread)> {
+    let oracle = o.oracle.value()?;
+    let threads = &oracle.redo.value()?.threads;
+    let binding = threads.iter().max_by_key(|t| t.oldest_scn)?;
+    if binding.oldest_scn > scn {
+        return None;
+    }
+    let db = oracle.database.value()?;
+    let elapsed = db.database_time.since(binding.oldest_time).as_secs_f64();
+    let scns = db.current_scn.saturating_sub(binding.oldest_scn) as f64;
+    if elapsed <= 0.0 || scns <= 0.0 {
+        return None;
+    }
+    // Saturating: a replayed bundle can hold any numbers, and this must never panic.
+    let headroom =
+        std::time::Duration::try_from_secs_f64((scn - binding.oldest_scn) as f64 * elapsed / scns)
+            .unwrap_or(std::time::Duration::MAX);
+    Some((headroom, binding))
 }

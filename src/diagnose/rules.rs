@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::explain::{explain, Explanation};
 use super::fact::{Fact, JmState, Lacking, SessionView, Staleness};
-use super::questions::{disagreement, in_failover, redo_coverage, RedoCoverage};
+use super::questions::{disagreement, in_failover, redo_coverage, redo_headroom, RedoCoverage};
 use super::{
     Cause, Diagnosis, Evidence, MissingSignal, Secs, Severity, Strength, ThresholdUse, Thresholds,
 };
@@ -1362,7 +1362,7 @@ fn step_missing_redo(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     if let Some(why) = &restart.output_unreadable {
         notes.not_checked(Cause::MissingRedo, "output.last_scn", Fact::error(why));
     }
-    let (scn, threads) = match redo_coverage(ctx.last, &restart) {
+    let scn = match redo_coverage(ctx.last, &restart) {
         RedoCoverage::RedoUnknown(why) => {
             notes.not_checked(Cause::MissingRedo, "oracle.redo", why);
             return None;
@@ -1401,52 +1401,46 @@ fn step_missing_redo(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
                 .todo(Fact::WaitForRedo),
             );
         }
-        RedoCoverage::Covered { scn, threads, .. } => (scn, threads),
+        RedoCoverage::Covered { scn, .. } => scn,
     };
-    let oracle = ctx.oracle(ctx.last)?;
-    // Covered: how long until the restart SCN ages out, assuming redo is kept for a constant
-    // time window and the SCN rate stays as it was (linear between the binding thread's oldest
-    // log and now).
-    let binding = threads.iter().max_by_key(|t| t.oldest_scn)?;
-    if let Some(db) = oracle.database.value() {
+    // Covered: how long until the restart SCN ages out (questions::redo_headroom).
+    ctx.oracle(ctx.last)?;
+    if let (Some((headroom, binding)), Some(db)) = (
+        redo_headroom(ctx.last, scn),
+        ctx.last.oracle.value().and_then(|o| o.database.value()),
+    ) {
         let elapsed = db.database_time.since(binding.oldest_time).as_secs_f64();
         let scns = db.current_scn.saturating_sub(binding.oldest_scn) as f64;
-        if elapsed > 0.0 && scns > 0.0 {
-            // Saturating: a replayed bundle can hold any numbers, and this must never panic.
-            let headroom =
-                Duration::try_from_secs_f64((scn - binding.oldest_scn) as f64 * elapsed / scns)
-                    .unwrap_or(Duration::MAX);
-            let e = Evidence::new(
-                Strength::Context,
-                Fact::RedoHeadroom {
-                    scn,
-                    headroom: secs(headroom),
-                    kept: secs(Duration::try_from_secs_f64(elapsed).unwrap_or(Duration::MAX)),
-                    thread: binding.thread,
-                },
-            )
-            .vs("redo_headroom_warning", cfg(ctx.t.redo_headroom_warning));
-            notes.redo_headroom = Some(headroom);
-            notes.redo_aging = Some(RedoAging {
-                headroom,
+        let e = Evidence::new(
+            Strength::Context,
+            Fact::RedoHeadroom {
                 scn,
+                headroom: secs(headroom),
+                kept: secs(Duration::try_from_secs_f64(elapsed).unwrap_or(Duration::MAX)),
                 thread: binding.thread,
-                purge_scn_per_s: scns / elapsed,
-                moves_with_output: restart
-                    .candidates
-                    .iter()
-                    .min_by_key(|c| c.0)
-                    .is_some_and(|c| matches!(c.1, Fact::ScnFromOutput { .. })),
+            },
+        )
+        .vs("redo_headroom_warning", cfg(ctx.t.redo_headroom_warning));
+        notes.redo_headroom = Some(headroom);
+        notes.redo_aging = Some(RedoAging {
+            headroom,
+            scn,
+            thread: binding.thread,
+            purge_scn_per_s: scns / elapsed,
+            moves_with_output: restart
+                .candidates
+                .iter()
+                .min_by_key(|c| c.0)
+                .is_some_and(|c| matches!(c.1, Fact::ScnFromOutput { .. })),
+        });
+        if headroom < ctx.t.redo_headroom_warning {
+            notes.warn(Fact::RedoHeadroomShort {
+                scn,
+                headroom: secs(headroom),
+                threshold: secs(ctx.t.redo_headroom_warning),
             });
-            if headroom < ctx.t.redo_headroom_warning {
-                notes.warn(Fact::RedoHeadroomShort {
-                    scn,
-                    headroom: secs(headroom),
-                    threshold: secs(ctx.t.redo_headroom_warning),
-                });
-            }
-            notes.context.push(e);
         }
+        notes.context.push(e);
     }
     None
 }

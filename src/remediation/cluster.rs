@@ -10,7 +10,9 @@
 
 use std::path::Path;
 
-use crate::collectors::control::{FlinkControl, JarRun, RestorePoint, SavepointStatus};
+use crate::collectors::control::{
+    FlinkControl, JarRun, ListedSavepoint, RestorePoint, SavepointStatus,
+};
 use crate::collectors::flink::{FlinkError, FlinkRestClient};
 use crate::collectors::zookeeper::ZooKeeperCollector;
 use crate::config::PipelineConfig;
@@ -115,6 +117,18 @@ impl FlinkControl for ClusterControl {
         trigger_id: &str,
     ) -> Result<SavepointStatus, FlinkError> {
         self.read(|c| c.savepoint_status(job_id, trigger_id)).await
+    }
+
+    async fn listed_savepoints(&self, job_id: &str) -> Result<Vec<ListedSavepoint>, FlinkError> {
+        self.read(|c| c.listed_savepoints(job_id)).await
+    }
+
+    async fn dispose_savepoint(&self, path: &str) -> Result<String, FlinkError> {
+        self.writer().await?.dispose_savepoint(path).await
+    }
+
+    async fn disposal_status(&self, trigger_id: &str) -> Result<SavepointStatus, FlinkError> {
+        self.read(|c| c.disposal_status(trigger_id)).await
     }
 
     async fn cancel(&self, job_id: &str) -> Result<(), FlinkError> {

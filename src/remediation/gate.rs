@@ -10,12 +10,14 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::savepoints::{newest_restorable, restorability, Restorability};
 use crate::config::{PipelineConfig, RemediationMode};
 use crate::diagnose::questions::{disagreement, failover, redo_coverage, RedoCoverage};
 use crate::diagnose::{Fact, RestartScn, Secs};
 use crate::exit::Exit;
 use crate::lang::Lang;
 use crate::observation::{is_terminal_state, JobDetail, Observation, Signal, Timestamp};
+use crate::store::SavepointRecord;
 
 /// A check's outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -119,6 +121,10 @@ pub struct GateInput<'a> {
     pub lock: LockState,
     /// A savepoint or checkpoint path the operator names explicitly.
     pub given_state: Option<String>,
+    /// The savepoints the doctor knows of this pipeline, newest first (the state database):
+    /// a named one whose redo is purged is refused; when the job's own state cannot serve,
+    /// the newest restorable one is resumed from.
+    pub savepoints: &'a [SavepointRecord],
 }
 
 /// The pipeline lock as the gate sees it.
@@ -212,7 +218,8 @@ pub fn evaluate(input: &GateInput<'_>) -> GateReport {
     let p = input.pipeline;
     let (job_check, job) = job_once(o, input.given_state.is_some());
     let restart = RestartScn::of(o, input.from_scn);
-    let (state_check, resume) = resume_state(o, job, input.given_state.as_deref());
+    let (state_check, resume) =
+        resume_state(o, job, input.given_state.as_deref(), input.savepoints);
     let checks = vec![
         leader(o),
         job_check,
@@ -507,12 +514,67 @@ fn prerequisites(o: &Observation) -> Check {
 
 const STATE: &str = "a state to resume from";
 
+/// The recorded savepoint at `path` (trailing slashes aside).
+fn recorded<'a>(sps: &'a [SavepointRecord], path: &str) -> Option<&'a SavepointRecord> {
+    let norm = |p: &str| p.trim_end_matches('/').to_string();
+    sps.iter().find(|sp| norm(&sp.path) == norm(path))
+}
+
+/// A FAIL when the doctor recorded the savepoint at `path` and it can no longer be restored
+/// (its restart SCN is older than the available redo, or it is gone).
+fn unrestorable(o: &Observation, sps: &[SavepointRecord], path: &str) -> Option<Check> {
+    let sp = recorded(sps, path)?;
+    let fact = match restorability(sp, Some(o)) {
+        Restorability::RedoPurged { thread, oldest_scn } => Fact::SavepointRedoPurged {
+            path: path.into(),
+            scn: sp.restart_scn.unwrap_or_default(),
+            thread,
+            oldest: oldest_scn,
+        },
+        Restorability::Gone => Fact::SavepointGone { path: path.into() },
+        Restorability::Restorable | Restorability::Unknown { .. } => return None,
+    };
+    Some(check("state", STATE, Status::Fail, fact))
+}
+
+/// When the job's own state cannot serve: the newest restorable savepoint the doctor knows.
+fn newest_savepoint(
+    o: &Observation,
+    j: &JobDetail,
+    sps: &[SavepointRecord],
+    instead: (Check, Option<Resume>),
+) -> (Check, Option<Resume>) {
+    match newest_restorable(sps, Some(o)) {
+        Some(sp) => (
+            check(
+                "state",
+                STATE,
+                Status::Pass,
+                Fact::ResumeNewestRestorable {
+                    job: j.id.clone(),
+                    state: j.state.clone(),
+                    path: sp.path.clone(),
+                    scn: sp.restart_scn.unwrap_or_default(),
+                },
+            ),
+            Some(Resume::Given {
+                path: sp.path.clone(),
+            }),
+        ),
+        None => instead,
+    }
+}
+
 fn resume_state(
     o: &Observation,
     job: Option<&JobDetail>,
     given: Option<&str>,
+    sps: &[SavepointRecord],
 ) -> (Check, Option<Resume>) {
     if let Some(path) = given {
+        if let Some(refused) = unrestorable(o, sps, path) {
+            return (refused, None);
+        }
         return (
             check(
                 "state",
@@ -576,7 +638,12 @@ fn resume_state(
     // Ended. A failed job keeps its externalized checkpoints whatever the retention; a
     // cancelled one only when they are retained on cancel.
     let kept = j.state.eq_ignore_ascii_case("FAILED") || retained == Some(true);
-    match (&last_path, kept) {
+    if let Some(path) = last_path.as_deref().filter(|_| kept) {
+        if let Some(refused) = unrestorable(o, sps, path) {
+            return newest_savepoint(o, j, sps, (refused, None));
+        }
+    }
+    let own = match (&last_path, kept) {
         (Some(path), true) => (
             check(
                 "state",
@@ -631,6 +698,11 @@ fn resume_state(
             ),
             None,
         ),
+    };
+    // The job's own state is gone: the doctor's savepoints may still serve.
+    match own {
+        (c, None) if c.status == Status::Fail => newest_savepoint(o, j, sps, (c, None)),
+        other => other,
     }
 }
 

@@ -16,6 +16,7 @@ pub mod cluster;
 pub mod gate;
 pub mod lock;
 pub mod restart;
+pub mod savepoints;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

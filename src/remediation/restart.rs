@@ -1157,6 +1157,13 @@ where
             .unwrap_or_else(|| {
                 crate::collectors::probe::missing(&p.name, now, "no observation taken")
             });
+        let savepoints = match self.history {
+            Some(h) => h.savepoints(Some(&p.name)).await.unwrap_or_else(|e| {
+                tracing::error!(pipeline = %p.name, error = %error_chain(&e), "Cannot read the recorded savepoints; the gate judges without them.");
+                Vec::new()
+            }),
+            None => Vec::new(),
+        };
         let gate = super::gate::evaluate(&super::gate::GateInput {
             pipeline: p,
             observation: &newest,
@@ -1164,6 +1171,7 @@ where
             restarts_in_window,
             lock,
             given_state: req.given_state.clone(),
+            savepoints: &savepoints,
         });
         let diagnosis = crate::diagnose::diagnose(
             &window,

@@ -665,3 +665,151 @@ fn endless_inputs_are_read_only_up_to_a_limit_and_named() {
     assert_eq!(code(&o), 3, "{}", stderr(&o));
     assert!(stderr(&o).contains("larger than"), "{}", stderr(&o));
 }
+
+// ---------------------------------------------------------------------------------------------
+// logs
+// ---------------------------------------------------------------------------------------------
+
+/// Where `diagnose`'s stderr goes in [`debug_logs`].
+#[derive(Clone, Copy)]
+enum LogSink {
+    Pipe,
+    File,
+    Terminal,
+}
+
+/// The first seconds of `diagnose`'s debug logs (connection attempts to a closed loopback port),
+/// run under `timeout` with stderr to a pipe, a file or a pseudo-terminal.
+fn debug_logs(dir: &Path, sink: LogSink) -> Vec<u8> {
+    let cfg = write_config(dir, &dir.join("out"), &["http://127.0.0.1:1".into()]);
+    let file = dir.join("doctor.log");
+    let line = format!(
+        "timeout 3 {} diagnose --config {}",
+        env!("CARGO_BIN_EXE_logminer-doctor"),
+        cfg.display()
+    );
+    let mut cmd = match sink {
+        // util-linux's script: the command's stderr is a pseudo-terminal; script copies it to
+        // its stdout.
+        LogSink::Terminal => {
+            let mut c = Command::new("script");
+            c.args(["-qec", &line, "/dev/null"]);
+            c
+        }
+        LogSink::File => {
+            let mut c = Command::new("sh");
+            c.args(["-c", &format!("{line} 2>{}", file.display())]);
+            c
+        }
+        LogSink::Pipe => {
+            let mut c = Command::new("sh");
+            c.args(["-c", &line]);
+            c
+        }
+    };
+    let out = cmd
+        .env("LMD_TEST_PASSWORD", PASSWORD)
+        .env("LMD_LOG", "debug")
+        .env("LANG", "C")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the binary");
+    match sink {
+        LogSink::Terminal => out.stdout,
+        LogSink::File => std::fs::read(&file).expect("the log file"),
+        LogSink::Pipe => out.stderr,
+    }
+}
+
+// See: #19
+#[test]
+fn logs_to_a_pipe_or_a_file_carry_no_colour_codes_and_a_terminal_still_gets_colour() {
+    let dir = tempfile::tempdir().unwrap();
+    for sink in [LogSink::Pipe, LogSink::File] {
+        let logs = debug_logs(dir.path(), sink);
+        let text = String::from_utf8_lossy(&logs);
+        assert!(text.contains("DEBUG"), "some log lines: {text}");
+        assert!(!logs.contains(&0x1B), "no ESC byte: {text:?}");
+    }
+    let tty = debug_logs(dir.path(), LogSink::Terminal);
+    let text = String::from_utf8_lossy(&tty);
+    assert!(text.contains("DEBUG"), "some log lines: {text}");
+    assert!(tty.contains(&0x1B), "colour on a terminal: {text:?}");
+}
+
+#[test]
+fn savepoints_lists_the_recorded_ones_and_says_what_it_cannot_judge() {
+    use logminer_doctor::observation::Timestamp;
+    use logminer_doctor::store::{History, SavepointRecord};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    committed_file(&out, Duration::from_secs(3600));
+    let jm = flink();
+    let config = write_config(dir.path(), &out, std::slice::from_ref(&jm.url));
+    let state = dir.path().join("state");
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&config)
+        .unwrap();
+    writeln!(f, "[agent]\nstate_dir = {:?}", state.display().to_string()).unwrap();
+    // One savepoint still on disk, one whose directory is gone (its parent is visible here).
+    let sps = dir.path().join("savepoints");
+    std::fs::create_dir_all(sps.join("savepoint-live")).unwrap();
+    std::fs::write(sps.join("savepoint-live/_metadata"), b"x").unwrap();
+    let record = |name: &str, at: i64| SavepointRecord {
+        pipeline: "orders".into(),
+        path: format!("file://{}", sps.join(name).display()),
+        job_id: "5b2c1a7f0e9d48c3a1b2c3d4e5f60718".into(),
+        trigger_id: Some("0123456789abcdef0123456789abcdef".into()),
+        triggered_at: Timestamp::from_unix_millis(at),
+        completed_at: Timestamp::from_unix_millis(at + 700),
+        size_bytes: Some(954),
+        restart_scn: Some(48000002),
+        scn_sources: vec!["last SCN in the output 48000002".into()],
+        disposed_at: None,
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let h = History::open(&state).unwrap();
+        h.record_savepoint(&record("savepoint-live", 1_796_000_000_000), true)
+            .await
+            .unwrap();
+        h.record_savepoint(&record("savepoint-gone", 1_795_000_000_000), true)
+            .await
+            .unwrap();
+    });
+    let cfg = config.to_str().unwrap();
+    let o = run(&["--config", cfg, "savepoints"]);
+    let text = stdout(&o);
+    eprintln!("{text}{}", stderr(&o));
+    // Oracle is not reachable: whether the live one can be restored is not known (exit 3).
+    assert_eq!(code(&o), 3, "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("PIPELINE  COMPLETED  JOB  SIZE  RESTART SCN"),
+        "{text}"
+    );
+    assert!(
+        lines[1].contains("savepoint-live") && lines[1].contains("UNKNOWN (Oracle"),
+        "{text}"
+    );
+    assert!(
+        lines[1].contains("48000002") && lines[1].contains("954 B"),
+        "{text}"
+    );
+    assert!(
+        lines[2].contains("savepoint-gone") && lines[2].contains("GONE"),
+        "{text}"
+    );
+    let o = run(&["--config", cfg, "--format", "json", "savepoints"]);
+    let rows: Vec<Value> = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["restorable"]["status"], "unknown");
+    assert_eq!(rows[0]["restart_scn"], 48000002);
+    assert_eq!(rows[1]["restorable"]["status"], "gone");
+    let o = run(&["--config", cfg, "--lang", "zh", "savepoints"]);
+    assert!(stdout(&o).starts_with("管道  完成时间"), "{}", stdout(&o));
+    // An unknown pipeline is a usage error, as everywhere.
+    let o = run(&["--config", cfg, "savepoints", "-p", "nope"]);
+    assert_eq!(code(&o), 3);
+}

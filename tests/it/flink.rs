@@ -638,6 +638,7 @@ async fn stopped_copies_that_disagree_are_ambiguous_and_the_configured_id_settle
                 checked: "test".into(),
             },
             given_state: None,
+            savepoints: &[],
         },
     );
     let job = report.check("job").unwrap();

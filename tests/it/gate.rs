@@ -89,6 +89,7 @@ fn gate_with(cfg: &Config, o: &Observation, f: impl FnOnce(&mut GateInput<'_>)) 
         restarts_in_window: Ok(0),
         lock: free(),
         given_state: None,
+        savepoints: &[],
     };
     f(&mut input);
     evaluate(&input)
@@ -503,5 +504,120 @@ fn a_stalled_sink_is_restarted_only_when_its_checkpoints_keep_failing() {
             "{w}"
         ),
         other => assert_ne!(other, AutoDecision::Restart, "{completing:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The state among the savepoints the doctor recorded (`[pipeline.savepoints]`)
+// ---------------------------------------------------------------------------------------------
+
+mod savepoint_choice {
+    use super::*;
+    use logminer_doctor::observation::Timestamp;
+    use logminer_doctor::store::SavepointRecord;
+
+    fn sp(path: &str, scn: u64, at_ms: i64) -> SavepointRecord {
+        SavepointRecord {
+            pipeline: "orders".into(),
+            path: path.into(),
+            job_id: "j1".into(),
+            trigger_id: Some("t".into()),
+            triggered_at: Timestamp::from_unix_millis(at_ms),
+            completed_at: Timestamp::from_unix_millis(at_ms + 500),
+            size_bytes: Some(1000),
+            restart_scn: Some(scn),
+            scn_sources: vec![],
+            disposed_at: None,
+        }
+    }
+
+    /// An observation whose job ended CANCELED with its checkpoints deleted on cancel (not
+    /// retained), and whose redo starts at `oldest`.
+    fn cancelled_without_retention(oldest: u64) -> Observation {
+        let mut o = last("real_feed_closed_dead_connection");
+        if let Signal::Observed { value } = &mut o.flink {
+            let j = value.job.as_mut().unwrap();
+            j.state = "CANCELED".into();
+            if let Signal::Observed { value: cp } = &mut j.checkpoints {
+                cp.retained_on_cancel = false;
+            }
+        }
+        if let Signal::Observed { value } = &mut o.oracle {
+            if let Signal::Observed { value: redo } = &mut value.redo {
+                for t in &mut redo.threads {
+                    t.oldest_scn = oldest;
+                }
+            }
+        }
+        o
+    }
+
+    fn gate(o: &Observation, given: Option<&str>, sps: &[SavepointRecord]) -> GateReport {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(dir.path(), "");
+        evaluate(&GateInput {
+            pipeline: &cfg.pipelines[0],
+            observation: o,
+            from_scn: None,
+            restarts_in_window: Ok(0),
+            lock: free(),
+            given_state: given.map(str::to_owned),
+            savepoints: sps,
+        })
+    }
+
+    #[test]
+    fn without_the_jobs_own_state_the_gate_resumes_from_the_newest_restorable_savepoint() {
+        // Newest first: the newest one's SCN is covered, the older two are not.
+        let sps = [
+            sp("file:///nowhere/sp-3", 5_000, 3_000),
+            sp("file:///nowhere/sp-2", 900, 2_000),
+            sp("file:///nowhere/sp-1", 800, 1_000),
+        ];
+        let o = cancelled_without_retention(1_000);
+        let r = gate(&o, None, &sps);
+        let state = r.check("state").unwrap();
+        assert_eq!(state.status.as_str(), "PASS", "{}", state.fact.en());
+        assert_eq!(
+            r.resume,
+            Some(Resume::Given {
+                path: "file:///nowhere/sp-3".into()
+            })
+        );
+        // When the newest is purged too, none serves: the job's own FAIL stands.
+        let o = cancelled_without_retention(6_000);
+        let r = gate(&o, None, &sps);
+        assert_eq!(status(&r, "state").as_str(), "FAIL");
+        assert_eq!(r.resume, None);
+        // The newest restorable one is picked, not merely the newest.
+        let sps = [
+            sp("file:///nowhere/sp-3", 700, 3_000),
+            sp("file:///nowhere/sp-2", 1_500, 2_000),
+        ];
+        let o = cancelled_without_retention(1_000);
+        let r = gate(&o, None, &sps);
+        assert_eq!(
+            r.resume,
+            Some(Resume::Given {
+                path: "file:///nowhere/sp-2".into()
+            })
+        );
+    }
+
+    #[test]
+    fn a_named_savepoint_whose_redo_is_purged_is_refused_and_an_unknown_one_is_not() {
+        let sps = [sp("file:///nowhere/sp-1", 800, 1_000)];
+        let o = cancelled_without_retention(1_000);
+        let r = gate(&o, Some("file:///nowhere/sp-1/"), &sps);
+        let state = r.check("state").unwrap();
+        assert_eq!(state.status.as_str(), "FAIL");
+        assert!(state
+            .fact
+            .en()
+            .contains("older than the oldest available redo of thread"));
+        assert_eq!(r.resume, None);
+        // A path the doctor never recorded: its restart SCN is not known, the operator's call.
+        let r = gate(&o, Some("file:///elsewhere/sp-9"), &sps);
+        assert_eq!(status(&r, "state").as_str(), "PASS");
     }
 }

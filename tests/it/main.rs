@@ -47,6 +47,8 @@ mod real_flink;
 mod realism;
 // gate, restart and watch's auto-remediation end to end on the real cluster.
 mod remediation;
+// Periodic savepoints, retention and restorability on the real cluster.
+mod savepoints;
 // The restart executor's failure paths against a scripted cluster.
 mod restart_paths;
 // The pipeline lock: the state database's row and ZooKeeper's node.
@@ -60,3 +62,10 @@ mod oracle_live;
 // The Oracle collector's footprint on the simulated database: cost per probe, slow facts'
 // cadence, sharing, the archive chain's summary, verdicts unchanged by caching.
 mod oracle_footprint;
+// The demo stack (docker-compose.yml and what it mounts) without an engine, and its Flink HA
+// settings started on loopback.
+mod stack;
+// Cargo.toml's rust-version against the locked dependencies' own.
+mod msrv;
+// The .deb: built with cargo-deb, installed, its unit verified, run as its user, purged.
+mod deb;

@@ -653,6 +653,7 @@ where
             checked: "test".into(),
         },
         given_state: None,
+        savepoints: &[],
     });
 
     let _ = stop_tx.send(());

@@ -45,7 +45,7 @@ const RUNNING_WITHIN: Duration = Duration::from_secs(90);
 
 /// A connector session as the database holds it.
 #[derive(Clone)]
-struct Sess {
+pub(crate) struct Sess {
     conn: usize,
     logon: Timestamp,
     /// The job still talks to it (the feed serves this connection).
@@ -56,7 +56,7 @@ struct Sess {
 }
 
 #[derive(Default)]
-struct OracleState {
+pub(crate) struct OracleState {
     sessions: BTreeMap<usize, Sess>,
     heartbeat: u64,
     kills: Vec<(u32, u32, u32)>,
@@ -64,11 +64,11 @@ struct OracleState {
 
 /// The database side of the feed: Oracle's view of the connector that reads it.
 #[derive(Clone)]
-struct FeedOracle {
-    feed: Arc<Feed>,
+pub(crate) struct FeedOracle {
+    pub(crate) feed: Arc<Feed>,
     state: Arc<Mutex<OracleState>>,
     /// The oldest SCN still in redo (0: everything available).
-    oldest_redo: Arc<AtomicU64>,
+    pub(crate) oldest_redo: Arc<AtomicU64>,
 }
 
 const SID_BASE: u32 = 200;
@@ -169,7 +169,7 @@ impl OracleSource for FeedOracle {
 /// The kill procedure: refuses what is not a connector session, as sql/grants.sql's does.
 #[derive(Debug, thiserror::Error)]
 #[error("ORA-20002: lmd_kill_connector_session: no such session")]
-struct NoSuchSession;
+pub(crate) struct NoSuchSession;
 
 impl OracleControl for FeedOracle {
     type Error = NoSuchSession;
@@ -200,24 +200,24 @@ impl OracleControl for FeedOracle {
 
 const TEST_ENV: PasswordEnv = PasswordEnv("Remediation-Test-Secret-5");
 
-struct Pipe {
-    feed: Arc<Feed>,
-    oracle: FeedOracle,
-    job_name: String,
-    fixed_id: String,
-    first_id: String,
-    output: PathBuf,
-    state_dir: PathBuf,
-    config: Config,
-    _dir: tempfile::TempDir,
+pub(crate) struct Pipe {
+    pub(crate) feed: Arc<Feed>,
+    pub(crate) oracle: FeedOracle,
+    pub(crate) job_name: String,
+    pub(crate) fixed_id: String,
+    pub(crate) first_id: String,
+    pub(crate) output: PathBuf,
+    pub(crate) state_dir: PathBuf,
+    pub(crate) config: Config,
+    pub(crate) _dir: tempfile::TempDir,
 }
 
 impl Pipe {
-    fn pipeline(&self) -> &PipelineConfig {
+    pub(crate) fn pipeline(&self) -> &PipelineConfig {
         &self.config.pipelines[0]
     }
 
-    fn probe(
+    pub(crate) fn probe(
         &self,
         t: &ClusterTest,
     ) -> CollectorProbe<
@@ -345,7 +345,7 @@ job_id = {fixed_id:?}
 
 /// Starts the stand-in job (submitted by hand, with a random id, as operators do) with
 /// `before` sent and committed, and the doctor's config for it.
-async fn start(
+pub(crate) async fn start(
     t: &ClusterTest,
     name: &str,
     before: &[&str],
@@ -417,7 +417,7 @@ async fn start(
 
 /// The jobs with this name that are not ended, on the cluster (asked of a JobManager that
 /// answers).
-async fn live_jobs(t: &ClusterTest, job_name: &str) -> Vec<(String, String)> {
+pub(crate) async fn live_jobs(t: &ClusterTest, job_name: &str) -> Vec<(String, String)> {
     let url = t.any_rest_url().await;
     let jobs = t.rest.get(&url, "/jobs/overview").await.unwrap();
     jobs["jobs"]
@@ -435,7 +435,7 @@ async fn live_jobs(t: &ClusterTest, job_name: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn job_state(t: &ClusterTest, id: &str) -> String {
+pub(crate) async fn job_state(t: &ClusterTest, id: &str) -> String {
     let url = t.any_rest_url().await;
     t.rest
         .job(&url, id)
@@ -445,7 +445,7 @@ async fn job_state(t: &ClusterTest, id: &str) -> String {
 }
 
 /// The audit log's actions, in order.
-async fn audit(p: &Pipe) -> Vec<(String, Value)> {
+pub(crate) async fn audit(p: &Pipe) -> Vec<(String, Value)> {
     let h = History::open(&p.state_dir).unwrap();
     h.actions("orders", Timestamp::from_unix_millis(0))
         .await
@@ -455,7 +455,7 @@ async fn audit(p: &Pipe) -> Vec<(String, Value)> {
         .collect()
 }
 
-async fn cleanup(t: &ClusterTest, p: &Pipe) {
+pub(crate) async fn cleanup(t: &ClusterTest, p: &Pipe) {
     for (id, _) in live_jobs(t, &p.job_name).await {
         let url = t.any_rest_url().await;
         t.rest.cancel_and_wait(&url, &id).await;
@@ -463,7 +463,7 @@ async fn cleanup(t: &ClusterTest, p: &Pipe) {
 }
 
 /// Gate and restart in-process (what `restart --apply` does), with `progress`.
-async fn restart_now(
+pub(crate) async fn restart_now(
     t: &ClusterTest,
     p: &Pipe,
     req: Request,
@@ -494,7 +494,7 @@ async fn restart_now(
     r.gated(&window, &req).await
 }
 
-fn collectors_of(
+pub(crate) fn collectors_of(
     _t: &ClusterTest,
     p: &Pipe,
 ) -> Collectors<FeedOracle, FlinkCollector, Option<ZooKeeperCollector>, FileSinkCollector> {
@@ -507,7 +507,7 @@ fn collectors_of(
     }
 }
 
-fn apply() -> Request {
+pub(crate) fn apply() -> Request {
     Request {
         apply: true,
         ..Request::default()
@@ -520,10 +520,10 @@ fn apply() -> Request {
 
 /// A webhook receiver on loopback: every alert with the time it arrived.
 #[derive(Clone, Default)]
-struct Inbox(Arc<Mutex<Vec<(Instant, Value)>>>);
+pub(crate) struct Inbox(pub(crate) Arc<Mutex<Vec<(Instant, Value)>>>);
 
 impl Inbox {
-    async fn serve(&self) -> SocketAddr {
+    pub(crate) async fn serve(&self) -> SocketAddr {
         let inbox = self.clone();
         let app = axum::Router::new().route(
             "/hook",
@@ -542,7 +542,7 @@ impl Inbox {
     }
 
     /// Waits for the first alert matching `f`; returns when it arrived and the alert.
-    async fn wait(
+    pub(crate) async fn wait(
         &self,
         what: &str,
         timeout: Duration,
@@ -555,13 +555,13 @@ impl Inbox {
     }
 }
 
-struct Watch {
+pub(crate) struct Watch {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     handle: tokio::task::JoinHandle<Result<(), agent::AgentError>>,
 }
 
 impl Watch {
-    async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
@@ -570,7 +570,7 @@ impl Watch {
 }
 
 /// `watch` with auto-remediation, alerting to `inbox`, verifying with the same probe.
-async fn watch(t: &ClusterTest, p: &Pipe, inbox: &Inbox) -> Watch {
+pub(crate) async fn watch(t: &ClusterTest, p: &Pipe, inbox: &Inbox) -> Watch {
     let addr = inbox.serve().await;
     let mut config = p.config.clone();
     config.agent.alerts.webhook = Some(format!("http://{addr}/hook").parse().unwrap());

@@ -123,6 +123,18 @@ impl FlinkControl for Scripted {
             Stop::Hangs => SavepointStatus::InProgress,
         })
     }
+    async fn listed_savepoints(
+        &self,
+        _: &str,
+    ) -> Result<Vec<logminer_doctor::collectors::control::ListedSavepoint>, FlinkError> {
+        Ok(Vec::new())
+    }
+    async fn dispose_savepoint(&self, _: &str) -> Result<String, FlinkError> {
+        unreachable!("a restart never disposes of a savepoint")
+    }
+    async fn disposal_status(&self, _: &str) -> Result<SavepointStatus, FlinkError> {
+        unreachable!("a restart never disposes of a savepoint")
+    }
     async fn cancel(&self, job: &str) -> Result<(), FlinkError> {
         self.call(format!("cancel {job}"));
         self.set(job, "CANCELED");
@@ -238,6 +250,7 @@ async fn run(flink: &Scripted, retained: bool) -> RestartReport {
             checked: "test".into(),
         },
         given_state: None,
+        savepoints: &[],
     });
     assert!(gate.passed(), "{:?}", gate.blockers());
     let probe = Frozen(o.clone());
@@ -536,6 +549,7 @@ async fn only_a_silent_session_from_before_the_restart_is_killed() {
             checked: "test".into(),
         },
         given_state: None,
+        savepoints: &[],
     });
     assert!(gate.passed(), "{:?}", gate.blockers());
     let flink = Scripted::new(&old_job(), Stop::Completes, Submit::Accepted, "RUNNING");
@@ -600,6 +614,7 @@ async fn a_failover_during_the_verification_proves_nothing() {
             checked: "test".into(),
         },
         given_state: None,
+        savepoints: &[],
     });
     assert!(gate.passed(), "{:?}", gate.blockers());
     let flink = Scripted::new(&old_job(), Stop::Completes, Submit::Accepted, "RUNNING");
@@ -646,6 +661,7 @@ async fn a_restart_whose_gate_failed_does_nothing_and_costs_no_budget() {
             checked: "test".into(),
         },
         given_state: None,
+        savepoints: &[],
     });
     assert!(!gate.passed());
     let flink = Scripted::new(&old_job(), Stop::Completes, Submit::Accepted, "RUNNING");

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs what tests/it/oracle.rs needs, idempotently: sqlglot (PyPI, pinned) for the
-# Oracle-dialect parse of sql/*.sql, into ${LMD_CACHE:-$HOME/.cache/logminer-doctor}/py, and
-# Debian's docker-compose to validate docker-compose.yml. No Oracle Client or Docker engine.
+# Installs what tests/it/oracle.rs and tests/it/stack.rs need, idempotently: sqlglot (PyPI,
+# pinned) for the Oracle-dialect parse of sql/*.sql, into
+# ${LMD_CACHE:-$HOME/.cache/logminer-doctor}/py, and Debian's docker-compose to validate and
+# resolve docker-compose.yml (its dependency python3-yaml turns that output into JSON for
+# tests/it/stack.rs). No Oracle Client or Docker engine.
 set -euo pipefail
 CACHE="${LMD_CACHE:-$HOME/.cache/logminer-doctor}"
 if [ ! -d "$CACHE/py/sqlglot" ]; then
@@ -20,4 +22,5 @@ if ! command -v docker-compose >/dev/null; then
   fi
 fi
 command -v docker-compose >/dev/null || { echo "setup.sh: docker-compose missing after install" >&2; exit 1; }
+python3 -c 'import yaml' || { echo "setup.sh: python3-yaml (docker-compose's dependency) missing" >&2; exit 1; }
 echo "docker-compose: $(docker-compose version --short 2>/dev/null || echo present)"

@@ -79,7 +79,11 @@ pub fn verdict(cause: Cause, lang: Language) -> &'static str {
 
 /// The parts of `m` in `lang`; `link` is the doctor's status page, when configured.
 pub fn parts(m: &AlertMessage, lang: Language, link: Option<&Url>) -> Parts {
-    let v = verdict(m.cause, lang);
+    let v = match (m.topic, lang) {
+        (super::Topic::Pipeline, _) => verdict(m.cause, lang),
+        (super::Topic::Savepoints, Language::En) => "periodic savepoints",
+        (super::Topic::Savepoints, Language::Zh) => "定期保存点",
+    };
     // The same facts in either language: the summary, the evidence and the steps (among them
     // what auto-remediation did, first, as reported).
     let render = |facts: &[crate::diagnose::Fact]| -> Vec<String> {
@@ -447,6 +451,8 @@ mod tests {
 
     fn msg(notice: Notice, evidence: usize) -> AlertMessage {
         AlertMessage {
+            topic: Default::default(),
+            condition: None,
             pipeline: "orders".into(),
             notice,
             cause: Cause::MissingRedo,

@@ -24,9 +24,34 @@ use crate::lang::Lang;
 use crate::observation::Timestamp;
 use dedup::Notice;
 
+/// What an alert is about.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    /// The pipeline's verdict (an incident of the decision table).
+    #[default]
+    Pipeline,
+    /// Its periodic savepoints: failing, none restorable recently, or aging out of redo
+    /// (WARNING; `cause` is the verdict when it was sent).
+    Savepoints,
+}
+
+impl Topic {
+    fn is_pipeline(&self) -> bool {
+        *self == Topic::Pipeline
+    }
+}
+
 /// One alert as every channel receives it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlertMessage {
+    /// What it is about (omitted in JSON for a pipeline incident).
+    #[serde(skip_serializing_if = "Topic::is_pipeline")]
+    pub topic: Topic,
+    /// Which savepoint condition (`failing`, `none_recent`, `aging_out`): with the topic, what
+    /// identifies the alert, so a resolution clears the condition that fired.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<&'static str>,
     /// The pipeline's name from the config (several, comma-separated, in a merged message).
     pub pipeline: String,
     /// Firing, re-notify or resolved.
@@ -71,6 +96,8 @@ impl AlertMessage {
             crate::report::status_fact(d)
         };
         AlertMessage {
+            topic: Topic::Pipeline,
+            condition: None,
             pipeline: d.pipeline.clone(),
             notice: send.notice,
             cause: send.cause,
@@ -91,6 +118,47 @@ impl AlertMessage {
                 d.observed_at
             } else {
                 d.observed_at.plus(renotify + Duration::from_secs(15 * 60))
+            },
+            action: None,
+        }
+    }
+
+    /// A savepoint alert about `pipeline` (WARNING while firing, OK when resolved), sent at
+    /// `at` with the verdict `cause` of that moment.
+    #[allow(clippy::too_many_arguments)]
+    pub fn about_savepoints(
+        pipeline: &str,
+        condition: &'static str,
+        notice: Notice,
+        cause: Cause,
+        summary: Fact,
+        evidence: Vec<Fact>,
+        remediation: Vec<Fact>,
+        since: Timestamp,
+        at: Timestamp,
+        renotify: Duration,
+    ) -> AlertMessage {
+        let resolved = notice == Notice::Resolved;
+        AlertMessage {
+            topic: Topic::Savepoints,
+            condition: Some(condition),
+            pipeline: pipeline.to_string(),
+            notice,
+            cause,
+            severity: if resolved {
+                Severity::Ok
+            } else {
+                Severity::Warning
+            },
+            summary,
+            evidence,
+            remediation,
+            since,
+            at,
+            ends_at: if resolved {
+                at
+            } else {
+                at.plus(renotify + Duration::from_secs(15 * 60))
             },
             action: None,
         }
@@ -214,18 +282,22 @@ impl Alertmanager {
     pub fn body(m: &AlertMessage) -> serde_json::Value {
         // The labels must be the same on firing and on resolution, or Alertmanager sees two
         // alerts: the severity label is the incident's (from its cause), not the current one.
-        let severity = if m.cause == Cause::Unknown {
-            "unknown"
-        } else {
-            "critical"
-        };
-        serde_json::json!([{
-            "labels": {
+        let labels = match m.topic {
+            Topic::Pipeline => serde_json::json!({
                 "alertname": "LogminerDoctorPipeline",
                 "pipeline": m.pipeline,
                 "cause": m.cause.as_str(),
-                "severity": severity,
-            },
+                "severity": if m.cause == Cause::Unknown { "unknown" } else { "critical" },
+            }),
+            Topic::Savepoints => serde_json::json!({
+                "alertname": "LogminerDoctorSavepoints",
+                "pipeline": m.pipeline,
+                "condition": m.condition.unwrap_or_default(),
+                "severity": "warning",
+            }),
+        };
+        serde_json::json!([{
+            "labels": labels,
             "annotations": {
                 "summary": m.summary.en(),
                 "evidence": lines(&m.evidence, Lang::En),

@@ -135,6 +135,8 @@ pub fn merge(messages: &[AlertMessage]) -> AlertMessage {
     let Some(first) = sorted.first() else {
         // Never called empty: the batch always holds the caller's own alert.
         return AlertMessage {
+            topic: Default::default(),
+            condition: None,
             pipeline: String::new(),
             notice: super::dedup::Notice::Firing,
             cause: crate::diagnose::Cause::Unknown,
@@ -169,6 +171,8 @@ pub fn merge(messages: &[AlertMessage]) -> AlertMessage {
         }
     }
     AlertMessage {
+        topic: Default::default(),
+        condition: None,
         pipeline: pipelines.join(", "),
         summary: crate::diagnose::Fact::AlertsMerged {
             count: sorted.len() as u64,
@@ -217,6 +221,8 @@ mod tests {
 
     fn msg(p: &str) -> AlertMessage {
         AlertMessage {
+            topic: Default::default(),
+            condition: None,
             pipeline: p.into(),
             notice: Notice::Firing,
             cause: Cause::SinkStalled,

@@ -14,7 +14,7 @@ use super::model::{
     TriggerResponse,
 };
 use crate::collectors::control::{
-    ControlError, FlinkControl, JarRun, RestorePoint, SavepointStatus,
+    ControlError, FlinkControl, JarRun, ListedSavepoint, RestorePoint, SavepointStatus,
 };
 
 /// Why a call to a JobManager failed.
@@ -318,7 +318,16 @@ fn throwable_text(v: &serde_json::Value) -> String {
         .unwrap_or_default();
     let class = v.get("class").and_then(|s| s.as_str()).unwrap_or_default();
     let text = if trace.is_empty() { class } else { trace };
-    text.chars().take(MESSAGE_CHARS).collect()
+    // The exception and its causes, without the stack frames: the root cause ("Caused by: …
+    // Not a directory") is what an operator needs, and it comes last, after hundreds of frames.
+    let chain: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .enumerate()
+        .filter(|(i, l)| *i == 0 || l.starts_with("Caused by:"))
+        .map(|(_, l)| l)
+        .collect();
+    chain.join(" | ").chars().take(MESSAGE_CHARS).collect()
 }
 
 impl ControlError for FlinkError {
@@ -398,6 +407,52 @@ impl FlinkControl for FlinkRestClient {
             },
             None => SavepointStatus::Failed {
                 cause: "completed without an operation result".into(),
+            },
+        })
+    }
+
+    async fn listed_savepoints(&self, job_id: &str) -> Result<Vec<ListedSavepoint>, FlinkError> {
+        let stats: CheckpointStats = self.get(&format!("/jobs/{job_id}/checkpoints")).await?;
+        Ok(stats
+            .history
+            .into_iter()
+            .filter(|h| h.is_savepoint && h.status.eq_ignore_ascii_case("COMPLETED"))
+            .filter_map(|h| {
+                Some(ListedSavepoint {
+                    id: h.id,
+                    path: h.external_path?,
+                    triggered_ms: h.trigger_timestamp,
+                    completed_ms: h.latest_ack_timestamp,
+                    size_bytes: h.checkpointed_size.or(h.state_size),
+                })
+            })
+            .collect())
+    }
+
+    async fn dispose_savepoint(&self, path: &str) -> Result<String, FlinkError> {
+        let r: TriggerResponse = self
+            .send_json(
+                reqwest::Method::POST,
+                "/savepoint-disposal",
+                Some(serde_json::json!({ "savepoint-path": path })),
+            )
+            .await?;
+        Ok(r.request_id)
+    }
+
+    async fn disposal_status(&self, trigger_id: &str) -> Result<SavepointStatus, FlinkError> {
+        let r: OperationResult = self
+            .get(&format!("/savepoint-disposal/{trigger_id}"))
+            .await?;
+        if r.status.id != "COMPLETED" {
+            return Ok(SavepointStatus::InProgress);
+        }
+        Ok(match r.operation.and_then(|op| op.failure_cause) {
+            Some(cause) => SavepointStatus::Failed {
+                cause: throwable_text(&cause),
+            },
+            None => SavepointStatus::Completed {
+                location: String::new(),
             },
         })
     }

@@ -106,6 +106,37 @@ pub struct CheckpointStats {
     /// The latest checkpoints of each kind.
     #[serde(default)]
     pub latest: LatestCheckpoints,
+    /// The most recent checkpoints and savepoints, newest first (`web.checkpoints.history`).
+    #[serde(default)]
+    pub history: Vec<HistoryEntry>,
+}
+
+/// One entry of the checkpoint history.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HistoryEntry {
+    /// Checkpoint id.
+    pub id: u64,
+    /// IN_PROGRESS, COMPLETED or FAILED.
+    #[serde(default)]
+    pub status: String,
+    /// Whether it is a savepoint.
+    #[serde(default)]
+    pub is_savepoint: bool,
+    /// When it was triggered, epoch ms.
+    #[serde(default)]
+    pub trigger_timestamp: i64,
+    /// When the last subtask acknowledged, epoch ms.
+    #[serde(default)]
+    pub latest_ack_timestamp: i64,
+    /// The bytes this checkpoint wrote.
+    #[serde(default)]
+    pub checkpointed_size: Option<u64>,
+    /// The full state size.
+    #[serde(default)]
+    pub state_size: Option<u64>,
+    /// Where it is stored (completed ones).
+    #[serde(default)]
+    pub external_path: Option<String>,
 }
 
 /// `counts` of the checkpoint statistics.

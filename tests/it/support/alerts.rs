@@ -9,6 +9,8 @@ use logminer_doctor::observation::Timestamp;
 /// The "orders" missing-redo alert as `notice`.
 pub fn missing_redo_alert(notice: Notice) -> AlertMessage {
     AlertMessage {
+        topic: Default::default(),
+        condition: None,
         pipeline: "orders".into(),
         notice,
         cause: Cause::MissingRedo,

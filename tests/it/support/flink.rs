@@ -57,6 +57,13 @@ pub struct FlinkHa {
 static CLUSTER: tokio::sync::OnceCell<Result<FlinkHa, String>> = tokio::sync::OnceCell::const_new();
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// The real-cluster tests' turn (what `ClusterTest::begin` holds). A test that starts Flink
+/// processes of its own holds it too, so that the timing-sensitive cluster tests never share
+/// the machine's cores with it.
+pub async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().await
+}
+
 impl FlinkHa {
     /// The cluster of this test binary, started on first use. Panics (in every test using it)
     /// if it could not start, with the reason and where the logs are.
@@ -81,43 +88,10 @@ impl FlinkHa {
         let mut others = Vec::new();
 
         // ZooKeeper, standalone, with Debian's jars.
-        let ports = free_ports(7);
-        let zk_port = ports[0];
-        let zk_dir = dir.join("zookeeper");
-        std::fs::create_dir_all(zk_dir.join("data")).map_err(|e| e.to_string())?;
-        let zoo_cfg = zk_dir.join("zoo.cfg");
-        write(
-            &zoo_cfg,
-            &format!(
-                "tickTime={ZK_TICK_MS}\ninitLimit=10\nsyncLimit=5\ndataDir={}\nclientPort={zk_port}\n\
-                 clientPortAddress=127.0.0.1\nminSessionTimeout={}\nmaxSessionTimeout={ZK_MAX_SESSION_MS}\n\
-                 admin.enableServer=false\n4lw.commands.whitelist=ruok,stat,srvr\n",
-                zk_dir.join("data").display(),
-                2 * ZK_TICK_MS,
-            ),
-        );
-        let zk_log = dir.join("zookeeper.log");
-        let mut zk = Command::new("java");
-        zk.args([
-            "-Xmx256m",
-            "-XX:+UseSerialGC",
-            "-cp",
-            &installed.zk_classpath,
-        ])
-        .arg("-Dzookeeper.admin.enableServer=false")
-        .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
-        .arg(&zoo_cfg);
-        others.push(procs.spawn(zk, &zk_log));
-        logs.push(zk_log.clone());
-        let zk_address = format!("127.0.0.1:{zk_port}");
-        wait_tcp(&zk_address, Duration::from_secs(30))
-            .await
-            .map_err(|e| {
-                format!(
-                    "ZooKeeper did not listen on {zk_address}: {e} (log {})",
-                    zk_log.display()
-                )
-            })?;
+        let (zk, zk_address) = start_zookeeper(&procs, &installed, &dir).await?;
+        others.push(zk);
+        logs.push(dir.join("zookeeper.log"));
+        let ports = free_ports(4);
 
         let cluster_id = format!("lmd-{}", std::process::id());
         let common = CommonConf {
@@ -130,8 +104,8 @@ impl FlinkHa {
         let mut jms = Vec::new();
         for i in 0..2 {
             let name = format!("jobmanager-{i}");
-            let rest_port = ports[1 + 2 * i];
-            let rpc_port = ports[2 + 2 * i];
+            let rest_port = ports[2 * i];
+            let rpc_port = ports[1 + 2 * i];
             let conf = dir.join(&name).join("conf");
             let extra = format!(
                 "jobmanager.rpc.port: {rpc_port}\nhigh-availability.jobmanager.port: {rpc_port}\n\
@@ -173,19 +147,7 @@ impl FlinkHa {
         write_conf(&tm_conf, &common, "taskmanager", "");
         let tm_log = dir.join("taskmanager.log");
         let tm_out = dir.join("taskmanager.out");
-        let (jvm_params, dynamic) = ha.tm_resource_params(&tm_conf)?;
-        let mut tm = Command::new("java");
-        tm.args(&jvm_params)
-            .arg("-XX:+UseSerialGC")
-            .args(&ha.installed.flink_java_opts)
-            .args(log_props(&tm_log, &tm_conf))
-            .arg("-classpath")
-            .arg(ha.flink_classpath())
-            .arg("org.apache.flink.runtime.taskexecutor.TaskManagerRunner")
-            .arg("--configDir")
-            .arg(&tm_conf)
-            .args(&dynamic);
-        let tm_child = ha.procs.spawn(tm, &tm_out);
+        let tm_child = spawn_taskmanager(&ha.procs, &ha.installed, &tm_log, &tm_out, &tm_conf)?;
         ha._others.lock().unwrap().push(tm_child);
         let mut ha = ha;
         ha.logs.push(tm_log);
@@ -224,73 +186,10 @@ impl FlinkHa {
         Ok(ha)
     }
 
-    /// The JVM parameters and dynamic configs `BashJavaUtils GET_TM_RESOURCE_PARAMS` prints.
-    fn tm_resource_params(&self, conf: &Path) -> Result<(Vec<String>, Vec<String>), String> {
-        let cp = format!(
-            "{}:{}",
-            self.installed.bash_java_utils.display(),
-            self.flink_classpath()
-        );
-        let out = Command::new("java")
-            .args([
-                "-cp",
-                &cp,
-                "org.apache.flink.runtime.util.bash.BashJavaUtils",
-            ])
-            .args(["GET_TM_RESOURCE_PARAMS", "--configDir"])
-            .arg(conf)
-            .output()
-            .map_err(|e| format!("BashJavaUtils: {e}"))?;
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let results: Vec<&str> = stdout
-            .lines()
-            .filter_map(|l| l.strip_prefix("BASH_JAVA_UTILS_EXEC_RESULT:"))
-            .collect();
-        if !out.status.success() || results.len() < 2 {
-            return Err(format!(
-                "BashJavaUtils GET_TM_RESOURCE_PARAMS failed: {}\n{}",
-                stdout,
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        let split = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
-        Ok((split(results[0]), split(results[1])))
-    }
-
-    /// Flink's classpath as its scripts build it: lib/*.jar sorted, flink-dist last.
-    fn flink_classpath(&self) -> String {
-        let mut jars: Vec<PathBuf> = std::fs::read_dir(&self.installed.flink_lib)
-            .map(|d| d.flatten().map(|e| e.path()).collect())
-            .unwrap_or_default();
-        jars.retain(|p| p.extension().is_some_and(|e| e == "jar"));
-        jars.sort_by_key(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().to_string();
-            (name.starts_with("flink-dist"), name)
-        });
-        jars.iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(":")
-    }
-
     /// Starts JobManager `i` (again, after a kill: it rejoins as a standby).
     pub fn start_jobmanager(&self, i: usize) {
         let jm = &self.jms[i];
-        let mut cmd = Command::new("java");
-        cmd.args([
-            "-Xms512m",
-            "-Xmx512m",
-            "-XX:MaxMetaspaceSize=256m",
-            "-XX:+UseSerialGC",
-        ])
-        .args(&self.installed.flink_java_opts)
-        .args(log_props(&jm.log, &jm.conf))
-        .arg("-classpath")
-        .arg(self.flink_classpath())
-        .arg("org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint")
-        .arg("--configDir")
-        .arg(&jm.conf);
-        let child = self.procs.spawn(cmd, &jm.out);
+        let child = spawn_jobmanager(&self.procs, &self.installed, &jm.log, &jm.out, &jm.conf);
         let mut slot = jm.child.lock().unwrap();
         if let Some(mut old) = slot.replace(child) {
             kill9(&mut old);
@@ -333,21 +232,8 @@ impl FlinkHa {
             .expect("the cluster's log4j.properties");
         write(&conf_dir.join("log4j.properties"), &log4j);
         let log = self.dir.join(format!("{name}.log"));
-        let mut cmd = Command::new("java");
-        cmd.args([
-            "-Xms512m",
-            "-Xmx512m",
-            "-XX:MaxMetaspaceSize=256m",
-            "-XX:+UseSerialGC",
-        ])
-        .args(&self.installed.flink_java_opts)
-        .args(log_props(&log, &conf_dir))
-        .arg("-classpath")
-        .arg(self.flink_classpath())
-        .arg("org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint")
-        .arg("--configDir")
-        .arg(&conf_dir);
-        let child = self.procs.spawn(cmd, &self.dir.join(format!("{name}.out")));
+        let out = self.dir.join(format!("{name}.out"));
+        let child = spawn_jobmanager(&self.procs, &self.installed, &log, &out, &conf_dir);
         let url = format!("http://127.0.0.1:{}", ports[1]);
         let lone = LoneJobManager {
             url: url.clone(),
@@ -476,6 +362,153 @@ impl FlinkHa {
     }
 }
 
+/// Starts a standalone ZooKeeper (Debian's jars) on a free loopback port, logging to
+/// `dir/zookeeper.log`: tickTime 500 ms and sessions of at most 6 s, so a SIGKILLed JobManager's
+/// session expires soon. Returns the process and `127.0.0.1:<port>`.
+pub async fn start_zookeeper(
+    procs: &Procs,
+    installed: &Installed,
+    dir: &Path,
+) -> Result<(Child, String), String> {
+    let zk_port = free_ports(1)[0];
+    let zk_dir = dir.join("zookeeper");
+    std::fs::create_dir_all(zk_dir.join("data")).map_err(|e| e.to_string())?;
+    let zoo_cfg = zk_dir.join("zoo.cfg");
+    write(
+        &zoo_cfg,
+        &format!(
+            "tickTime={ZK_TICK_MS}\ninitLimit=10\nsyncLimit=5\ndataDir={}\nclientPort={zk_port}\n\
+             clientPortAddress=127.0.0.1\nminSessionTimeout={}\nmaxSessionTimeout={ZK_MAX_SESSION_MS}\n\
+             admin.enableServer=false\n4lw.commands.whitelist=ruok,stat,srvr\n",
+            zk_dir.join("data").display(),
+            2 * ZK_TICK_MS,
+        ),
+    );
+    let zk_log = dir.join("zookeeper.log");
+    let mut zk = Command::new("java");
+    zk.args([
+        "-Xmx256m",
+        "-XX:+UseSerialGC",
+        "-cp",
+        &installed.zk_classpath,
+    ])
+    .arg("-Dzookeeper.admin.enableServer=false")
+    .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
+    .arg(&zoo_cfg);
+    let mut child = procs.spawn(zk, &zk_log);
+    let zk_address = format!("127.0.0.1:{zk_port}");
+    if let Err(e) = wait_tcp(&zk_address, Duration::from_secs(30)).await {
+        kill9(&mut child);
+        return Err(format!(
+            "ZooKeeper did not listen on {zk_address}: {e} (log {})",
+            zk_log.display()
+        ));
+    }
+    Ok((child, zk_address))
+}
+
+/// Flink's classpath as its scripts build it: lib/*.jar sorted, flink-dist last.
+pub fn flink_classpath(installed: &Installed) -> String {
+    let mut jars: Vec<PathBuf> = std::fs::read_dir(&installed.flink_lib)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    jars.retain(|p| p.extension().is_some_and(|e| e == "jar"));
+    jars.sort_by_key(|p| {
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        (name.starts_with("flink-dist"), name)
+    });
+    jars.iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// Starts a JobManager (`StandaloneSessionClusterEntrypoint`) on the config dir `conf`.
+pub fn spawn_jobmanager(
+    procs: &Procs,
+    installed: &Installed,
+    log: &Path,
+    out: &Path,
+    conf: &Path,
+) -> Child {
+    let jvm = ["-Xms512m", "-Xmx512m", "-XX:MaxMetaspaceSize=256m"].map(String::from);
+    let main = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
+    procs.spawn(flink_java(installed, &jvm, log, conf, main), out)
+}
+
+/// `java <jvm> -XX:+UseSerialGC <opts> <log props> -classpath <Flink's> <main> --configDir conf`.
+fn flink_java(
+    installed: &Installed,
+    jvm: &[String],
+    log: &Path,
+    conf: &Path,
+    main: &str,
+) -> Command {
+    let mut cmd = Command::new("java");
+    cmd.args(jvm)
+        .arg("-XX:+UseSerialGC")
+        .args(&installed.flink_java_opts)
+        .args(log_props(log, conf))
+        .arg("-classpath")
+        .arg(flink_classpath(installed))
+        .arg(main)
+        .arg("--configDir")
+        .arg(conf);
+    cmd
+}
+
+/// The JVM parameters and dynamic configs `BashJavaUtils GET_TM_RESOURCE_PARAMS` prints.
+fn tm_resource_params(
+    installed: &Installed,
+    conf: &Path,
+) -> Result<(Vec<String>, Vec<String>), String> {
+    let cp = format!(
+        "{}:{}",
+        installed.bash_java_utils.display(),
+        flink_classpath(installed)
+    );
+    let out = Command::new("java")
+        .args([
+            "-cp",
+            &cp,
+            "org.apache.flink.runtime.util.bash.BashJavaUtils",
+        ])
+        .args(["GET_TM_RESOURCE_PARAMS", "--configDir"])
+        .arg(conf)
+        .output()
+        .map_err(|e| format!("BashJavaUtils: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let results: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("BASH_JAVA_UTILS_EXEC_RESULT:"))
+        .collect();
+    if !out.status.success() || results.len() < 2 {
+        return Err(format!(
+            "BashJavaUtils GET_TM_RESOURCE_PARAMS failed: {}\n{}",
+            stdout,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let split = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    Ok((split(results[0]), split(results[1])))
+}
+
+/// Starts a TaskManager (`TaskManagerRunner`) on the config dir `conf`, with the memory
+/// parameters Flink's taskmanager.sh would compute.
+pub fn spawn_taskmanager(
+    procs: &Procs,
+    installed: &Installed,
+    log: &Path,
+    out: &Path,
+    conf: &Path,
+) -> Result<Child, String> {
+    let (jvm_params, dynamic) = tm_resource_params(installed, conf)?;
+    let main = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
+    let mut tm = flink_java(installed, &jvm_params, log, conf, main);
+    tm.args(&dynamic);
+    Ok(procs.spawn(tm, out))
+}
+
 struct CommonConf {
     zk_address: String,
     cluster_id: String,
@@ -533,7 +566,13 @@ fn write_conf(conf: &Path, c: &CommonConf, name: &str, extra: &str) {
         tmp = d.join(name).join("tmp").display(),
     );
     std::fs::create_dir_all(d.join(name).join("tmp")).expect("create io.tmp.dirs");
-    write(&conf.join("config.yaml"), &text);
+    write_conf_text(conf, &text);
+}
+
+/// Writes `config.yaml` with `text` and the harness's log4j2 config into `conf`.
+pub fn write_conf_text(conf: &Path, text: &str) {
+    std::fs::create_dir_all(conf).expect("create a config dir");
+    write(&conf.join("config.yaml"), text);
     write(
         &conf.join("log4j.properties"),
         "rootLogger.level = INFO\n\
@@ -565,7 +604,7 @@ fn write(path: &Path, text: &str) {
 }
 
 /// `n` distinct free loopback ports (bound together, then released).
-fn free_ports(n: usize) -> Vec<u16> {
+pub fn free_ports(n: usize) -> Vec<u16> {
     let listeners: Vec<TcpListener> = (0..n)
         .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind port 0"))
         .collect();
