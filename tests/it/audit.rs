@@ -704,27 +704,32 @@ fn bad_input_files_exit_3_with_a_clear_error() {
         );
         assert!(o.stdout.is_empty(), "{args:?}: nothing on stdout");
     }
-    // A SQL file without an oracle-cdc table.
-    let sql = dir.path().join("kafka.sql");
-    std::fs::write(&sql, "CREATE TABLE t (a INT) WITH ('connector' = 'kafka');").unwrap();
-    let o = run_audit(
-        dir.path(),
-        jm,
-        &["--connector-options", sql.to_str().unwrap()],
-    );
-    assert_eq!(o.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&o.stderr)
-        .contains("no CREATE TABLE with 'connector' = 'oracle-cdc'"));
-    // A Flink CDC pipeline YAML is refused, not read as nonsense keys.
-    let yaml = dir.path().join("pipeline.yaml");
-    std::fs::write(&yaml, "source:\n  type: oracle\n").unwrap();
-    let o = run_audit(
-        dir.path(),
-        jm,
-        &["--connector-options", yaml.to_str().unwrap()],
-    );
-    assert_eq!(o.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("pipeline YAML is not read yet"));
+    // Files with content the audit refuses: a SQL file without an oracle-cdc table, and a Flink
+    // CDC pipeline YAML (refused, not read as nonsense keys).
+    let refused = [
+        (
+            "kafka.sql",
+            "CREATE TABLE t (a INT) WITH ('connector' = 'kafka');",
+            "no CREATE TABLE with 'connector' = 'oracle-cdc'",
+        ),
+        (
+            "pipeline.yaml",
+            "source:\n  type: oracle\n",
+            "pipeline YAML is not read yet",
+        ),
+    ];
+    for (name, content, message) in refused {
+        let file = dir.path().join(name);
+        std::fs::write(&file, content).unwrap();
+        let o = run_audit(
+            dir.path(),
+            jm,
+            &["--connector-options", file.to_str().unwrap()],
+        );
+        assert_eq!(o.status.code(), Some(3), "{name}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(message), "{name}: {err}");
+    }
     // A sqlnet.ora line that is not NAME = value.
     let ora = dir.path().join("sqlnet.ora");
     std::fs::write(&ora, "SQLNET.EXPIRE_TIME = 5\nSQLNET.RECV_TIMEOUT\n").unwrap();
@@ -1039,6 +1044,12 @@ async fn watch_audits_at_start_then_daily_and_exports_the_findings_as_a_gauge() 
             .find(|l| l.starts_with(name))
             .map(|l| l[name.len()..].trim().to_string())
     };
+    let unread = |text: &str| {
+        value(
+            text,
+            "logminer_doctor_audit_unread_parts{pipeline=\"orders\"}",
+        )
+    };
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(calls.load(Ordering::SeqCst), 1, "audited at start");
     let text = shared.metrics.encode();
@@ -1059,14 +1070,7 @@ async fn watch_audits_at_start_then_daily_and_exports_the_findings_as_a_gauge() 
         value(&text, &series("flink", "CRITICAL")).as_deref(),
         Some("0")
     );
-    assert_eq!(
-        value(
-            &text,
-            "logminer_doctor_audit_unread_parts{pipeline=\"orders\"}"
-        )
-        .as_deref(),
-        Some("1")
-    );
+    assert_eq!(unread(&text).as_deref(), Some("1"));
     tokio::time::sleep(EVERY - Duration::from_secs(2)).await;
     assert_eq!(calls.load(Ordering::SeqCst), 1, "not again within the day");
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -1076,14 +1080,7 @@ async fn watch_audits_at_start_then_daily_and_exports_the_findings_as_a_gauge() 
         value(&text, &series("connector", "CRITICAL")).as_deref(),
         Some("0")
     );
-    assert_eq!(
-        value(
-            &text,
-            "logminer_doctor_audit_unread_parts{pipeline=\"orders\"}"
-        )
-        .as_deref(),
-        Some("0")
-    );
+    assert_eq!(unread(&text).as_deref(), Some("0"));
     task.abort();
 }
 
