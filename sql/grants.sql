@@ -29,6 +29,8 @@ GRANT SELECT ON sys.dba_objects TO cdcmon;              -- table_activity.sql, o
 GRANT SELECT ON sys.gv_$transaction TO cdcmon;          -- open_transactions.sql
 GRANT SELECT ON sys.gv_$locked_object TO cdcmon;        -- open_transactions.sql
 GRANT SELECT ON debezium.log_mining_flush TO cdcmon;    -- flush_scn.sql
+GRANT SELECT ON sys.dba_users TO cdcmon;                -- connector_profile.sql (audit)
+GRANT SELECT ON sys.dba_profiles TO cdcmon;             -- connector_profile.sql (audit)
 
 -- ============================== PART B: 12c+ CDB, in CDB$ROOT ==============================
 CREATE USER c##cdcmon IDENTIFIED BY "change_me_now" CONTAINER = ALL;
@@ -52,6 +54,8 @@ GRANT SELECT ON sys.dba_objects TO c##cdcmon CONTAINER = ALL;
 GRANT SELECT ON sys.cdb_objects TO c##cdcmon CONTAINER = ALL;      -- *_cdb.sql
 GRANT SELECT ON sys.gv_$transaction TO c##cdcmon CONTAINER = ALL;
 GRANT SELECT ON sys.gv_$locked_object TO c##cdcmon CONTAINER = ALL;
+GRANT SELECT ON sys.dba_users TO c##cdcmon CONTAINER = ALL;        -- connector_profile.sql (audit)
+GRANT SELECT ON sys.dba_profiles TO c##cdcmon CONTAINER = ALL;     -- connector_profile.sql (audit)
 -- Without this a common user in CDB$ROOT sees only root's rows in the V$ and CDB_ views.
 ALTER USER c##cdcmon SET CONTAINER_DATA = ALL CONTAINER = CURRENT;
 -- The connector's common user owns its flush table in the root (Debezium's CDB setup).

@@ -98,6 +98,11 @@ pub enum Command {
     },
     /// Validates the config file, then says whether each configured system is reachable.
     CheckConfig,
+    /// Finds the settings of Oracle, the connector, Flink and the network that will make the
+    /// pipeline stall silently, lose its resume point or page for nothing. Exit 0/1/2 by the
+    /// worst finding, 3 when a part could not be read (a CRITICAL finding still exits 2) or a
+    /// file given here is missing or unparsable.
+    Audit(AuditArgs),
     /// The agent: probes every pipeline on its interval, keeps history, alerts, serves
     /// /metrics, /healthz, /readyz and /status. Stops on SIGINT or SIGTERM.
     Watch,
@@ -180,6 +185,26 @@ impl CliFormat {
             CliFormat::Md | CliFormat::Html => None,
         }
     }
+}
+
+/// The options of `audit`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AuditArgs {
+    /// Only this pipeline (needed with a file option when the config has several).
+    #[arg(short = 'p', long = "pipeline")]
+    pub pipeline: Option<String>,
+    /// The connector's options: a Flink SQL file (CREATE TABLE ... WITH ('connector' =
+    /// 'oracle-cdc', ...)), a Debezium .properties file, or program arguments (.args). Default:
+    /// `connector_options` of [pipeline.audit].
+    #[arg(long)]
+    pub connector_options: Option<PathBuf>,
+    /// The database server's sqlnet.ora. Default: `sqlnet` of [pipeline.audit].
+    #[arg(long)]
+    pub sqlnet: Option<PathBuf>,
+    /// Also check this host's net.ipv4.tcp_keepalive_time (when the doctor runs beside a
+    /// TaskManager; also when [pipeline.audit] sets host_keepalive).
+    #[arg(long)]
+    pub host_keepalive: bool,
 }
 
 /// Log format.

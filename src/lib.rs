@@ -15,7 +15,9 @@
 //!
 //! 1. [`cli`], [`commands`] (one file per subcommand) and the binary: the top.
 //! 2. [`agent`]: `watch`: scheduled probes, alerts, metrics and HTTP endpoints.
-//! 3. [`remediation`]: the gate, the restart, the pipeline lock, the auto-restart policy.
+//! 3. [`remediation`]: the gate, the restart, the pipeline lock, the auto-restart policy;
+//!    [`audit`]: the settings of Oracle, the connector, Flink and the network that will stall
+//!    a pipeline, found before they do.
 //! 4. [`collectors`]: I/O only, one module per external system behind a small trait, with the
 //!    narrow write traits remediation drives (`collectors::control`) and the `Probe` seam;
 //!    [`simulator`]: a simulated pipeline behind the same traits, for `demo` and the tests;
@@ -30,6 +32,7 @@
 #![warn(missing_docs)]
 
 pub mod agent;
+pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod collectors;

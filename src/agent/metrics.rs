@@ -77,6 +77,37 @@ pub struct KindLabels {
     pub kind: &'static str,
 }
 
+/// `{pipeline, system, severity}` of the daily audit's findings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct AuditLabels {
+    /// The configured pipeline name.
+    pub pipeline: String,
+    /// `oracle`, `connector`, `flink` or `network`.
+    pub system: AuditSystemLabel,
+    /// `INFO`, `WARNING` or `CRITICAL`.
+    pub severity: AuditSeverityLabel,
+}
+
+/// An audit system as a label value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AuditSystemLabel(pub crate::audit::System);
+
+impl EncodeLabelValue for AuditSystemLabel {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        EncodeLabelValue::encode(&self.0.as_str(), encoder)
+    }
+}
+
+/// An audit severity as a label value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AuditSeverityLabel(pub crate::audit::Severity);
+
+impl EncodeLabelValue for AuditSeverityLabel {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        EncodeLabelValue::encode(&self.0.as_str(), encoder)
+    }
+}
+
 /// Every series the agent exports.
 #[derive(Debug)]
 pub struct Metrics {
@@ -100,6 +131,8 @@ pub struct Metrics {
     ticks_missed: Family<PipelineLabels, Counter>,
     alerts: Family<AlertLabels, Counter>,
     history_errors: Family<KindLabels, Counter>,
+    audit_findings: Family<AuditLabels, Gauge>,
+    audit_unread: Family<PipelineLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -132,6 +165,8 @@ impl Metrics {
             ticks_missed: Family::default(),
             alerts: Family::default(),
             history_errors: Family::default(),
+            audit_findings: Family::default(),
+            audit_unread: Family::default(),
             registry: Registry::default(),
         };
         let r = &mut registry;
@@ -236,10 +271,42 @@ impl Metrics {
             "Failed writes or reads of the history database, by kind",
             m.history_errors.clone(),
         );
+        r.register(
+            "audit_findings",
+            "Findings of the latest daily audit, by system and severity",
+            m.audit_findings.clone(),
+        );
+        r.register(
+            "audit_unread_parts",
+            "Parts the latest daily audit could not read (their settings were not checked)",
+            m.audit_unread.clone(),
+        );
         for kind in ["locked", "full", "corrupt", "io", "other"] {
             let _ = m.history_errors.get_or_create(&KindLabels { kind });
         }
         Metrics { registry, ..m }
+    }
+
+    /// Publishes an audit: the number of findings of every system and severity (zeros
+    /// included, so a fixed setting shows as 0) and the parts not read.
+    pub fn record_audit(&self, a: &crate::audit::Audit) {
+        use crate::audit::{Severity, System};
+        for system in System::ALL {
+            for severity in [Severity::Info, Severity::Warning, Severity::Critical] {
+                self.audit_findings
+                    .get_or_create(&AuditLabels {
+                        pipeline: a.pipeline.clone(),
+                        system: AuditSystemLabel(system),
+                        severity: AuditSeverityLabel(severity),
+                    })
+                    .set(a.count(system, severity) as i64);
+            }
+        }
+        self.audit_unread
+            .get_or_create(&PipelineLabels {
+                pipeline: a.pipeline.clone(),
+            })
+            .set(a.unread.len() as i64);
     }
 
     /// Creates a channel's delivery counters at 0.

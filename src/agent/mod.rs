@@ -7,6 +7,7 @@
 //! observation. History, alert delivery and metrics never stop the probing.
 
 pub mod alerts;
+pub mod audit;
 pub mod http;
 pub mod incidents;
 pub mod metrics;

@@ -4,6 +4,7 @@
 //! (`select`, `real_collectors`). Results go to stdout, diagnostics to stderr; each command
 //! returns the exit status.
 
+pub mod audit;
 pub mod check_config;
 pub mod demo;
 pub mod diagnose;
@@ -64,6 +65,9 @@ pub enum CommandError {
     /// The history database failed.
     #[error(transparent)]
     History(#[from] crate::store::HistoryError),
+    /// A file given to `audit` is missing or unparsable.
+    #[error(transparent)]
+    AuditInput(#[from] crate::audit::InputError),
     /// The agent could not run.
     #[error(transparent)]
     Agent(#[from] crate::agent::AgentError),
@@ -151,6 +155,7 @@ pub async fn run(cli: Cli) -> Result<Exit, CommandError> {
             };
             restart::restart(&cli.config, args, plain()?, lang).await
         }
+        Command::Audit(args) => audit::audit(&cli.config, &args, plain()?, lang).await,
         Command::CheckConfig => check_config::check_config(&cli.config, plain()?, lang).await,
         Command::Watch => watch::watch(&cli.config).await,
         Command::Savepoints { pipeline } => {

@@ -44,6 +44,17 @@ pub async fn watch(config_path: &Path) -> Result<Exit, CommandError> {
         deps.probe.clone(),
         oracles,
     )));
-    crate::agent::run(config, deps, listener, crate::signal::shutdown()).await?;
+    let shared = Arc::new(crate::agent::Shared::new(config.pipelines.len()));
+    // The daily audit, with the files of each [pipeline.audit]; stopped with the agent.
+    let daily = tokio::spawn(crate::agent::audit::run_daily(
+        config.pipelines.clone(),
+        shared.clone(),
+        crate::agent::audit::EVERY,
+        |p| async move { crate::audit::audit_configured(&p).await },
+    ));
+    let ran =
+        crate::agent::run_with(config, deps, listener, crate::signal::shutdown(), shared).await;
+    daily.abort();
+    ran?;
     Ok(Exit::Ok)
 }

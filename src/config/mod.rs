@@ -66,6 +66,8 @@ pub struct PipelineConfig {
     pub thresholds: Thresholds,
     /// What a restart may do.
     pub remediation: RemediationConfig,
+    /// The files `audit` reads when the command line names none (and `watch`'s daily audit).
+    pub audit: AuditConfig,
     /// `[pipeline.savepoints]`: periodic savepoints and their retention.
     pub savepoints: SavepointsConfig,
     /// How often `watch` probes it (default 15 s).
@@ -181,6 +183,17 @@ pub enum ScnColumn {
     Name(String),
     /// Position, 0-based, in files without a header.
     Index(usize),
+}
+
+/// `[pipeline.audit]`: the files the audit of this pipeline reads, absolute paths.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditConfig {
+    /// The connector's options (Flink SQL, `.properties` or `.args`).
+    pub connector_options: Option<PathBuf>,
+    /// The database server's `sqlnet.ora`.
+    pub sqlnet: Option<PathBuf>,
+    /// Read this host's `net.ipv4.tcp_keepalive_time` (the doctor runs beside a TaskManager).
+    pub host_keepalive: bool,
 }
 
 /// What remediation may do for this pipeline.

@@ -34,6 +34,8 @@ pub(super) struct RawPipeline {
     /// file leaves out from `Thresholds::default()` before deserializing.
     pub thresholds: Option<Thresholds>,
     pub remediation: Option<RawRemediation>,
+    /// `[pipeline.audit]`: the files the daily audit of `watch` reads (optional).
+    pub audit: Option<RawAudit>,
     pub savepoints: Option<RawSavepoints>,
     /// How often `watch` probes this pipeline.
     #[serde(default = "default_interval", with = "humantime_serde")]
@@ -124,6 +126,16 @@ pub(super) enum RawFormat {
 pub(super) enum RawScnColumn {
     Name(String),
     Index(i64),
+}
+
+/// `[pipeline.audit]` (optional: every key has a default).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAudit {
+    pub connector_options: Option<String>,
+    pub sqlnet: Option<String>,
+    #[serde(default)]
+    pub host_keepalive: bool,
 }
 
 /// `[pipeline.remediation]` (optional: every key has a default).

@@ -15,11 +15,11 @@ use toml::{Table, Value};
 use url::Url;
 
 use super::raw::{
-    RawAgent, RawChat, RawConfig, RawEmail, RawFlink, RawFormat, RawMode, RawOracle, RawOutput,
-    RawPipeline, RawRemediation, RawResubmit, RawSavepoints, RawScnColumn, RawZooKeeper,
+    RawAgent, RawAudit, RawChat, RawConfig, RawEmail, RawFlink, RawFormat, RawMode, RawOracle,
+    RawOutput, RawPipeline, RawRemediation, RawResubmit, RawSavepoints, RawScnColumn, RawZooKeeper,
 };
 use super::{
-    AgentConfig, AlertsConfig, ChatConfig, Config, EmailConfig, FlinkConfig, Language,
+    AgentConfig, AlertsConfig, AuditConfig, ChatConfig, Config, EmailConfig, FlinkConfig, Language,
     OracleConfig, OutputConfig, OutputFormat, PipelineConfig, RemediationConfig, RemediationMode,
     ResubmitConfig, SavepointsConfig, ScnColumn, Secret, SecretSource, SmtpTls, TableName,
     ZooKeeperConfig,
@@ -518,8 +518,10 @@ impl Check<'_> {
         let savepoints =
             self.savepoints(raw.savepoints.unwrap_or_default(), &key(at, "savepoints"));
         let interval = self.positive(raw.interval, &key(at, "interval"));
+        let audit = self.audit(raw.audit.unwrap_or_default(), &key(at, "audit"));
         let (savepoints, remediation) = (savepoints?, remediation?);
         Some(PipelineConfig {
+            audit: audit?,
             savepoints: SavepointsConfig {
                 dir: savepoints.dir.or_else(|| remediation.savepoint_dir.clone()),
                 ..savepoints
@@ -545,6 +547,25 @@ impl Check<'_> {
             keep: keep?,
             max_age: max_age?,
             dir: optional(dir)?,
+        })
+    }
+
+    /// `[pipeline.audit]`: optional paths, relative to the config file's directory. Whether the
+    /// files exist and parse is the audit's business (`audit` exits 3, `watch` reports them as
+    /// not read), so that an edit of a SQL file never stops the doctor from starting.
+    fn audit(&mut self, raw: RawAudit, at: &str) -> Option<AuditConfig> {
+        let connector_options = match raw.connector_options {
+            Some(p) => Some(self.path(Some(p), &key(at, "connector_options"))?),
+            None => None,
+        };
+        let sqlnet = match raw.sqlnet {
+            Some(p) => Some(self.path(Some(p), &key(at, "sqlnet"))?),
+            None => None,
+        };
+        Some(AuditConfig {
+            connector_options,
+            sqlnet,
+            host_keepalive: raw.host_keepalive,
         })
     }
 

@@ -141,6 +141,18 @@ pub struct DbState {
     pub open_transactions: (u32, Option<u64>, Option<Timestamp>),
     /// The connector's sessions.
     pub sessions: Vec<SimSession>,
+    /// `undo_retention`, seconds (audit).
+    pub undo_retention: u64,
+    /// Size of every online log group in bytes (audit).
+    pub redo_log_bytes: u64,
+    /// Archived redo of the last 24 hours in bytes (audit).
+    pub archive_bytes_last_day: u64,
+    /// The connector user's profile `IDLE_TIME` limit: UNLIMITED, DEFAULT or minutes (audit).
+    pub idle_time: String,
+    /// `resource_limit` is TRUE (audit).
+    pub resource_limit: bool,
+    /// `V$DATABASE.CDB` is YES (audit).
+    pub cdb: bool,
 }
 
 impl DbState {
@@ -207,6 +219,12 @@ impl DbState {
                 "SELECT SCN, SQL_REDO, OPERATION_CODE FROM V$LOGMNR_CONTENTS WHERE SCN > :1",
                 now,
             )],
+            undo_retention: 3600,
+            redo_log_bytes: 1 << 30,
+            archive_bytes_last_day: 20 << 30,
+            idle_time: "UNLIMITED".into(),
+            resource_limit: true,
+            cdb: false,
         }
     }
 }
@@ -541,6 +559,26 @@ impl DbState {
                 ),
                 ("DB_NOW_UTC", s(&now)),
             ])],
+            "undo_retention.sql" => vec![row(&[("VALUE", s(self.undo_retention))])],
+            "redo_log_size.sql" => vec![row(&[
+                ("MIN_BYTES", s(self.redo_log_bytes)),
+                ("MAX_BYTES", s(self.redo_log_bytes)),
+                ("LOG_GROUPS", s(self.online.len())),
+            ])],
+            "archive_volume.sql" => vec![row(&[
+                ("BYTES_LAST_DAY", s(self.archive_bytes_last_day)),
+                ("LOGS_LAST_DAY", s(self.archived.len())),
+            ])],
+            "connector_profile.sql" => vec![row(&[
+                ("PROFILE", s("CDC_PROFILE")),
+                ("IDLE_TIME", s(&self.idle_time)),
+                ("DEFAULT_IDLE_TIME", s("UNLIMITED")),
+                (
+                    "RESOURCE_LIMIT",
+                    s(if self.resource_limit { "TRUE" } else { "FALSE" }),
+                ),
+            ])],
+            "cdb.sql" => vec![row(&[("CDB", s(if self.cdb { "YES" } else { "NO" }))])],
             other => {
                 return Err(DbFailure {
                     ora: Some(942),

@@ -602,9 +602,15 @@ impl Env for ReadmeEnv {
 fn the_readme_example_config_is_valid() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let start = readme
-        .find("```toml\n")
-        .expect("the README has a ```toml block")
+    // The example config: the first TOML block of the Configuration section (other sections
+    // show snippets of one table).
+    let section = readme
+        .find("\n## Configuration")
+        .expect("the README has a Configuration section");
+    let start = section
+        + readme[section..]
+            .find("```toml\n")
+            .expect("the Configuration section has a ```toml block")
         + "```toml\n".len();
     let len = readme[start..].find("```").expect("the block ends");
     let example = &readme[start..start + len];

@@ -173,6 +173,13 @@ fn full_example_loads_with_every_key_and_the_minimal_pipeline_gets_defaults() {
     assert_eq!(resubmit.job_id, "a3f5c0d2e4b6478890abcdef12345678");
     assert_eq!(resubmit.parallelism.get(), 1);
     assert!(orders.remediation.auto);
+    // [pipeline.audit]: relative to the config file's directory.
+    assert!(orders.audit.host_keepalive);
+    assert!(orders
+        .audit
+        .connector_options
+        .as_ref()
+        .is_some_and(|p| p.ends_with("config/sql/orders-cdc.sql")));
     assert_eq!(
         orders.output.format,
         OutputFormat::Json {

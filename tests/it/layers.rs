@@ -16,7 +16,7 @@ use std::path::Path;
 const LAYERS: &[(&str, &[&str])] = &[
     ("commands", &["main", "lib", "cli", "commands"]),
     ("agent", &["agent"]),
-    ("remediation", &["remediation"]),
+    ("remediation", &["remediation", "audit"]),
     ("systems and state", &["collectors", "simulator", "store"]),
     ("config and output", &["config", "report", "exit"]),
     ("decision", &["diagnose"]),

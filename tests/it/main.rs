@@ -1,5 +1,8 @@
 //! The integration tests: one binary, one module per area.
 
+// audit (issue 16): the connector option corpus, the simulated database's faults, bad input,
+// the binary's JSON and exit codes, the real cluster with a poor and a good configuration.
+mod audit;
 // The built binary: exit codes, JSON, bad input, secrets, the README example.
 mod cli;
 // The watch agent on simulated pipelines in paused time: schedule, alerts, history, endpoints.

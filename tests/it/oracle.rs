@@ -893,18 +893,7 @@ fn docker_compose_yml_is_valid_and_pins_every_image() {
 
 #[test]
 fn the_demo_stacks_doctor_config_is_valid() {
-    use logminer_doctor::config::{Config, Env};
-    struct E;
-    impl Env for E {
-        fn var(&self, name: &str) -> Option<String> {
-            (name == "LMD_MONITOR_PASSWORD").then(|| "x".to_string())
-        }
-        fn read_file(&self, path: &Path) -> std::io::Result<String> {
-            std::fs::read_to_string(path)
-        }
-    }
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("docker/doctor/logminer-doctor.toml");
-    let c = Config::load(&p, &E).unwrap_or_else(|e| panic!("{e}"));
+    let c = crate::stack::doctor_config();
     assert_eq!(c.pipelines[0].oracle.connector_user, "C##DBZUSER");
 }
 

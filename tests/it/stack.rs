@@ -379,8 +379,8 @@ fn every_dependency_on_a_one_shot_service_waits_for_its_success() {
     );
 }
 
-/// The doctor's config of the stack.
-fn doctor_config() -> logminer_doctor::config::Config {
+/// The doctor's config of the stack (its password variable set to a stand-in).
+pub(crate) fn doctor_config() -> logminer_doctor::config::Config {
     use logminer_doctor::config::{Config, Env};
     struct E;
     impl Env for E {

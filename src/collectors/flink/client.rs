@@ -300,7 +300,7 @@ fn classify_error(op: String, jobmanager: String, status: StatusCode, body: &[u8
         .iter()
         .find(|e| !e.trim().is_empty() && e.as_str() != "Internal server error.")
         .or(errors.first())
-        .map(|e| e.chars().take(MESSAGE_CHARS).collect())
+        .map(|e| exception_chain(e))
         .unwrap_or_default();
     FlinkError::Status {
         op,
@@ -317,9 +317,13 @@ fn throwable_text(v: &serde_json::Value) -> String {
         .and_then(|s| s.as_str())
         .unwrap_or_default();
     let class = v.get("class").and_then(|s| s.as_str()).unwrap_or_default();
-    let text = if trace.is_empty() { class } else { trace };
-    // The exception and its causes, without the stack frames: the root cause ("Caused by: …
-    // Not a directory") is what an operator needs, and it comes last, after hundreds of frames.
+    exception_chain(if trace.is_empty() { class } else { trace })
+}
+
+/// A Java exception text as its chain of messages, without the stack frames: the exception
+/// and each "Caused by:", joined with " | ". The root cause ("Caused by: … Not a directory") is
+/// what an operator needs, and in the raw text it comes last, after hundreds of frames.
+fn exception_chain(text: &str) -> String {
     let chain: Vec<&str> = text
         .lines()
         .map(str::trim)

@@ -524,6 +524,44 @@ impl<D: Driver> OracleCollector<D> {
     }
 }
 
+/// One audit query's file and its rows, or why it could not be read.
+pub type AuditAnswer = (&'static str, Result<Vec<Row>, OracleError>);
+
+impl<D: Driver> OracleCollector<D> {
+    /// `audit`'s settings queries (`queries::AUDIT`) on one direct login, each file once, each
+    /// with its rows or its own error (one missing grant does not hide the other answers). Err
+    /// when no login was possible or the whole run passed its deadline.
+    pub async fn audit_queries(&self) -> Result<Vec<AuditAnswer>, OracleError> {
+        self.gate()?;
+        let shared = self.shared.clone();
+        // Each call has its own call timeout; the run as a whole gets one budget per query.
+        let budget = shared.settings.budget * (queries::AUDIT.len() as u32 + 1);
+        let out = pool::run_blocking(&self.stuck, budget, move || {
+            let mut conn = login(&shared)?;
+            let cfg = &shared.cfg;
+            Ok(queries::AUDIT
+                .iter()
+                .map(|q| {
+                    let p = queries::prepare(*q, &cfg.connector_user, &cfg.captured_tables);
+                    let rows = conn
+                        .conn
+                        .query(&p.sql, &p.binds, cfg.call_timeout)
+                        .map_err(|f| shared.failure(Some(q.file), &f));
+                    (q.file, rows)
+                })
+                .collect())
+        })
+        .await;
+        out.unwrap_or_else(|| {
+            Err(OracleError::TimedOut {
+                what: "the audit queries".into(),
+                target: self.shared.target.clone(),
+                detail: format!("no answer within {}", humantime::format_duration(budget)),
+            })
+        })
+    }
+}
+
 /// Why the kill procedure did not kill a session.
 #[derive(Debug, thiserror::Error)]
 pub enum KillError {

@@ -39,6 +39,20 @@ sql!(TABLE_ACTIVITY, "table_activity.sql");
 sql!(TABLE_ACTIVITY_CDB, "table_activity_cdb.sql");
 sql!(OPEN_TRANSACTIONS, "open_transactions.sql");
 sql!(OPEN_TRANSACTIONS_CDB, "open_transactions_cdb.sql");
+sql!(UNDO_RETENTION, "undo_retention.sql");
+sql!(REDO_LOG_SIZE, "redo_log_size.sql");
+sql!(ARCHIVE_VOLUME, "archive_volume.sql");
+sql!(CONNECTOR_PROFILE, "connector_profile.sql");
+sql!(CDB, "cdb.sql");
+
+/// The settings `audit` reads besides a probe (once per run, never by the probes).
+pub const AUDIT: &[Query] = &[
+    UNDO_RETENTION,
+    REDO_LOG_SIZE,
+    ARCHIVE_VOLUME,
+    CONNECTOR_PROFILE,
+    CDB,
+];
 
 /// Every query the collector runs (for the capture command and the tests).
 pub const ALL: &[Query] = &[
@@ -59,6 +73,11 @@ pub const ALL: &[Query] = &[
     TABLE_ACTIVITY_CDB,
     OPEN_TRANSACTIONS,
     OPEN_TRANSACTIONS_CDB,
+    UNDO_RETENTION,
+    REDO_LOG_SIZE,
+    ARCHIVE_VOLUME,
+    CONNECTOR_PROFILE,
+    CDB,
 ];
 
 /// How many runs of archived logs archive_chain.sql returns per thread (`:max_islands`): the

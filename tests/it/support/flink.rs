@@ -196,6 +196,63 @@ impl FlinkHa {
         }
     }
 
+    /// Starts one more JobManager as a cluster of its own (`high-availability.cluster-id` =
+    /// `name`) on this ZooKeeper, configured by `conf` (flat YAML keys, after the loopback
+    /// basics; it must set the HA keys it wants), with no TaskManager. Returns when its REST
+    /// endpoint answers; it is SIGKILLed when the returned value drops.
+    pub async fn start_lone_jobmanager(&self, name: &str, conf: &str) -> LoneJobManager {
+        let ports = free_ports(2);
+        let dir = self.dir.join(name);
+        let conf_dir = dir.join("conf");
+        std::fs::create_dir_all(dir.join("tmp")).expect("create the JobManager's dirs");
+        std::fs::create_dir_all(&conf_dir).expect("create the JobManager's conf dir");
+        let text = format!(
+            "jobmanager.rpc.address: 127.0.0.1\n\
+             jobmanager.bind-host: 127.0.0.1\n\
+             jobmanager.rpc.port: {rpc}\n\
+             high-availability.jobmanager.port: {rpc}\n\
+             jobmanager.memory.process.size: 900m\n\
+             rest.address: 127.0.0.1\n\
+             rest.bind-address: 127.0.0.1\n\
+             rest.port: {rest}\n\
+             blob.server.port: 0\n\
+             high-availability.zookeeper.quorum: {zk}\n\
+             high-availability.zookeeper.path.root: {HA_ROOT}\n\
+             high-availability.cluster-id: {name}\n\
+             io.tmp.dirs: {tmp}\n\
+             {conf}",
+            rpc = ports[0],
+            rest = ports[1],
+            zk = self.zk_address,
+            tmp = dir.join("tmp").display(),
+        );
+        write(&conf_dir.join("config.yaml"), &text);
+        // The cluster's log4j config, for the same log layout.
+        let log4j = std::fs::read_to_string(self.jms[0].conf.join("log4j.properties"))
+            .expect("the cluster's log4j.properties");
+        write(&conf_dir.join("log4j.properties"), &log4j);
+        let log = self.dir.join(format!("{name}.log"));
+        let out = self.dir.join(format!("{name}.out"));
+        let child = spawn_jobmanager(&self.procs, &self.installed, &log, &out, &conf_dir);
+        let url = format!("http://127.0.0.1:{}", ports[1]);
+        let lone = LoneJobManager {
+            url: url.clone(),
+            child,
+        };
+        let rest = Rest::new();
+        wait_for(
+            &format!(
+                "{name} at {url} to answer /overview (log {})",
+                log.display()
+            ),
+            Duration::from_secs(120),
+            Duration::from_millis(250),
+            || async { rest.get(&url, "/overview").await.ok() },
+        )
+        .await;
+        lone
+    }
+
     /// SIGKILLs JobManager `i`, a process this harness started, by its pid.
     pub fn kill9_jobmanager(&self, i: usize) {
         let mut slot = self.jms[i].child.lock().unwrap();
@@ -456,6 +513,19 @@ struct CommonConf {
     zk_address: String,
     cluster_id: String,
     dir: PathBuf,
+}
+
+/// A JobManager `FlinkHa::start_lone_jobmanager` started; SIGKILLed on drop.
+pub struct LoneJobManager {
+    /// Its REST URL.
+    pub url: String,
+    child: Child,
+}
+
+impl Drop for LoneJobManager {
+    fn drop(&mut self) {
+        kill9(&mut self.child);
+    }
 }
 
 /// Writes `config.yaml` (flat keys) and a log4j2 config into `conf`.

@@ -74,6 +74,18 @@ pub fn installed() -> Result<Installed, String> {
     Ok(found)
 }
 
+/// The built binary with the monitoring password in `var`, English whatever the machine's
+/// locale, and no log level from the environment.
+pub fn doctor(var: &str, password: &str) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_logminer-doctor"));
+    c.env(var, password)
+        .env_remove("LMD_LOG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C");
+    c
+}
+
 /// Polls `check` every `every` until it returns `Some`, or fails after `timeout` with `what`.
 pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, every: Duration, mut check: F) -> T
 where
