@@ -780,6 +780,14 @@ async fn the_incident_report_has_the_timeline_in_order_mttd_mttr_and_the_scn_win
         "{svg}"
     );
 
+    // md and html are report's formats; an unknown pipeline is named: both exit 3.
+    let out = doctor(&config, &["incidents", "--format", "html"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--format md and html are for `report`"));
+    let out = doctor(&config, &["incidents", "-p", "nope"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no pipeline \"nope\""));
+
     // An unknown incident: exit 3 with a message.
     let out = doctor(&config, &["report", "payments-19700101T000000Z"]);
     assert_eq!(out.status.code(), Some(3));
