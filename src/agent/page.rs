@@ -136,7 +136,7 @@ body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;padding:
 h1{font-size:1.3rem;margin:.2rem 0 .8rem}h2{font-size:1.05rem;margin:1.2rem 0 .4rem}
 a{color:#0b57d0}
 table{border-collapse:collapse;width:100%;background:#fff}
-th,td{padding:6px 8px;border-bottom:1px solid #d0d7de;text-align:left;vertical-align:top;font-size:.9rem}
+th,td{padding:6px 8px;border-bottom:1px solid #d0d7de;text-align:left;vertical-align:top;font-size:.9rem;overflow-wrap:anywhere}
 tr.sev-ok td:first-child{border-left:6px solid var(--ok)}
 tr.sev-warning td:first-child{border-left:6px solid var(--warning)}
 tr.sev-critical td:first-child{border-left:6px solid var(--critical)}
@@ -148,7 +148,7 @@ tr.silenced{opacity:.75}
 .badge.silence{background:#57606a}
 .plots{display:flex;flex-wrap:wrap;gap:4px}
 .plot{background:#fff;border:1px solid #d0d7de;margin:4px 0;padding:4px}
-.plot svg{max-width:100%;height:auto;display:block}
+figure.plot{max-width:1100px}figure.plot svg{width:100%;height:auto;display:block}
 .small svg{width:110px;height:24px}
 .range a{margin-right:8px}.range a.current{font-weight:700;text-decoration:none;color:#1f2328}
 .muted{color:#57606a;font-size:.85rem}
