@@ -182,6 +182,7 @@ impl Report {
             "timeline": self.events(lang),
             "plots": Metric::ALL.iter().map(|m| m.id()).collect::<Vec<_>>(),
         });
+        // A JSON value with string keys: serializing it cannot fail.
         serde_json::to_string_pretty(&v).unwrap_or_default()
     }
 

@@ -927,3 +927,44 @@ async fn the_running_agent_serves_its_pipelines_on_the_status_page() {
     assert!(element(&b, "verdict").contains("CRITICAL"), "{b}");
     running.stop().await;
 }
+
+#[tokio::test]
+async fn without_a_history_the_pages_say_so_with_503() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let shared = Arc::new(Shared::new(1));
+    let ask = |shared: Arc<Shared>, path: &'static str| async move {
+        let r = router(shared, None)
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let body = r.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8(body.to_vec()).unwrap())
+    };
+    // Before the agent started: not available.
+    let (status, body) = ask(shared.clone(), "/").await;
+    assert_eq!(status, 503);
+    assert!(body.contains("the agent has not started"), "{body}");
+    // The history could not be opened: the pages say why instead of an empty page.
+    shared.set_pages(Pages {
+        history: None,
+        pipelines: vec![PipelineInfo {
+            name: "a".into(),
+            stall_window: Duration::from_secs(300),
+        }],
+        lang: Lang::En,
+        retention: Duration::from_secs(3600),
+        now: Arc::new(|| Timestamp::from_unix_millis(1_790_000_000_000)),
+    });
+    for path in ["/", "/p/a", "/incidents/a-20261130T000000Z"] {
+        let (status, body) = ask(shared.clone(), path).await;
+        assert_eq!(status, 503, "{path}: {body}");
+        assert!(
+            body.contains("the history database is not open"),
+            "{path}: {body}"
+        );
+    }
+}
