@@ -120,6 +120,19 @@ pub fn seg(s: &str) -> String {
         .replace('+', "%20")
 }
 
+/// `<base>/<section>/<name>` on the status page at `base` (`[agent.alerts] status_url`), resolved
+/// like a relative link: `https://host/status` and `https://host/` both give
+/// `https://host/<section>/<name>`, and a proxy's path prefix is kept; `name` is percent-encoded.
+pub fn link(base: &url::Url, section: &str, name: &str) -> url::Url {
+    let mut u = base
+        .join(&format!("{section}/"))
+        .unwrap_or_else(|_| base.clone());
+    if let Ok(mut segments) = u.path_segments_mut() {
+        segments.pop_if_empty().push(name);
+    }
+    u
+}
+
 /// The CSS class of a severity (colour).
 pub fn sev_class(s: Severity) -> &'static str {
     match s {

@@ -256,8 +256,14 @@ impl Report {
     }
 
     /// The report as Markdown; the plots are linked as `<plot_base><metric>.svg` (files the
-    /// command writes beside the report).
-    pub fn markdown(&self, lang: Lang, plot_base: Option<&str>) -> String {
+    /// command writes beside the report), else to the figures of the report the agent serves at
+    /// `status` (`[agent.alerts] status_url`), else named only.
+    pub fn markdown(
+        &self,
+        lang: Lang,
+        plot_base: Option<&str>,
+        status: Option<&url::Url>,
+    ) -> String {
         let i = &self.incident;
         let mut s = String::new();
         let _ = writeln!(
@@ -295,11 +301,16 @@ impl Report {
             }
         );
         for m in Metric::ALL {
-            match plot_base {
-                Some(base) => {
+            match (plot_base, status) {
+                (Some(base), _) => {
                     let _ = writeln!(s, "- [{}]({base}{}.svg)", m.title(lang), m.id());
                 }
-                None => {
+                (None, Some(status)) => {
+                    let mut u = page::link(status, "incidents", &i.id);
+                    u.set_fragment(Some(&format!("plot-{}", m.id())));
+                    let _ = writeln!(s, "- [{}]({u})", m.title(lang));
+                }
+                (None, None) => {
                     let _ = writeln!(
                         s,
                         "- {} (`--out FILE` writes it beside the report)",

@@ -193,9 +193,9 @@ pub async fn report(
                         &report.plot(m),
                     )?;
                 }
-                report.markdown(lang, Some(&format!("{stem}-")))
+                report.markdown(lang, Some(&format!("{stem}-")), None)
             }
-            None => report.markdown(lang, None),
+            None => report.markdown(lang, None, config.agent.alerts.status_url.as_ref()),
         },
     };
     match out {

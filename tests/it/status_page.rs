@@ -434,10 +434,12 @@ async fn in_browser<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -
     tokio::task::spawn_blocking(f).await.unwrap()
 }
 
-/// The agent tests' config of the three pipelines, its state directory `dir/state`.
+/// The agent tests' config of the three pipelines, its state directory `dir/state`, the status
+/// page at https://doctor.example/.
 fn config_file(dir: &Path) -> PathBuf {
     let path = dir.join("doctor.toml");
-    std::fs::write(&path, crate::agent::config_text(dir, &PIPELINES, "")).unwrap();
+    let agent = "status_url = \"https://doctor.example/\"";
+    std::fs::write(&path, crate::agent::config_text(dir, &PIPELINES, agent)).unwrap();
     path
 }
 
@@ -778,6 +780,22 @@ async fn the_incident_report_has_the_timeline_in_order_mttd_mttr_and_the_scn_win
     assert!(
         svg.starts_with("<svg") && svg.contains("<polyline"),
         "{svg}"
+    );
+
+    // Markdown on stdout links the plots of the report the agent serves (status_url).
+    let out = doctor(&config, &["report", &id]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with(&format!("# Incident {id}")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "(https://doctor.example/incidents/{id}#plot-scn-lag)"
+        )),
+        "{text}"
     );
 
     // md and html are report's formats; an unknown pipeline is named: both exit 3.

@@ -81,11 +81,7 @@ pub fn verdict(cause: Cause, lang: Language) -> &'static str {
 /// `<base>/p/<name>`, resolved like a relative link, so a base of `https://host/status` (the JSON)
 /// or `https://host/` both lead to `https://host/p/<name>`, and a proxy prefix is kept.
 pub fn pipeline_link(base: &Url, pipeline: &str) -> Url {
-    let mut u = base.join("p/").unwrap_or_else(|_| base.clone());
-    if let Ok(mut segments) = u.path_segments_mut() {
-        segments.pop_if_empty().push(pipeline);
-    }
-    u
+    crate::agent::page::link(base, "p", pipeline)
 }
 
 /// The parts of `m` in `lang`; `link` is the doctor's status page, when configured (the message
