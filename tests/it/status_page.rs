@@ -429,6 +429,31 @@ async fn browser_dom(url: &str) -> String {
     in_browser(move || dom(&url)).await
 }
 
+/// A seeded history in a temporary directory (its `state`), served in `lang`: the directory,
+/// the seeded times and the base URL.
+async fn seeded(lang: Lang) -> (tempfile::TempDir, Seed, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = Seed::new();
+    let h = seed_history(&dir.path().join("state"), &seed).await;
+    let base = serve(h, &seed, lang).await;
+    (dir, seed, base)
+}
+
+/// GET `path` from the agent's router over `shared`, without a socket: (status, body).
+async fn oneshot_get(shared: Arc<Shared>, path: &str) -> (u16, String) {
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let r = router(shared, None)
+        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body = r.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
 /// Chromium off the runtime's threads (it blocks for a second or two).
 async fn in_browser<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     tokio::task::spawn_blocking(f).await.unwrap()
@@ -460,10 +485,7 @@ fn doctor(config: &Path, args: &[&str]) -> std::process::Output {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_overview_shows_each_pipeline_coloured_by_its_verdict_in_a_real_browser() {
-    let dir = tempfile::tempdir().unwrap();
-    let seed = Seed::new();
-    let h = seed_history(&dir.path().join("state"), &seed).await;
-    let base = serve(h, &seed, Lang::En).await;
+    let (_dir, _, base) = seeded(Lang::En).await;
     let url = format!("{base}/");
     let page = browser_dom(&url).await;
 
@@ -526,10 +548,7 @@ async fn the_overview_shows_each_pipeline_coloured_by_its_verdict_in_a_real_brow
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pipeline_page_plots_the_seeded_history_and_switches_range() {
-    let dir = tempfile::tempdir().unwrap();
-    let seed = Seed::new();
-    let h = seed_history(&dir.path().join("state"), &seed).await;
-    let base = serve(h, &seed, Lang::En).await;
+    let (dir, seed, base) = seeded(Lang::En).await;
 
     // The last hour: one point per seeded observation (61, a minute apart), in the order of the
     // seeded sawtooth: where the lag rises, the line goes up the screen (y falls).
@@ -640,10 +659,7 @@ async fn reqwest_get(url: &str) -> (u16, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pipeline_page_speaks_the_configured_language() {
-    let dir = tempfile::tempdir().unwrap();
-    let seed = Seed::new();
-    let h = seed_history(&dir.path().join("state"), &seed).await;
-    let base = serve(h, &seed, Lang::Zh).await;
+    let (_dir, _, base) = seeded(Lang::Zh).await;
     let (status, page) = reqwest_get(&format!("{base}/p/billing")).await;
     assert_eq!(status, 200);
     assert!(page.contains("lang=\"zh-CN\"") && page.contains("证据") && page.contains("处理建议"));
@@ -652,10 +668,7 @@ async fn the_pipeline_page_speaks_the_configured_language() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_incident_report_has_the_timeline_in_order_mttd_mttr_and_the_scn_window() {
-    let dir = tempfile::tempdir().unwrap();
-    let seed = Seed::new();
-    let state = dir.path().join("state");
-    let h = seed_history(&state, &seed).await;
+    let (dir, seed, base) = seeded(Lang::En).await;
     let config = config_file(dir.path());
     let id = logminer_doctor::agent::incidents::incident_id("payments", seed.incident_start);
     let (before, after) = (
@@ -817,7 +830,6 @@ async fn the_incident_report_has_the_timeline_in_order_mttd_mttr_and_the_scn_win
     assert!(out.stdout.is_empty());
 
     // The HTML report in the browser, linked from the page, JavaScript disabled.
-    let base = serve(h, &seed, Lang::En).await;
     let url = format!("{base}/incidents/{id}");
     let page = browser_dom(&url).await;
     without_js(&url).await;
@@ -901,10 +913,6 @@ fn an_episode_is_an_incident_only_when_it_paged_and_lasts_until_resolved() {
 #[tokio::test(start_paused = true)]
 async fn the_running_agent_serves_its_pipelines_on_the_status_page() {
     use crate::agent::{config, minutes, start, SimProbe};
-    use axum::body::Body;
-    use axum::http::Request;
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
     let dir = tempfile::tempdir().unwrap();
     let names = ["a", "b"];
     let config = config(dir.path(), &names, "");
@@ -914,18 +922,7 @@ async fn the_running_agent_serves_its_pipelines_on_the_status_page() {
         .set_connector(logminer_doctor::simulator::Connector::Closed);
     let running = start(config, probe, vec![]).await;
     minutes(10).await;
-    let get = |path: &'static str| {
-        let shared = running.shared.clone();
-        async move {
-            let r = router(shared, None)
-                .oneshot(Request::get(path).body(Body::empty()).unwrap())
-                .await
-                .unwrap();
-            let status = r.status().as_u16();
-            let body = r.into_body().collect().await.unwrap().to_bytes();
-            (status, String::from_utf8(body.to_vec()).unwrap())
-        }
-    };
+    let get = |path: &'static str| oneshot_get(running.shared.clone(), path);
     let (status, page) = get("/").await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(class_of(&page, "row-a"), "sev-ok");
@@ -948,20 +945,8 @@ async fn the_running_agent_serves_its_pipelines_on_the_status_page() {
 
 #[tokio::test]
 async fn without_a_history_the_pages_say_so_with_503() {
-    use axum::body::Body;
-    use axum::http::Request;
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
     let shared = Arc::new(Shared::new(1));
-    let ask = |shared: Arc<Shared>, path: &'static str| async move {
-        let r = router(shared, None)
-            .oneshot(Request::get(path).body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        let body = r.into_body().collect().await.unwrap().to_bytes();
-        (status, String::from_utf8(body.to_vec()).unwrap())
-    };
+    let ask = oneshot_get;
     // Before the agent started: not available.
     let (status, body) = ask(shared.clone(), "/").await;
     assert_eq!(status, 503);
