@@ -264,7 +264,6 @@ impl Pages {
     /// The overview: one row per pipeline with its verdict, since when, the summary and the
     /// small plots of the last hours. `latest` is the agent's latest diagnoses.
     pub async fn overview(&self, latest: &[Diagnosis]) -> Result<String, PageError> {
-        let lang = self.lang;
         let now = (self.now)();
         let h = self.history()?;
         // The timeline's current entries: "since when", and the verdict of a pipeline the agent
@@ -272,51 +271,27 @@ impl Pages {
         let current = h.current_verdicts().await?;
         let silences = h.silences(None, now).await?;
         let from = now.minus(OVERVIEW_SPAN);
-        let mut b = String::new();
-        let _ = write!(
-            b,
-            "<h1>logminer-doctor</h1><p class=\"muted\">{} {}</p>\
-             <table class=\"overview\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-            words(lang, "As of", "截至"),
-            when(now),
-            words(lang, "Pipeline", "管道"),
-            words(lang, "Verdict", "判定"),
-            words(lang, "Since", "起始"),
-            words(lang, "Summary", "摘要"),
-            words(lang, "Last 6 hours", "最近 6 小时"),
-        );
+        let mut samples = Vec::with_capacity(self.pipelines.len());
         for p in &self.pipelines {
-            let known = current.iter().find(|e| e.pipeline == p.name);
-            let d = latest
-                .iter()
-                .find(|d| d.pipeline == p.name)
-                .or(known.map(|e| &e.diagnosis));
-            let silence = silences.iter().find(|s| s.pipeline == p.name);
-            let class = d.map_or("sev-unknown", |d| sev_class(d.severity));
-            let samples = h.samples(&p.name, from, now, OVERVIEW_POINTS).await?;
-            let _ = write!(
-                b,
-                "<tr id=\"row-{}\" class=\"{class}{}\"><td><a href=\"/p/{}\">{}</a></td><td>{}{}</td><td>{}</td><td>{}</td><td><div class=\"plots\">{}</div></td></tr>",
-                esc(&p.name),
-                if silence.is_some() { " silenced" } else { "" },
-                seg(&p.name),
-                esc(&p.name),
-                d.map_or_else(
-                    || words(lang, "not probed yet", "尚未探测").to_owned(),
-                    |d| verdict_html(d, lang)
-                ),
-                silence.map_or_else(String::new, |s| silence_badge(s, lang)),
-                known.map_or_else(String::new, |e| format!(
-                    "{}<br><span class=\"muted\">{}</span>",
-                    when(e.diagnosis.observed_at),
-                    human(now.since(e.diagnosis.observed_at))
-                )),
-                d.map_or_else(String::new, |d| esc(&d.summary.render(lang))),
-                plots_html(&samples, from, now, p.stall_window, plot::SMALL, lang),
-            );
+            samples.push(h.samples(&p.name, from, now, OVERVIEW_POINTS).await?);
         }
-        b.push_str("</tbody></table>");
-        Ok(shell("logminer-doctor", lang, &b))
+        // Drawing 5 plots per pipeline is CPU work (tens of ms for 100 pipelines): it runs on the
+        // blocking pool, not on the runtime's threads that serve the probes.
+        let (lang, pipelines, latest) = (self.lang, self.pipelines.clone(), latest.to_vec());
+        let render = move || {
+            let view = Overview {
+                lang,
+                now,
+                from,
+                latest: &latest,
+                current: &current,
+                silences: &silences,
+            };
+            view.render(&pipelines, &samples)
+        };
+        tokio::task::spawn_blocking(render)
+            .await
+            .map_err(|_| PageError::Render)
     }
 
     /// The page of pipeline `name` over `range`; `Ok(None)` when no such pipeline is configured.
@@ -486,6 +461,68 @@ impl Pages {
     }
 }
 
+/// What the overview shows, read from the agent and the history.
+struct Overview<'a> {
+    lang: Lang,
+    now: Timestamp,
+    from: Timestamp,
+    latest: &'a [Diagnosis],
+    current: &'a [crate::store::TimelineEntry],
+    silences: &'a [Silence],
+}
+
+impl Overview<'_> {
+    /// The page: one row per pipeline, `samples` in the pipelines' order.
+    fn render(&self, pipelines: &[PipelineInfo], samples: &[Vec<crate::store::Sample>]) -> String {
+        let (lang, now, from) = (self.lang, self.now, self.from);
+        let mut b = String::new();
+        let _ = write!(
+            b,
+            "<h1>logminer-doctor</h1><p class=\"muted\">{} {}</p>\
+             <table class=\"overview\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            words(lang, "As of", "截至"),
+            when(now),
+            words(lang, "Pipeline", "管道"),
+            words(lang, "Verdict", "判定"),
+            words(lang, "Since", "起始"),
+            words(lang, "Summary", "摘要"),
+            words(lang, "Last 6 hours", "最近 6 小时"),
+        );
+        for (p, samples) in pipelines.iter().zip(samples) {
+            let known = self.current.iter().find(|e| e.pipeline == p.name);
+            let d = self
+                .latest
+                .iter()
+                .find(|d| d.pipeline == p.name)
+                .or(known.map(|e| &e.diagnosis));
+            let silence = self.silences.iter().find(|s| s.pipeline == p.name);
+            let class = d.map_or("sev-unknown", |d| sev_class(d.severity));
+            let _ = write!(
+                b,
+                "<tr id=\"row-{}\" class=\"{class}{}\"><td><a href=\"/p/{}\">{}</a></td><td>{}{}</td><td>{}</td><td>{}</td><td><div class=\"plots\">{}</div></td></tr>",
+                esc(&p.name),
+                if silence.is_some() { " silenced" } else { "" },
+                seg(&p.name),
+                esc(&p.name),
+                d.map_or_else(
+                    || words(lang, "not probed yet", "尚未探测").to_owned(),
+                    |d| verdict_html(d, lang)
+                ),
+                silence.map_or_else(String::new, |s| silence_badge(s, lang)),
+                known.map_or_else(String::new, |e| format!(
+                    "{}<br><span class=\"muted\">{}</span>",
+                    when(e.diagnosis.observed_at),
+                    human(now.since(e.diagnosis.observed_at))
+                )),
+                d.map_or_else(String::new, |d| esc(&d.summary.render(lang))),
+                plots_html(samples, from, now, p.stall_window, plot::SMALL, lang),
+            );
+        }
+        b.push_str("</tbody></table>");
+        shell("logminer-doctor", lang, &b)
+    }
+}
+
 /// One incident as a line with its report's link.
 pub fn incident_line(i: &Incident, now: Timestamp, lang: Lang) -> String {
     let causes: Vec<&str> = i.causes().iter().map(|c| c.as_str()).collect();
@@ -556,4 +593,7 @@ pub enum PageError {
     /// A read failed.
     #[error(transparent)]
     History(#[from] HistoryError),
+    /// Drawing the page panicked (a bug; the agent goes on).
+    #[error("the page could not be drawn")]
+    Render,
 }
