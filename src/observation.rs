@@ -571,6 +571,10 @@ pub struct CompletedCheckpoint {
     pub completed_at: Timestamp,
     /// `external_path`, when externalized.
     pub external_path: Option<String>,
+    /// `end_to_end_duration`: how long it took, ms (absent in observations recorded before it
+    /// was collected).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
 }
 
 /// A failed checkpoint.

@@ -923,6 +923,8 @@ pub struct Sample {
     pub sink_records: Option<u64>,
     /// When the latest checkpoint completed.
     pub checkpoint_completed: Option<Timestamp>,
+    /// How long the latest completed checkpoint took, ms.
+    pub checkpoint_duration_ms: Option<u64>,
 }
 
 /// The JSON paths of `Sample`'s fields, in its order after `at` (see `Observation`'s serde form:
@@ -934,7 +936,8 @@ const SAMPLE_COLUMNS: &str = "o.at,
     json_extract(o.json, '$.oracle.value.flush_table_scn.value'),
     json_extract(o.json, '$.flink.value.job.source.value.records'),
     json_extract(o.json, '$.flink.value.job.sink.value.records'),
-    json_extract(o.json, '$.flink.value.job.checkpoints.value.last_completed.completed_at')";
+    json_extract(o.json, '$.flink.value.job.checkpoints.value.last_completed.completed_at'),
+    json_extract(o.json, '$.flink.value.job.checkpoints.value.last_completed.duration_ms')";
 
 fn sample_row(r: &rusqlite::Row<'_>) -> Result<Sample, rusqlite::Error> {
     let time = |i: usize| -> Result<Option<Timestamp>, rusqlite::Error> {
@@ -958,6 +961,7 @@ fn sample_row(r: &rusqlite::Row<'_>) -> Result<Sample, rusqlite::Error> {
         source_records: num(5)?,
         sink_records: num(6)?,
         checkpoint_completed: time(7)?,
+        checkpoint_duration_ms: num(8)?,
     })
 }
 

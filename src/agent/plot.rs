@@ -19,9 +19,8 @@ pub enum Metric {
     Heartbeat,
     /// Source records out and sink records in per second.
     RecordRates,
-    /// Age of the latest completed checkpoint, seconds (the REST API's checkpoint durations are
-    /// not collected; a checkpoint that takes long shows here as a growing age).
-    CheckpointAge,
+    /// How long the latest completed checkpoint took (Flink's `end_to_end_duration`), seconds.
+    CheckpointDuration,
 }
 
 impl Metric {
@@ -31,7 +30,7 @@ impl Metric {
         Metric::ScnLag,
         Metric::Heartbeat,
         Metric::RecordRates,
-        Metric::CheckpointAge,
+        Metric::CheckpointDuration,
     ];
 
     /// A stable name (CSS class, element id, report file name).
@@ -41,7 +40,7 @@ impl Metric {
             Metric::ScnLag => "scn-lag",
             Metric::Heartbeat => "heartbeat",
             Metric::RecordRates => "record-rates",
-            Metric::CheckpointAge => "checkpoint-age",
+            Metric::CheckpointDuration => "checkpoint-duration",
         }
     }
 
@@ -56,8 +55,8 @@ impl Metric {
             (Metric::Heartbeat, Lang::Zh) => "心跳（刷新表 SCN）",
             (Metric::RecordRates, Lang::En) => "Records/s: source (blue), sink (green)",
             (Metric::RecordRates, Lang::Zh) => "每秒记录数：源（蓝）、Sink（绿）",
-            (Metric::CheckpointAge, Lang::En) => "Last checkpoint age (s)",
-            (Metric::CheckpointAge, Lang::Zh) => "最近检查点年龄（秒）",
+            (Metric::CheckpointDuration, Lang::En) => "Checkpoint duration (s)",
+            (Metric::CheckpointDuration, Lang::Zh) => "检查点耗时（秒）",
         }
     }
 }
@@ -87,10 +86,23 @@ pub fn lines(metric: Metric, samples: &[Sample]) -> Vec<Line> {
             rates(samples, |s| s.source_records),
             rates(samples, |s| s.sink_records),
         ],
-        Metric::CheckpointAge => vec![samples
-            .iter()
-            .filter_map(|s| Some((at(s), age(s, s.checkpoint_completed)?)))
-            .collect()],
+        // One point per checkpoint, not per sample: a checkpoint seen by several probes is
+        // plotted once, when first seen.
+        Metric::CheckpointDuration => {
+            let mut line: Line = Vec::new();
+            let mut last_done = None;
+            for s in samples {
+                let (Some(done), Some(ms)) = (s.checkpoint_completed, s.checkpoint_duration_ms)
+                else {
+                    continue;
+                };
+                if last_done != Some(done) {
+                    last_done = Some(done);
+                    line.push((at(s), ms as f64 / 1000.0));
+                }
+            }
+            vec![line]
+        }
     }
 }
 

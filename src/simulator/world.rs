@@ -375,6 +375,7 @@ impl World {
                 self.job.id,
                 self.job.checkpoints_completed + self.job.checkpoints_failed
             )),
+            duration_ms: None,
         });
         if let Err(e) = self.sink_commit() {
             self.io_error.get_or_insert(e.to_string());

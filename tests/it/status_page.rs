@@ -257,6 +257,14 @@ fn observation(template: &Value, seed: &Seed, pipeline: &str, t: Timestamp) -> O
         "/flink/value/job/checkpoints/value/last_completed/completed_at",
         json!(checkpoint.to_string()),
     );
+    // Each minute's checkpoint took 0.2 s to 0.6 s (a new one every sample).
+    v.pointer_mut("/flink/value/job/checkpoints/value/last_completed")
+        .and_then(Value::as_object_mut)
+        .unwrap()
+        .insert(
+            "duration_ms".into(),
+            json!(200 + (t.unix_millis() / 60_000) % 5 * 100),
+        );
     serde_json::from_value(v).unwrap()
 }
 
@@ -582,6 +590,11 @@ async fn a_pipeline_page_plots_the_seeded_history_and_switches_range() {
     // The output age plot has its stall-window line and the heartbeat its points.
     assert_eq!(polylines(element(&page, "plot-heartbeat"))[0].len(), 61);
     assert_eq!(polylines(element(&page, "plot-output-age"))[0].len(), 61);
+    // One checkpoint per sample, each with its duration.
+    assert_eq!(
+        polylines(element(&page, "plot-checkpoint-duration"))[0].len(),
+        61
+    );
     // Record rates: one point per pair of samples.
     assert_eq!(polylines(element(&page, "plot-record-rates"))[0].len(), 60);
 

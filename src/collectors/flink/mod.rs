@@ -245,6 +245,7 @@ impl FlinkCollector {
                 id: c.id,
                 completed_at: Timestamp::from_unix_millis(c.latest_ack_timestamp),
                 external_path: c.external_path,
+                duration_ms: c.end_to_end_duration,
             }),
             last_failure: stats.latest.failed.map(|f| CheckpointFailure {
                 at: Timestamp::from_unix_millis(f.failure_timestamp),

@@ -178,6 +178,9 @@ pub struct CompletedStats {
     /// Where it is stored.
     #[serde(default)]
     pub external_path: Option<String>,
+    /// From trigger to the last acknowledgement, ms.
+    #[serde(default)]
+    pub end_to_end_duration: Option<u64>,
 }
 
 /// A failed checkpoint.
