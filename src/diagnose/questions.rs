@@ -160,11 +160,24 @@ pub fn redo_coverage<'a>(o: &'a Observation, restart: &RestartScn) -> RedoCovera
     }
 }
 
+/// How an SCN ages out of redo: `redo_headroom`'s answer.
+#[derive(Debug, Clone, Copy)]
+pub struct Headroom<'a> {
+    /// How long until the SCN leaves available redo.
+    pub headroom: std::time::Duration,
+    /// The thread whose oldest log binds first.
+    pub binding: &'a RedoThread,
+    /// How long redo is kept on that thread (its oldest log to the database's clock).
+    pub kept: std::time::Duration,
+    /// The rate at which purging moves through SCNs, per second.
+    pub purge_scn_per_s: f64,
+}
+
 /// How long until `scn` ages out of `o`'s available redo, and the thread that binds first,
 /// assuming redo is kept for a constant time window and the SCN rate stays as it was (linear
 /// between the binding thread's oldest log and the database's clock). `None` when redo or the
 /// SCN clock is not observed, or `scn` is already uncovered.
-pub fn redo_headroom(o: &Observation, scn: u64) -> Option<(std::time::Duration, &RedoThread)> {
+pub fn redo_headroom(o: &Observation, scn: u64) -> Option<Headroom<'_>> {
     let oracle = o.oracle.value()?;
     let threads = &oracle.redo.value()?.threads;
     let binding = threads.iter().max_by_key(|t| t.oldest_scn)?;
@@ -178,8 +191,12 @@ pub fn redo_headroom(o: &Observation, scn: u64) -> Option<(std::time::Duration, 
         return None;
     }
     // Saturating: a replayed bundle can hold any numbers, and this must never panic.
-    let headroom =
-        std::time::Duration::try_from_secs_f64((scn - binding.oldest_scn) as f64 * elapsed / scns)
-            .unwrap_or(std::time::Duration::MAX);
-    Some((headroom, binding))
+    let secs =
+        |s: f64| std::time::Duration::try_from_secs_f64(s).unwrap_or(std::time::Duration::MAX);
+    Some(Headroom {
+        headroom: secs((scn - binding.oldest_scn) as f64 * elapsed / scns),
+        binding,
+        kept: secs(elapsed),
+        purge_scn_per_s: scns / elapsed,
+    })
 }

@@ -1405,18 +1405,14 @@ fn step_missing_redo(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
     };
     // Covered: how long until the restart SCN ages out (questions::redo_headroom).
     ctx.oracle(ctx.last)?;
-    if let (Some((headroom, binding)), Some(db)) = (
-        redo_headroom(ctx.last, scn),
-        ctx.last.oracle.value().and_then(|o| o.database.value()),
-    ) {
-        let elapsed = db.database_time.since(binding.oldest_time).as_secs_f64();
-        let scns = db.current_scn.saturating_sub(binding.oldest_scn) as f64;
+    if let Some(h) = redo_headroom(ctx.last, scn) {
+        let (headroom, binding) = (h.headroom, h.binding);
         let e = Evidence::new(
             Strength::Context,
             Fact::RedoHeadroom {
                 scn,
                 headroom: secs(headroom),
-                kept: secs(Duration::try_from_secs_f64(elapsed).unwrap_or(Duration::MAX)),
+                kept: secs(h.kept),
                 thread: binding.thread,
             },
         )
@@ -1426,7 +1422,7 @@ fn step_missing_redo(ctx: &Ctx, notes: &mut Notes) -> Option<Verdict> {
             headroom,
             scn,
             thread: binding.thread,
-            purge_scn_per_s: scns / elapsed,
+            purge_scn_per_s: h.purge_scn_per_s,
             moves_with_output: restart
                 .candidates
                 .iter()

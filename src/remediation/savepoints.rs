@@ -152,7 +152,7 @@ pub fn newest_restorable<'a>(
 
 /// How long until the restart SCN of `sp` ages out of redo, when `o` tells.
 pub fn headroom(sp: &SavepointRecord, o: &Observation) -> Option<Duration> {
-    redo_headroom(o, sp.restart_scn?).map(|(d, _)| d)
+    redo_headroom(o, sp.restart_scn?).map(|h| h.headroom)
 }
 
 /// Why a savepoint was not taken.
