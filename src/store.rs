@@ -1038,6 +1038,32 @@ impl History {
         .await
     }
 
+    /// For each kept observation of `pipeline`, oldest first: its time and whether one of the
+    /// connector's sessions ran a snapshot SELECT (`None`: the sessions were not read). Read in
+    /// SQL so that a day of observations costs no JSON decoding here (`audit`'s snapshot).
+    pub async fn snapshot_marks(
+        &self,
+        pipeline: &str,
+    ) -> Result<Vec<(Timestamp, Option<bool>)>, HistoryError> {
+        let pipeline = pipeline.to_owned();
+        self.with("read snapshot marks", move |c| {
+            let mut st = c.prepare_cached(
+                "SELECT o.at, CASE WHEN json_type(o.json, '$.oracle.value.sessions.value') = 'array'
+                    THEN EXISTS (SELECT 1 FROM json_each(o.json, '$.oracle.value.sessions.value') s
+                         WHERE json_extract(s.value, '$.sql') = 'snapshot_select') END
+                 FROM observations o WHERE o.pipeline = ?1 ORDER BY o.at",
+            )?;
+            let rows = st.query_map(params![pipeline], |r| {
+                Ok((
+                    Timestamp::from_unix_millis(r.get(0)?),
+                    r.get::<_, Option<bool>>(1)?,
+                ))
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
     /// Each pipeline's current verdict as the timeline holds it: its newest entry (the change
     /// that began it, so its time is "since when").
     pub async fn current_verdicts(&self) -> Result<Vec<TimelineEntry>, HistoryError> {

@@ -755,6 +755,7 @@ mod tests {
             fixed_job_id: None,
             jobmanager_hosts: vec!["jm1".into(), "jm2".into()],
             pga_warning_ratio: 0.8,
+            exposure: None,
         }
     }
 

@@ -5,6 +5,7 @@
 //! (pure functions over the settings read) beside the one function that reads them.
 
 pub mod connector;
+pub mod exposure;
 pub mod flink;
 pub mod oracle;
 pub mod sqlnet;
@@ -289,6 +290,8 @@ pub struct Context {
     pub jobmanager_hosts: Vec<String>,
     /// `pga_warning_ratio`.
     pub pga_warning_ratio: f64,
+    /// What the doctor's history shows of the pipeline (`None`: no state database to read).
+    pub exposure: Option<exposure::Exposure>,
 }
 
 impl Context {
@@ -314,6 +317,7 @@ impl Context {
                 .map(|r| r.job_id.to_ascii_lowercase()),
             jobmanager_hosts: hosts,
             pga_warning_ratio: p.thresholds.pga_warning_ratio,
+            exposure: None,
         }
     }
 }
@@ -379,14 +383,19 @@ impl Inputs {
 }
 
 /// Audits one pipeline through the given collectors (the real ones, or the simulated database
-/// in tests): reads Oracle and Flink concurrently, then runs every check.
+/// in tests) and what the doctor's history shows of it: reads Oracle and Flink concurrently,
+/// then runs every check.
 pub async fn audit_with<D: crate::collectors::oracle::pool::Driver>(
     p: &PipelineConfig,
     oracle: &crate::collectors::oracle::OracleCollector<D>,
     flink: &crate::collectors::flink::FlinkCollector,
     inputs: &Inputs,
+    exposure: Option<exposure::Exposure>,
 ) -> Audit {
-    let ctx = Context::of(p);
+    let ctx = Context {
+        exposure,
+        ..Context::of(p)
+    };
     let ((db, mut unread), (fl, fl_unread)) = tokio::join!(
         self::oracle::read(oracle),
         flink::read(flink, &p.flink.job_name)
@@ -421,6 +430,7 @@ pub async fn audit_with<D: crate::collectors::oracle::pool::Driver>(
         }
         findings.extend(of);
     }
+    escalate_retention(&mut findings, &db, ctx.exposure.as_ref());
     if let Some(ora) = &inputs.sqlnet {
         findings.extend(sqlnet::check_sqlnet(ora));
     }
@@ -436,10 +446,68 @@ pub async fn audit_with<D: crate::collectors::oracle::pool::Driver>(
     Audit::new(&p.name, findings, unread)
 }
 
+/// Across systems: when the connector sends no heartbeat (its offset stays put while the tables
+/// are quiet) and a quiet period the doctor saw, plus the lag, already outlasted the redo kept,
+/// a restart after the next such period lands on purged redo: the short retention is then
+/// CRITICAL (the resume point will be lost), not a warning.
+fn escalate_retention(
+    findings: &mut [Finding],
+    db: &self::oracle::OracleSettings,
+    exposure: Option<&exposure::Exposure>,
+) {
+    let (Some(window), Some(e)) = (db.redo_window, exposure) else {
+        return;
+    };
+    let Some(quiet) = e.longest_quiet else {
+        return;
+    };
+    let seen = quiet.length + e.lag.unwrap_or_default();
+    if seen < window || !findings.iter().any(|f| f.check == "connector.no_heartbeat") {
+        return;
+    }
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.check == "oracle.short_redo_retention")
+    {
+        f.severity = Severity::Critical;
+        f.why.en.push_str(&format!(
+            " The connector sends no heartbeat, and a quiet period seen here ({}) plus the lag already outlasted the redo kept: the next one loses the resume point.",
+            human(quiet.length)
+        ));
+        f.why.zh.push_str(&format!(
+            "连接器未配置心跳，而此处观察到的安静时段（{}）加上延迟已超过 redo 保留时长：下一次这样的安静期将丢失恢复点。",
+            human(quiet.length)
+        ));
+    }
+}
+
+/// What the state database in `state_dir` shows of `p` (`None` when there is none yet or it
+/// cannot be read: the checks then use their floors, and say so).
+pub async fn exposure_of(
+    p: &PipelineConfig,
+    state_dir: &std::path::Path,
+) -> Option<exposure::Exposure> {
+    let h = match crate::store::History::open_existing(state_dir)? {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::warn!(pipeline = %p.name, error = %e, "The audit cannot read the history; it compares with its floors.");
+            return None;
+        }
+    };
+    let now = crate::observation::Timestamp::from_system_time(std::time::SystemTime::now());
+    match exposure::read(&h, &p.name, now).await {
+        Ok(e) => Some(e),
+        Err(e) => {
+            tracing::warn!(pipeline = %p.name, error = %e, "The audit cannot read the history; it compares with its floors.");
+            None
+        }
+    }
+}
+
 /// Audits one configured pipeline with the real collectors and the files of its
 /// `[pipeline.audit]` section (`watch`'s daily audit): a file that cannot be read or parsed is a
 /// part not read, never a reason to stop.
-pub async fn audit_configured(p: &PipelineConfig) -> Audit {
+pub async fn audit_configured(p: &PipelineConfig, state_dir: &std::path::Path) -> Audit {
     let c = &p.audit;
     let keepalive = c
         .host_keepalive
@@ -474,16 +542,17 @@ pub async fn audit_configured(p: &PipelineConfig) -> Audit {
         sqlnet: ora,
         keepalive: keepalive.map(sqlnet::read_keepalive),
     };
-    let mut a = audit(p, &inputs).await;
+    let mut a = audit(p, &inputs, state_dir).await;
     a.unread.extend(unread);
     a
 }
 
-/// Audits one configured pipeline with the real collectors.
-pub async fn audit(p: &PipelineConfig, inputs: &Inputs) -> Audit {
+/// Audits one configured pipeline with the real collectors and the history in `state_dir`.
+pub async fn audit(p: &PipelineConfig, inputs: &Inputs, state_dir: &std::path::Path) -> Audit {
     let oracle = crate::collectors::oracle::OracleCollector::new(p.oracle.clone());
     let flink = crate::collectors::flink::FlinkCollector::new(p.flink.clone());
-    audit_with(p, &oracle, &flink, inputs).await
+    let exposure = exposure_of(p, state_dir).await;
+    audit_with(p, &oracle, &flink, inputs, exposure).await
 }
 
 // ---------------------------------------------------------------------------------------------

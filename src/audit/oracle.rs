@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use super::exposure::Exposure;
 use super::{bytes, finding, human, Context, Finding, Severity, System, Unread};
 use crate::collectors::oracle::pool::{Driver, Row};
 use crate::collectors::oracle::OracleCollector;
@@ -55,10 +56,10 @@ pub struct OracleSettings {
 const SRC_ARCHIVELOG: &str = "shared/notes/oracle-probe.md §2 Q1 (LOG_MODE = ARCHIVELOG and minimal supplemental logging are LogMiner's prerequisites; Debezium checks both); Debezium Oracle connector docs https://debezium.io/documentation/reference/stable/connectors/oracle.html";
 const SRC_TABLE_LOGGING: &str = "shared/notes/oracle-probe.md §1.4: Debezium checks table-level groups in ALL_LOG_GROUPS.LOG_GROUP_TYPE; Debezium Oracle connector docs https://debezium.io/documentation/reference/stable/connectors/oracle.html";
 const SRC_DEST: &str = "shared/notes/oracle-probe.md §2 Q1 (archive destination ERROR: archiver stuck); recovery_area.sql header (archiving stops with ORA-00257 and the database hangs)";
-const SRC_RETENTION: &str = "shared/notes/debezium-logminer.md §e: restart after idle fails when the offset SCN was purged (flink-cdc#1036, #2414, #762); the 24 h floor (a weekend's quiet hours need more) is an inference";
+const SRC_RETENTION: &str = "shared/notes/debezium-logminer.md §e: restart after idle fails when the offset SCN was purged (flink-cdc#1036, #2414, #762); the quiet periods and lag come from the doctor's own history; the 24 h floor and the advised half again are inferences";
 const SRC_SWITCHES: &str = "shared/notes/oracle-probe.md §6: check_oracle_health switch-interval warns below 600 s between switches (more than 6 an hour)";
 const SRC_FRA: &str = "recovery_area.sql header (a full recovery area stops archiving, ORA-00257, and the database hangs); comparing it with a day of archive volume is an inference";
-const SRC_UNDO: &str = "Inference (not in the shared notes): Debezium's snapshot reads the tables AS OF the snapshot SCN, which undo must cover for the whole snapshot or it fails with ORA-01555";
+const SRC_UNDO: &str = "Inference (not in the shared notes): Debezium's snapshot reads the tables AS OF the snapshot SCN, which undo must cover for the whole snapshot or it fails with ORA-01555; the snapshot's length is the one the doctor saw (sessions running snapshot SELECTs), the 1 h floor an inference";
 const SRC_PGA: &str = "shared/notes/debezium-logminer.md §a MiningSessionProcessGlobalAreaMemory (steady growth ⇒ ORA-04036) and §d log.mining.session.max.ms (restarts the session to release PGA)";
 const SRC_IDLE: &str = "shared/notes/debezium-logminer.md §f: Debezium ignores ORA-02396 (profile idle time expired) on its heartbeat connection (DBZ-9280), i.e. DB-side idle limits do kill idle CDC connections; shared/notes/oracle-probe.md §1.1 SNIPED";
 
@@ -143,20 +144,21 @@ pub fn check(s: &OracleSettings, ctx: &Context, connector_user: &str) -> Vec<Fin
         ));
     }
     if let Some(window) = s.redo_window {
-        if window < Duration::from_secs(24 * 3600) {
+        let need = retention_need(ctx.exposure.as_ref());
+        if window < need.total {
             out.push(finding(
                 System::Oracle,
                 Severity::Warning,
                 "oracle.short_redo_retention",
                 "oldest available redo",
-                format!("{} ago", human(window)),
+                format!("{} ago; needed: {}", human(window), need.basis.en),
                 Bilingual::new(
-                    format!("Redo is kept for only {}: a pipeline stopped (or quiet without heartbeats) for longer cannot resume from its SCN.", human(window)),
-                    format!("redo 只保留了 {}：停止（或无心跳而安静）超过这段时间的管道无法从其 SCN 恢复。", human(window)),
+                    format!("Redo is kept for only {}, less than {}: a pipeline stopped (or quiet without heartbeats) for that long cannot resume from its SCN.", human(window), human(need.total)),
+                    format!("redo 只保留了 {}，少于 {}：停止（或无心跳而安静）这么久的管道无法从其 SCN 恢复（依据：{}）。", human(window), human(need.total), need.basis.zh),
                 ),
                 Bilingual::new(
-                    "keep archived logs for at least 2 days: RMAN> CONFIGURE ARCHIVELOG DELETION POLICY ... / DELETE ARCHIVELOG ALL COMPLETED BEFORE 'SYSDATE-2'; (the RMAN policy itself cannot be read from SQL)",
-                    "归档日志至少保留 2 天：RMAN> CONFIGURE ARCHIVELOG DELETION POLICY ... / DELETE ARCHIVELOG ALL COMPLETED BEFORE 'SYSDATE-2';（RMAN 策略本身无法用 SQL 读取）",
+                    format!("keep archived logs for at least {}: RMAN> CONFIGURE ARCHIVELOG DELETION POLICY ... / DELETE ARCHIVELOG ALL COMPLETED BEFORE 'SYSDATE-{}'; (the RMAN policy itself cannot be read from SQL)", human(need.advised()), need.advised_days()),
+                    format!("归档日志至少保留 {}：RMAN> CONFIGURE ARCHIVELOG DELETION POLICY ... / DELETE ARCHIVELOG ALL COMPLETED BEFORE 'SYSDATE-{}';（RMAN 策略本身无法用 SQL 读取）", human(need.advised()), need.advised_days()),
                 ),
                 SRC_RETENTION,
             ));
@@ -208,20 +210,22 @@ pub fn check(s: &OracleSettings, ctx: &Context, connector_user: &str) -> Vec<Fin
         }
     }
     if let Some(undo) = s.undo_retention_s {
-        if undo < 3600 {
+        let need = undo_need(ctx.exposure.as_ref());
+        if Duration::from_secs(undo) < need.total {
+            let target = need.total.as_secs().max(3600).div_ceil(3600) * 3600;
             out.push(finding(
                 System::Oracle,
                 Severity::Warning,
                 "oracle.undo_retention_short",
                 "undo_retention",
-                format!("{undo} s"),
+                format!("{undo} s; needed: {}", need.basis.en),
                 Bilingual::new(
                     format!("The initial snapshot reads the tables as of one SCN; a snapshot that outlasts the {undo} s of undo kept can fail with ORA-01555 (snapshot too old) and start over."),
-                    format!("初始快照按同一 SCN 读取各表；快照时长超过保留的 {undo} 秒 undo 时可能报 ORA-01555（快照过旧）并重新开始。"),
+                    format!("初始快照按同一 SCN 读取各表；快照时长超过保留的 {undo} 秒 undo 时可能报 ORA-01555（快照过旧）并重新开始（依据：{}）。", need.basis.zh),
                 ),
                 Bilingual::new(
-                    "ALTER SYSTEM SET undo_retention = 14400 SCOPE=BOTH; (longer than the snapshot, with undo space for it)",
-                    "ALTER SYSTEM SET undo_retention = 14400 SCOPE=BOTH;（长于快照时长，并保证有足够 undo 空间）",
+                    format!("ALTER SYSTEM SET undo_retention = {target} SCOPE=BOTH; (longer than the snapshot, with undo space for it)"),
+                    format!("ALTER SYSTEM SET undo_retention = {target} SCOPE=BOTH;（长于快照时长，并保证有足够 undo 空间）"),
                 ),
                 SRC_UNDO,
             ));
@@ -266,6 +270,141 @@ pub fn check(s: &OracleSettings, ctx: &Context, connector_user: &str) -> Vec<Fin
         ));
     }
     out
+}
+
+/// What redo or undo must cover, and why (the figures it was computed from).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Need {
+    /// The period to cover.
+    pub total: Duration,
+    /// The figures, in words.
+    pub basis: Bilingual,
+}
+
+impl Need {
+    /// What the fix asks for: the need plus half again (a longer quiet period than any seen
+    /// yet is likely: a long weekend, a holiday), at least 2 days.
+    fn advised(&self) -> Duration {
+        (self.total + self.total / 2).max(2 * RETENTION_FLOOR)
+    }
+
+    fn advised_days(&self) -> u64 {
+        self.advised().as_secs().div_ceil(24 * 3600)
+    }
+}
+
+/// The archive retention's floor when the history shows no longer quiet period: a day (the
+/// doctor's history may be younger than the quiet periods to come).
+pub const RETENTION_FLOOR: Duration = Duration::from_secs(24 * 3600);
+
+/// `undo_retention`'s floor when no snapshot was seen.
+pub const UNDO_FLOOR: Duration = Duration::from_secs(3600);
+
+/// The archive retention a pipeline needs: the longest quiet period the doctor saw plus the
+/// connector's lag (a restart after such a period resumes that far back when no heartbeat moved
+/// the offset), never less than `RETENTION_FLOOR`.
+pub fn retention_need(e: Option<&Exposure>) -> Need {
+    let Some(e) = e else {
+        return Need {
+            total: RETENTION_FLOOR,
+            basis: Bilingual::new(
+                format!(
+                    "{} (no history of this pipeline to take its quiet periods from)",
+                    human(RETENTION_FLOOR)
+                ),
+                format!(
+                    "{}（没有该管道的历史记录，无法得知其安静时段）",
+                    human(RETENTION_FLOOR)
+                ),
+            ),
+        };
+    };
+    let lag = e.lag.unwrap_or_default();
+    let lag_en = e.lag.map_or_else(|| "not known".to_string(), human);
+    let lag_zh = e.lag.map_or_else(|| "未知".to_string(), human);
+    let quiet = e.longest_quiet.map(|q| q.length).unwrap_or_default();
+    let (quiet_en, quiet_zh) = match e.longest_quiet {
+        Some(q) => (
+            format!(
+                "the longest quiet period seen, {}{} in {} of history",
+                if q.cut_off { "at least " } else { "" },
+                human(q.length),
+                human(e.timeline_span)
+            ),
+            format!(
+                "观察到的最长安静时段 {}{}（历史记录 {}）",
+                if q.cut_off { "至少 " } else { "" },
+                human(q.length),
+                human(e.timeline_span)
+            ),
+        ),
+        None => (
+            format!("no quiet period in {} of history", human(e.timeline_span)),
+            format!("历史记录 {} 内无安静时段", human(e.timeline_span)),
+        ),
+    };
+    let observed = quiet + lag;
+    let floor = observed < RETENTION_FLOOR;
+    Need {
+        total: observed.max(RETENTION_FLOOR),
+        basis: Bilingual::new(
+            format!(
+                "{quiet_en} + the connector's lag ({lag_en}){}",
+                if floor {
+                    format!(", at least {}", human(RETENTION_FLOOR))
+                } else {
+                    String::new()
+                }
+            ),
+            format!(
+                "{quiet_zh} + 连接器延迟（{lag_zh}）{}",
+                if floor {
+                    format!("，至少 {}", human(RETENTION_FLOOR))
+                } else {
+                    String::new()
+                }
+            ),
+        ),
+    }
+}
+
+/// The undo a snapshot needs: the longest snapshot the doctor watched plus half again (the
+/// tables grow, and a snapshot taken again after lost redo reads all of them), or `UNDO_FLOOR`
+/// when it watched none.
+pub fn undo_need(e: Option<&Exposure>) -> Need {
+    match e.and_then(|e| e.snapshot) {
+        Some(s) => {
+            let (least, running) = (
+                if s.cut_off { "at least " } else { "" },
+                if s.ongoing { ", still running" } else { "" },
+            );
+            Need {
+                total: s.length + s.length / 2,
+                basis: Bilingual::new(
+                    format!(
+                        "the snapshot seen lasted {least}{}{running}, plus half",
+                        human(s.length)
+                    ),
+                    format!(
+                        "观察到的快照持续{}{}{}，再加一半",
+                        if s.cut_off { "至少 " } else { "" },
+                        human(s.length),
+                        if s.ongoing { "（仍在进行）" } else { "" }
+                    ),
+                ),
+            }
+        }
+        None => Need {
+            total: UNDO_FLOOR,
+            basis: Bilingual::new(
+                format!(
+                    "{} (no snapshot in the doctor's history to measure)",
+                    human(UNDO_FLOOR)
+                ),
+                format!("{}（医生的历史记录中没有可衡量的快照）", human(UNDO_FLOOR)),
+            ),
+        },
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ pub async fn audit(
             args.sqlnet.as_deref().or(c.sqlnet.as_deref()),
             keepalive,
         )?;
-        audits.push(audit::audit(p, &inputs).await);
+        audits.push(audit::audit(p, &inputs, &config.agent.state_dir).await);
     }
     match format {
         Format::Text => print!("{}", audit::render_text(&audits, lang)),

@@ -46,11 +46,15 @@ pub async fn watch(config_path: &Path) -> Result<Exit, CommandError> {
     )));
     let shared = Arc::new(crate::agent::Shared::new(config.pipelines.len()));
     // The daily audit, with the files of each [pipeline.audit]; stopped with the agent.
+    let state_dir = config.agent.state_dir.clone();
     let daily = tokio::spawn(crate::agent::audit::run_daily(
         config.pipelines.clone(),
         shared.clone(),
         crate::agent::audit::EVERY,
-        |p| async move { crate::audit::audit_configured(&p).await },
+        move |p| {
+            let state_dir = state_dir.clone();
+            async move { crate::audit::audit_configured(&p, &state_dir).await }
+        },
     ));
     let ran =
         crate::agent::run_with(config, deps, listener, crate::signal::shutdown(), shared).await;

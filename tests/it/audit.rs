@@ -264,6 +264,7 @@ fn context() -> Context {
         fixed_job_id: None,
         jobmanager_hosts: vec!["jm1".into()],
         pga_warning_ratio: 0.8,
+        exposure: None,
     }
 }
 
@@ -471,7 +472,7 @@ async fn the_whole_audit_joins_oracle_flink_the_connector_and_sqlnet() {
         sqlnet: Some(audit::sqlnet::parse("SQLNET.RECV_TIMEOUT = 30\n", "sqlnet.ora").unwrap()),
         keepalive: Some(Ok(7200)),
     };
-    let a = audit::audit_with(&p, &oracle, &flink, &inputs).await;
+    let a = audit::audit_with(&p, &oracle, &flink, &inputs, None).await;
     assert!(a.unread.is_empty(), "{:?}", a.unread);
     // The recorded checkpoint config: 2 s interval, retained, tolerable 0; the cluster: no
     // restart strategy. One JobManager host: a local HA path is only INFO.
@@ -532,7 +533,7 @@ async fn a_standby_configured_differently_and_one_that_does_not_answer_are_repor
     let oracle =
         OracleCollector::with_driver(p.oracle.clone(), SimOracleDb::new(healthy_db()), settings());
     let flink = FlinkCollector::new(p.flink.clone());
-    let a = audit::audit_with(&p, &oracle, &flink, &Inputs::default()).await;
+    let a = audit::audit_with(&p, &oracle, &flink, &Inputs::default(), None).await;
     let d: Vec<&audit::Finding> = a
         .findings
         .iter()
@@ -583,7 +584,7 @@ async fn the_daily_audit_reports_a_bad_configured_file_as_not_read() {
     let mut p = pipeline("http://127.0.0.1:9");
     p.audit.connector_options = Some(corpus("broken-unclosed-quote.sql"));
     p.audit.sqlnet = Some(dir.path().join("missing-sqlnet.ora"));
-    let a = audit::audit_configured(&p).await;
+    let a = audit::audit_configured(&p, &dir.path().join("state")).await;
     let parts: Vec<&str> = a.unread.iter().map(|u| u.part.as_str()).collect();
     assert!(
         parts.contains(&"[pipeline.audit] connector_options"),
@@ -628,7 +629,7 @@ async fn a_keepalive_that_cannot_be_read_is_named_as_not_read() {
         keepalive: Some(Err("/proc/sys/net/ipv4/tcp_keepalive_time: gone".into())),
         ..Inputs::default()
     };
-    let a = audit::audit_with(&p, &oracle, &flink, &inputs).await;
+    let a = audit::audit_with(&p, &oracle, &flink, &inputs, None).await;
     assert!(a
         .unread
         .iter()
@@ -641,7 +642,7 @@ async fn an_unreachable_jobmanager_is_an_unread_part_and_exits_unknown() {
     let db = SimOracleDb::new(healthy_db());
     let oracle = OracleCollector::with_driver(p.oracle.clone(), db, settings());
     let flink = FlinkCollector::new(p.flink.clone());
-    let a = audit::audit_with(&p, &oracle, &flink, &Inputs::default()).await;
+    let a = audit::audit_with(&p, &oracle, &flink, &Inputs::default(), None).await;
     assert!(a.findings.is_empty(), "{:?}", a.checks());
     assert_eq!(a.unread.len(), 1);
     assert_eq!(a.unread[0].system, System::Flink);
@@ -860,7 +861,7 @@ async fn flink_checks_of(urls: &[String], job_name: &str) -> (Vec<&'static str>,
     let oracle =
         OracleCollector::with_driver(p.oracle.clone(), SimOracleDb::new(healthy_db()), settings());
     let flink = FlinkCollector::new(p.flink.clone());
-    let a = audit::audit_with(&p, &oracle, &flink, &Inputs::default()).await;
+    let a = audit::audit_with(&p, &oracle, &flink, &Inputs::default(), None).await;
     assert!(a.unread.is_empty(), "{:?}", a.unread);
     let checks = a
         .findings
@@ -1249,5 +1250,210 @@ async fn every_check_fires_in_some_scenario_and_renders_in_english_and_chinese()
         );
         assert!(!f.fix.zh.is_empty(), "{}", f.check);
         assert_ne!(f.why.en, f.why.zh, "{}", f.check);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retention and undo against what the doctor saw
+// ---------------------------------------------------------------------------------------------
+
+/// Observes the simulated `world` every 10 minutes for `d`, stores each observation in `h` and
+/// the real decision table's verdict over the last four in the timeline, as `watch` does.
+async fn watch_world(
+    world: &mut logminer_doctor::simulator::World,
+    output: &logminer_doctor::collectors::output::FileSinkCollector,
+    h: &logminer_doctor::store::History,
+    window: &mut Vec<logminer_doctor::observation::Observation>,
+    d: Duration,
+) {
+    use logminer_doctor::collectors::OutputSource as _;
+    use logminer_doctor::diagnose::{diagnose, DiagnoseOptions, Thresholds};
+    use logminer_doctor::observation::Observation;
+    let step = Duration::from_secs(600);
+    for _ in 0..d.as_secs() / step.as_secs() {
+        world.run(step);
+        let o = Observation {
+            pipeline: "orders".into(),
+            observed_at: world.now,
+            oracle: world.oracle_snapshot(),
+            flink: world.flink_snapshot(),
+            zookeeper: world.zookeeper_snapshot(),
+            output: output.observe().await,
+        };
+        h.record_observation(
+            &o,
+            logminer_doctor::store::Retention {
+                max_age: Duration::from_secs(7 * 24 * 3600),
+                max_count: 100_000,
+            },
+        )
+        .await
+        .unwrap();
+        window.push(o);
+        if window.len() > 4 {
+            window.remove(0);
+        }
+        let opts = DiagnoseOptions {
+            pipeline: "orders".into(),
+            from_scn: None,
+            rolling_interval: Duration::ZERO,
+        };
+        h.record_diagnosis(&diagnose(window, &Thresholds::default(), &opts))
+            .await
+            .unwrap();
+    }
+}
+
+/// A simulated pipeline snapshots for 2 h, streams for an hour, then its tables stay quiet for
+/// 31 h; the doctor observes it every 10 minutes and judges it with the real decision table into
+/// a real state database. A database keeping 30 h of redo passes the 24 h floor but not the
+/// quiet period seen plus the lag; `undo_retention` of 1 h passes the floor but not the 2 h
+/// snapshot seen. Without the history, neither is reported; with a connector that sends no
+/// heartbeat, the short retention becomes CRITICAL.
+#[tokio::test]
+async fn retention_and_undo_are_compared_with_the_quiet_period_and_the_snapshot_seen() {
+    use logminer_doctor::audit::exposure;
+    use logminer_doctor::collectors::output::FileSinkCollector;
+    use logminer_doctor::config::{OutputConfig, OutputFormat};
+    use logminer_doctor::observation::Timestamp;
+    use logminer_doctor::simulator::{Connector, World};
+    use logminer_doctor::store::History;
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let start = Timestamp::from_system_time(std::time::SystemTime::now())
+        .minus(Duration::from_secs(35 * 3600));
+    let mut w = World::new(&out, start);
+    let output = FileSinkCollector::new(OutputConfig {
+        dir: out.clone(),
+        format: OutputFormat::Json {
+            scn_pointer: "/source/scn".into(),
+        },
+        rolling_interval: Duration::ZERO,
+    });
+    let state = dir.path().join("state");
+    let h = History::open(&state).unwrap();
+    let mut window = Vec::new();
+    w.set_connector(Connector::Snapshotting);
+    watch_world(
+        &mut w,
+        &output,
+        &h,
+        &mut window,
+        Duration::from_secs(2 * 3600),
+    )
+    .await;
+    w.set_connector(Connector::Mining);
+    watch_world(&mut w, &output, &h, &mut window, Duration::from_secs(3600)).await;
+    w.changes_per_s = 0.0;
+    watch_world(
+        &mut w,
+        &output,
+        &h,
+        &mut window,
+        Duration::from_secs(31 * 3600),
+    )
+    .await;
+    w.changes_per_s = 5.0;
+    watch_world(&mut w, &output, &h, &mut window, Duration::from_secs(1800)).await;
+
+    let e = exposure::read(&h, "orders", w.now).await.unwrap();
+    let quiet = e
+        .longest_quiet
+        .expect("the quiet day was judged idle_source");
+    assert!(!quiet.ongoing && !quiet.cut_off, "{quiet:?}");
+    // The idle verdict needs a few observations of quiet before it holds: 31 h less at most an
+    // hour.
+    assert!(
+        quiet.length >= Duration::from_secs(30 * 3600)
+            && quiet.length <= Duration::from_secs(31 * 3600),
+        "{quiet:?}"
+    );
+    let snapshot = e.snapshot.expect("the snapshot was seen");
+    assert!(!snapshot.ongoing && snapshot.cut_off, "{snapshot:?}");
+    assert!(
+        snapshot.length >= Duration::from_secs(3000)
+            && snapshot.length <= Duration::from_secs(2 * 3600),
+        "{snapshot:?}"
+    );
+    let lag = e
+        .lag
+        .expect("the lag is estimated from the output's last SCN");
+    assert!(lag < Duration::from_secs(15 * 60), "{lag:?}");
+
+    let mut st = healthy_db();
+    st.archived[0].first_time = st.now.minus(Duration::from_secs(30 * 3600));
+    st.undo_retention = 3600;
+    let db = SimOracleDb::new(st);
+    let c = OracleCollector::with_driver(oracle_config(), db, settings());
+    let (s, unread) = oracle::read(&c).await;
+    assert!(unread.is_empty(), "{unread:?}");
+    let floors = oracle::check(&s, &context(), "CDC");
+    assert!(
+        floors.is_empty(),
+        "30 h of redo and 1 h of undo pass the floors: {floors:?}"
+    );
+    let seen = oracle::check(
+        &s,
+        &Context {
+            exposure: Some(e),
+            ..context()
+        },
+        "CDC",
+    );
+    assert_eq!(
+        sorted(seen.iter().map(|f| f.check).collect()),
+        ["oracle.short_redo_retention", "oracle.undo_retention_short"]
+    );
+    let retention = &seen[0];
+    assert_eq!(retention.severity, Severity::Warning);
+    assert!(
+        retention
+            .value
+            .starts_with("1day 6h ago; needed: the longest quiet period seen, 1day"),
+        "{}",
+        retention.value
+    );
+    assert!(
+        retention.value.contains("+ the connector's lag ("),
+        "{}",
+        retention.value
+    );
+    assert!(
+        retention.fix.en.contains("SYSDATE-2"),
+        "{}",
+        retention.fix.en
+    );
+    let undo = &seen[1];
+    assert!(
+        undo.value
+            .starts_with("3600 s; needed: the snapshot seen lasted at least 1h"),
+        "{}",
+        undo.value
+    );
+    assert!(
+        undo.fix.en.contains("undo_retention = 10800"),
+        "{}",
+        undo.fix.en
+    );
+
+    // Across systems: the connector of flink-cdc#1036 sends no heartbeat, so the quiet period
+    // seen would have lost its resume point: CRITICAL. With heartbeats it stays a WARNING.
+    let p = pipeline("http://127.0.0.1:9");
+    let flink = FlinkCollector::new(p.flink.clone());
+    for (options, severity) in [
+        ("flink-cdc-1036.sql", Severity::Critical),
+        ("own-good.sql", Severity::Warning),
+    ] {
+        let inputs = Inputs::load(Some(&corpus(options)), None, None).unwrap();
+        let a = audit::audit_with(&p, &c, &flink, &inputs, Some(e)).await;
+        let r: Vec<&audit::Finding> = a
+            .findings
+            .iter()
+            .filter(|f| f.check == "oracle.short_redo_retention")
+            .collect();
+        assert_eq!(r.len(), 1, "{options}: {:?}", a.checks());
+        assert_eq!(r[0].severity, severity, "{options}");
     }
 }
