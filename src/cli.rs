@@ -105,7 +105,16 @@ pub enum Command {
     Audit(AuditArgs),
     /// The agent: probes every pipeline on its interval, keeps history, alerts, serves
     /// /metrics, /healthz, /readyz and /status. Stops on SIGINT or SIGTERM.
-    Watch,
+    Watch {
+        /// Trial and tests: every pipeline is simulated (no database, cluster or output is
+        /// contacted); the file DIR/<pipeline>, when present, names the fault to play (a cause,
+        /// as `demo --scenario` takes it).
+        #[arg(long, value_name = "DIR")]
+        simulate: Option<PathBuf>,
+    },
+    /// The members of the watch fleet ([agent.fleet]) and the owner of each pipeline. Exit 0
+    /// when every pipeline has an owner, 2 when one has none.
+    Fleet,
     /// The savepoints the doctor knows, and whether each can be restored now (RESTORABLE,
     /// REDO PURGED, GONE, UNKNOWN).
     Savepoints {

@@ -25,7 +25,7 @@ fn main() -> ExitCode {
     };
     // Logs go to stderr; results go to stdout. The agent logs its probes at info.
     let default_level = match cli.command {
-        logminer_doctor::cli::Command::Watch => "info",
+        logminer_doctor::cli::Command::Watch { .. } => "info",
         _ => "warn",
     };
     // Colour only on a terminal: a log file or a pipe (journald, a collector) gets no escapes.

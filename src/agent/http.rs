@@ -2,8 +2,9 @@
 //!
 //! - `GET /metrics`: the Prometheus exposition (OpenMetrics when asked for, else text 0.0.4).
 //! - `GET /healthz`: 200 while the process runs (liveness).
-//! - `GET /readyz`: 200 once every pipeline completed its first probe, 503 before, and while the
-//!   history database cannot be written (readiness).
+//! - `GET /readyz`: 200 once every pipeline completed its first probe (in a fleet: while the
+//!   member is in the fleet), 503 before, and while the history database cannot be written
+//!   (readiness).
 //! - `GET /status`: the latest diagnosis of every pipeline, as `diagnose --format json`.
 //! - `GET /`: the status page (every pipeline's verdict, since when, summary, small plots).
 //! - `GET /p/<name>?range=1h|6h|24h|retention`: a pipeline's page (plots, verdict bands,
@@ -113,6 +114,13 @@ async fn readyz(State(s): State<Arc<Shared>>) -> Response {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             format!("not ready: the history cannot be written ({why})\n"),
+        )
+            .into_response();
+    }
+    if let Some(why) = s.fleet_trouble() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: not in the fleet ({why})\n"),
         )
             .into_response();
     }

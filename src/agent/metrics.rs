@@ -133,6 +133,9 @@ pub struct Metrics {
     history_errors: Family<KindLabels, Counter>,
     audit_findings: Family<AuditLabels, Gauge>,
     audit_unread: Family<PipelineLabels, Gauge>,
+    fleet_members: Gauge,
+    fleet_in: Gauge,
+    fleet_owned: Family<PipelineLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -142,8 +145,17 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// Registers every family.
+    /// Registers every family but the fleet's (`watch` alone).
     pub fn new() -> Metrics {
+        Metrics::build(false)
+    }
+
+    /// Registers every family, the fleet's too (`watch` in a fleet).
+    pub fn for_fleet() -> Metrics {
+        Metrics::build(true)
+    }
+
+    fn build(fleet: bool) -> Metrics {
         let mut registry = Registry::with_prefix("logminer_doctor");
         let m = Metrics {
             verdict: Family::default(),
@@ -167,6 +179,9 @@ impl Metrics {
             history_errors: Family::default(),
             audit_findings: Family::default(),
             audit_unread: Family::default(),
+            fleet_members: Gauge::default(),
+            fleet_in: Gauge::default(),
+            fleet_owned: Family::default(),
             registry: Registry::default(),
         };
         let r = &mut registry;
@@ -281,6 +296,23 @@ impl Metrics {
             "Parts the latest daily audit could not read (their settings were not checked)",
             m.audit_unread.clone(),
         );
+        if fleet {
+            r.register(
+                "fleet_members",
+                "Live members of the fleet this member sees (0 while it is not in the fleet)",
+                m.fleet_members.clone(),
+            );
+            r.register(
+                "fleet_member_up",
+                "1 while this member is in the fleet (registered in ZooKeeper, lease running)",
+                m.fleet_in.clone(),
+            );
+            r.register(
+            "fleet_owned",
+            "1 for each pipeline this member owns (probes, alerts, remediates) now, 0 for the others",
+            m.fleet_owned.clone(),
+        );
+        }
         for kind in ["locked", "full", "corrupt", "io", "other"] {
             let _ = m.history_errors.get_or_create(&KindLabels { kind });
         }
@@ -307,6 +339,31 @@ impl Metrics {
                 pipeline: a.pipeline.clone(),
             })
             .set(a.unread.len() as i64);
+    }
+
+    /// Publishes this member's view of the fleet: its size, whether it is in, and which of
+    /// `pipelines` it owns.
+    pub fn record_fleet(&self, members: usize, in_fleet: bool, pipelines: &[(String, bool)]) {
+        self.fleet_members.set(members as i64);
+        self.fleet_in.set(i64::from(in_fleet));
+        for (p, owned) in pipelines {
+            self.fleet_owned
+                .get_or_create(&PipelineLabels {
+                    pipeline: p.clone(),
+                })
+                .set(i64::from(*owned));
+        }
+    }
+
+    /// Drops the verdict series of a pipeline this member no longer owns: its new owner
+    /// exports them, and two members must not both claim a verdict.
+    pub fn forget_verdict(&self, pipeline: &str) {
+        for &cause in Cause::ALL {
+            self.verdict.remove(&VerdictLabels {
+                pipeline: pipeline.to_string(),
+                cause: CauseLabel(cause),
+            });
+        }
     }
 
     /// Creates a channel's delivery counters at 0.

@@ -8,6 +8,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod fleet;
 pub mod http;
 pub mod incidents;
 pub mod metrics;
@@ -131,13 +132,31 @@ pub struct Shared {
     history_failing: Mutex<Option<String>>,
     /// What the status pages read, set once the agent has opened the history.
     pages: std::sync::OnceLock<page::Pages>,
+    /// This member of the fleet, when `[agent.fleet]` is set.
+    fleet: std::sync::OnceLock<Arc<fleet::Fleet>>,
 }
 
 impl Shared {
     /// Shared state for `pipelines` pipelines.
     pub fn new(pipelines: usize) -> Shared {
+        Shared::with_metrics(pipelines, Metrics::new())
+    }
+
+    /// Shared state for `config`'s pipelines (with the fleet's metrics when it has a fleet).
+    pub fn for_config(config: &Config) -> Shared {
+        let metrics = if config.agent.fleet.is_some() {
+            Metrics::for_fleet()
+        } else {
+            Metrics::new()
+        };
+        Shared::with_metrics(config.pipelines.len(), metrics)
+    }
+
+    /// Shared state for `pipelines` pipelines with `metrics` (`Metrics::for_fleet` in a fleet).
+    pub fn with_metrics(pipelines: usize, metrics: Metrics) -> Shared {
         Shared {
-            metrics: Metrics::new(),
+            fleet: std::sync::OnceLock::new(),
+            metrics,
             latest: Mutex::new(BTreeMap::new()),
             probed: AtomicUsize::new(0),
             pipelines,
@@ -174,7 +193,21 @@ impl Shared {
 
     /// Whether every pipeline completed its first probe.
     pub fn is_ready(&self) -> bool {
-        self.probed.load(Ordering::Acquire) >= self.pipelines
+        match self.fleet.get() {
+            // A member probes only its share: it is ready while it is in the fleet.
+            Some(f) => f.in_fleet(),
+            None => self.probed.load(Ordering::Acquire) >= self.pipelines,
+        }
+    }
+
+    /// Why this member is not in its fleet (`None`: in it, or no fleet).
+    pub fn fleet_trouble(&self) -> Option<String> {
+        self.fleet.get().and_then(|f| f.trouble())
+    }
+
+    /// Forgets a pipeline's latest diagnosis (its new owner in the fleet publishes it).
+    fn forget(&self, index: usize) {
+        self.lock().remove(&index);
     }
 
     /// The latest diagnoses, in config order.
@@ -206,7 +239,7 @@ pub async fn run<P: Probe>(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), AgentError> {
-    let shared = Arc::new(Shared::new(config.pipelines.len()));
+    let shared = Arc::new(Shared::for_config(&config));
     run_with(config, deps, listener, shutdown, shared).await
 }
 
@@ -263,6 +296,52 @@ pub async fn run_with<P: Probe>(
     let mut tasks = JoinSet::new();
     // Shared, not cloned per task: a copy of the whole config in each of N tasks is N² memory.
     let agent_config = Arc::new(config.agent.clone());
+    let fleet = config.agent.fleet.clone().map(|fc| {
+        let pipelines = config
+            .pipelines
+            .iter()
+            .map(|p| (p.name.clone(), p.interval))
+            .collect();
+        let f = Arc::new(fleet::Fleet::new(fc, pipelines, addr.clone()));
+        let _ = shared.fleet.set(f.clone());
+        f
+    });
+    let fleet_task = fleet.clone().map(|f| {
+        let dispatcher = Dispatcher {
+            channels: channels.clone(),
+            deliveries: deliveries.clone(),
+            shared: shared.clone(),
+            history: history.clone(),
+            retries: config.agent.alerts.retries,
+            backoff: deps.retry_backoff,
+        };
+        let names: Vec<String> = config.pipelines.iter().map(|p| p.name.clone()).collect();
+        let renotify = config.agent.alerts.renotify;
+        let probe = deps.probe.clone();
+        let member = f.clone();
+        tokio::spawn(fleet::run(f, stop_rx.clone(), move |u| {
+            let (f, d, names, now) = (
+                member.clone(),
+                dispatcher.clone(),
+                names.clone(),
+                probe.now(),
+            );
+            async move {
+                let owned = f.owned();
+                let owned: Vec<(String, bool)> = names
+                    .into_iter()
+                    .map(|n| {
+                        let o = owned.contains(&n);
+                        (n, o)
+                    })
+                    .collect();
+                d.shared
+                    .metrics
+                    .record_fleet(f.size(), f.in_fleet(), &owned);
+                fleet::page_unowned(&f, u, now, renotify, |m| d.send(Arc::new(m))).await;
+            }
+        }))
+    });
     for (index, p) in config.pipelines.iter().enumerate() {
         let ctx = PipelineTask {
             index,
@@ -276,6 +355,7 @@ pub async fn run_with<P: Probe>(
             permits: permits.clone(),
             retry_backoff: deps.retry_backoff,
             remediator: deps.remediator.clone(),
+            fleet: fleet.clone(),
         };
         tasks.spawn(ctx.run(stop_rx.clone()));
     }
@@ -303,6 +383,13 @@ pub async fn run_with<P: Probe>(
     let _ = stop_tx.send(true);
     let grace = config.agent.shutdown_grace;
     let stopping = Instant::now();
+    // The member leaves the fleet at once (owner nodes freed: the others take over without
+    // waiting for the session to expire); its probes in flight can no longer alert.
+    if let Some(t) = fleet_task {
+        if tokio::time::timeout(grace, t).await.is_err() {
+            tracing::warn!("Leaving the fleet took longer than the grace period; the session expires by itself.");
+        }
+    }
     // The endpoints answer until the probes are drained, then close their connections.
     let server_done = server.is_finished();
     let drained =
@@ -363,6 +450,8 @@ struct PipelineTask<P> {
     permits: Arc<Semaphore>,
     retry_backoff: Duration,
     remediator: Option<Arc<dyn remediate::Remediator>>,
+    /// This member of the fleet: the task acts only while it owns the pipeline.
+    fleet: Option<Arc<fleet::Fleet>>,
 }
 
 impl<P: Probe> PipelineTask<P> {
@@ -394,6 +483,8 @@ impl<P: Probe> PipelineTask<P> {
         ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let mut previous: Option<Instant> = None;
         let mut savepoints = savepoints::Schedule::new(self.probe.now());
+        // The epoch of this member's ownership of the pipeline, in a fleet.
+        let mut owned: Option<u64> = None;
         loop {
             let tick = tokio::select! {
                 t = ticker.tick() => t,
@@ -409,6 +500,42 @@ impl<P: Probe> PipelineTask<P> {
                 }
             }
             previous = Some(tick);
+            if let Some(f) = &self.fleet {
+                // Not owned: look again after the fleet's next round, not a whole interval
+                // later, so a pipeline taken over is probed at once.
+                let recheck = fleet::tick(f.config()).min(p.interval);
+                match (f.owns(&p.name), owned) {
+                    (None, None) => {
+                        ticker.reset_after(recheck);
+                        continue;
+                    }
+                    (None, Some(_)) => {
+                        // Handed over (or out of the fleet): the new owner probes and alerts.
+                        owned = None;
+                        self.shared.forget(self.index);
+                        self.shared.metrics.forget_verdict(&p.name);
+                        ticker.reset_after(recheck);
+                        continue;
+                    }
+                    (Some(e), o) if o != Some(e) => {
+                        // Owned anew: what this member knew of it may be old; start from its
+                        // own recent history (the alert state is the fleet's).
+                        owned = Some(e);
+                        window.clear();
+                        if let Some(h) = &self.history {
+                            let since = self.probe.now().minus(a.history_window);
+                            match h
+                                .recent_observations(&p.name, since, a.history_samples.get())
+                                .await
+                            {
+                                Ok(obs) => window.extend(obs),
+                                Err(e) => self.history_failed(&e),
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
             let permit = tokio::select! {
                 p = self.permits.acquire() => p,
                 _ = stop.wait_for(|s| *s) => break,
@@ -520,20 +647,67 @@ impl<P: Probe> PipelineTask<P> {
                 Ok(false) => {}
                 Err(e) => self.history_failed(&e),
             }
-            match h.silences(Some(&p.name), now).await {
-                Ok(s) => silenced = !s.is_empty(),
-                Err(e) => self.history_failed(&e),
+            if self.fleet.is_none() {
+                match h.silences(Some(&p.name), now).await {
+                    Ok(s) => silenced = !s.is_empty(),
+                    Err(e) => self.history_failed(&e),
+                }
             }
         }
+        // In a fleet the alert state and the silences are the fleet's (ZooKeeper): read them
+        // now, whoever wrote them last.
+        let (state, version) = match &self.fleet {
+            None => (state, None),
+            Some(f) => {
+                let zk = f.shared_state();
+                let read = async {
+                    let (state, version) = zk.alert_state(&p.name).await?;
+                    let silences = zk.silences(Some(&p.name), now).await?;
+                    Ok::<_, fleet::zk::FleetError>((state, version, !silences.is_empty()))
+                };
+                match read.await {
+                    Ok((state, version, s)) => {
+                        silenced = s;
+                        (state, version)
+                    }
+                    Err(e) => {
+                        tracing::warn!(pipeline = %p.name, error = %e, "Cannot read the fleet's alert state; no alert from this probe.");
+                        self.shared.publish(self.index, d);
+                        return AlertState::default();
+                    }
+                }
+            }
+        };
         let policy = Policy {
             hold_down: a.alerts.hold_down.get(),
             renotify: a.alerts.renotify,
         };
         let (next, sends) = dedup::step(&state, d.cause, d.severity, now, silenced, policy);
         if next != state {
-            if let Some(h) = &self.history {
-                if let Err(e) = h.save_alert_state(&p.name, &next).await {
-                    self.history_failed(&e);
+            match &self.fleet {
+                None => {
+                    if let Some(h) = &self.history {
+                        if let Err(e) = h.save_alert_state(&p.name, &next).await {
+                            self.history_failed(&e);
+                        }
+                    }
+                }
+                Some(f) => {
+                    // Only the member whose write lands sends: a member that lost the pipeline
+                    // meanwhile, or wrote from an older state, sends nothing.
+                    let written = match f.owns(&p.name) {
+                        None => Err("this member no longer owns the pipeline".to_string()),
+                        Some(_) => f
+                            .shared_state()
+                            .save_alert_state(&p.name, &next, version)
+                            .await
+                            .map_err(|e| e.to_string()),
+                    };
+                    if let Err(why) = written {
+                        tracing::info!(pipeline = %p.name, why = %why, "Alert state not written; nothing sent from this probe.");
+                        self.shared.publish(self.index, d);
+                        return AlertState::default();
+                    }
                 }
             }
         }
@@ -596,39 +770,19 @@ impl<P: Probe> PipelineTask<P> {
         next
     }
 
-    /// Sends `m` on every channel, each delivery in a task of its own: a slow or failing channel
-    /// delays neither the probing nor the other channels.
+    /// Sends `m` on every channel (`Dispatcher::send`).
     fn dispatch(&self, m: Arc<AlertMessage>) {
-        let a = &self.agent;
-        tracing::info!(pipeline = %self.pipeline.name, cause = %m.cause, notice = ?m.notice, "Alerting.");
-        for channel in self.channels.iter() {
-            let (channel, m, shared, history) = (
-                channel.clone(),
-                m.clone(),
-                self.shared.clone(),
-                self.history.clone(),
-            );
-            let (retries, backoff) = (a.alerts.retries, self.retry_backoff);
-            let mut deliveries = lock(&self.deliveries);
-            // Finished deliveries are reaped here, so the set never grows.
-            while deliveries.try_join_next().is_some() {}
-            deliveries.spawn(async move {
-                let r = alerts::deliver(channel.as_ref(), &m, retries, backoff).await;
-                shared.metrics.alert(channel.name(), r.is_ok());
-                let error = r.as_ref().err().map(AlertError::redacted);
-                if let Some(e) = &error {
-                    tracing::error!(pipeline = %m.pipeline, channel = channel.name(), error = %e, "Alert not delivered after every retry.");
-                }
-                if let Some(h) = history {
-                    if let Err(e) = h
-                        .record_alert(&m.pipeline, m.at, channel.name(), m.notice, m.cause, error)
-                        .await
-                    {
-                        shared.metrics.history_error(e.kind());
-                        tracing::error!(error = %error_chain(&e), "Cannot record a sent alert.");
-                    }
-                }
-            });
+        self.dispatcher().send(m);
+    }
+
+    fn dispatcher(&self) -> Dispatcher {
+        Dispatcher {
+            channels: self.channels.clone(),
+            deliveries: self.deliveries.clone(),
+            shared: self.shared.clone(),
+            history: self.history.clone(),
+            retries: self.agent.alerts.retries,
+            backoff: self.retry_backoff,
         }
     }
 
@@ -652,6 +806,55 @@ impl<P: Probe> PipelineTask<P> {
             });
         }
         tracing::error!(pipeline = %self.pipeline.name, kind = e.kind(), error = %error_chain(e), "History database failed; probing goes on.");
+    }
+}
+
+/// Where alerts go: every channel, each delivery in a task of its own.
+#[derive(Clone)]
+struct Dispatcher {
+    channels: Arc<[Arc<dyn Channel>]>,
+    /// Alert deliveries in flight, so shutdown can let them finish within the grace period.
+    deliveries: Arc<Mutex<JoinSet<()>>>,
+    shared: Arc<Shared>,
+    history: Option<History>,
+    retries: u32,
+    backoff: Duration,
+}
+
+impl Dispatcher {
+    /// Sends `m` on every channel, each delivery in a task of its own: a slow or failing channel
+    /// delays neither the probing nor the other channels.
+    fn send(&self, m: Arc<AlertMessage>) {
+        tracing::info!(pipeline = %m.pipeline, cause = %m.cause, notice = ?m.notice, "Alerting.");
+        for channel in self.channels.iter() {
+            let (channel, m, shared, history) = (
+                channel.clone(),
+                m.clone(),
+                self.shared.clone(),
+                self.history.clone(),
+            );
+            let (retries, backoff) = (self.retries, self.backoff);
+            let mut deliveries = lock(&self.deliveries);
+            // Finished deliveries are reaped here, so the set never grows.
+            while deliveries.try_join_next().is_some() {}
+            deliveries.spawn(async move {
+                let r = alerts::deliver(channel.as_ref(), &m, retries, backoff).await;
+                shared.metrics.alert(channel.name(), r.is_ok());
+                let error = r.as_ref().err().map(AlertError::redacted);
+                if let Some(e) = &error {
+                    tracing::error!(pipeline = %m.pipeline, channel = channel.name(), error = %e, "Alert not delivered after every retry.");
+                }
+                if let Some(h) = history {
+                    if let Err(e) = h
+                        .record_alert(&m.pipeline, m.at, channel.name(), m.notice, m.cause, error)
+                        .await
+                    {
+                        shared.metrics.history_error(e.kind());
+                        tracing::error!(error = %error_chain(&e), "Cannot record a sent alert.");
+                    }
+                }
+            });
+        }
     }
 }
 

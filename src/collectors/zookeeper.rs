@@ -265,6 +265,20 @@ mod tests {
     }
 }
 
+/// `s` as one path component whatever it holds: percent-encoding of every UTF-8 byte outside
+/// `[A-Za-z0-9._-]` (no collisions, no `/`).
+pub fn node_name(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 /// An ephemeral node this process created (the pipeline lock's ZooKeeper part): ZooKeeper
 /// removes it when the session ends, so a crashed holder frees it after the session timeout.
 pub struct EphemeralNode {

@@ -9,6 +9,7 @@ pub mod check_config;
 pub mod demo;
 pub mod diagnose;
 pub mod explain;
+pub mod fleet;
 pub mod gate;
 pub mod history;
 pub mod incidents;
@@ -71,6 +72,9 @@ pub enum CommandError {
     /// The agent could not run.
     #[error(transparent)]
     Agent(#[from] crate::agent::AgentError),
+    /// The fleet's ZooKeeper could not be used.
+    #[error("the fleet: {0}")]
+    Fleet(String),
     /// The agent's listen address could not be bound.
     #[error("cannot listen on {addr}")]
     Listen {
@@ -157,7 +161,8 @@ pub async fn run(cli: Cli) -> Result<Exit, CommandError> {
         }
         Command::Audit(args) => audit::audit(&cli.config, &args, plain()?, lang).await,
         Command::CheckConfig => check_config::check_config(&cli.config, plain()?, lang).await,
-        Command::Watch => watch::watch(&cli.config).await,
+        Command::Watch { simulate } => watch::watch(&cli.config, simulate.as_deref()).await,
+        Command::Fleet => fleet::fleet(&cli.config, plain()?, lang).await,
         Command::Savepoints { pipeline } => {
             savepoints::savepoints(&cli.config, pipeline.as_deref(), plain()?, lang).await
         }

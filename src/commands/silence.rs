@@ -32,9 +32,13 @@ pub async fn silence(
     if let Some(name) = pipeline {
         select(&config, Some(name))?;
     }
+    let now = SystemClock.now();
+    if let Some(fleet) = &config.agent.fleet {
+        // In a fleet the silences are the fleet's: set on one member, they hold on all.
+        return fleet_silence(fleet, pipeline, action, format, now).await;
+    }
     // Silencing before the agent first ran is allowed: it creates the database.
     let h = History::open(&config.agent.state_dir)?;
-    let now = SystemClock.now();
     match action {
         SilenceAction::Add(d, reason) => {
             let name =
@@ -52,6 +56,42 @@ pub async fn silence(
             }
         }
     }
+    Ok(Exit::Ok)
+}
+
+/// `silence` on the fleet's silences in ZooKeeper.
+async fn fleet_silence(
+    fleet: &crate::config::FleetConfig,
+    pipeline: Option<&str>,
+    action: SilenceAction,
+    format: Format,
+    now: crate::observation::Timestamp,
+) -> Result<Exit, CommandError> {
+    let zk = crate::agent::fleet::zk::Coordinator::for_command(fleet.clone());
+    let failed = |e: crate::agent::fleet::zk::FleetError| CommandError::Fleet(e.to_string());
+    match action {
+        SilenceAction::Add(d, reason) => {
+            let name =
+                pipeline.ok_or_else(|| CommandError::Usage("silence needs -p NAME".into()))?;
+            let s = zk
+                .add_silence(name, now, d, &reason)
+                .await
+                .map_err(failed)?;
+            print_silences(&[s], format)?;
+        }
+        SilenceAction::List => {
+            print_silences(&zk.silences(pipeline, now).await.map_err(failed)?, format)?
+        }
+        SilenceAction::Remove(id) => {
+            if !zk.remove_silence(id, now).await.map_err(failed)? {
+                return Err(CommandError::Usage(format!("no silence with id {id}")));
+            }
+            if format == Format::Text {
+                println!("Silence {id} removed.");
+            }
+        }
+    }
+    zk.close();
     Ok(Exit::Ok)
 }
 

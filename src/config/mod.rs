@@ -288,6 +288,23 @@ pub struct AgentConfig {
     pub language: Language,
     /// Alerting.
     pub alerts: AlertsConfig,
+    /// `[agent.fleet]`: the pipelines are shared with other `watch` processes (none: alone).
+    pub fleet: Option<FleetConfig>,
+}
+
+/// `[agent.fleet]`: the members of a fleet of `watch` processes register in ZooKeeper and each
+/// pipeline is owned by exactly one live member (`agent::fleet`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FleetConfig {
+    /// `host:port` of every quorum member.
+    pub zookeeper: Vec<String>,
+    /// The fleet's root node (default `/logminer-doctor/fleet`).
+    pub root: String,
+    /// This member's name (default: host name and process id); unique in the fleet.
+    pub member: String,
+    /// The ZooKeeper session timeout: how long a member that stopped answering keeps its
+    /// pipelines.
+    pub session_timeout: Duration,
 }
 
 /// When and where the agent alerts.

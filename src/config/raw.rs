@@ -332,6 +332,30 @@ pub(super) struct RawAgent {
     pub wecom: Option<RawChat>,
     pub feishu: Option<RawChat>,
     pub email: Option<RawEmail>,
+    pub fleet: Option<RawFleet>,
+}
+
+/// `[agent.fleet]`: several `watch` processes share the pipelines through ZooKeeper.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawFleet {
+    /// `host:port` of every quorum member.
+    pub zookeeper: Option<Vec<String>>,
+    #[serde(default = "default_fleet_root")]
+    pub root: String,
+    /// Default: the host name and the process id.
+    pub member: Option<String>,
+    #[serde(default = "default_fleet_session_timeout", with = "humantime_serde")]
+    pub session_timeout: Duration,
+}
+
+fn default_fleet_root() -> String {
+    "/logminer-doctor/fleet".into()
+}
+/// Long enough to ride out a garbage-collection pause or a short network blip, short enough
+/// that a dead member's pipelines are probed again within a quarter minute.
+fn default_fleet_session_timeout() -> Duration {
+    Duration::from_secs(10)
 }
 
 /// `[agent.email]`.
@@ -387,6 +411,7 @@ impl Default for RawAgent {
             wecom: None,
             feishu: None,
             email: None,
+            fleet: None,
         }
     }
 }

@@ -15,14 +15,15 @@ use toml::{Table, Value};
 use url::Url;
 
 use super::raw::{
-    RawAgent, RawAudit, RawChat, RawConfig, RawEmail, RawFlink, RawFormat, RawMode, RawOracle,
-    RawOutput, RawPipeline, RawRemediation, RawResubmit, RawSavepoints, RawScnColumn, RawZooKeeper,
+    RawAgent, RawAudit, RawChat, RawConfig, RawEmail, RawFleet, RawFlink, RawFormat, RawMode,
+    RawOracle, RawOutput, RawPipeline, RawRemediation, RawResubmit, RawSavepoints, RawScnColumn,
+    RawZooKeeper,
 };
 use super::{
-    AgentConfig, AlertsConfig, AuditConfig, ChatConfig, Config, EmailConfig, FlinkConfig, Language,
-    OracleConfig, OutputConfig, OutputFormat, PipelineConfig, RemediationConfig, RemediationMode,
-    ResubmitConfig, SavepointsConfig, ScnColumn, Secret, SecretSource, SmtpTls, TableName,
-    ZooKeeperConfig,
+    AgentConfig, AlertsConfig, AuditConfig, ChatConfig, Config, EmailConfig, FleetConfig,
+    FlinkConfig, Language, OracleConfig, OutputConfig, OutputFormat, PipelineConfig,
+    RemediationConfig, RemediationMode, ResubmitConfig, SavepointsConfig, ScnColumn, Secret,
+    SecretSource, SmtpTls, TableName, ZooKeeperConfig,
 };
 use crate::diagnose::Thresholds;
 use crate::lang::{Bilingual, Lang};
@@ -906,6 +907,47 @@ impl Check<'_> {
         })
     }
 
+    fn fleet(&mut self, raw: RawFleet, at: &str) -> Option<FleetConfig> {
+        let zookeeper = self.list(raw.zookeeper, &key(at, "zookeeper"), |c, hp, at| {
+            c.parsed(host_port(&hp), at)
+        });
+        let root = if raw.root.starts_with('/') && !raw.root.ends_with('/') {
+            Some(raw.root)
+        } else {
+            self.problem(
+                &key(at, "root"),
+                say!(
+                    "{:?} must start with '/' and not end with one",
+                    "{:?} 必须以 '/' 开头且不以 '/' 结尾",
+                    raw.root
+                ),
+            );
+            None
+        };
+        let member = match raw.member {
+            Some(m) if m.is_empty() || m.contains('/') || m == "." || m == ".." => {
+                self.problem(
+                    &key(at, "member"),
+                    say!(
+                        "{:?} cannot name a ZooKeeper node: give a non-empty name without '/'",
+                        "{:?} 不能作为 ZooKeeper 节点名：请给出不含 '/' 的非空名称",
+                        m
+                    ),
+                );
+                None
+            }
+            Some(m) => Some(m),
+            None => Some(crate::agent::fleet::default_member()),
+        };
+        let session_timeout = self.positive(raw.session_timeout, &key(at, "session_timeout"));
+        Some(FleetConfig {
+            zookeeper: zookeeper?,
+            root: root?,
+            member: member?,
+            session_timeout: session_timeout?,
+        })
+    }
+
     fn zookeeper(&mut self, raw: RawZooKeeper, at: &str) -> Option<ZooKeeperConfig> {
         let quorum = self.list(raw.quorum, &key(at, "quorum"), |c, hp, at| {
             c.parsed(host_port(&hp), at)
@@ -1182,6 +1224,7 @@ impl Check<'_> {
             .feishu
             .map(|c| self.chat(c, &key(at, "feishu"), true, false));
         let email = raw.email.map(|c| self.email(c, &key(at, "email")));
+        let fleet = raw.fleet.map(|f| self.fleet(f, &key(at, "fleet")));
         let token = (raw.token_env.is_some() || raw.token_file.is_some())
             .then(|| self.secret(raw.token_env, raw.token_file, at, "token"));
         Some(AgentConfig {
@@ -1212,6 +1255,7 @@ impl Check<'_> {
                 feishu: optional(feishu)?,
                 email: optional(email)?,
             },
+            fleet: optional(fleet)?,
         })
     }
 

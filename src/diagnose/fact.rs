@@ -697,6 +697,20 @@ pub enum Fact {
         text: String,
     },
 
+    // --- the fleet (agent::fleet: the unowned-pipeline alert) ---------------------------------
+    PipelineUnowned {
+        pipeline: String,
+        expected: String,
+        members: u64,
+    },
+    PipelineOwnedAgain {
+        pipeline: String,
+        owner: String,
+    },
+    FixFleetOwner {
+        member: String,
+    },
+
     // --- periodic savepoints (remediation::savepoints, the agent's savepoint alerts) ---------
     SavepointsFailing {
         pipeline: String,
@@ -1827,6 +1841,18 @@ impl Fact {
             Indented { fact } => format!("  {}", fact.render(l)),
             AutoAction { text } => t(format!("Auto-remediation: {text}"), format!("自动处置：{text}")),
 
+            PipelineUnowned { pipeline, expected, members } => t(
+                format!("{pipeline}: no member of the fleet ({members} live) owns this pipeline: nobody probes or alerts on it; by the fleet's hashing {expected} should"),
+                format!("{pipeline}：机群（{members} 个在线成员）中没有成员负责该管道：没有人探测它或为它告警；按机群的哈希应由 {expected} 负责"),
+            ),
+            PipelineOwnedAgain { pipeline, owner } => t(
+                format!("{pipeline}: owned again by fleet member {owner}"),
+                format!("{pipeline}：已重新由机群成员 {owner} 负责"),
+            ),
+            FixFleetOwner { member } => t(
+                format!("check that member {member} has this pipeline in its config and is not stuck (its log, its /readyz); `logminer-doctor fleet` lists the members and owners"),
+                format!("检查成员 {member} 的配置中是否包含该管道、它是否卡住（查看其日志与 /readyz）；`logminer-doctor fleet` 可列出成员及各管道的负责者"),
+            ),
             SavepointsFailing { pipeline, attempts } => t(
                 format!("{pipeline}: periodic savepoint failed {attempts} times in a row"),
                 format!("{pipeline}：定期保存点连续失败 {attempts} 次"),

@@ -96,22 +96,10 @@ pub fn owner_id() -> String {
 
 /// The lock node of a job in ZooKeeper: one path component per job name, whatever it holds.
 pub fn node_path(zk: &ZooKeeperConfig, job_name: &str) -> String {
-    // Percent-encoding of every UTF-8 byte outside [A-Za-z0-9._-]: one component, no collisions.
-    let escape = |s: &str| -> String {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect()
-    };
     format!(
         "/logminer-doctor/locks/{}/{}",
-        escape(&zk.cluster_id),
-        escape(job_name)
+        zookeeper::node_name(&zk.cluster_id),
+        zookeeper::node_name(job_name)
     )
 }
 

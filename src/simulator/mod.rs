@@ -6,6 +6,7 @@
 //! Scenarios script faults; they never name a verdict to the decision table.
 
 pub mod oracle_db;
+pub mod probe;
 pub mod rest;
 mod world;
 

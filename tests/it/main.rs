@@ -23,6 +23,9 @@ mod collectors;
 mod fake_flink;
 // The Flink collector and control on recorded answers and error shapes.
 mod flink;
+
+// The watch fleet through ZooKeeper: three and four `watch` processes (`[agent.fleet]`).
+mod fleet;
 // The config file: parsing, every validation rule, secrets.
 mod config;
 // The alert decision (pure): hold-down, dedup, re-notify, silences.

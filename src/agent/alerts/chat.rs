@@ -93,6 +93,8 @@ pub fn parts(m: &AlertMessage, lang: Language, link: Option<&Url>) -> Parts {
         (super::Topic::Pipeline, _) => verdict(m.cause, lang),
         (super::Topic::Savepoints, Language::En) => "periodic savepoints",
         (super::Topic::Savepoints, Language::Zh) => "定期保存点",
+        (super::Topic::Fleet, Language::En) => "no fleet member watches it",
+        (super::Topic::Fleet, Language::Zh) => "机群中无成员负责",
     };
     // The same facts in either language: the summary, the evidence and the steps (among them
     // what auto-remediation did, first, as reported).

@@ -34,6 +34,8 @@ pub enum Topic {
     /// Its periodic savepoints: failing, none restorable recently, or aging out of redo
     /// (WARNING; `cause` is the verdict when it was sent).
     Savepoints,
+    /// No member of the fleet owns it (CRITICAL: nobody watches it; `cause` is `unknown`).
+    Fleet,
 }
 
 impl Topic {
@@ -152,6 +154,43 @@ impl AlertMessage {
             },
             summary,
             evidence,
+            remediation,
+            since,
+            at,
+            ends_at: if resolved {
+                at
+            } else {
+                at.plus(renotify + Duration::from_secs(15 * 60))
+            },
+            action: None,
+        }
+    }
+
+    /// The unowned-pipeline alert about `pipeline` (CRITICAL while firing: nobody watches it;
+    /// OK when a member owns it again).
+    pub fn about_fleet(
+        pipeline: &str,
+        notice: Notice,
+        summary: Fact,
+        remediation: Vec<Fact>,
+        since: Timestamp,
+        at: Timestamp,
+        renotify: Duration,
+    ) -> AlertMessage {
+        let resolved = notice == Notice::Resolved;
+        AlertMessage {
+            topic: Topic::Fleet,
+            condition: None,
+            pipeline: pipeline.to_string(),
+            notice,
+            cause: Cause::Unknown,
+            severity: if resolved {
+                Severity::Ok
+            } else {
+                Severity::Critical
+            },
+            summary,
+            evidence: Vec::new(),
             remediation,
             since,
             at,
@@ -294,6 +333,11 @@ impl Alertmanager {
                 "pipeline": m.pipeline,
                 "condition": m.condition.unwrap_or_default(),
                 "severity": "warning",
+            }),
+            Topic::Fleet => serde_json::json!({
+                "alertname": "LogminerDoctorUnowned",
+                "pipeline": m.pipeline,
+                "severity": "critical",
             }),
         };
         serde_json::json!([{

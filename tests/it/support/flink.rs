@@ -384,7 +384,21 @@ pub async fn start_zookeeper(
             2 * ZK_TICK_MS,
         ),
     );
-    let zk_log = dir.join("zookeeper.log");
+    let mut child = respawn_zookeeper(procs, installed, dir);
+    let zk_address = format!("127.0.0.1:{zk_port}");
+    if let Err(e) = wait_tcp(&zk_address, Duration::from_secs(30)).await {
+        kill9(&mut child);
+        return Err(format!(
+            "ZooKeeper did not listen on {zk_address}: {e} (log {})",
+            dir.join("zookeeper.log").display()
+        ));
+    }
+    Ok((child, zk_address))
+}
+
+/// Starts ZooKeeper again on the configuration, port and data `start_zookeeper` wrote in `dir`
+/// (a restart: sessions and nodes survive in its data directory).
+pub fn respawn_zookeeper(procs: &Procs, installed: &Installed, dir: &Path) -> Child {
     let mut zk = Command::new("java");
     zk.args([
         "-Xmx256m",
@@ -394,17 +408,8 @@ pub async fn start_zookeeper(
     ])
     .arg("-Dzookeeper.admin.enableServer=false")
     .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
-    .arg(&zoo_cfg);
-    let mut child = procs.spawn(zk, &zk_log);
-    let zk_address = format!("127.0.0.1:{zk_port}");
-    if let Err(e) = wait_tcp(&zk_address, Duration::from_secs(30)).await {
-        kill9(&mut child);
-        return Err(format!(
-            "ZooKeeper did not listen on {zk_address}: {e} (log {})",
-            zk_log.display()
-        ));
-    }
-    Ok((child, zk_address))
+    .arg(dir.join("zookeeper").join("zoo.cfg"));
+    procs.spawn(zk, &dir.join("zookeeper.log"))
 }
 
 /// Flink's classpath as its scripts build it: lib/*.jar sorted, flink-dist last.
@@ -614,7 +619,7 @@ pub fn free_ports(n: usize) -> Vec<u16> {
         .collect()
 }
 
-async fn wait_tcp(addr: &str, timeout: Duration) -> Result<(), String> {
+pub async fn wait_tcp(addr: &str, timeout: Duration) -> Result<(), String> {
     let deadline = Instant::now() + timeout;
     loop {
         match TcpStream::connect(addr) {

@@ -1,0 +1,707 @@
+//! The fleet (`[agent.fleet]`): several `watch` processes share the pipelines through a real
+//! ZooKeeper on loopback. Each member is the built binary running `watch --simulate` (30
+//! simulated pipelines, the fault of each named by a file the test writes), its own state
+//! database and HTTP port, and a loopback webhook receiver counts every page. What each member
+//! probed is read back from its state database (the observations it recorded, with their
+//! times), so "one member at a time" is checked on what really happened.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::process::{Child, Command};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use serde_json::Value;
+
+use crate::support::flink::{free_ports, respawn_zookeeper, start_zookeeper, wait_tcp};
+use crate::support::procs::{kill9, Procs};
+use crate::support::{installed, Installed};
+
+const PASSWORD: &str = "Fleet-Test-Secret-31";
+const PIPELINES: usize = 30;
+/// Each pipeline's probe interval.
+const INTERVAL: Duration = Duration::from_secs(2);
+/// The members' ZooKeeper session timeout (the test ZooKeeper allows 1 s to 6 s).
+const SESSION: Duration = Duration::from_secs(3);
+
+fn pipeline(i: usize) -> String {
+    format!("p{i:02}")
+}
+
+/// One page: (pipeline, notice, cause, topic).
+type Page = (String, String, String, String);
+
+/// Every page the receiver got, in arrival order.
+#[derive(Clone, Default)]
+struct Pages(Arc<Mutex<Vec<Page>>>);
+
+impl Pages {
+    fn all(&self) -> Vec<Page> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// The notices of `pipeline`'s pipeline-topic pages, in order.
+    fn of(&self, pipeline: &str) -> Vec<String> {
+        self.all()
+            .into_iter()
+            .filter(|p| p.0 == pipeline && p.3 == "pipeline")
+            .map(|p| p.1)
+            .collect()
+    }
+}
+
+/// A webhook receiver on loopback: every POST body is a page.
+async fn receiver() -> (String, Pages) {
+    let pages = Pages::default();
+    let kept = pages.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: axum::Json<Value>| {
+            let kept = kept.clone();
+            async move {
+                let s = |k: &str| {
+                    body.get(k)
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string()
+                };
+                let topic = body
+                    .get("topic")
+                    .and_then(Value::as_str)
+                    .unwrap_or("pipeline")
+                    .to_string();
+                kept.0
+                    .lock()
+                    .unwrap()
+                    .push((s("pipeline"), s("notice"), s("cause"), topic));
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, pages)
+}
+
+/// A pipeline's (owner, owner the hashing expects) as `fleet` lists them.
+type Ownership = (Option<String>, Option<String>);
+
+/// ZooKeeper, the receiver and the members.
+struct Fleet {
+    dir: PathBuf,
+    procs: Procs,
+    installed: Installed,
+    zk: Child,
+    zk_address: String,
+    hook: String,
+    pages: Pages,
+    members: BTreeMap<String, Child>,
+}
+
+impl Fleet {
+    async fn start(name: &str, members: &[&str]) -> Fleet {
+        let installed = installed().unwrap_or_else(|e| panic!("{e}"));
+        let prefix = format!("lmd-fleet-{name}-");
+        crate::support::procs::remove_stale_dirs(&std::env::temp_dir(), &prefix);
+        let dir = std::env::temp_dir().join(format!("{prefix}{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sim")).unwrap();
+        let procs = Procs::new(dir.join("pids"));
+        let (zk, zk_address) = start_zookeeper(&procs, &installed, &dir)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (hook, pages) = receiver().await;
+        let mut f = Fleet {
+            dir,
+            procs,
+            installed,
+            zk,
+            zk_address,
+            hook,
+            pages,
+            members: BTreeMap::new(),
+        };
+        for m in members {
+            f.spawn(m);
+        }
+        f
+    }
+
+    fn config(&self, member: &str) -> PathBuf {
+        self.dir.join(format!("{member}.toml"))
+    }
+
+    /// Starts member `member` (its config written on first use).
+    fn spawn(&mut self, member: &str) {
+        let path = self.config(member);
+        if !path.exists() {
+            let port = free_ports(1)[0];
+            let mut text = format!(
+                "[agent]\nlisten = \"127.0.0.1:{port}\"\nstate_dir = \"state-{member}\"\n\
+                 webhook_url = \"{}\"\nalert_hold_down = 2\nalert_renotify = \"1h\"\n\
+                 shutdown_grace = \"3s\"\n\
+                 [agent.fleet]\nzookeeper = [\"{}\"]\nmember = \"{member}\"\nsession_timeout = \"{}s\"\n",
+                self.hook,
+                self.zk_address,
+                SESSION.as_secs()
+            );
+            for i in 0..PIPELINES {
+                text.push_str(&format!(
+                    "\n[[pipeline]]\nname = \"{}\"\ninterval = \"{}s\"\n\
+                     [pipeline.oracle]\nconnect_string = \"db:1521/ORCLPDB1\"\nuser = \"LMD_MONITOR\"\n\
+                     password_env = \"LMD_PASSWORD\"\nconnector_user = \"CDC\"\ncaptured_tables = [\"SHOP.ORDERS\"]\n\
+                     [pipeline.flink]\njobmanagers = [\"http://127.0.0.1:9\"]\njob_name = \"cdc-{i}\"\n\
+                     [pipeline.output]\ndir = \"out\"\nformat = \"json\"\njson_scn_pointer = \"/source/scn\"\n",
+                    pipeline(i),
+                    INTERVAL.as_secs()
+                ));
+            }
+            std::fs::create_dir_all(self.dir.join("out")).unwrap();
+            std::fs::write(&path, text).unwrap();
+        }
+        let mut c = Command::new(env!("CARGO_BIN_EXE_logminer-doctor"));
+        c.arg("--config")
+            .arg(&path)
+            .args(["watch", "--simulate"])
+            .arg(self.dir.join("sim"))
+            .env("LMD_PASSWORD", PASSWORD)
+            .env("LMD_LOG", "info")
+            .env("LANG", "C");
+        let child = self.procs.spawn(c, &self.dir.join(format!("{member}.log")));
+        self.members.insert(member.to_string(), child);
+    }
+
+    fn kill(&mut self, member: &str) {
+        let mut c = self.members.remove(member).expect("a running member");
+        kill9(&mut c);
+    }
+
+    fn signal(&self, member: &str, sig: &str) {
+        let pid = self.members[member].id().to_string();
+        let ok = Command::new("kill").args([sig, &pid]).status().unwrap();
+        assert!(ok.success(), "kill {sig} {pid}");
+    }
+
+    fn fault(&self, pipeline: &str, fault: &str) {
+        std::fs::write(self.dir.join("sim").join(pipeline), fault).unwrap();
+    }
+
+    /// `fleet --format json` through member `via`'s config: pipeline → (owner (none: unowned),
+    /// the owner the hashing expects), and the members listed.
+    fn owners(&self, via: &str) -> (BTreeMap<String, Ownership>, Vec<String>, i32) {
+        let o = Command::new(env!("CARGO_BIN_EXE_logminer-doctor"))
+            .arg("--config")
+            .arg(self.config(via))
+            .args(["--format", "json", "fleet"])
+            .env("LMD_PASSWORD", PASSWORD)
+            .output()
+            .unwrap();
+        let code = o.status.code().unwrap_or(-1);
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+        let owners = v["pipelines"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|p| {
+                        (
+                            p["pipeline"].as_str().unwrap_or_default().to_string(),
+                            (
+                                p["owner"].as_str().map(str::to_string),
+                                p["expected"].as_str().map(str::to_string),
+                            ),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let members = v["members"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|m| m["member"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        (owners, members, code)
+    }
+
+    /// Waits until `members` are the live members and every pipeline is owned by the member
+    /// the hashing assigns it to (no handover in progress); returns the ownership.
+    async fn settled(&self, members: &[&str], within: Duration) -> BTreeMap<String, String> {
+        let want: Vec<String> = members.iter().map(|m| m.to_string()).collect();
+        let deadline = Instant::now() + within;
+        loop {
+            let via = self.members.keys().next().expect("a member");
+            let (owners, live, code) = self.owners(via);
+            let all_owned = owners.len() == PIPELINES
+                && owners
+                    .values()
+                    .all(|(o, e)| o.as_ref().is_some_and(|o| want.contains(o)) && o == e);
+            if live == want && all_owned && code == 0 {
+                return owners
+                    .into_iter()
+                    .map(|(p, (o, _))| (p, o.unwrap_or_default()))
+                    .collect();
+            }
+            if Instant::now() > deadline {
+                self.dump_logs();
+                panic!("the fleet did not settle on {want:?} within {within:?}: members {live:?}, owners {owners:?}, exit {code}");
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+
+    /// Waits until the receiver holds `n` pages of `pipeline` (pipeline topic).
+    async fn pages_of(&self, pipeline: &str, n: usize, within: Duration) -> Vec<String> {
+        let deadline = Instant::now() + within;
+        loop {
+            let got = self.pages.of(pipeline);
+            if got.len() >= n {
+                return got;
+            }
+            if Instant::now() > deadline {
+                self.dump_logs();
+                panic!(
+                    "{pipeline}: {n} pages expected within {within:?}, got {got:?}; all: {:?}",
+                    self.pages.all()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Every observation member `member` recorded: (pipeline, time in ms).
+    fn observations(&self, member: &str) -> Vec<(String, i64)> {
+        let file = self
+            .dir
+            .join(format!("state-{member}"))
+            .join(logminer_doctor::store::FILE_NAME);
+        let Ok(c) = rusqlite::Connection::open(&file) else {
+            return Vec::new();
+        };
+        let Ok(mut st) = c.prepare("SELECT pipeline, at FROM observations ORDER BY at") else {
+            return Vec::new();
+        };
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// Every member's observations of each pipeline, as spans of one member's consecutive
+    /// probes (a gap longer than an interval and a half ends a span: a member that owns a
+    /// pipeline probes it every interval).
+    fn spans(&self, members: &[&str]) -> BTreeMap<String, Vec<(String, i64, i64)>> {
+        let mut out: BTreeMap<String, Vec<(String, i64, i64)>> = BTreeMap::new();
+        let gap = 3 * INTERVAL.as_millis() as i64 / 2 + 500;
+        for m in members {
+            let mut by_pipeline: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+            for (p, at) in self.observations(m) {
+                by_pipeline.entry(p).or_default().push(at);
+            }
+            for (p, ats) in by_pipeline {
+                let spans = out.entry(p).or_default();
+                let mut start = ats[0];
+                let mut last = ats[0];
+                for &at in &ats[1..] {
+                    if at - last > gap {
+                        spans.push((m.to_string(), start, last));
+                        start = at;
+                    }
+                    last = at;
+                }
+                spans.push((m.to_string(), start, last));
+            }
+        }
+        out
+    }
+
+    fn dump_logs(&self) {
+        for m in self.members.keys() {
+            let log = self.dir.join(format!("{m}.log"));
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            eprintln!("----- {} (last 30 lines) -----", log.display());
+            for l in &lines[lines.len().saturating_sub(30)..] {
+                eprintln!("{l}");
+            }
+        }
+    }
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        for (_, mut c) in std::mem::take(&mut self.members) {
+            kill9(&mut c);
+        }
+        kill9(&mut self.zk);
+    }
+}
+
+/// No two members' spans of probing one pipeline overlap in time.
+fn assert_one_at_a_time(spans: &BTreeMap<String, Vec<(String, i64, i64)>>) {
+    for (p, s) in spans {
+        for (i, a) in s.iter().enumerate() {
+            for b in &s[i + 1..] {
+                if a.0 != b.0 {
+                    assert!(
+                        a.2 < b.1 || b.2 < a.1,
+                        "{p} was probed by {} ({}..{}) and {} ({}..{}) at the same time",
+                        a.0,
+                        a.1,
+                        a.2,
+                        b.0,
+                        b.1,
+                        b.2
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// The first observation of `pipeline` by any of `members` at or after `after` (ms).
+fn first_probe_after(f: &Fleet, members: &[&str], pipeline: &str, after: i64) -> Option<i64> {
+    members
+        .iter()
+        .flat_map(|m| f.observations(m))
+        .filter(|(p, at)| p == pipeline && *at >= after)
+        .map(|(_, at)| at)
+        .min()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_share_the_pipelines_one_at_a_time_and_take_over_a_killed_members_share() {
+    let mut f = Fleet::start("share", &["m1", "m2", "m3"]).await;
+    let owners = f
+        .settled(&["m1", "m2", "m3"], Duration::from_secs(60))
+        .await;
+    let mut shares: HashMap<&str, usize> = HashMap::new();
+    for o in owners.values() {
+        *shares.entry(o.as_str()).or_default() += 1;
+    }
+    assert_eq!(shares.len(), 3, "every member owns some: {shares:?}");
+    tokio::time::sleep(INTERVAL * 3).await;
+
+    // An incident opened under m1's ownership...
+    let target = owners
+        .iter()
+        .find(|(_, o)| *o == "m1")
+        .map(|(p, _)| p.clone())
+        .unwrap();
+    f.fault(&target, "job_not_running");
+    let got = f.pages_of(&target, 1, Duration::from_secs(30)).await;
+    assert_eq!(got, ["firing"], "one page");
+
+    // ...m1 SIGKILLed: its pipelines probed again by the others within the session timeout
+    // plus one interval (and a round of the fleet's tick).
+    let m1_pipelines: Vec<String> = owners
+        .iter()
+        .filter(|(_, o)| *o == "m1")
+        .map(|(p, _)| p.clone())
+        .collect();
+    let killed = now_ms();
+    f.kill("m1");
+    let after = f.settled(&["m2", "m3"], Duration::from_secs(30)).await;
+    for (p, o) in &owners {
+        if o != "m1" {
+            assert_eq!(&after[p], o, "{p} moved though its owner lives");
+        }
+    }
+    tokio::time::sleep(INTERVAL * 2).await;
+    let mut takeover = Vec::new();
+    for p in &m1_pipelines {
+        let first = first_probe_after(&f, &["m2", "m3"], p, killed)
+            .unwrap_or_else(|| panic!("{p} never probed again after m1 was killed"));
+        takeover.push(first - killed);
+    }
+    let worst = *takeover.iter().max().unwrap();
+    eprintln!(
+        "takeover after SIGKILL: {} pipelines, first probe by the new owner {}..{} ms after the kill (session {} s, interval {} s)",
+        takeover.len(),
+        takeover.iter().min().unwrap(),
+        worst,
+        SESSION.as_secs(),
+        INTERVAL.as_secs()
+    );
+    let bound = (SESSION + INTERVAL + Duration::from_secs(2)).as_millis() as i64;
+    assert!(
+        worst <= bound,
+        "takeover took {worst} ms (bound {bound} ms)"
+    );
+
+    // ...and resolved under its new owner: exactly one page and one resolution.
+    f.fault(&target, "healthy");
+    let got = f.pages_of(&target, 2, Duration::from_secs(30)).await;
+    assert_eq!(got, ["firing", "resolved"]);
+
+    // A member added: only its share moves, and only to it.
+    let before = f.settled(&["m2", "m3"], Duration::from_secs(5)).await;
+    f.spawn("m4");
+    let after = f
+        .settled(&["m2", "m3", "m4"], Duration::from_secs(30))
+        .await;
+    let moved: Vec<&String> = before.keys().filter(|p| before[*p] != after[*p]).collect();
+    assert!(!moved.is_empty(), "the new member took nothing");
+    for p in &moved {
+        assert_eq!(
+            after[*p], "m4",
+            "{p} moved from {} to {}",
+            before[*p], after[*p]
+        );
+    }
+    assert!(
+        moved.len() < PIPELINES / 2,
+        "{} of {PIPELINES} moved",
+        moved.len()
+    );
+
+    // A silence set through one member holds on the owner, whichever it is.
+    let quiet = after
+        .iter()
+        .find(|(p, o)| *o != "m2" && **p != target)
+        .map(|(p, _)| p.clone())
+        .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_logminer-doctor"))
+        .arg("--config")
+        .arg(f.config("m2"))
+        .args([
+            "silence",
+            "-p",
+            &quiet,
+            "--for",
+            "10m",
+            "--reason",
+            "maintenance",
+        ])
+        .env("LMD_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let listed = Command::new(env!("CARGO_BIN_EXE_logminer-doctor"))
+        .arg("--config")
+        .arg(f.config("m3"))
+        .args(["silence", "--list"])
+        .env("LMD_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&listed.stdout).contains(&format!("{quiet} silenced until")),
+        "{}",
+        String::from_utf8_lossy(&listed.stdout)
+    );
+    f.fault(&quiet, "job_not_running");
+    tokio::time::sleep(INTERVAL * 6).await;
+    assert!(
+        f.pages.of(&quiet).is_empty(),
+        "silenced, yet paged: {:?}",
+        f.pages.of(&quiet)
+    );
+    f.fault(&quiet, "healthy");
+
+    // Over the whole run: no pipeline was probed by two members at once.
+    let spans = f.spans(&["m1", "m2", "m3", "m4"]);
+    assert_eq!(spans.len(), PIPELINES, "every pipeline was probed");
+    assert_one_at_a_time(&spans);
+    // No page but the two expected (no unowned-pipeline alert: takeover beat two intervals).
+    assert_eq!(f.pages.all().len(), 2, "{:?}", f.pages.all());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_member_stops_alerting_and_a_zookeeper_restart_pages_nobody_twice() {
+    let mut f = Fleet::start("freeze", &["m1", "m2", "m3"]).await;
+    let owners = f
+        .settled(&["m1", "m2", "m3"], Duration::from_secs(60))
+        .await;
+    let frozen_pipeline = owners
+        .iter()
+        .find(|(_, o)| *o == "m1")
+        .map(|(p, _)| p.clone())
+        .unwrap();
+    f.fault(&frozen_pipeline, "job_not_running");
+    assert_eq!(
+        f.pages_of(&frozen_pipeline, 1, Duration::from_secs(30))
+            .await,
+        ["firing"]
+    );
+
+    // m1 frozen past its session: the others take its pipelines; the incident is resolved by
+    // the new owner while m1 sleeps.
+    f.signal("m1", "-STOP");
+    let stopped = now_ms();
+    f.settled(&["m2", "m3"], Duration::from_secs(30)).await;
+    f.fault(&frozen_pipeline, "healthy");
+    assert_eq!(
+        f.pages_of(&frozen_pipeline, 2, Duration::from_secs(30))
+            .await,
+        ["firing", "resolved"]
+    );
+    // m1 wakes holding a stale picture (an open incident, its pipelines): it must neither
+    // page nor probe on it; it rejoins and takes its share back with a new session.
+    f.signal("m1", "-CONT");
+    let resumed = now_ms();
+    f.settled(&["m1", "m2", "m3"], Duration::from_secs(30))
+        .await;
+    tokio::time::sleep(INTERVAL * 3).await;
+    assert_eq!(f.pages.of(&frozen_pipeline), ["firing", "resolved"]);
+    let log = std::fs::read_to_string(f.dir.join("m1.log")).unwrap();
+    let joins = log.matches("Joined the fleet.").count();
+    assert_eq!(joins, 2, "m1 rejoined once with a new session:\n{log}");
+    // Nothing m1 probed is stamped while it was stopped.
+    let during: Vec<(String, i64)> = f
+        .observations("m1")
+        .into_iter()
+        .filter(|(_, at)| *at > stopped + 500 && *at < resumed)
+        .collect();
+    assert!(during.is_empty(), "{during:?}");
+
+    // ZooKeeper restarted under an open incident: members rejoin, nobody pages twice.
+    let owners = f
+        .settled(&["m1", "m2", "m3"], Duration::from_secs(10))
+        .await;
+    let open = owners.keys().nth(3).unwrap().clone();
+    f.fault(&open, "job_not_running");
+    assert_eq!(
+        f.pages_of(&open, 1, Duration::from_secs(30)).await,
+        ["firing"]
+    );
+    kill9(&mut f.zk);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    f.zk = respawn_zookeeper(&f.procs, &f.installed, &f.dir);
+    wait_tcp(&f.zk_address, Duration::from_secs(30))
+        .await
+        .unwrap();
+    f.settled(&["m1", "m2", "m3"], Duration::from_secs(60))
+        .await;
+    tokio::time::sleep(INTERVAL * 4).await;
+    assert_eq!(
+        f.pages.of(&open),
+        ["firing"],
+        "no second page after the restart"
+    );
+    f.fault(&open, "healthy");
+    assert_eq!(
+        f.pages_of(&open, 2, Duration::from_secs(30)).await,
+        ["firing", "resolved"]
+    );
+    assert_one_at_a_time(&f.spans(&["m1", "m2", "m3"]));
+    let unexpected: Vec<_> = f
+        .pages
+        .all()
+        .into_iter()
+        .filter(|p| p.0 != frozen_pipeline && p.0 != open)
+        .collect();
+    assert!(unexpected.is_empty(), "{unexpected:?}");
+}
+
+/// Members killed and restarted in turn while incidents open and close on several pipelines:
+/// every incident paged exactly once and resolved exactly once. `LMD_FLEET_CHURN_ROUNDS` and
+/// `LMD_FLEET_CHURN_PERIOD_S` lengthen the run for the measurement in the notes (a member
+/// killed every minute).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_a_member_every_period_loses_and_repeats_no_page() {
+    let rounds: usize = std::env::var("LMD_FLEET_CHURN_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let period = Duration::from_secs(
+        std::env::var("LMD_FLEET_CHURN_PERIOD_S")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20),
+    );
+    let names = ["m1", "m2", "m3"];
+    let mut f = Fleet::start("churn", &names).await;
+    f.settled(&names, Duration::from_secs(60)).await;
+    let mut incidents: BTreeMap<String, usize> = BTreeMap::new();
+    let mut takeovers = Vec::new();
+    for round in 0..rounds {
+        let victim = names[round % names.len()];
+        let owners = f.settled(&names, Duration::from_secs(60)).await;
+        // Open an incident on one of the victim's pipelines and one elsewhere; close the ones
+        // opened in the previous round.
+        for (p, _) in incidents.iter().filter(|(_, r)| **r + 1 == round) {
+            f.fault(p, "healthy");
+        }
+        let mine = owners
+            .iter()
+            .find(|(p, o)| *o == victim && !incidents.contains_key(*p));
+        let other = owners
+            .iter()
+            .find(|(p, o)| *o != victim && !incidents.contains_key(*p));
+        for (p, _) in mine.into_iter().chain(other) {
+            f.fault(p, "job_not_running");
+            incidents.insert(p.clone(), round);
+        }
+        tokio::time::sleep(period / 2).await;
+        let killed = now_ms();
+        let victims: Vec<String> = owners
+            .iter()
+            .filter(|(_, o)| *o == victim)
+            .map(|(p, _)| p.clone())
+            .collect();
+        f.kill(victim);
+        let alive: Vec<&str> = names.iter().copied().filter(|n| *n != victim).collect();
+        f.settled(&alive, Duration::from_secs(30)).await;
+        tokio::time::sleep(period / 2).await;
+        for p in &victims {
+            if let Some(first) = first_probe_after(&f, &alive, p, killed) {
+                takeovers.push(first - killed);
+            }
+        }
+        f.spawn(victim);
+    }
+    for p in incidents.keys() {
+        f.fault(p, "healthy");
+    }
+    f.settled(&names, Duration::from_secs(60)).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let done = incidents.keys().all(|p| f.pages.of(p).len() >= 2);
+        if done || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    tokio::time::sleep(INTERVAL * 3).await;
+    let mut duplicates = 0;
+    let mut missed = 0;
+    for p in incidents.keys() {
+        let got = f.pages.of(p);
+        let firing = got.iter().filter(|n| *n == "firing").count();
+        let resolved = got.iter().filter(|n| *n == "resolved").count();
+        duplicates += firing.saturating_sub(1) + resolved.saturating_sub(1);
+        missed += (1 - firing.min(1)) + (1 - resolved.min(1));
+    }
+    takeovers.sort();
+    eprintln!(
+        "churn: {rounds} members killed, {} incidents, duplicate pages {duplicates}, missed pages {missed}; takeover after SIGKILL (ms): min {:?}, median {:?}, max {:?}",
+        incidents.len(),
+        takeovers.first(),
+        takeovers.get(takeovers.len() / 2),
+        takeovers.last()
+    );
+    let others: BTreeSet<String> = f
+        .pages
+        .all()
+        .into_iter()
+        .map(|p| p.0)
+        .filter(|p| !incidents.contains_key(p))
+        .collect();
+    assert_eq!((duplicates, missed), (0, 0), "pages: {:?}", f.pages.all());
+    assert!(
+        others.is_empty(),
+        "pages for pipelines without incident: {others:?}"
+    );
+    assert_one_at_a_time(&f.spans(&names));
+}
