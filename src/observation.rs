@@ -210,6 +210,10 @@ pub struct Observation {
     pub zookeeper: Signal<ZooKeeperSnapshot>,
     /// The FileSink output directory.
     pub output: Signal<OutputSnapshot>,
+    /// The fleet member that took it (`[agent.fleet]`; none when `watch` runs alone): each
+    /// member keeps its own history, and says which member observed what.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_by: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -271,6 +271,16 @@ pub async fn run_with<P: Probe>(
             None
         }
     };
+    let fleet = config.agent.fleet.clone().map(|fc| {
+        let pipelines = config
+            .pipelines
+            .iter()
+            .map(|p| (p.name.clone(), p.interval))
+            .collect();
+        let f = Arc::new(fleet::Fleet::new(fc, pipelines, addr.clone()));
+        let _ = shared.fleet.set(f.clone());
+        f
+    });
     let now_probe = deps.probe.clone();
     shared.set_pages(page::Pages {
         history: history.clone(),
@@ -285,6 +295,7 @@ pub async fn run_with<P: Probe>(
         lang: config.agent.language,
         retention: config.agent.retention,
         now: Arc::new(move || now_probe.now()),
+        fleet: fleet.clone(),
     });
     let (stop_tx, stop_rx) = watch::channel(false);
     let permits = Arc::new(Semaphore::new(config.agent.concurrency.get() as usize));
@@ -296,16 +307,6 @@ pub async fn run_with<P: Probe>(
     let mut tasks = JoinSet::new();
     // Shared, not cloned per task: a copy of the whole config in each of N tasks is N² memory.
     let agent_config = Arc::new(config.agent.clone());
-    let fleet = config.agent.fleet.clone().map(|fc| {
-        let pipelines = config
-            .pipelines
-            .iter()
-            .map(|p| (p.name.clone(), p.interval))
-            .collect();
-        let f = Arc::new(fleet::Fleet::new(fc, pipelines, addr.clone()));
-        let _ = shared.fleet.set(f.clone());
-        f
-    });
     let fleet_task = fleet.clone().map(|f| {
         let dispatcher = Dispatcher {
             channels: channels.clone(),
@@ -597,7 +598,10 @@ impl<P: Probe> PipelineTask<P> {
     ) -> AlertState {
         let p = &self.pipeline;
         let a = &self.agent;
-        let obs = result.observation;
+        let mut obs = result.observation;
+        if let Some(f) = &self.fleet {
+            obs.observed_by = Some(f.member().to_string());
+        }
         let now = obs.observed_at;
         if let Some(h) = &self.history {
             let retention = Retention {

@@ -44,6 +44,8 @@ pub struct Pages {
     pub retention: Duration,
     /// The agent's clock (the simulator's in tests).
     pub now: Arc<dyn Fn() -> Timestamp + Send + Sync>,
+    /// This member of the fleet (none: `watch` alone): the pages say who owns each pipeline.
+    pub fleet: Option<Arc<super::fleet::Fleet>>,
 }
 
 impl std::fmt::Debug for Pages {
@@ -278,6 +280,7 @@ impl Pages {
         // Drawing 5 plots per pipeline is CPU work (tens of ms for 100 pipelines): it runs on the
         // blocking pool, not on the runtime's threads that serve the probes.
         let (lang, pipelines, latest) = (self.lang, self.pipelines.clone(), latest.to_vec());
+        let fleet = self.fleet.as_ref().map(|f| FleetLine::of(f, &pipelines));
         let render = move || {
             let view = Overview {
                 lang,
@@ -286,6 +289,7 @@ impl Pages {
                 latest: &latest,
                 current: &current,
                 silences: &silences,
+                fleet: fleet.as_ref(),
             };
             view.render(&pipelines, &samples)
         };
@@ -353,6 +357,21 @@ impl Pages {
                 verdict_html(d, lang),
                 esc(&d.summary.render(lang))
             );
+            if let Some(m) = &d.observed_by {
+                let _ = write!(
+                    b,
+                    "<p id=\"observed-by\" class=\"muted\">{} {}</p>",
+                    words(lang, "observed by fleet member", "观测成员"),
+                    esc(m)
+                );
+            }
+        }
+        if let Some(f) = &self.fleet {
+            let line = FleetLine::of(f, std::slice::from_ref(p));
+            let note = line.owner_note(line.owners[0].as_deref(), lang);
+            if !note.is_empty() {
+                let _ = write!(b, "<p id=\"owner\">{}</p>", note.trim_start_matches("<br>"));
+            }
         }
         for s in &silences {
             let _ = write!(b, "<p class=\"silences\">{}</p>", silence_badge(s, lang));
@@ -469,6 +488,57 @@ struct Overview<'a> {
     latest: &'a [Diagnosis],
     current: &'a [crate::store::TimelineEntry],
     silences: &'a [Silence],
+    fleet: Option<&'a FleetLine>,
+}
+
+/// What the pages say of the fleet: this member, the fleet's size and each pipeline's owner.
+#[derive(Debug, Clone)]
+struct FleetLine {
+    member: String,
+    members: usize,
+    /// Per pipeline (config order): the owner, as this member sees the fleet.
+    owners: Vec<Option<String>>,
+}
+
+impl FleetLine {
+    fn of(f: &super::fleet::Fleet, pipelines: &[PipelineInfo]) -> FleetLine {
+        FleetLine {
+            member: f.member().to_string(),
+            members: f.size(),
+            owners: pipelines.iter().map(|p| f.owner_of(&p.name)).collect(),
+        }
+    }
+
+    fn header(&self, lang: Lang) -> String {
+        format!(
+            "<p id=\"fleet\" class=\"muted\">{}</p>",
+            esc(&match lang {
+                Lang::En => format!(
+                    "Fleet member {} of {} live; this page shows what this member observed: a pipeline another member owns has its current verdict on that member's page.",
+                    self.member, self.members
+                ),
+                Lang::Zh => format!(
+                    "机群成员 {}（共 {} 个在线）；本页显示本成员的观测：由其他成员负责的管道，其当前判定见该成员的页面。",
+                    self.member, self.members
+                ),
+            })
+        )
+    }
+
+    fn owner_note(&self, owner: Option<&str>, lang: Lang) -> String {
+        match owner {
+            Some(o) if o == self.member => String::new(),
+            Some(o) => format!(
+                "<br><span class=\"muted owner\">{} {}</span>",
+                words(lang, "owned by fleet member", "负责成员"),
+                esc(o)
+            ),
+            None => format!(
+                "<br><span class=\"muted owner\">{}</span>",
+                words(lang, "no fleet member owns it", "机群中无成员负责")
+            ),
+        }
+    }
 }
 
 impl Overview<'_> {
@@ -488,7 +558,13 @@ impl Overview<'_> {
             words(lang, "Summary", "摘要"),
             words(lang, "Last 6 hours", "最近 6 小时"),
         );
-        for (p, samples) in pipelines.iter().zip(samples) {
+        if let Some(f) = self.fleet {
+            b.insert_str(b.find("<table").unwrap_or(0), &f.header(lang));
+        }
+        for (i, (p, samples)) in pipelines.iter().zip(samples).enumerate() {
+            let owner = self.fleet.map_or_else(String::new, |f| {
+                f.owner_note(f.owners.get(i).and_then(|o| o.as_deref()), lang)
+            });
             let known = self.current.iter().find(|e| e.pipeline == p.name);
             let d = self
                 .latest
@@ -499,7 +575,7 @@ impl Overview<'_> {
             let class = d.map_or("sev-unknown", |d| sev_class(d.severity));
             let _ = write!(
                 b,
-                "<tr id=\"row-{}\" class=\"{class}{}\"><td><a href=\"/p/{}\">{}</a></td><td>{}{}</td><td>{}</td><td>{}</td><td><div class=\"plots\">{}</div></td></tr>",
+                "<tr id=\"row-{}\" class=\"{class}{}\"><td><a href=\"/p/{}\">{}</a>{owner}</td><td>{}{}</td><td>{}</td><td>{}</td><td><div class=\"plots\">{}</div></td></tr>",
                 esc(&p.name),
                 if silence.is_some() { " silenced" } else { "" },
                 seg(&p.name),

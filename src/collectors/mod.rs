@@ -127,6 +127,7 @@ where
         flink,
         zookeeper,
         output,
+        observed_by: None,
     }
 }
 

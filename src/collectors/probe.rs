@@ -215,5 +215,6 @@ pub fn missing(pipeline: &str, at: Timestamp, why: &str) -> Observation {
         flink: Signal::missing(why),
         zookeeper: Signal::missing(why),
         output: Signal::missing(why),
+        observed_by: None,
     }
 }

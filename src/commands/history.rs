@@ -90,7 +90,12 @@ pub fn timeline_text(entries: &[TimelineEntry], since: Duration, lang: Lang) -> 
     }
     for e in entries {
         let d = &e.diagnosis;
-        let _ = writeln!(s, "{}  {}", d.observed_at, report::status_line(d, lang));
+        let by = match (&d.observed_by, lang) {
+            (Some(m), Lang::En) => format!("  (observed by fleet member {m})"),
+            (Some(m), Lang::Zh) => format!("  （由机群成员 {m} 观测）"),
+            (None, _) => String::new(),
+        };
+        let _ = writeln!(s, "{}  {}{by}", d.observed_at, report::status_line(d, lang));
         for ev in &d.evidence {
             let _ = writeln!(s, "    - {}", ev.fact.render(lang));
         }

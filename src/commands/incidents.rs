@@ -158,6 +158,7 @@ pub async fn report(
         lang,
         retention: config.agent.retention,
         now: Arc::new(|| SystemClock.now()),
+        fleet: None,
     };
     let report = match pages.report(id).await {
         Ok(Some(r)) => r,

@@ -220,6 +220,8 @@ pub struct Diagnosis {
     pub observed_at: Timestamp,
     /// How many observations it rests on.
     pub observations: usize,
+    /// The fleet member whose observations it rests on (none: `watch` alone, or a command).
+    pub observed_by: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -251,6 +253,8 @@ struct DiagnosisRepr {
     observed_at: Timestamp,
     observations: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    observed_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     facts: Option<TypedParts>,
 }
 
@@ -276,6 +280,7 @@ impl Serialize for Diagnosis {
             remediation: en(&self.remediation),
             observed_at: self.observed_at,
             observations: self.observations,
+            observed_by: self.observed_by.clone(),
             facts: Some(TypedParts {
                 summary: self.summary.clone(),
                 warnings: self.warnings.clone(),
@@ -334,6 +339,7 @@ impl<'de> Deserialize<'de> for Diagnosis {
             remediation,
             observed_at: r.observed_at,
             observations: r.observations,
+            observed_by: r.observed_by,
         })
     }
 }
@@ -397,6 +403,7 @@ mod tests {
             remediation: vec![Fact::NothingBroken],
             observed_at: Timestamp::from_unix_millis(1_795_000_000_000),
             observations: 2,
+            observed_by: Some("member-2".into()),
         };
         let back: Diagnosis = serde_json::from_str(&serde_json::to_string(&d).unwrap()).unwrap();
         assert_eq!(back, d);

@@ -50,6 +50,7 @@ pub fn diagnose(
             remediation: vec![Fact::CollectTwoObservations],
             observed_at: Timestamp::from_unix_millis(0),
             observations: 0,
+            observed_by: None,
         };
     };
     let ctx = Ctx::new(&sorted, thresholds, options);
@@ -282,6 +283,7 @@ fn finish(ctx: &Ctx, last: &Observation, v: Verdict, mut notes: Notes) -> Diagno
         remediation,
         observed_at: last.observed_at,
         observations: ctx.obs.len(),
+        observed_by: last.observed_by.clone(),
     }
 }
 

@@ -121,6 +121,7 @@ impl Probe for SimulatedProbe {
                     flink: w.flink_snapshot(),
                     zookeeper: w.zookeeper_snapshot(),
                     output: crate::observation::Signal::missing("not read yet"),
+                    observed_by: None,
                 },
                 pipe.out.clone(),
             )

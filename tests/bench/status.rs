@@ -192,6 +192,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
         lang: Lang::En,
         retention: Duration::from_secs(DAYS * 86_400),
         now: Arc::new(|| NOW),
+        fleet: None,
     });
     let start = NOW.minus(Duration::from_secs(DAYS * 86_400));
     let incident = incident_id(

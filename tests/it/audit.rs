@@ -1279,6 +1279,7 @@ async fn watch_world(
             flink: world.flink_snapshot(),
             zookeeper: world.zookeeper_snapshot(),
             output: output.observe().await,
+            observed_by: None,
         };
         h.record_observation(
             &o,

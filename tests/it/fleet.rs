@@ -99,6 +99,7 @@ struct Fleet {
     hook: String,
     pages: Pages,
     members: BTreeMap<String, Child>,
+    ports: BTreeMap<String, u16>,
 }
 
 impl Fleet {
@@ -123,6 +124,7 @@ impl Fleet {
             hook,
             pages,
             members: BTreeMap::new(),
+            ports: BTreeMap::new(),
         };
         for m in members {
             f.spawn(m);
@@ -136,6 +138,11 @@ impl Fleet {
 
     /// Starts member `member` (its config written on first use).
     fn spawn(&mut self, member: &str) {
+        self.spawn_with(member, PIPELINES);
+    }
+
+    /// Starts member `member` with only the first `carried` pipelines in its config.
+    fn spawn_with(&mut self, member: &str, carried: usize) {
         let path = self.config(member);
         if !path.exists() {
             let port = free_ports(1)[0];
@@ -148,7 +155,8 @@ impl Fleet {
                 self.zk_address,
                 SESSION.as_secs()
             );
-            for i in 0..PIPELINES {
+            self.ports.insert(member.to_string(), port);
+            for i in 0..carried {
                 text.push_str(&format!(
                     "\n[[pipeline]]\nname = \"{}\"\ninterval = \"{}s\"\n\
                      [pipeline.oracle]\nconnect_string = \"db:1521/ORCLPDB1\"\nuser = \"LMD_MONITOR\"\n\
@@ -183,6 +191,27 @@ impl Fleet {
         let pid = self.members[member].id().to_string();
         let ok = Command::new("kill").args([sig, &pid]).status().unwrap();
         assert!(ok.success(), "kill {sig} {pid}");
+    }
+
+    /// GET `path` on member `member`'s HTTP port: (status, body).
+    async fn get(&self, member: &str, path: &str) -> (u16, String) {
+        let url = format!("http://127.0.0.1:{}{path}", self.ports[member]);
+        match reqwest::get(&url).await {
+            Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
+            Err(e) => (0, e.to_string()),
+        }
+    }
+
+    /// Runs the binary with member `member`'s config.
+    fn doctor(&self, member: &str, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_logminer-doctor"))
+            .arg("--config")
+            .arg(self.config(member))
+            .args(["--lang", "en"])
+            .args(args)
+            .env("LMD_PASSWORD", PASSWORD)
+            .output()
+            .unwrap()
     }
 
     fn fault(&self, pipeline: &str, fault: &str) {
@@ -509,6 +538,56 @@ async fn members_share_the_pipelines_one_at_a_time_and_take_over_a_killed_member
     );
     f.fault(&quiet, "healthy");
 
+    // What each member says: its metrics, readiness, status page and history name the fleet,
+    // the owner of each pipeline and the member that observed what.
+    let (code, metrics) = f.get("m2", "/metrics").await;
+    assert_eq!(code, 200);
+    assert!(
+        metrics.contains("logminer_doctor_fleet_members 3"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("logminer_doctor_fleet_member_up 1"),
+        "{metrics}"
+    );
+    let owned_by_m2: Vec<&String> = after
+        .iter()
+        .filter(|(_, o)| *o == "m2")
+        .map(|(p, _)| p)
+        .collect();
+    for p in after.keys() {
+        let line = format!(
+            "logminer_doctor_fleet_owned{{pipeline=\"{p}\"}} {}",
+            u8::from(owned_by_m2.contains(&p))
+        );
+        assert!(metrics.contains(&line), "{line} not in\n{metrics}");
+    }
+    assert_eq!(f.get("m2", "/readyz").await, (200, "ready\n".to_string()));
+    let (_, overview) = f.get("m2", "/").await;
+    assert!(overview.contains("Fleet member m2 of 3 live"), "{overview}");
+    let other = after
+        .iter()
+        .find(|(_, o)| *o == "m3")
+        .map(|(p, _)| p.clone())
+        .unwrap();
+    let row = overview
+        .split(&format!("id=\"row-{other}\""))
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        row.split("</tr>")
+            .next()
+            .unwrap_or_default()
+            .contains("owned by fleet member m3"),
+        "{row}"
+    );
+    let mine = owned_by_m2[0].clone();
+    let (_, page) = f.get("m2", &format!("/p/{mine}")).await;
+    assert!(page.contains("observed by fleet member m2"), "{page}");
+    let history = f.doctor("m2", &["history", "-p", &mine, "--since", "1h"]);
+    let text = String::from_utf8_lossy(&history.stdout);
+    assert!(text.contains("(observed by fleet member m2)"), "{text}");
+
     // Over the whole run: no pipeline was probed by two members at once.
     let spans = f.spans(&["m1", "m2", "m3", "m4"]);
     assert_eq!(spans.len(), PIPELINES, "every pipeline was probed");
@@ -576,7 +655,12 @@ async fn a_frozen_member_stops_alerting_and_a_zookeeper_restart_pages_nobody_twi
         ["firing"]
     );
     kill9(&mut f.zk);
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Without ZooKeeper a member cannot prove it owns anything: once its lease ends it stops
+    // and says so.
+    tokio::time::sleep(SESSION).await;
+    let (code, body) = f.get("m2", "/readyz").await;
+    assert_eq!(code, 503, "{body}");
+    assert!(body.contains("not in the fleet"), "{body}");
     f.zk = respawn_zookeeper(&f.procs, &f.installed, &f.dir);
     wait_tcp(&f.zk_address, Duration::from_secs(30))
         .await
@@ -704,4 +788,90 @@ async fn killing_a_member_every_period_loses_and_repeats_no_page() {
         "pages for pipelines without incident: {others:?}"
     );
     assert_one_at_a_time(&f.spans(&names));
+}
+
+/// A member whose config lacks pipelines the hashing gives it: they have no owner, and after
+/// two intervals one page per pipeline says so (whichever member sees it first sends it; the
+/// fleet's versioned node keeps it to one). The member stopped with SIGTERM leaves at once (its
+/// owner nodes deleted, not left to expire): the other takes every pipeline and resolves each
+/// page once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pipeline_no_member_owns_is_paged_once_and_resolved_once() {
+    let mut f = Fleet::start("unowned", &["m1"]).await;
+    f.settled(&["m1"], Duration::from_secs(60)).await;
+    f.spawn_with("m2", PIPELINES / 2);
+    // m2 takes the pipelines it carries; those it does not are nobody's.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let orphans: Vec<String> = loop {
+        let (owners, live, code) = f.owners("m1");
+        let carried = |p: &str| p[1..].parse::<usize>().unwrap() < PIPELINES / 2;
+        // Settled: every pipeline m2 carries (and every one m1 should own) has its owner, and
+        // exactly those of m2's share it does not carry have none.
+        let settled = owners.iter().all(|(p, (o, e))| {
+            if e.as_deref() == Some("m2") && !carried(p) {
+                o.is_none()
+            } else {
+                o == e
+            }
+        });
+        let orphans: Vec<String> = owners
+            .iter()
+            .filter(|(_, (o, _))| o.is_none())
+            .map(|(p, _)| p.clone())
+            .collect();
+        if live == ["m1", "m2"] && settled && !orphans.is_empty() && code == 2 {
+            break orphans;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not settled: {owners:?} {live:?} exit {code}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    let fleet_pages = |f: &Fleet| -> Vec<Page> {
+        f.pages
+            .all()
+            .into_iter()
+            .filter(|p| p.3 == "fleet")
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while fleet_pages(&f).len() < orphans.len() {
+        assert!(Instant::now() < deadline, "{:?}", f.pages.all());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    tokio::time::sleep(INTERVAL * 3).await;
+    let firing: BTreeSet<String> = fleet_pages(&f).into_iter().map(|p| p.0).collect();
+    assert_eq!(
+        fleet_pages(&f).len(),
+        orphans.len(),
+        "one page each: {:?}",
+        fleet_pages(&f)
+    );
+    assert_eq!(firing, orphans.iter().cloned().collect::<BTreeSet<_>>());
+
+    f.signal("m2", "-TERM");
+    let left = Instant::now();
+    f.settled(&["m1"], Duration::from_secs(30)).await;
+    eprintln!(
+        "after SIGTERM, m1 owned every pipeline within {} ms (session {} s)",
+        left.elapsed().as_millis(),
+        SESSION.as_secs()
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while fleet_pages(&f).len() < 2 * orphans.len() {
+        assert!(Instant::now() < deadline, "{:?}", f.pages.all());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    tokio::time::sleep(INTERVAL * 2).await;
+    for p in &orphans {
+        let notices: Vec<String> = fleet_pages(&f)
+            .into_iter()
+            .filter(|x| &x.0 == p)
+            .map(|x| x.1)
+            .collect();
+        assert_eq!(notices, ["firing", "resolved"], "{p}");
+    }
+    let log = std::fs::read_to_string(f.dir.join("m2.log")).unwrap();
+    assert!(log.contains("Agent stopped."), "{log}");
 }

@@ -625,6 +625,7 @@ async fn stopped_copies_that_disagree_are_ambiguous_and_the_configured_id_settle
         flink: logminer_doctor::observation::Signal::observed(s),
         zookeeper: logminer_doctor::observation::Signal::not_collected("not configured"),
         output: logminer_doctor::observation::Signal::not_collected("not needed"),
+        observed_by: None,
     };
     let dir = tempfile::tempdir().unwrap();
     let config = crate::gate::config(dir.path(), "");

@@ -424,6 +424,7 @@ async fn serve(h: History, seed: &Seed, lang: Lang) -> String {
         lang,
         retention: Duration::from_secs(24 * 3600),
         now: Arc::new(move || now),
+        fleet: None,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -974,6 +975,7 @@ async fn without_a_history_the_pages_say_so_with_503() {
         lang: Lang::En,
         retention: Duration::from_secs(3600),
         now: Arc::new(|| Timestamp::from_unix_millis(1_790_000_000_000)),
+        fleet: None,
     });
     for path in ["/", "/p/a", "/incidents/a-20261130T000000Z"] {
         let (status, body) = ask(shared.clone(), path).await;

@@ -175,6 +175,20 @@ impl Fleet {
         }
     }
 
+    /// The owner of `pipeline` as this member sees the fleet: itself when it holds the owner
+    /// node, else the member the hashing assigns it to among the live members (`None` while
+    /// this member is out of the fleet).
+    pub fn owner_of(&self, pipeline: &str) -> Option<String> {
+        let v = self.view();
+        if !Self::lease_runs(&v) {
+            return None;
+        }
+        if v.held.contains_key(pipeline) {
+            return Some(self.config.member.clone());
+        }
+        owner(&v.members, &node_name(pipeline)).map(str::to_string)
+    }
+
     /// The pipelines this member owns now.
     pub fn owned(&self) -> Vec<String> {
         let v = self.view();
