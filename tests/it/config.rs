@@ -1364,3 +1364,54 @@ fn messages_name_the_value_found_a_date_time_and_the_line_of_a_bad_byte() {
     // `name = "p` is 9 characters: the bad byte is the 10th of line 2.
     assert!(chain.contains("line 2, column 10"), "{chain}");
 }
+
+#[test]
+fn the_fleet_section_gets_its_defaults_and_each_mistake_is_named() {
+    let c = accepts(&[("/agent.fleet.zookeeper", Some(r#"["zk1:2181", "zk2:2181"]"#))]);
+    let f = c.agent.fleet.expect("a fleet");
+    assert_eq!(f.zookeeper, ["zk1:2181", "zk2:2181"]);
+    assert_eq!(f.root, "/logminer-doctor/fleet");
+    assert_eq!(f.session_timeout, Duration::from_secs(10));
+    assert!(
+        f.member.ends_with(&format!("-{}", std::process::id())),
+        "host name and pid: {}",
+        f.member
+    );
+    assert!(accepts(&[]).agent.fleet.is_none(), "no section: watch alone");
+    let zk = ("/agent.fleet.zookeeper", Some(r#"["zk1:2181"]"#));
+    rejects(
+        &[("/agent.fleet.member", Some(r#""doctor-a""#))],
+        "agent.fleet.zookeeper",
+        "missing",
+    );
+    rejects(
+        &[zk, ("/agent.fleet.root", Some(r#""/logminer-doctor/""#))],
+        "agent.fleet.root",
+        "not end with one",
+    );
+    rejects(
+        &[zk, ("/agent.fleet.root", Some(r#""fleet""#))],
+        "agent.fleet.root",
+        "must start with '/'",
+    );
+    rejects(
+        &[zk, ("/agent.fleet.member", Some(r#""a/b""#))],
+        "agent.fleet.member",
+        "cannot name a ZooKeeper node",
+    );
+    rejects(
+        &[("/agent.fleet.zookeeper", Some(r#"["zk1"]"#))],
+        "agent.fleet.zookeeper[0]",
+        "host:port",
+    );
+    rejects(
+        &[zk, ("/agent.fleet.session_timeout", Some(r#""0s""#))],
+        "agent.fleet.session_timeout",
+        "",
+    );
+    rejects(
+        &[zk, ("/agent.fleet.members", Some(r#""x""#))],
+        "agent.fleet",
+        "unknown field `members`",
+    );
+}
