@@ -1367,7 +1367,10 @@ fn messages_name_the_value_found_a_date_time_and_the_line_of_a_bad_byte() {
 
 #[test]
 fn the_fleet_section_gets_its_defaults_and_each_mistake_is_named() {
-    let c = accepts(&[("/agent.fleet.zookeeper", Some(r#"["zk1:2181", "zk2:2181"]"#))]);
+    let c = accepts(&[(
+        "/agent.fleet.zookeeper",
+        Some(r#"["zk1:2181", "zk2:2181"]"#),
+    )]);
     let f = c.agent.fleet.expect("a fleet");
     assert_eq!(f.zookeeper, ["zk1:2181", "zk2:2181"]);
     assert_eq!(f.root, "/logminer-doctor/fleet");
@@ -1377,7 +1380,10 @@ fn the_fleet_section_gets_its_defaults_and_each_mistake_is_named() {
         "host name and pid: {}",
         f.member
     );
-    assert!(accepts(&[]).agent.fleet.is_none(), "no section: watch alone");
+    assert!(
+        accepts(&[]).agent.fleet.is_none(),
+        "no section: watch alone"
+    );
     let zk = ("/agent.fleet.zookeeper", Some(r#"["zk1:2181"]"#));
     rejects(
         &[("/agent.fleet.member", Some(r#""doctor-a""#))],
