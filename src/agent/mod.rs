@@ -464,15 +464,8 @@ impl<P: Probe> PipelineTask<P> {
         // Carry over what the previous run knew: recent observations (so the first verdict
         // already rests on several) and the alert state (so a restart neither re-pages nor
         // forgets an incident).
+        self.reload_window(&mut window).await;
         if let Some(h) = &self.history {
-            let since = self.probe.now().minus(a.history_window);
-            match h
-                .recent_observations(&p.name, since, a.history_samples.get())
-                .await
-            {
-                Ok(obs) => window.extend(obs),
-                Err(e) => self.history_failed(&e),
-            }
             match h.alert_state(&p.name).await {
                 Ok(s) => alert_state = s,
                 Err(e) => self.history_failed(&e),
@@ -522,17 +515,7 @@ impl<P: Probe> PipelineTask<P> {
                         // Owned anew: what this member knew of it may be old; start from its
                         // own recent history (the alert state is the fleet's).
                         owned = Some(e);
-                        window.clear();
-                        if let Some(h) = &self.history {
-                            let since = self.probe.now().minus(a.history_window);
-                            match h
-                                .recent_observations(&p.name, since, a.history_samples.get())
-                                .await
-                            {
-                                Ok(obs) => window.extend(obs),
-                                Err(e) => self.history_failed(&e),
-                            }
-                        }
+                        self.reload_window(&mut window).await;
                     }
                     _ => {}
                 }
@@ -564,6 +547,23 @@ impl<P: Probe> PipelineTask<P> {
             }
         }
         savepoints.abort();
+    }
+
+    /// Replaces `window` with the pipeline's recent observations from the history (those of
+    /// the last `history_window`, at most `history_samples`).
+    async fn reload_window(&self, window: &mut VecDeque<Observation>) {
+        window.clear();
+        let (p, a) = (&self.pipeline, &self.agent);
+        if let Some(h) = &self.history {
+            let since = self.probe.now().minus(a.history_window);
+            match h
+                .recent_observations(&p.name, since, a.history_samples.get())
+                .await
+            {
+                Ok(obs) => window.extend(obs),
+                Err(e) => self.history_failed(&e),
+            }
+        }
     }
 
     /// One probe, bounded: the collectors each have their deadline, and the probe as a whole

@@ -661,6 +661,11 @@ async fn a_frozen_member_stops_alerting_and_a_zookeeper_restart_pages_nobody_twi
     let (code, body) = f.get("m2", "/readyz").await;
     assert_eq!(code, 503, "{body}");
     assert!(body.contains("not in the fleet"), "{body}");
+    let (_, metrics) = f.get("m2", "/metrics").await;
+    assert!(
+        metrics.contains("logminer_doctor_fleet_member_up 0"),
+        "{metrics}"
+    );
     f.zk = respawn_zookeeper(&f.procs, &f.installed, &f.dir);
     wait_tcp(&f.zk_address, Duration::from_secs(30))
         .await

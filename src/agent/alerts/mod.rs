@@ -44,6 +44,18 @@ impl Topic {
     }
 }
 
+/// When an alert stops firing unless re-sent: `at` for a resolution, else `at` plus the
+/// re-notify interval and a margin. Alertmanager resolves an alert on its own at endsAt: it
+/// stays firing until the next re-notify is surely due, and a while more, in case the agent is
+/// down.
+fn ends_at(resolved: bool, at: Timestamp, renotify: Duration) -> Timestamp {
+    if resolved {
+        at
+    } else {
+        at.plus(renotify + Duration::from_secs(15 * 60))
+    }
+}
+
 /// One alert as every channel receives it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlertMessage {
@@ -116,11 +128,7 @@ impl AlertMessage {
             at: d.observed_at,
             // Alertmanager resolves an alert on its own at endsAt: keep it firing until the
             // next re-notify is surely due, and a while more, in case the agent is down.
-            ends_at: if resolved {
-                d.observed_at
-            } else {
-                d.observed_at.plus(renotify + Duration::from_secs(15 * 60))
-            },
+            ends_at: ends_at(resolved, d.observed_at, renotify),
             action: None,
         }
     }
@@ -157,11 +165,7 @@ impl AlertMessage {
             remediation,
             since,
             at,
-            ends_at: if resolved {
-                at
-            } else {
-                at.plus(renotify + Duration::from_secs(15 * 60))
-            },
+            ends_at: ends_at(resolved, at, renotify),
             action: None,
         }
     }
@@ -194,11 +198,7 @@ impl AlertMessage {
             remediation,
             since,
             at,
-            ends_at: if resolved {
-                at
-            } else {
-                at.plus(renotify + Duration::from_secs(15 * 60))
-            },
+            ends_at: ends_at(resolved, at, renotify),
             action: None,
         }
     }

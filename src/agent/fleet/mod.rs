@@ -21,7 +21,7 @@
 
 pub mod zk;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -34,12 +34,7 @@ use crate::config::FleetConfig;
 
 /// The default member name: the host name and the process id (unique on a host at a time).
 pub fn default_member() -> String {
-    let host = std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "unknown-host".into());
+    let host = crate::remediation::lock::host_name();
     format!("{}-{}", host.replace('/', "_"), std::process::id())
 }
 
@@ -83,6 +78,9 @@ struct View {
     /// The pipelines whose owner node this member holds, each with the claim's epoch (a new
     /// epoch each time ownership is gained: the pipeline task then forgets what it knew).
     held: BTreeMap<String, u64>,
+    /// Pipelines given up whose owner node may still be this session's (a release that failed
+    /// or was cut short): released again each round until it succeeds.
+    releasing: BTreeSet<String>,
     next_epoch: u64,
     /// Pipelines without an owner node, since when (this member's view).
     unowned_since: HashMap<String, Instant>,
@@ -212,6 +210,7 @@ impl Fleet {
                 if e.session_over() {
                     v.session = None;
                     v.held.clear();
+                    v.releasing.clear();
                 }
                 return Err(e);
             }
@@ -224,6 +223,7 @@ impl Fleet {
                 }
                 v.session = Some(session);
                 v.held.clear();
+                v.releasing.clear();
             }
         }
         let me = self.config.member.as_str();
@@ -248,6 +248,8 @@ impl Fleet {
             let want = owner(&members, &node_name(p)) == Some(node_name(me).as_str());
             let held = self.view().held.contains_key(p);
             if want && !held {
+                // Wanted back before its release went through: keep it, do not release it.
+                self.view().releasing.remove(p);
                 if self.zk.claim(p, session).await? {
                     let mut v = self.view();
                     v.next_epoch += 1;
@@ -259,11 +261,19 @@ impl Fleet {
                 }
             } else if !want && held {
                 // Stop acting first, then free the node for its new owner.
-                self.view().held.remove(p);
-                self.zk.release(p, session).await?;
-                owned.remove(&node_name(p));
-                tracing::info!(member = me, pipeline = %p, new_owner = owner(&members, &node_name(p)).unwrap_or("?"), "Handed the pipeline over.");
+                {
+                    let mut v = self.view();
+                    v.held.remove(p);
+                    v.releasing.insert(p.clone());
+                }
+                tracing::info!(member = me, pipeline = %p, new_owner = owner(&members, &node_name(p)).unwrap_or("?"), "Handing the pipeline over.");
             }
+        }
+        let releasing: Vec<String> = self.view().releasing.iter().cloned().collect();
+        for p in releasing {
+            self.zk.release(&p, session).await?;
+            self.view().releasing.remove(&p);
+            owned.remove(&node_name(&p));
         }
         // The member that takes a pipeline resolves its unowned alert, whoever paged it.
         let mut out = Unowned {
@@ -393,9 +403,10 @@ pub fn tick(config: &FleetConfig) -> Duration {
     (config.session_timeout * 2 / 9).clamp(Duration::from_millis(100), Duration::from_secs(1))
 }
 
-/// Keeps the member in the fleet until `stop`: a round every `tick`. `unowned` is called with
-/// each round's unowned pipelines (the agent pages for them, once for the fleet, through the
-/// versioned `unowned/<pipeline>` node). On stop, the member node and the owner nodes are
+/// Keeps the member in the fleet until `stop`: a round every `tick`. `unowned` is called after
+/// each round with its unowned pipelines (none after a failed round; the agent updates its
+/// metrics and pages for them, once for the fleet, through the versioned
+/// `unowned/<pipeline>` node). On stop, the member node and the owner nodes are
 /// deleted at once, so the other members take over without waiting for the session to expire.
 pub async fn run<F, Fut>(fleet: Arc<Fleet>, mut stop: watch::Receiver<bool>, mut unowned: F)
 where
@@ -410,7 +421,17 @@ where
             _ = ticker.tick() => {}
             _ = stop.wait_for(|s| *s) => break,
         }
-        match fleet.round().await {
+        // Bounded: while ZooKeeper is unreachable a call waits for the reconnection; the round
+        // gives up when the lease would have ended anyway.
+        let bound = fleet.config.session_timeout * 2 / 3;
+        let round = match tokio::time::timeout(bound, fleet.round()).await {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(_) => Err(format!(
+                "ZooKeeper did not answer within {}",
+                humantime::format_duration(bound)
+            )),
+        };
+        match round {
             Ok(u) => {
                 if logged_trouble {
                     tracing::info!(member = %fleet.member(), members = fleet.size(), "Back in the fleet.");
@@ -418,13 +439,15 @@ where
                 }
                 unowned(u).await;
             }
-            Err(e) => {
-                let why = e.to_string();
+            Err(why) => {
                 if !logged_trouble {
                     tracing::error!(member = %fleet.member(), error = %why, "Fleet: cannot reach ZooKeeper; this member stops probing once its lease ends, and rejoins when it can.");
                     logged_trouble = true;
                 }
                 fleet.trouble_is(why);
+                // Nothing to page, but the metrics must show the member out of the fleet once
+                // its lease ends.
+                unowned(Unowned::default()).await;
             }
         }
     }

@@ -230,11 +230,7 @@ impl Coordinator {
     async fn register(&self, client: &Client, id: i64, listen: &str) -> Result<(), FleetError> {
         let info = MemberInfo {
             member: self.config.member.clone(),
-            host: crate::remediation::lock::owner_id()
-                .split(" pid ")
-                .next()
-                .unwrap_or_default()
-                .to_string(),
+            host: crate::remediation::lock::host_name(),
             pid: std::process::id(),
             listen: listen.to_string(),
             joined: Timestamp::from_system_time(std::time::SystemTime::now()),
