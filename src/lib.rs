@@ -14,7 +14,8 @@
 //! checks both, and that each driver crate stays in its module):
 //!
 //! 1. [`cli`], [`commands`] (one file per subcommand) and the binary: the top.
-//! 2. [`agent`]: `watch`: scheduled probes, alerts, metrics and HTTP endpoints.
+//! 2. [`agent`]: `watch`: scheduled probes, alerts, metrics and HTTP endpoints, and the fleet of
+//!    `watch` processes sharing the pipelines through ZooKeeper.
 //! 3. [`remediation`]: the gate, the restart, the pipeline lock, the auto-restart policy;
 //!    [`audit`]: the settings of Oracle, the connector, Flink and the network that will stall
 //!    a pipeline, found before they do.
@@ -27,7 +28,7 @@
 //! 6. [`diagnose`]: the decision table, `explain` and the support bundle, pure functions.
 //! 7. Leaves: [`observation`] (plain serde data, one per pipeline per probe, replayable),
 //!    [`lang`] (English or Chinese), [`limits`], [`clock`], [`signal`] (SIGINT/SIGTERM as the
-//!    agent's shutdown).
+//!    agent's shutdown), [`host`] (the names the doctor gives itself).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -40,6 +41,7 @@ pub mod commands;
 pub mod config;
 pub mod diagnose;
 pub mod exit;
+pub mod host;
 pub mod lang;
 pub mod limits;
 pub mod observation;

@@ -30,6 +30,7 @@ use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::collectors::probe::{self, Probe, ProbeResult};
+use crate::collectors::zookeeper::fleet::{FleetError, SharedState};
 use crate::config::{AgentConfig, Config, PipelineConfig};
 use crate::diagnose::{diagnose, DiagnoseOptions, Diagnosis};
 use crate::observation::{error_chain, Observation};
@@ -665,9 +666,10 @@ impl<P: Probe> PipelineTask<P> {
             Some(f) => {
                 let zk = f.shared_state();
                 let read = async {
-                    let (state, version) = zk.alert_state(&p.name).await?;
+                    let (state, version) =
+                        zk.state::<AlertState>(SharedState::Alerts, &p.name).await?;
                     let silences = zk.silences(Some(&p.name), now).await?;
-                    Ok::<_, fleet::zk::FleetError>((state, version, !silences.is_empty()))
+                    Ok::<_, FleetError>((state, version, !silences.is_empty()))
                 };
                 match read.await {
                     Ok((state, version, s)) => {
@@ -703,7 +705,7 @@ impl<P: Probe> PipelineTask<P> {
                         None => Err("this member no longer owns the pipeline".to_string()),
                         Some(_) => f
                             .shared_state()
-                            .save_alert_state(&p.name, &next, version)
+                            .save_state(SharedState::Alerts, &p.name, &next, version)
                             .await
                             .map_err(|e| e.to_string()),
                     };

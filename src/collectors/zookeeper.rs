@@ -3,7 +3,10 @@
 //!
 //! A standby JobManager forwards REST calls to the leader and answers alike, so only ZooKeeper
 //! can name the leader (notes/flink-anchors.md (b)). Also the pipeline lock's ephemeral node
-//! (`create_ephemeral`). No `zookeeper_client` type leaves this file.
+//! (`create_ephemeral`), and the `watch` fleet's nodes (`fleet.rs`). No `zookeeper_client` type
+//! leaves this module.
+
+pub mod fleet;
 
 use std::time::Duration;
 

@@ -6,7 +6,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::CommandError;
-use crate::agent::fleet::{self, zk};
+use crate::agent::fleet;
+use crate::collectors::zookeeper::fleet as zk;
 use crate::collectors::zookeeper::node_name;
 use crate::config::{Config, ProcessEnv};
 use crate::exit::Exit;

@@ -67,8 +67,9 @@ async fn fleet_silence(
     format: Format,
     now: crate::observation::Timestamp,
 ) -> Result<Exit, CommandError> {
-    let zk = crate::agent::fleet::zk::Coordinator::for_command(fleet.clone());
-    let failed = |e: crate::agent::fleet::zk::FleetError| CommandError::Fleet(e.to_string());
+    let zk = crate::collectors::zookeeper::fleet::Coordinator::for_command(fleet.clone());
+    let failed =
+        |e: crate::collectors::zookeeper::fleet::FleetError| CommandError::Fleet(e.to_string());
     match action {
         SilenceAction::Add(d, reason) => {
             let name =

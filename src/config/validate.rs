@@ -937,7 +937,7 @@ impl Check<'_> {
                 None
             }
             Some(m) => Some(m),
-            None => Some(crate::agent::fleet::default_member()),
+            None => Some(crate::host::default_member()),
         };
         let session_timeout = self.positive(raw.session_timeout, &key(at, "session_timeout"));
         Some(FleetConfig {

@@ -79,21 +79,11 @@ impl PipelineLock {
     }
 }
 
-/// This host's name (`/etc/hostname`, else `$HOSTNAME`).
-pub fn host_name() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "unknown-host".into())
-}
-
 /// This process's identity as a lock holder: host, process id and a token unique to the call.
 pub fn owner_id() -> String {
     format!(
         "{} pid {} token {}",
-        host_name(),
+        crate::host::name(),
         std::process::id(),
         super::new_trigger_id()
     )

@@ -22,7 +22,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("decision", &["diagnose"]),
     (
         "leaves",
-        &["observation", "lang", "limits", "clock", "signal"],
+        &["observation", "lang", "limits", "clock", "signal", "host"],
     ),
 ];
 
@@ -31,7 +31,7 @@ const LAYERS: &[(&str, &[&str])] = &[
 const DRIVERS: &[(&str, &str)] = &[
     ("rusqlite", "src/store.rs"),
     ("oracle::", "src/collectors/oracle/"),
-    ("zookeeper_client", "src/collectors/zookeeper.rs"),
+    ("zookeeper_client", "src/collectors/zookeeper"),
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

@@ -1,8 +1,9 @@
 //! The fleet: several `watch` processes share the pipelines through ZooKeeper, so that the
 //! doctor is no single point of failure and a large estate fits on several hosts. This module
 //! owns who probes what: membership, the rendezvous choice of each pipeline's owner, the owner
-//! nodes and the lease that lets a member act; `zk` owns the ZooKeeper calls and the shared
-//! state kept there (alert state, silences, the unowned-pipeline alert).
+//! nodes and the lease that lets a member act, and the unowned-pipeline alert;
+//! `collectors::zookeeper::fleet` makes the ZooKeeper calls and keeps the shared state there
+//! (alert state, silences, the unowned-pipeline alert's state).
 //!
 //! Layout under `[agent.fleet] root`:
 //! - `members/<member>` (ephemeral): one per live member, JSON (host, pid, listen, started);
@@ -19,8 +20,6 @@
 //! member frozen past its session (SIGSTOP, a long pause) finds its lease over when it wakes —
 //! the monotonic clock runs on while a process is stopped — and stops before it could rejoin.
 
-pub mod zk;
-
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -29,14 +28,9 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::agent::alerts::AlertMessage;
+use crate::collectors::zookeeper::fleet::{self as zk, SharedState};
 use crate::collectors::zookeeper::node_name;
 use crate::config::FleetConfig;
-
-/// The default member name: the host name and the process id (unique on a host at a time).
-pub fn default_member() -> String {
-    let host = crate::remediation::lock::host_name();
-    format!("{}-{}", host.replace('/', "_"), std::process::id())
-}
 
 /// The owner of `pipeline` among `members`: the member with the highest score (rendezvous, or
 /// highest-random-weight, hashing). A member that joins takes from each other member only the
@@ -306,6 +300,13 @@ impl Fleet {
     }
 }
 
+/// The unowned-pipeline alert's state, shared by the members (`unowned/<pipeline>`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UnownedState {
+    /// Paged and not yet resolved: since when.
+    pub paged_since: Option<crate::observation::Timestamp>,
+}
+
 /// Pipelines seen without an owner for too long, and ones owned again.
 #[derive(Debug, Default)]
 pub struct Unowned {
@@ -332,12 +333,15 @@ pub async fn page_unowned(
     let members = fleet.size() as u64;
     for (p, expected) in u.too_long {
         let expected = expected.unwrap_or_else(|| "(no member)".into());
-        match zk.unowned_state(&p).await {
+        match zk.state::<UnownedState>(SharedState::Unowned, &p).await {
             Ok((state, version)) if state.paged_since.is_none() => {
-                let next = zk::UnownedState {
+                let next = UnownedState {
                     paged_since: Some(now),
                 };
-                match zk.save_unowned_state(&p, &next, version).await {
+                match zk
+                    .save_state(SharedState::Unowned, &p, &next, version)
+                    .await
+                {
                     Ok(()) => send(AlertMessage::about_fleet(
                         &p,
                         Notice::Firing,
@@ -363,15 +367,18 @@ pub async fn page_unowned(
         }
     }
     for p in u.owned_again {
-        match zk.unowned_state(&p).await {
+        match zk.state::<UnownedState>(SharedState::Unowned, &p).await {
             Ok((
-                zk::UnownedState {
+                UnownedState {
                     paged_since: Some(since),
                 },
                 version,
             )) => {
-                let next = zk::UnownedState { paged_since: None };
-                match zk.save_unowned_state(&p, &next, version).await {
+                let next = UnownedState { paged_since: None };
+                match zk
+                    .save_state(SharedState::Unowned, &p, &next, version)
+                    .await
+                {
                     Ok(()) => send(AlertMessage::about_fleet(
                         &p,
                         Notice::Resolved,

@@ -1,7 +1,8 @@
-//! The fleet's ZooKeeper calls: the member's session and member node, the owner nodes, and the
-//! state the members share (each pipeline's alert state, the silences, the unowned-pipeline
-//! alert), each written with the version read so that of two members acting on the same state
-//! only one succeeds. No `zookeeper_client` type leaves this file.
+//! The ZooKeeper calls of the `watch` fleet (`agent::fleet` decides, this file talks): the
+//! member's session and member node, the owner nodes, and the state the members share (per
+//! pipeline JSON documents such as the alert state, and the silences), each written with the
+//! version read so that of two members acting on the same state only one succeeds. No
+//! `zookeeper_client` type leaves this file.
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
@@ -11,8 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use zookeeper_client::{Acls, Client, CreateMode, SessionState};
 
-use crate::agent::alerts::dedup::AlertState;
-use crate::collectors::zookeeper::node_name;
+use super::node_name;
 use crate::config::FleetConfig;
 use crate::observation::Timestamp;
 use crate::store::Silence;
@@ -94,11 +94,22 @@ pub struct MemberInfo {
     pub joined: Timestamp,
 }
 
-/// The unowned-pipeline alert's shared state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UnownedState {
-    /// Paged and not yet resolved: since when.
-    pub paged_since: Option<Timestamp>,
+/// A kind of per-pipeline state the members share (a directory under the fleet's root).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SharedState {
+    /// `alerts/<pipeline>`: the pipeline's alert state.
+    Alerts,
+    /// `unowned/<pipeline>`: the unowned-pipeline alert's state.
+    Unowned,
+}
+
+impl SharedState {
+    fn dir(self) -> &'static str {
+        match self {
+            SharedState::Alerts => "alerts",
+            SharedState::Unowned => "unowned",
+        }
+    }
 }
 
 /// The fleet as ZooKeeper holds it (`fleet` command).
@@ -230,7 +241,7 @@ impl Coordinator {
     async fn register(&self, client: &Client, id: i64, listen: &str) -> Result<(), FleetError> {
         let info = MemberInfo {
             member: self.config.member.clone(),
-            host: crate::remediation::lock::host_name(),
+            host: crate::host::name(),
             pid: std::process::id(),
             listen: listen.to_string(),
             joined: Timestamp::from_system_time(std::time::SystemTime::now()),
@@ -399,41 +410,26 @@ impl Coordinator {
         }
     }
 
-    /// `pipeline`'s alert state and its version.
-    pub async fn alert_state(
+    /// `pipeline`'s shared state of `kind` (default when absent) and its version (`None`:
+    /// absent).
+    pub async fn state<T: DeserializeOwned + Default>(
         &self,
+        kind: SharedState,
         pipeline: &str,
-    ) -> Result<(AlertState, Option<i32>), FleetError> {
-        self.read(&self.node("alerts", pipeline)).await
+    ) -> Result<(T, Option<i32>), FleetError> {
+        self.read(&self.node(kind.dir(), pipeline)).await
     }
 
-    /// Writes `pipeline`'s alert state if no other member changed it since `version` was read.
-    pub async fn save_alert_state(
+    /// Writes `pipeline`'s shared state of `kind` if no other member changed it since `version`
+    /// was read (`FleetError::Conflict` otherwise).
+    pub async fn save_state<T: Serialize>(
         &self,
+        kind: SharedState,
         pipeline: &str,
-        state: &AlertState,
+        value: &T,
         version: Option<i32>,
     ) -> Result<(), FleetError> {
-        self.write(&self.node("alerts", pipeline), state, version)
-            .await
-    }
-
-    /// The unowned-pipeline alert's state of `pipeline` and its version.
-    pub async fn unowned_state(
-        &self,
-        pipeline: &str,
-    ) -> Result<(UnownedState, Option<i32>), FleetError> {
-        self.read(&self.node("unowned", pipeline)).await
-    }
-
-    /// Writes it if unchanged since `version`.
-    pub async fn save_unowned_state(
-        &self,
-        pipeline: &str,
-        state: &UnownedState,
-        version: Option<i32>,
-    ) -> Result<(), FleetError> {
-        self.write(&self.node("unowned", pipeline), state, version)
+        self.write(&self.node(kind.dir(), pipeline), value, version)
             .await
     }
 
