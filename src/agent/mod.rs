@@ -517,6 +517,9 @@ impl<P: Probe> PipelineTask<P> {
                         // own recent history (the alert state is the fleet's).
                         owned = Some(e);
                         self.reload_window(&mut window).await;
+                        // Its savepoints and their alerts as the fleet has them (a run of an
+                        // earlier ownership, if any, finishes on its own).
+                        savepoints = savepoints::Schedule::new(self.probe.now());
                     }
                     _ => {}
                 }
@@ -538,6 +541,7 @@ impl<P: Probe> PipelineTask<P> {
                     history: self.history.as_ref(),
                     metrics: &self.shared.metrics,
                     renotify: a.alerts.renotify,
+                    fleet: self.fleet.as_deref(),
                 };
                 for m in savepoints.step(&ctx).await {
                     self.dispatch(Arc::new(m));

@@ -28,7 +28,8 @@ use crate::remediation::savepoints::{headroom, newest_restorable, PeriodicRun};
 use crate::store::History;
 
 /// A savepoint condition that alerts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum Warning {
     /// No restorable savepoint younger than `interval` × 2.
     NoneRecent,
@@ -43,6 +44,17 @@ pub struct Schedule {
     last_attempt: Option<Timestamp>,
     loaded: bool,
     running: Option<JoinHandle<PeriodicRun>>,
+    /// The alerts' state (in a fleet, the fleet's: read before and written after each step).
+    alerts: AlertsState,
+    /// A run ended since the fleet's records were last written.
+    recorded_changed: bool,
+    /// The version of the fleet's savepoint node last merged.
+    seen_version: Option<i32>,
+}
+
+/// The savepoint alerts' state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct AlertsState {
     /// Failed attempts since the last savepoint taken.
     failed_in_a_row: usize,
     /// Since when the failure alert fires.
@@ -50,6 +62,19 @@ pub struct Schedule {
     /// The redo/recency alert firing, and since when.
     warning: Option<(Warning, Timestamp)>,
 }
+
+/// What the members of a fleet share of a pipeline's savepoints (`savepoints/<pipeline>`): the
+/// ones the owners recorded (a new owner knows them and their restart SCNs, so it neither
+/// doubts them nor takes one at once) and the alerts' state (a new owner neither fires again
+/// nor forgets to resolve).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct Shared {
+    alerts: AlertsState,
+    records: Vec<crate::store::SavepointRecord>,
+}
+
+/// At most this many savepoint records are shared (the newest).
+const SHARED_RECORDS: usize = 50;
 
 /// What a step needs from the pipeline's task.
 pub struct Ctx<'a> {
@@ -69,6 +94,9 @@ pub struct Ctx<'a> {
     pub metrics: &'a Metrics,
     /// The alerts' re-notify interval (their `endsAt`).
     pub renotify: Duration,
+    /// This member of the fleet, when there is one: the savepoints and the alerts' state are
+    /// the fleet's.
+    pub fleet: Option<&'a crate::agent::fleet::Fleet>,
 }
 
 impl Warning {
@@ -91,9 +119,9 @@ impl Schedule {
             last_attempt: None,
             loaded: false,
             running: None,
-            failed_in_a_row: 0,
-            failing_since: None,
-            warning: None,
+            alerts: AlertsState::default(),
+            recorded_changed: false,
+            seen_version: None,
         }
     }
 
@@ -107,6 +135,103 @@ impl Schedule {
         else {
             return out;
         };
+        // In a fleet: the records and the alerts' state as the owners left them.
+        let shared = match c.fleet {
+            None => None,
+            Some(f) => match self.load_shared(f, c, history).await {
+                Ok(v) => Some(Ok(v)),
+                Err(e) => {
+                    tracing::warn!(pipeline = %p.name, error = %e, "Cannot read the fleet's savepoint state; no savepoint alert from this probe.");
+                    Some(Err(()))
+                }
+            },
+        };
+        let before = self.alerts.clone();
+        out.extend(self.scheduled(c, interval, remediator, history).await);
+        if let (Some(f), Some(shared)) = (c.fleet, shared) {
+            let Ok(version) = shared else {
+                return Vec::new();
+            };
+            if self.alerts != before || self.recorded_changed {
+                self.recorded_changed = false;
+                if let Err(e) = self.save_shared(f, c, history, version).await {
+                    tracing::info!(pipeline = %p.name, error = %e, "Savepoint state not written; no savepoint alert from this probe.");
+                    return Vec::new();
+                }
+            }
+        }
+        out
+    }
+
+    /// Merges the fleet's savepoint records into the state database and takes the alerts'
+    /// state; returns the node's version.
+    async fn load_shared(
+        &mut self,
+        f: &crate::agent::fleet::Fleet,
+        c: &Ctx<'_>,
+        history: &History,
+    ) -> Result<Option<i32>, String> {
+        use crate::collectors::zookeeper::fleet::SharedState;
+        let (shared, version) = f
+            .shared_state()
+            .state::<Shared>(SharedState::Savepoints, &c.pipeline.name)
+            .await
+            .map_err(|e| e.to_string())?;
+        if version != self.seen_version {
+            for r in &shared.records {
+                history
+                    .record_savepoint(r, true)
+                    .await
+                    .map_err(|e| error_chain(&e))?;
+            }
+            self.seen_version = version;
+        }
+        self.alerts = shared.alerts;
+        Ok(version)
+    }
+
+    /// Writes the alerts' state and the newest records to the fleet, if unchanged since
+    /// `version`.
+    async fn save_shared(
+        &mut self,
+        f: &crate::agent::fleet::Fleet,
+        c: &Ctx<'_>,
+        history: &History,
+        version: Option<i32>,
+    ) -> Result<(), String> {
+        use crate::collectors::zookeeper::fleet::SharedState;
+        let mut records = history
+            .savepoints(Some(&c.pipeline.name))
+            .await
+            .map_err(|e| error_chain(&e))?;
+        records.sort_by_key(|r| std::cmp::Reverse(r.completed_at));
+        records.truncate(SHARED_RECORDS);
+        let shared = Shared {
+            alerts: self.alerts.clone(),
+            records,
+        };
+        if f.owns(&c.pipeline.name).is_none() {
+            return Err("this member no longer owns the pipeline".into());
+        }
+        f.shared_state()
+            .save_state(SharedState::Savepoints, &c.pipeline.name, &shared, version)
+            .await
+            .map_err(|e| e.to_string())?;
+        // Our own write: no need to merge it back.
+        self.seen_version = Some(version.map_or(0, |v| v + 1));
+        Ok(())
+    }
+
+    /// The schedule's step proper: collects an ended run, starts a due one, judges the alerts.
+    async fn scheduled(
+        &mut self,
+        c: &Ctx<'_>,
+        interval: Duration,
+        remediator: &Arc<dyn Remediator>,
+        history: &History,
+    ) -> Vec<AlertMessage> {
+        let p = c.pipeline;
+        let mut out = Vec::new();
         if !self.loaded {
             self.loaded = true;
             self.last_attempt = match history.savepoints(Some(&p.name)).await {
@@ -124,7 +249,10 @@ impl Schedule {
         if self.running.as_ref().is_some_and(|h| h.is_finished()) {
             if let Some(h) = self.running.take() {
                 match h.await {
-                    Ok(run) => out.extend(self.ended(c, &run)),
+                    Ok(run) => {
+                        self.recorded_changed = true;
+                        out.extend(self.ended(c, &run));
+                    }
                     Err(e) => {
                         tracing::error!(pipeline = %p.name, error = %e, "The savepoint task ended abnormally.")
                     }
@@ -178,8 +306,8 @@ impl Schedule {
         }
         if let Some(sp) = &run.taken {
             tracing::info!(pipeline = %p.name, path = %sp.path, restart_scn = ?sp.restart_scn, disposed = run.disposed.len(), "Periodic savepoint taken.");
-            self.failed_in_a_row = 0;
-            return match self.failing_since.take() {
+            self.alerts.failed_in_a_row = 0;
+            return match self.alerts.failing_since.take() {
                 Some(since) => vec![self.message(
                     c,
                     FAILING,
@@ -194,11 +322,11 @@ impl Schedule {
                 None => Vec::new(),
             };
         }
-        self.failed_in_a_row += run.failures.len();
-        if self.failed_in_a_row < 2 || self.failing_since.is_some() {
+        self.alerts.failed_in_a_row += run.failures.len();
+        if self.alerts.failed_in_a_row < 2 || self.alerts.failing_since.is_some() {
             return Vec::new();
         }
-        self.failing_since = Some(c.now);
+        self.alerts.failing_since = Some(c.now);
         let evidence = run
             .failures
             .iter()
@@ -213,7 +341,7 @@ impl Schedule {
             c.now,
             Fact::SavepointsFailing {
                 pipeline: p.name.clone(),
-                attempts: self.failed_in_a_row as u64,
+                attempts: self.alerts.failed_in_a_row as u64,
             },
             evidence,
             vec![Fact::FixSavepointDir],
@@ -281,13 +409,13 @@ impl Schedule {
             },
         };
         let mut out = Vec::new();
-        match (self.warning, now_warning) {
+        match (self.alerts.warning, now_warning) {
             (Some((was, _)), Some((is, ..))) if was == is => {}
             (was, Some((is, summary, evidence))) => {
                 if let Some((w, since)) = was {
                     out.push(self.resolution(c, w, since));
                 }
-                self.warning = Some((is, c.now));
+                self.alerts.warning = Some((is, c.now));
                 let fix = match is {
                     Warning::NoneRecent => vec![Fact::FixSavepointDir, Fact::FixKeepRedoLonger],
                     Warning::AgingOut => vec![Fact::FixKeepRedoLonger],
@@ -303,7 +431,7 @@ impl Schedule {
                 ));
             }
             (Some((w, since)), None) => {
-                self.warning = None;
+                self.alerts.warning = None;
                 out.push(self.resolution(c, w, since));
             }
             (None, None) => {}

@@ -880,3 +880,247 @@ async fn a_pipeline_no_member_owns_is_paged_once_and_resolved_once() {
     let log = std::fs::read_to_string(f.dir.join("m2.log")).unwrap();
     assert!(log.contains("Agent stopped."), "{log}");
 }
+
+/// Savepoints for the in-process test below: the first run takes one (recorded as
+/// `periodic` records it), the next ones fail until `succeed` is set.
+struct ScriptedSavepoints {
+    runs: std::sync::atomic::AtomicUsize,
+    succeed: std::sync::atomic::AtomicBool,
+}
+
+impl logminer_doctor::agent::remediate::Remediator for ScriptedSavepoints {
+    fn restart<'a>(
+        &'a self,
+        _: &'a logminer_doctor::config::PipelineConfig,
+        _: Vec<logminer_doctor::observation::Observation>,
+        _: Option<logminer_doctor::store::History>,
+    ) -> logminer_doctor::agent::remediate::BoxFuture<
+        'a,
+        logminer_doctor::remediation::restart::GatedRestart,
+    > {
+        unreachable!("no restart in this test")
+    }
+
+    fn savepoint<'a>(
+        &'a self,
+        pipeline: &'a logminer_doctor::config::PipelineConfig,
+        job_id: String,
+        _: logminer_doctor::observation::Observation,
+        history: logminer_doctor::store::History,
+    ) -> logminer_doctor::agent::remediate::BoxFuture<
+        'a,
+        logminer_doctor::remediation::savepoints::PeriodicRun,
+    > {
+        use logminer_doctor::remediation::savepoints::{Failure, PeriodicRun};
+        use std::sync::atomic::Ordering;
+        Box::pin(async move {
+            let n = self.runs.fetch_add(1, Ordering::SeqCst);
+            let now = logminer_doctor::observation::Timestamp::from_system_time(
+                std::time::SystemTime::now(),
+            );
+            if n == 0 || self.succeed.load(Ordering::SeqCst) {
+                let sp = logminer_doctor::store::SavepointRecord {
+                    pipeline: pipeline.name.clone(),
+                    path: format!("file:///savepoints/savepoint-{n}"),
+                    job_id,
+                    trigger_id: Some(format!("trigger-{n}")),
+                    triggered_at: now,
+                    completed_at: now,
+                    size_bytes: None,
+                    restart_scn: Some(48_000_000),
+                    scn_sources: vec!["last SCN in the output 48000000".into()],
+                    disposed_at: None,
+                };
+                history.record_savepoint(&sp, true).await.unwrap();
+                PeriodicRun {
+                    taken: Some(sp),
+                    ..PeriodicRun::default()
+                }
+            } else {
+                let failure = |cause: &str| Failure {
+                    at: now,
+                    cause: cause.into(),
+                };
+                PeriodicRun {
+                    failures: vec![failure("IO-problem"), failure("IO-problem again")],
+                    ..PeriodicRun::default()
+                }
+            }
+        })
+    }
+}
+
+/// The savepoints one owner recorded and the state of its savepoint alerts move with the
+/// pipeline: the member that takes it over knows the savepoints (it neither doubts them nor
+/// takes one at once), does not fire the failure alert again, and resolves it once when a
+/// savepoint succeeds. Two members in this process on a real ZooKeeper.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn savepoint_records_and_alerts_move_with_the_pipeline() {
+    use logminer_doctor::agent::alerts::dedup::Notice;
+    use logminer_doctor::agent::fleet::{self, Fleet as Member};
+    use logminer_doctor::agent::metrics::Metrics;
+    use logminer_doctor::agent::savepoints::{Ctx, Schedule};
+    use logminer_doctor::config::FleetConfig;
+    use logminer_doctor::observation::Observation;
+    use logminer_doctor::simulator::World;
+    use logminer_doctor::store::History;
+
+    let installed = installed().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let procs = Procs::new(dir.path().join("pids"));
+    let (mut zk, zk_address) = start_zookeeper(&procs, &installed, dir.path())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let config = crate::agent::config(dir.path(), &["p00"], "");
+    let mut p = config.pipelines[0].clone();
+    p.savepoints.interval = Some(Duration::from_secs(1));
+    let member = |name: &str| {
+        Arc::new(Member::new(
+            FleetConfig {
+                zookeeper: vec![zk_address.clone()],
+                root: "/test/fleet".into(),
+                member: name.into(),
+                session_timeout: SESSION,
+            },
+            vec![(p.name.clone(), INTERVAL)],
+            "127.0.0.1:0".into(),
+        ))
+    };
+    // Which of the two owns the pipeline follows from the hashing alone: start that one
+    // first, the other second.
+    let names = vec!["a".to_string(), "b".to_string()];
+    let owner_name = fleet::owner(&names, &p.name).unwrap().to_string();
+    let other_name = names.iter().find(|n| **n != owner_name).unwrap().clone();
+    let (first, second) = (member(&owner_name), member(&other_name));
+    let (stop_first, rx_first) = tokio::sync::watch::channel(false);
+    let (_stop_second, rx_second) = tokio::sync::watch::channel(false);
+    let run_first = tokio::spawn(fleet::run(first.clone(), rx_first, |_| async {}));
+    tokio::spawn(fleet::run(second.clone(), rx_second, |_| async {}));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while first.owns(&p.name).is_none() || second.size() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "{owner_name} does not own the pipeline"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let world_dir = dir.path().join("world");
+    std::fs::create_dir_all(&world_dir).unwrap();
+    let now =
+        || logminer_doctor::observation::Timestamp::from_system_time(std::time::SystemTime::now());
+    let mut world = World::new(&world_dir, now().minus(Duration::from_secs(60)));
+    world.run(Duration::from_secs(60));
+    let latest = Observation {
+        pipeline: p.name.clone(),
+        observed_at: world.now,
+        oracle: world.oracle_snapshot(),
+        flink: world.flink_snapshot(),
+        zookeeper: world.zookeeper_snapshot(),
+        output: logminer_doctor::observation::Signal::missing("not needed"),
+        observed_by: None,
+    };
+    let scripted = Arc::new(ScriptedSavepoints {
+        runs: Default::default(),
+        succeed: Default::default(),
+    });
+    let remediator: Arc<dyn logminer_doctor::agent::remediate::Remediator> = scripted.clone();
+    let metrics = Metrics::new();
+    /// What every step shares: the pipeline, its newest observation, the savepoints, the
+    /// metrics.
+    struct Stepper<'a> {
+        p: &'a logminer_doctor::config::PipelineConfig,
+        latest: &'a Observation,
+        remediator: &'a Arc<dyn logminer_doctor::agent::remediate::Remediator>,
+        metrics: &'a Metrics,
+    }
+    impl Stepper<'_> {
+        /// Steps `schedule` as the owner `m` would after each probe, `n` probes a second
+        /// apart; returns the savepoint alerts as (condition, notice).
+        async fn steps(
+            &self,
+            schedule: &mut Schedule,
+            m: &Member,
+            history: &History,
+            n: usize,
+        ) -> Vec<(String, Notice)> {
+            let mut out = Vec::new();
+            for _ in 0..n {
+                let ctx = Ctx {
+                    pipeline: self.p,
+                    latest: self.latest,
+                    cause: logminer_doctor::diagnose::Cause::Healthy,
+                    now: logminer_doctor::observation::Timestamp::from_system_time(
+                        std::time::SystemTime::now(),
+                    ),
+                    remediator: Some(self.remediator),
+                    history: Some(history),
+                    metrics: self.metrics,
+                    renotify: Duration::from_secs(3600),
+                    fleet: Some(m),
+                };
+                for msg in schedule.step(&ctx).await {
+                    out.push((msg.condition.unwrap_or_default().to_string(), msg.notice));
+                }
+                tokio::time::sleep(Duration::from_millis(1100)).await;
+            }
+            out
+        }
+    }
+    let stepper = Stepper {
+        p: &p,
+        latest: &latest,
+        remediator: &remediator,
+        metrics: &metrics,
+    };
+    let history_first = History::open(&dir.path().join("state-first")).unwrap();
+    let history_second = History::open(&dir.path().join("state-second")).unwrap();
+    let mut on_first = Schedule::new(now());
+    let fired = stepper
+        .steps(&mut on_first, &first, &history_first, 6)
+        .await;
+    let failing: Vec<&(String, Notice)> = fired.iter().filter(|m| m.0 == "failing").collect();
+    assert_eq!(failing.len(), 1, "{fired:?}");
+    assert_eq!(failing[0].1, Notice::Firing);
+
+    // The first owner leaves; the second takes the pipeline with its savepoints and alerts.
+    stop_first.send(true).unwrap();
+    run_first.await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while second.owns(&p.name).is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the second member did not take over"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(history_second
+        .savepoints(Some(&p.name))
+        .await
+        .unwrap()
+        .is_empty());
+    let mut on_second = Schedule::new(now());
+    let before = stepper
+        .steps(&mut on_second, &second, &history_second, 1)
+        .await;
+    let known = history_second.savepoints(Some(&p.name)).await.unwrap();
+    assert_eq!(known.len(), 1, "the first owner's savepoint: {known:?}");
+    assert_eq!(known[0].restart_scn, Some(48_000_000));
+    assert!(
+        !before.iter().any(|m| m.1 == Notice::Firing),
+        "fired again after the handover: {before:?}"
+    );
+    // A savepoint succeeds under the second owner: the failure alert the first one fired is
+    // resolved, once.
+    scripted
+        .succeed
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let after = stepper
+        .steps(&mut on_second, &second, &history_second, 4)
+        .await;
+    let all: Vec<&(String, Notice)> = before.iter().chain(&after).collect();
+    let failing: Vec<&&(String, Notice)> = all.iter().filter(|m| m.0 == "failing").collect();
+    assert_eq!(failing.len(), 1, "{all:?}");
+    assert_eq!(failing[0].1, Notice::Resolved);
+    assert!(!all.iter().any(|m| m.1 == Notice::Firing), "{all:?}");
+    kill9(&mut zk);
+}

@@ -101,6 +101,8 @@ pub enum SharedState {
     Alerts,
     /// `unowned/<pipeline>`: the unowned-pipeline alert's state.
     Unowned,
+    /// `savepoints/<pipeline>`: the savepoints the owners recorded and their alerts' state.
+    Savepoints,
 }
 
 impl SharedState {
@@ -108,6 +110,7 @@ impl SharedState {
         match self {
             SharedState::Alerts => "alerts",
             SharedState::Unowned => "unowned",
+            SharedState::Savepoints => "savepoints",
         }
     }
 }
@@ -212,7 +215,7 @@ impl Coordinator {
         }
         let client = self.connect().await?;
         let id = client.session_id().0;
-        for dir in ["members", "owners", "alerts", "unowned"] {
+        for dir in ["members", "owners", "alerts", "unowned", "savepoints"] {
             mkdirs(&client, &self.dir(dir)).await?;
         }
         self.register(&client, id, listen).await?;
