@@ -551,7 +551,7 @@ impl<P: Probe> PipelineTask<P> {
                 break;
             }
         }
-        savepoints.abort();
+        savepoints.finish(a.shutdown_grace).await;
     }
 
     /// Replaces `window` with the pipeline's recent observations from the history (those of

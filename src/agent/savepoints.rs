@@ -278,10 +278,15 @@ impl Schedule {
         out
     }
 
-    /// Stops a run in progress (shutdown): the pipeline lock expires by itself.
-    pub fn abort(&mut self) {
-        if let Some(h) = self.running.take() {
-            h.abort();
+    /// At shutdown: lets a run in progress finish within `bound` (it then releases the pipeline
+    /// lock and records what it took, so a restart right after the agent stops is not told the
+    /// lock is held); past it, the run is abandoned and the lock's rows expire by themselves.
+    pub async fn finish(&mut self, bound: Duration) {
+        if let Some(mut h) = self.running.take() {
+            if tokio::time::timeout(bound, &mut h).await.is_err() {
+                tracing::warn!(bound = %humantime::format_duration(bound), "A periodic savepoint still running at shutdown was abandoned; its lock expires by itself.");
+                h.abort();
+            }
         }
     }
 

@@ -314,6 +314,16 @@ pub async fn start(
     probe: Arc<SimProbe>,
     channels: Vec<Arc<dyn Channel>>,
 ) -> Running {
+    start_with(config, probe, channels, None).await
+}
+
+/// `start` with a remediator (restarts and periodic savepoints).
+pub async fn start_with(
+    config: Config,
+    probe: Arc<SimProbe>,
+    channels: Vec<Arc<dyn Channel>>,
+    remediator: Option<Arc<dyn agent::remediate::Remediator>>,
+) -> Running {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let shared = Arc::new(Shared::new(config.pipelines.len()));
     let (stop, rx) = oneshot::channel::<()>();
@@ -321,7 +331,7 @@ pub async fn start(
         probe,
         channels,
         retry_backoff: Duration::from_secs(1),
-        remediator: None,
+        remediator,
     };
     let handle = tokio::spawn(agent::run_with(
         config,
@@ -1139,4 +1149,72 @@ fn damage_last_pages(file: &Path) {
     let mut f = std::fs::OpenOptions::new().write(true).open(file).unwrap();
     f.seek(SeekFrom::Start(len - 3 * 4096)).unwrap();
     f.write_all(&[0xA5; 3 * 4096]).unwrap();
+}
+
+/// A periodic savepoint that takes `took` and records itself, as `periodic` does at its end.
+struct SlowSavepoint {
+    took: Duration,
+}
+
+impl agent::remediate::Remediator for SlowSavepoint {
+    fn restart<'a>(
+        &'a self,
+        _: &'a PipelineConfig,
+        _: Vec<logminer_doctor::observation::Observation>,
+        _: Option<History>,
+    ) -> agent::remediate::BoxFuture<'a, logminer_doctor::remediation::restart::GatedRestart> {
+        unreachable!("no restart in this test")
+    }
+
+    fn savepoint<'a>(
+        &'a self,
+        p: &'a PipelineConfig,
+        job_id: String,
+        before: logminer_doctor::observation::Observation,
+        history: History,
+    ) -> agent::remediate::BoxFuture<'a, logminer_doctor::remediation::savepoints::PeriodicRun>
+    {
+        Box::pin(async move {
+            tokio::time::sleep(self.took).await;
+            let sp = logminer_doctor::store::SavepointRecord {
+                pipeline: p.name.clone(),
+                path: "file:///savepoints/savepoint-1".into(),
+                job_id,
+                trigger_id: Some("t1".into()),
+                triggered_at: before.observed_at,
+                completed_at: before.observed_at.plus(self.took),
+                size_bytes: None,
+                restart_scn: None,
+                scn_sources: vec![],
+                disposed_at: None,
+            };
+            history.record_savepoint(&sp, true).await.unwrap();
+            logminer_doctor::remediation::savepoints::PeriodicRun {
+                taken: Some(sp),
+                ..Default::default()
+            }
+        })
+    }
+}
+
+/// SIGTERM while a periodic savepoint runs: the run finishes within the shutdown grace (so it
+/// records its savepoint and releases the pipeline lock) instead of being cut off.
+#[tokio::test(start_paused = true)]
+async fn a_periodic_savepoint_in_progress_finishes_within_the_shutdown_grace() {
+    let (dir, mut config, probe) = setup(&["orders"], "shutdown_grace = \"10s\"");
+    config.pipelines[0].savepoints.interval = Some(Duration::from_secs(3600));
+    let running = start_with(
+        config,
+        probe.clone(),
+        Vec::new(),
+        Some(Arc::new(SlowSavepoint {
+            took: Duration::from_secs(5),
+        })),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    running.stop().await;
+    let h = History::open(&dir.path().join("state")).unwrap();
+    let sps = h.savepoints(Some("orders")).await.unwrap();
+    assert_eq!(sps.len(), 1, "the run was cut off: {sps:?}");
 }
