@@ -265,9 +265,11 @@ impl Fleet {
         }
         let releasing: Vec<String> = self.view().releasing.iter().cloned().collect();
         for p in releasing {
-            self.zk.release(&p, session).await?;
+            let gone = self.zk.release(&p, session).await?;
             self.view().releasing.remove(&p);
-            owned.remove(&node_name(&p));
+            if gone {
+                owned.remove(&node_name(&p));
+            }
         }
         // The member that takes a pipeline resolves its unowned alert, whoever paged it.
         let mut out = Unowned {

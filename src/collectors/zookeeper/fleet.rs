@@ -331,18 +331,20 @@ impl Coordinator {
         }
     }
 
-    /// Frees `pipeline`'s owner node when session `id` holds it.
-    pub async fn release(&self, pipeline: &str, id: i64) -> Result<(), FleetError> {
+    /// Frees `pipeline`'s owner node when session `id` holds it; whether the node is gone now
+    /// (false: another member's holds it).
+    pub async fn release(&self, pipeline: &str, id: i64) -> Result<bool, FleetError> {
         let client = self.client().await?;
         let path = self.node("owners", pipeline);
         match client.check_stat(&path).await {
             Ok(Some(stat)) if stat.ephemeral_owner == id => {
                 match client.delete(&path, Some(stat.version)).await {
-                    Ok(()) | Err(zookeeper_client::Error::NoNode) => Ok(()),
+                    Ok(()) | Err(zookeeper_client::Error::NoNode) => Ok(true),
                     Err(e) => Err(FleetError::call(format!("delete {path}"))(e)),
                 }
             }
-            Ok(_) => Ok(()),
+            Ok(Some(_)) => Ok(false),
+            Ok(None) => Ok(true),
             Err(e) => Err(FleetError::call(format!("read {path}"))(e)),
         }
     }
