@@ -73,6 +73,33 @@ struct Shared {
     records: Vec<crate::store::SavepointRecord>,
 }
 
+/// For the one-shot commands (`savepoints`, `gate`, `restart`) in a fleet: merges the
+/// savepoints the owners of `pipeline` recorded in the fleet into this host's state database,
+/// so a savepoint another member took is judged (and may be resumed from) here too. Returns how
+/// many were merged; an unreachable ZooKeeper is an error the caller logs (the local records
+/// still serve).
+pub async fn merge_fleet_records(
+    fleet: &crate::config::FleetConfig,
+    history: &History,
+    pipeline: &str,
+) -> Result<usize, String> {
+    use crate::collectors::zookeeper::fleet::{Coordinator, SharedState};
+    let zk = Coordinator::for_command(fleet.clone());
+    let read = zk
+        .state::<Shared>(SharedState::Savepoints, pipeline)
+        .await
+        .map_err(|e| e.to_string());
+    zk.close();
+    let (shared, _) = read?;
+    for r in &shared.records {
+        history
+            .record_savepoint(r, true)
+            .await
+            .map_err(|e| error_chain(&e))?;
+    }
+    Ok(shared.records.len())
+}
+
 /// At most this many savepoint records are shared (the newest).
 const SHARED_RECORDS: usize = 50;
 

@@ -62,6 +62,12 @@ pub(super) async fn one(
             None
         }
     };
+    if let (Some(fleet), Some(h)) = (&config.agent.fleet, &history) {
+        // The savepoints another member of the fleet took can serve the restart too.
+        if let Err(e) = crate::agent::savepoints::merge_fleet_records(fleet, h, &p.name).await {
+            tracing::warn!(pipeline = %p.name, error = %e, "Cannot read the fleet's savepoints; this host's records only.");
+        }
+    }
     let mut probe = CollectorProbe::new(SystemClock);
     probe.insert(&p.name, real_collectors(p), p.probe_deadline());
     let window = observe(config, p, &probe).await;

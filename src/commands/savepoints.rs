@@ -46,6 +46,12 @@ pub async fn savepoints(
         let mut probe = CollectorProbe::new(SystemClock);
         probe.insert(&p.name, real_collectors(p), p.probe_deadline());
         let o = probe.probe_fresh(p).await.observation;
+        if let Some(fleet) = &config.agent.fleet {
+            if let Err(e) = crate::agent::savepoints::merge_fleet_records(fleet, &h, &p.name).await
+            {
+                tracing::warn!(pipeline = %p.name, error = %e, "Cannot read the fleet's savepoints; this host's records only.");
+            }
+        }
         if let Some(job_id) = job_id(&o) {
             record_listed(&cluster_control(p), p, &job_id, &h).await;
         }

@@ -1122,5 +1122,23 @@ async fn savepoint_records_and_alerts_move_with_the_pipeline() {
     assert_eq!(failing.len(), 1, "{all:?}");
     assert_eq!(failing[0].1, Notice::Resolved);
     assert!(!all.iter().any(|m| m.1 == Notice::Firing), "{all:?}");
+    // A one-shot command on a third host (`savepoints`, `gate`) merges the fleet's records.
+    let elsewhere = History::open(&dir.path().join("state-elsewhere")).unwrap();
+    let fc = FleetConfig {
+        zookeeper: vec![zk_address.clone()],
+        root: "/test/fleet".into(),
+        member: "cli".into(),
+        session_timeout: SESSION,
+    };
+    let merged = logminer_doctor::agent::savepoints::merge_fleet_records(&fc, &elsewhere, &p.name)
+        .await
+        .unwrap();
+    let here = elsewhere.savepoints(Some(&p.name)).await.unwrap();
+    assert_eq!(merged, here.len());
+    assert!(
+        here.iter()
+            .any(|r| r.path == "file:///savepoints/savepoint-0"),
+        "{here:?}"
+    );
     kill9(&mut zk);
 }
