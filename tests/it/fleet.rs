@@ -881,6 +881,16 @@ async fn a_pipeline_no_member_owns_is_paged_once_and_resolved_once() {
     assert!(log.contains("Agent stopped."), "{log}");
 }
 
+/// A directory path with `TempDir`'s `path()`, kept after the test (removed as stale by the next
+/// run).
+struct DirPath(PathBuf);
+
+impl DirPath {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
 /// Savepoints for the in-process test below: the first run takes one (recorded as
 /// `periodic` records it), the next ones fail until `succeed` is set.
 struct ScriptedSavepoints {
@@ -966,7 +976,13 @@ async fn savepoint_records_and_alerts_move_with_the_pipeline() {
     use logminer_doctor::store::History;
 
     let installed = installed().unwrap_or_else(|e| panic!("{e}"));
-    let dir = tempfile::tempdir().unwrap();
+    // Not a TempDir: after a failure the reaper still finds the pid file and kills ZooKeeper.
+    let prefix = "lmd-fleet-savepoints-";
+    crate::support::procs::remove_stale_dirs(&std::env::temp_dir(), prefix);
+    let dir = std::env::temp_dir().join(format!("{prefix}{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir = DirPath(dir);
     let procs = Procs::new(dir.path().join("pids"));
     let (mut zk, zk_address) = start_zookeeper(&procs, &installed, dir.path())
         .await
