@@ -308,15 +308,17 @@ pub async fn run_with<P: Probe>(
     let mut tasks = JoinSet::new();
     // Shared, not cloned per task: a copy of the whole config in each of N tasks is N² memory.
     let agent_config = Arc::new(config.agent.clone());
+    // Where every alert goes: the pipeline tasks' and the fleet's unowned-pipeline alert.
+    let dispatcher = Dispatcher {
+        channels: channels.clone(),
+        deliveries: deliveries.clone(),
+        shared: shared.clone(),
+        history: history.clone(),
+        retries: config.agent.alerts.retries,
+        backoff: deps.retry_backoff,
+    };
     let fleet_task = fleet.clone().map(|f| {
-        let dispatcher = Dispatcher {
-            channels: channels.clone(),
-            deliveries: deliveries.clone(),
-            shared: shared.clone(),
-            history: history.clone(),
-            retries: config.agent.alerts.retries,
-            backoff: deps.retry_backoff,
-        };
+        let dispatcher = dispatcher.clone();
         let names: Vec<String> = config.pipelines.iter().map(|p| p.name.clone()).collect();
         let renotify = config.agent.alerts.renotify;
         let probe = deps.probe.clone();
@@ -352,10 +354,8 @@ pub async fn run_with<P: Probe>(
             probe: deps.probe.clone(),
             shared: shared.clone(),
             history: history.clone(),
-            channels: channels.clone(),
-            deliveries: deliveries.clone(),
+            dispatcher: dispatcher.clone(),
             permits: permits.clone(),
-            retry_backoff: deps.retry_backoff,
             remediator: deps.remediator.clone(),
             fleet: fleet.clone(),
         };
@@ -446,11 +446,9 @@ struct PipelineTask<P> {
     probe: Arc<P>,
     shared: Arc<Shared>,
     history: Option<History>,
-    channels: Arc<[Arc<dyn Channel>]>,
-    /// Alert deliveries in flight, so shutdown can let them finish within the grace period.
-    deliveries: Arc<Mutex<JoinSet<()>>>,
+    /// Where its alerts go.
+    dispatcher: Dispatcher,
     permits: Arc<Semaphore>,
-    retry_backoff: Duration,
     remediator: Option<Arc<dyn remediate::Remediator>>,
     /// This member of the fleet: the task acts only while it owns the pipeline.
     fleet: Option<Arc<fleet::Fleet>>,
@@ -466,7 +464,8 @@ impl<P: Probe> PipelineTask<P> {
         // already rests on several) and the alert state (so a restart neither re-pages nor
         // forgets an incident).
         self.reload_window(&mut window).await;
-        if let Some(h) = &self.history {
+        // In a fleet the alert state is the fleet's, read at each probe.
+        if let (Some(h), None) = (&self.history, &self.fleet) {
             match h.alert_state(&p.name).await {
                 Ok(s) => alert_state = s,
                 Err(e) => self.history_failed(&e),
@@ -782,18 +781,7 @@ impl<P: Probe> PipelineTask<P> {
 
     /// Sends `m` on every channel (`Dispatcher::send`).
     fn dispatch(&self, m: Arc<AlertMessage>) {
-        self.dispatcher().send(m);
-    }
-
-    fn dispatcher(&self) -> Dispatcher {
-        Dispatcher {
-            channels: self.channels.clone(),
-            deliveries: self.deliveries.clone(),
-            shared: self.shared.clone(),
-            history: self.history.clone(),
-            retries: self.agent.alerts.retries,
-            backoff: self.retry_backoff,
-        }
+        self.dispatcher.send(m);
     }
 
     fn history_failed(&self, e: &HistoryError) {

@@ -91,13 +91,23 @@ pub async fn merge_fleet_records(
         .map_err(|e| e.to_string());
     zk.close();
     let (shared, _) = read?;
-    for r in &shared.records {
+    merge_records(history, &shared.records).await?;
+    Ok(shared.records.len())
+}
+
+/// Records the fleet's savepoint records in this host's state database (a newer copy of one
+/// already known replaces it: its disposal, say).
+async fn merge_records(
+    history: &History,
+    records: &[crate::store::SavepointRecord],
+) -> Result<(), String> {
+    for r in records {
         history
             .record_savepoint(r, true)
             .await
             .map_err(|e| error_chain(&e))?;
     }
-    Ok(shared.records.len())
+    Ok(())
 }
 
 /// At most this many savepoint records are shared (the newest).
@@ -205,12 +215,7 @@ impl Schedule {
             .await
             .map_err(|e| e.to_string())?;
         if version != self.seen_version {
-            for r in &shared.records {
-                history
-                    .record_savepoint(r, true)
-                    .await
-                    .map_err(|e| error_chain(&e))?;
-            }
+            merge_records(history, &shared.records).await?;
             self.seen_version = version;
         }
         self.alerts = shared.alerts;

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -29,7 +30,8 @@ struct Pipe {
 pub struct SimulatedProbe {
     dir: PathBuf,
     pipes: Mutex<HashMap<String, Pipe>>,
-    generation: Mutex<u64>,
+    /// Worlds played so far (each writes into a directory of its own).
+    generation: AtomicU64,
 }
 
 impl SimulatedProbe {
@@ -38,7 +40,7 @@ impl SimulatedProbe {
         SimulatedProbe {
             dir: dir.to_path_buf(),
             pipes: Mutex::new(HashMap::new()),
-            generation: Mutex::new(0),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -52,11 +54,7 @@ impl SimulatedProbe {
 
     /// A world playing `fault` (none: healthy), its last moment now.
     fn play(&self, pipeline: &str, fault: &str, now: Timestamp) -> Pipe {
-        let generation = {
-            let mut g = self.generation.lock().unwrap_or_else(|p| p.into_inner());
-            *g += 1;
-            *g
-        };
+        let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
         let out = self
             .dir
             .join(".worlds")

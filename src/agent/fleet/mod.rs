@@ -331,77 +331,79 @@ pub async fn page_unowned(
 ) {
     use crate::agent::alerts::dedup::Notice;
     use crate::diagnose::Fact;
-    let zk = &fleet.zk;
     let members = fleet.size() as u64;
     for (p, expected) in u.too_long {
-        let expected = expected.unwrap_or_else(|| "(no member)".into());
-        match zk.state::<UnownedState>(SharedState::Unowned, &p).await {
-            Ok((state, version)) if state.paged_since.is_none() => {
-                let next = UnownedState {
-                    paged_since: Some(now),
-                };
-                match zk
-                    .save_state(SharedState::Unowned, &p, &next, version)
-                    .await
-                {
-                    Ok(()) => send(AlertMessage::about_fleet(
-                        &p,
-                        Notice::Firing,
-                        Fact::PipelineUnowned {
-                            pipeline: p.clone(),
-                            expected: expected.clone(),
-                            members,
-                        },
-                        vec![Fact::FixFleetOwner { member: expected }],
-                        now,
-                        now,
-                        renotify,
-                    )),
-                    Err(e) => {
-                        tracing::info!(pipeline = %p, error = %e, "The unowned alert was not sent by this member.")
-                    }
-                }
-            }
-            Ok(_) => {}
-            Err(e) => {
-                tracing::warn!(pipeline = %p, error = %e, "Cannot read the unowned alert's state.")
-            }
+        if flip_unowned(fleet, &p, Some(now)).await.is_some() {
+            let expected = expected.unwrap_or_else(|| "(no member)".into());
+            send(AlertMessage::about_fleet(
+                &p,
+                Notice::Firing,
+                Fact::PipelineUnowned {
+                    pipeline: p.clone(),
+                    expected: expected.clone(),
+                    members,
+                },
+                vec![Fact::FixFleetOwner { member: expected }],
+                now,
+                now,
+                renotify,
+            ));
         }
     }
     for p in u.owned_again {
-        match zk.state::<UnownedState>(SharedState::Unowned, &p).await {
-            Ok((
-                UnownedState {
-                    paged_since: Some(since),
+        if let Some(UnownedState {
+            paged_since: Some(since),
+        }) = flip_unowned(fleet, &p, None).await
+        {
+            send(AlertMessage::about_fleet(
+                &p,
+                Notice::Resolved,
+                Fact::PipelineOwnedAgain {
+                    pipeline: p.clone(),
+                    owner: fleet.member().to_string(),
                 },
-                version,
-            )) => {
-                let next = UnownedState { paged_since: None };
-                match zk
-                    .save_state(SharedState::Unowned, &p, &next, version)
-                    .await
-                {
-                    Ok(()) => send(AlertMessage::about_fleet(
-                        &p,
-                        Notice::Resolved,
-                        Fact::PipelineOwnedAgain {
-                            pipeline: p.clone(),
-                            owner: fleet.member().to_string(),
-                        },
-                        Vec::new(),
-                        since,
-                        now,
-                        renotify,
-                    )),
-                    Err(e) => {
-                        tracing::info!(pipeline = %p, error = %e, "The unowned alert's resolution was not sent by this member.")
-                    }
-                }
-            }
-            Ok(_) => {}
-            Err(e) => {
-                tracing::warn!(pipeline = %p, error = %e, "Cannot read the unowned alert's state.")
-            }
+                Vec::new(),
+                since,
+                now,
+                renotify,
+            ));
+        }
+    }
+}
+
+/// Sets `pipeline`'s unowned alert to paged since `to` (or to not paged, `None`) with a
+/// versioned write. Returns the state it replaced when this member's write made the change
+/// (this member then sends); `None` when it was so already or another member's write came
+/// first (logged).
+async fn flip_unowned(
+    fleet: &Fleet,
+    pipeline: &str,
+    to: Option<crate::observation::Timestamp>,
+) -> Option<UnownedState> {
+    let (was, version) = match fleet
+        .zk
+        .state::<UnownedState>(SharedState::Unowned, pipeline)
+        .await
+    {
+        Ok(read) => read,
+        Err(e) => {
+            tracing::warn!(pipeline, error = %e, "Cannot read the unowned alert's state.");
+            return None;
+        }
+    };
+    if was.paged_since.is_some() == to.is_some() {
+        return None;
+    }
+    let next = UnownedState { paged_since: to };
+    match fleet
+        .zk
+        .save_state(SharedState::Unowned, pipeline, &next, version)
+        .await
+    {
+        Ok(()) => Some(was),
+        Err(e) => {
+            tracing::info!(pipeline, error = %e, "The unowned alert's change was not sent by this member.");
+            None
         }
     }
 }
